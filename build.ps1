@@ -1,0 +1,208 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, drills and benchmarks DeIRF.
+.DESCRIPTION
+    One entry point with named tasks (run from the repository, through the pinned PowerShell tool):
+
+        dotnet tool restore && dotnet pwsh ./build.ps1 drill    # the main job: a scripted gameday drill
+        dotnet tool restore && dotnet pwsh ./build.ps1 test     # every test (xUnit + Pester)
+
+    bootstrap  restores the tools: Pester from its NuGet package, Debian packages the interop tests use (as root)
+    build      compiles and lays the module out in out/DeIRF (cmdlets in the default load context,
+               the engine and third-party assemblies in out/DeIRF/Dependencies)
+    test       bootstrap + build + xUnit + Pester; result files in out/test-results; ends with "N passed, N failed"
+    drill      build + runbooks/drills/<Scenario>.ps1 in a temporary workspace; prints the scorecard
+    bench      build + benchmarks; writes docs/benchmarks.md
+.EXAMPLE
+    dotnet pwsh ./build.ps1 test -Filter Journal
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'clean')]
+    [string] $Task = 'build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Drill scenario under runbooks/drills.
+    [string] $Scenario = 'leaked-key',
+
+    # Keep the drill workspace here instead of a temporary folder.
+    [string] $Workspace,
+
+    # Only tests whose name contains this text (both runners).
+    [string] $Filter,
+
+    # Benchmark size (entries in the journal benchmarks).
+    [int] $BenchEntries = 1000000
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'DeIRF'
+$Results = Join-Path $Out 'test-results'
+$PesterVersion = '5.7.1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+
+function Write-Step([string] $Text) { Write-Host "==> $Text" -ForegroundColor Cyan }
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments, [switch] $AllowFailure)
+    & $File @Arguments | Out-Host
+    if ($LASTEXITCODE -ne 0 -and -not $AllowFailure) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+    $LASTEXITCODE
+}
+
+function Get-NuGetPackageRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Get-ModuleVersion {
+    $props = [xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))
+    @($props.Project.PropertyGroup | ForEach-Object { $_.Version } | Where-Object { $_ })[0]
+}
+
+function Invoke-Bootstrap {
+    Write-Step 'bootstrap: tools'
+    Invoke-Native dotnet @('tool', 'restore') | Out-Null
+    # Pester comes from its NuGet package (the PowerShell Gallery is not reachable everywhere we run).
+    Invoke-Native dotnet @('restore', (Join-Path $Root 'build/Bootstrap.csproj'), '--verbosity', 'quiet') | Out-Null
+    $pester = Join-Path (Get-NuGetPackageRoot) "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not restored to $pester" }
+
+    # Command-line peers of the interop tests (later issues): install with apt when root and missing.
+    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git' }
+    $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $wanted[$_] })
+    if ($missing.Count -gt 0) {
+        if ($IsLinux -and (Get-Command apt-get -ErrorAction SilentlyContinue) -and ((id -u) -eq '0')) {
+            Write-Step "bootstrap: apt-get install $($missing -join ' ')"
+            Invoke-Native apt-get @('update', '-qq') | Out-Null
+            Invoke-Native apt-get @('install', '-y', '-qq', '--no-install-recommends') + $missing | Out-Null
+        }
+        else {
+            Write-Warning "Not installed (tests that need them skip outside CI, fail under CI=true): $($missing -join ', ')"
+        }
+    }
+}
+
+function Invoke-Build {
+    Write-Step "build ($Configuration)"
+    Invoke-Native dotnet @('build', (Join-Path $Root 'DeIRF.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
+    $publish = Join-Path $Out "obj/publish"
+    if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DeIRF.Commands/DeIRF.Commands.csproj'), '-c', $Configuration, '--no-build', '-o', $publish, '--nologo', '-v', 'quiet') | Out-Null
+
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'Dependencies')
+    # Only the cmdlet assembly sits in the module root (default load context); everything else goes to Dependencies.
+    foreach ($file in Get-ChildItem $publish -File) {
+        if ($file.Name -in 'DeIRF.dll', 'DeIRF.pdb', 'DeIRF.xml') { Copy-Item $file.FullName $ModuleOut }
+        elseif ($file.Extension -in '.dll', '.pdb', '.so', '.dylib') { Copy-Item $file.FullName $deps }
+    }
+    $runtimes = Join-Path $publish 'runtimes'
+    if (Test-Path $runtimes) { Copy-Item $runtimes $deps -Recurse }
+    foreach ($name in 'DeIRF.Format.ps1xml', 'DeIRF.Types.ps1xml') { Copy-Item (Join-Path $Root "module/$name") $ModuleOut }
+    $version = Get-ModuleVersion
+    $manifest = (Get-Content -Raw (Join-Path $Root 'module/DeIRF.psd1')) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
+    Set-Content -Path (Join-Path $ModuleOut 'DeIRF.psd1') -Value $manifest -Encoding utf8NoBOM
+    $helpScript = Join-Path $Root 'build/New-MamlHelp.ps1'
+    if (Test-Path $helpScript) {
+        & $helpScript -HelpSource (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
+    }
+    foreach ($dir in 'templates', 'runbooks') {
+        Copy-Item (Join-Path $Root $dir) $ModuleOut -Recurse
+    }
+    Write-Host "Module $version in $ModuleOut"
+}
+
+function Read-TrxCounts([string] $Path) {
+    $trx = [xml](Get-Content -Raw $Path)
+    $c = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+}
+
+function Invoke-Test {
+    Invoke-Bootstrap
+    Invoke-Build
+    if (Test-Path $Results) { Remove-Item $Results -Recurse -Force }
+    New-Item -ItemType Directory -Force $Results | Out-Null
+    $passed = 0; $failed = 0; $skipped = 0
+
+    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests') {
+        Write-Step "xUnit: $project"
+        $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
+            '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)
+        if ($Filter) { $testArgs += @('--filter', "FullyQualifiedName~$Filter") }
+        $code = Invoke-Native dotnet $testArgs -AllowFailure
+        $trxFile = Join-Path $Results "$project.trx"
+        if (Test-Path $trxFile) {
+            $counts = Read-TrxCounts $trxFile
+            $passed += $counts.Passed; $failed += $counts.Failed; $skipped += $counts.Skipped
+            if ($code -ne 0 -and $counts.Failed -eq 0) { $failed++ }
+        }
+        else {
+            Write-Warning "$project produced no result file (exit code $code)"
+            $failed++
+        }
+    }
+
+    Write-Step 'Pester'
+    $pesterJob = Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'
+    $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', $pesterJob, '-PesterPath', (Join-Path (Get-NuGetPackageRoot) "pester/$PesterVersion/tools/Pester.psd1"),
+        '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'), '-ResultPath', (Join-Path $Results 'pester.xml'))
+    if ($Filter) { $pesterArgs += @('-Filter', $Filter) }
+    # A separate process: the suite imports the built module fresh, as a user would.
+    $pwsh = (Get-Process -Id $PID).Path
+    & $pwsh @pesterArgs
+    $summaryFile = Join-Path $Results 'pester-summary.json'
+    if (Test-Path $summaryFile) {
+        $p = Get-Content -Raw $summaryFile | ConvertFrom-Json
+        $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
+    }
+    else {
+        Write-Warning 'Pester produced no summary'
+        $failed++
+    }
+
+    Write-Host ''
+    Write-Host "Results: $Results"
+    "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Drill {
+    Invoke-Build
+    $script = Join-Path $Root "runbooks/drills/$Scenario.ps1"
+    if (-not (Test-Path $script)) { throw "No drill scenario '$Scenario' in runbooks/drills" }
+    $drillArgs = @('-NoProfile', '-NonInteractive', '-File', $script, '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'))
+    if ($Workspace) { $drillArgs += @('-Workspace', $Workspace) }
+    $pwsh = (Get-Process -Id $PID).Path
+    & $pwsh @drillArgs
+    exit $LASTEXITCODE
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Write-Step 'bench'
+    $benchDll = Join-Path $Root "bench/DeIRF.Bench/bin/$Configuration/net10.0/DeIRF.Bench.dll"
+    $pwsh = (Get-Process -Id $PID).Path
+    Invoke-Native dotnet @($benchDll, '--entries', $BenchEntries, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', $pwsh,
+        '--out', (Join-Path $Root 'docs/benchmarks.md')) | Out-Null
+    Get-Content (Join-Path $Root 'docs/benchmarks.md')
+}
+
+switch ($Task) {
+    'bootstrap' { Invoke-Bootstrap }
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'drill' { Invoke-Drill }
+    'bench' { Invoke-Bench }
+    'clean' { if (Test-Path $Out) { Remove-Item $Out -Recurse -Force } }
+}

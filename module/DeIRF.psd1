@@ -1,0 +1,33 @@
+@{
+    RootModule           = 'DeIRF.dll'
+    # Filled from Directory.Build.props by build.ps1; the one module version.
+    ModuleVersion        = '0.0.0'
+    GUID                 = '5b0c7f0e-3d0a-4c57-9a55-6f1de1f0d31f'
+    Author               = 'DeIRF contributors'
+    CompanyName          = 'DeIRF'
+    Copyright            = '(c) DeIRF contributors. MIT License.'
+    Description          = 'Decentralized Incident Response Framework: hash-chained incident journals, quorum-gated containment, identity plurality.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('DeIRF.Format.ps1xml')
+    TypesToProcess       = @('DeIRF.Types.ps1xml')
+    CmdletsToExport      = @(
+        'Initialize-DeirfWorkspace'
+        'Get-DeirfWorkspace'
+        'New-DeirfIncident'
+        'Get-DeirfIncident'
+        'Add-DeirfNote'
+        'Get-DeirfJournal'
+        'Test-DeirfJournal'
+        'Repair-DeirfJournal'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('IncidentResponse', 'Security', 'SRE', 'Journal', 'Quorum', 'Linux', 'Windows', 'MacOS')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Management.Automation;
+using System.Text.Json.Nodes;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>Appends a note to an incident's journal.</summary>
+[Cmdlet(VerbsCommon.Add, "DeirfNote", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType("DeIRF.Journal.JournalEntry")]
+public sealed class AddDeirfNoteCommand : DeirfCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
+    public string Incident { get; set; } = string.Empty;
+
+    /// <summary>The note. Piped strings become one note each.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Text { get; set; } = string.Empty;
+
+    /// <summary>The responder writing the note.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Actor { get; set; } = string.Empty;
+
+    /// <summary>Emit the appended journal entry.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Try(Incident, () =>
+        {
+            var journal = ResolveWorkspace().JournalOf(Incident);
+            if (!ShouldProcess(Incident, $"Add note by {Actor}"))
+            {
+                return;
+            }
+            var entry = journal.Append(new StatementDraft(Note.KindName, Actor, new JsonObject { ["text"] = Text }), AppendOptions());
+            if (PassThru)
+            {
+                WriteObject(entry);
+            }
+        });
+    }
+}

@@ -1,0 +1,127 @@
+using System.Management.Automation;
+using DeIRF.Journal;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>
+/// Shared by every DeIRF cmdlet: the -Workspace parameter and its resolution, Ctrl+C cancellation, and the
+/// mapping of engine failures to error records with stable ids and the offending input as target.
+/// </summary>
+public abstract class DeirfCmdlet : PSCmdlet
+{
+    private CancellationTokenSource? _cancellation;
+
+    /// <summary>The workspace folder. Default: $env:DEIRF_WORKSPACE, the nearest parent holding a workspace, the per-user default.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Workspace { get; set; }
+
+    protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
+
+    protected override void BeginProcessing()
+    {
+        _cancellation ??= new CancellationTokenSource();
+    }
+
+    protected override void StopProcessing() => _cancellation?.Cancel();
+
+    protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+    /// <summary>Resolves a user-supplied path against the PowerShell location, not the process directory.</summary>
+    protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>Finds the workspace; state-changing cmdlets may create the per-user default on first use.</summary>
+    protected Workspaces.Workspace ResolveWorkspace(bool createDefault = false)
+    {
+        var ws = Workspaces.Workspace.Resolve(Workspace is null ? null : ResolvePath(Workspace), CurrentDirectory, createDefault);
+        WriteVerbose($"Workspace {ws.Root} (from {ws.Source}).");
+        return ws;
+    }
+
+    protected JournalAppendOptions AppendOptions(bool durable = true) => new() { Durable = durable, CancellationToken = CancellationToken };
+
+    protected static ErrorCategory CategoryOf(DeirfErrorKind kind) => kind switch
+    {
+        DeirfErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        DeirfErrorKind.InvalidData => ErrorCategory.InvalidData,
+        DeirfErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        DeirfErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
+        DeirfErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        DeirfErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        DeirfErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        DeirfErrorKind.WriteError => ErrorCategory.WriteError,
+        DeirfErrorKind.SecurityError => ErrorCategory.SecurityError,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    protected ErrorRecord ToErrorRecord(DeirfException ex, object? target = null)
+        => new(ex, ex.ErrorId, CategoryOf(ex.Kind), target ?? ex.Target);
+
+    /// <summary>
+    /// Runs <paramref name="action"/>, turning engine failures into non-terminating errors (the pipeline goes on
+    /// with the next input) and I/O failures into WriteError records. Ctrl+C ends the pipeline.
+    /// </summary>
+    protected void Try(object? target, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (DeirfException ex)
+        {
+            WriteError(ToErrorRecord(ex, ex.Target ?? target));
+        }
+        catch (IOException ex)
+        {
+            WriteError(new ErrorRecord(ex, "DeirfIOError", ErrorCategory.WriteError, target));
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            WriteError(new ErrorRecord(ex, "DeirfAccessDenied", ErrorCategory.PermissionDenied, target));
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>For failures after which the cmdlet cannot go on (no workspace at all, for instance).</summary>
+    protected void ThrowTerminating(DeirfException ex, object? target = null) => ThrowTerminatingError(ToErrorRecord(ex, target));
+}
+
+/// <summary>Cmdlets that act on one journal, named by -Incident (in a workspace) or by -Path (any journal file).</summary>
+public abstract class JournalCmdlet : DeirfCmdlet
+{
+    protected const string ByIncident = "ByIncident";
+    protected const string ByPath = "ByPath";
+
+    /// <summary>The incident id (INC-yyyyMMdd-XXXX). Binds from the Id or Incident property of piped objects.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByIncident, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
+    public string Incident { get; set; } = string.Empty;
+
+    /// <summary>A journal file, read without a workspace (for copies handed over for review).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByPath, ValueFromPipelineByPropertyName = true)]
+    [Alias("JournalPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    protected JournalFile ResolveJournal()
+    {
+        if (ParameterSetName == ByPath)
+        {
+            var full = ResolvePath(Path);
+            if (!File.Exists(full))
+            {
+                throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal file '{full}' does not exist.", Path);
+            }
+            return new JournalFile(full);
+        }
+        return ResolveWorkspace().JournalOf(Incident);
+    }
+
+    protected object JournalTarget => ParameterSetName == ByPath ? Path : Incident;
+}

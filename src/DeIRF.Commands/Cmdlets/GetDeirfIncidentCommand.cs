@@ -1,0 +1,46 @@
+using System.Management.Automation;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>Lists incidents of the workspace, or the ones whose id matches.</summary>
+[Cmdlet(VerbsCommon.Get, "DeirfIncident")]
+[OutputType("DeIRF.Incidents.Incident")]
+public sealed class GetDeirfIncidentCommand : DeirfCmdlet
+{
+    /// <summary>Incident ids; wildcards allowed. Default: all.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Incident")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
+    public string[]? Id { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Workspaces.Workspace ws;
+        try
+        {
+            ws = ResolveWorkspace();
+        }
+        catch (DeirfException ex)
+        {
+            ThrowTerminating(ex, Workspace ?? CurrentDirectory);
+            return;
+        }
+        var ids = ws.IncidentIds().ToList();
+        foreach (var requested in Id ?? ["*"])
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(requested))
+            {
+                var pattern = new WildcardPattern(requested, WildcardOptions.IgnoreCase);
+                foreach (var id in ids.Where(i => pattern.IsMatch(i)))
+                {
+                    Try(id, () => WriteObject(ws.GetIncident(id)));
+                }
+            }
+            else
+            {
+                Try(requested, () => WriteObject(ws.GetIncident(requested)));
+            }
+        }
+    }
+}

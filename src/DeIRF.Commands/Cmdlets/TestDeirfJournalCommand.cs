@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using DeIRF.Journal;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>Verifies a journal: canonical form, hashes, links, sequence, incident, head record, torn tail.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "DeirfJournal", DefaultParameterSetName = ByIncident)]
+[OutputType("DeIRF.Journal.JournalVerdict", "System.Boolean")]
+public sealed class TestDeirfJournalCommand : JournalCmdlet
+{
+    private const int ActivityId = 0xDE1F;
+
+    /// <summary>Ignore the replica's head record (for a copy received from someone else).</summary>
+    [Parameter]
+    public SwitchParameter NoHeadRecord { get; set; }
+
+    /// <summary>Return only $true or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Try(JournalTarget, () =>
+        {
+            var journal = ResolveJournal();
+            var progress = new ProgressRecord(ActivityId, "Verifying journal", journal.Path);
+            try
+            {
+                var verdict = journal.Verify(new JournalVerifyOptions
+                {
+                    ExpectedIncident = ParameterSetName == ByIncident ? Incident : null,
+                    UseHeadRecord = !NoHeadRecord,
+                    CancellationToken = CancellationToken,
+                    Progress = (done, total) =>
+                    {
+                        // Called on this pipeline thread (Verify is synchronous), as WriteProgress requires.
+                        progress.PercentComplete = total > 0 ? (int)Math.Min(100, done * 100 / total) : 0;
+                        progress.StatusDescription = $"{done >> 20} of {total >> 20} MiB";
+                        WriteProgress(progress);
+                    },
+                });
+                if (!verdict.IsValid)
+                {
+                    WriteVerbose(verdict.ToString());
+                }
+                WriteObject(Quiet ? verdict.IsValid : verdict);
+            }
+            finally
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+        });
+    }
+}

@@ -1,0 +1,477 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DeIRF.Canonical;
+using DeIRF.Journal.Kinds;
+
+namespace DeIRF.Journal;
+
+/// <summary>What a caller wants appended: the journal fills in incident, workspace, time and chain fields.</summary>
+public sealed record StatementDraft(string Kind, string Actor, JsonObject Body)
+{
+    /// <summary>When the event happened; defaults to the clock at append time.</summary>
+    public DateTimeOffset? Timestamp { get; init; }
+}
+
+/// <summary>Signs the canonical statement bytes of an entry; returns the signature object stored in "sigs".</summary>
+public interface IStatementSigner
+{
+    JsonObject Sign(ReadOnlySpan<byte> statement);
+}
+
+public sealed class JournalAppendOptions
+{
+    public static readonly JournalAppendOptions Default = new();
+
+    /// <summary>fsync after the write (default). Batched appends fsync once at the end.</summary>
+    public bool Durable { get; init; } = true;
+
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    public IReadOnlyList<IStatementSigner> Signers { get; init; } = [];
+
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>Test seam for fault injection: wraps the journal stream a write goes through.</summary>
+    internal Func<Stream, Stream>? WrapStream { get; init; }
+}
+
+/// <summary>The verdict on a journal: valid, or the first bad entry with its sequence, line and reason.</summary>
+public sealed class JournalVerdict
+{
+    public string Path { get; init; } = string.Empty;
+    public string? Incident { get; init; }
+    public bool IsValid { get; init; }
+
+    /// <summary>Whole, valid entries before the first fault (all of them when valid).</summary>
+    public long EntryCount { get; init; }
+    public long? HeadSeq { get; init; }
+    public string? HeadHash { get; init; }
+    public JournalFault Fault { get; init; }
+    public long? FirstBadSeq { get; init; }
+    public long? FirstBadLine { get; init; }
+    public string? Reason { get; init; }
+
+    /// <summary>The file ends in a partial line (a crash mid-write), reported apart from tampering.</summary>
+    public bool IsTornTail { get; init; }
+    public long TornOffset { get; init; }
+    public long TornBytes { get; init; }
+    public long BytesVerified { get; init; }
+    public TimeSpan Elapsed { get; init; }
+
+    public override string ToString() => IsValid
+        ? $"{Path}: valid, {EntryCount} entries, head {HeadSeq} {HeadHash}"
+        : $"{Path}: INVALID at seq {FirstBadSeq} (line {FirstBadLine}): {Fault}: {Reason}";
+}
+
+public sealed class JournalVerifyOptions
+{
+    public string? ExpectedIncident { get; init; }
+
+    /// <summary>Check against the head record beside the journal (default true).</summary>
+    public bool UseHeadRecord { get; init; } = true;
+
+    /// <summary>Called now and then with the bytes verified so far.</summary>
+    public Action<long, long>? Progress { get; init; }
+
+    public CancellationToken CancellationToken { get; init; }
+}
+
+/// <summary>What a repair did: where the torn bytes went and what remains.</summary>
+public sealed class JournalRepairResult
+{
+    public string Path { get; init; } = string.Empty;
+    public long TornBytes { get; init; }
+    public string? SideFile { get; init; }
+    public long EntryCount { get; init; }
+    public bool Changed { get; init; }
+}
+
+/// <summary>
+/// One hash-chained JSON-lines journal file. Appends hold an OS-level lock, write each line with one write call,
+/// fsync by default, and find the head by reading only the tail, so their cost does not grow with the journal.
+/// </summary>
+public sealed class JournalFile
+{
+    public JournalFile(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    public string Path { get; }
+    public string LockPath => Path + ".lock";
+    public string HeadPath => HeadRecord.PathFor(Path);
+    public bool Exists => File.Exists(Path);
+
+    /// <summary>Creates the journal with its genesis entry. Fails if a non-empty journal is already there.</summary>
+    public JournalEntry CreateGenesis(string workspaceId, string incident, StatementDraft draft, JournalAppendOptions? options = null)
+    {
+        options ??= JournalAppendOptions.Default;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        using var _ = JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken);
+        using var fs = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+        if (fs.Length != 0)
+        {
+            throw new DeirfException("IncidentAlreadyExists", DeirfErrorKind.AlreadyExists, $"Journal '{Path}' already exists.", incident);
+        }
+        var entries = WriteEntries(fs, workspaceId, incident, -1, JournalLine.GenesisPrev, [draft], options);
+        return entries[0];
+    }
+
+    /// <summary>Appends one statement (durable unless the options say otherwise).</summary>
+    public JournalEntry Append(StatementDraft draft, JournalAppendOptions? options = null) => AppendBatch([draft], options)[0];
+
+    /// <summary>Appends several statements under one lock with one fsync at the end.</summary>
+    public IReadOnlyList<JournalEntry> AppendBatch(IReadOnlyList<StatementDraft> drafts, JournalAppendOptions? options = null)
+    {
+        options ??= JournalAppendOptions.Default;
+        if (drafts.Count == 0)
+        {
+            return [];
+        }
+        using var _ = JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken);
+        if (!File.Exists(Path))
+        {
+            throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+        }
+        using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+        var tail = ReadTail(fs);
+        return WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
+    }
+
+    private IReadOnlyList<JournalEntry> WriteEntries(FileStream fs, string workspaceId, string incident, long lastSeq, string lastHash,
+        IReadOnlyList<StatementDraft> drafts, JournalAppendOptions options)
+    {
+        var results = new List<JournalEntry>(drafts.Count);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        var stream = options.WrapStream?.Invoke(fs) ?? fs;
+        fs.Seek(0, SeekOrigin.End);
+        long seq = lastSeq;
+        string prev = lastHash;
+        foreach (var draft in drafts)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            seq++;
+            var line = Compose(workspaceId, incident, seq, prev, draft, options, out var hash);
+            buffer.Clear();
+            buffer.Write(line);
+            buffer.Write("\n"u8);
+            // One write call per line: a crash leaves a prefix of this line at worst, never an interleaving.
+            stream.Write(buffer.WrittenSpan);
+            var fault = JournalLine.TryParse(line, out var fields, out var reason);
+            Debug.Assert(fault == JournalFault.None, reason);
+            results.Add(JournalEntry.FromVerifiedLine(line, fields, 0, Path));
+            prev = hash;
+        }
+        stream.Flush();
+        if (options.Durable)
+        {
+            fs.Flush(flushToDisk: true);
+        }
+        new HeadRecord(seq, prev).Write(Path, options.Durable);
+        return results;
+    }
+
+    /// <summary>Builds the canonical line (without LF) for one entry and returns its hash.</summary>
+    internal static byte[] Compose(string workspaceId, string incident, long seq, string prev, StatementDraft draft, JournalAppendOptions options, out string hash)
+    {
+        EntryKinds.Validate(draft.Kind, draft.Body);
+        ValidateHandle(draft.Actor);
+        var statement = new JsonObject
+        {
+            ["actor"] = draft.Actor,
+            ["body"] = draft.Body.DeepClone(),
+            ["incident"] = incident,
+            ["kind"] = draft.Kind,
+            ["ts"] = Timestamps.ToJournal(draft.Timestamp ?? options.Clock.GetUtcNow()),
+            ["v"] = 1,
+            ["ws"] = workspaceId,
+        };
+        var statementBytes = CanonicalJson.Serialize(statement);
+        var sigs = new JsonArray();
+        foreach (var signer in options.Signers)
+        {
+            sigs.Add(signer.Sign(statementBytes));
+        }
+        var unhashed = new JsonObject
+        {
+            ["prev"] = prev,
+            ["seq"] = seq,
+            ["sigs"] = sigs,
+            ["stmt"] = statement,
+        };
+        var unhashedBytes = CanonicalJson.Serialize(unhashed);
+        hash = JournalLine.HashOfUnhashed(unhashedBytes);
+        // Canonical order puts "hash" first: the stored line is '{"hash":"…",' followed by the rest.
+        var prefix = Encoding.ASCII.GetBytes("{\"hash\":\"" + hash + "\",");
+        var line = new byte[prefix.Length + unhashedBytes.Length - 1];
+        prefix.CopyTo(line, 0);
+        unhashedBytes.AsSpan(1).CopyTo(line.AsSpan(prefix.Length));
+        return line;
+    }
+
+    /// <summary>Responder handles: 1–64 characters, no whitespace or control characters.</summary>
+    public static void ValidateHandle(string handle)
+    {
+        if (string.IsNullOrWhiteSpace(handle) || handle.Length > 64 || handle.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw new InvalidStatementException("statement", "actor",
+                $"'{handle}' is not a valid responder handle (1–64 characters, no spaces or control characters).", handle);
+        }
+    }
+
+    private readonly record struct Tail(long Seq, string Hash, string Incident, string WorkspaceId);
+
+    /// <summary>Finds the last entry by reading backwards from the end: constant cost in the journal's length.</summary>
+    private Tail ReadTail(FileStream fs)
+    {
+        long length = fs.Length;
+        if (length == 0)
+        {
+            throw new JournalCorruptException(Path, JournalFault.Truncated, $"Journal '{Path}' is empty: it has no genesis entry.");
+        }
+        var one = new byte[1];
+        fs.Seek(length - 1, SeekOrigin.Begin);
+        fs.ReadExactly(one);
+        if (one[0] != (byte)'\n')
+        {
+            long lineStart = FindLineStart(fs, length);
+            throw new JournalTornTailException(Path, lineStart, length - lineStart);
+        }
+        long start = FindLineStart(fs, length - 1);
+        var line = new byte[length - 1 - start];
+        fs.Seek(start, SeekOrigin.Begin);
+        fs.ReadExactly(line);
+        var fault = JournalLine.TryParse(line, out var f, out var reason);
+        if (fault != JournalFault.None)
+        {
+            throw new JournalCorruptException(Path, fault, $"The last entry of '{Path}' is damaged ({fault}: {reason}); refusing to append. Run Test-DeirfJournal.");
+        }
+        using var stmt = JsonDocument.Parse(line.AsMemory(f.Statement.Start, f.Statement.Length));
+        return new Tail(f.Seq, Encoding.ASCII.GetString(line, f.Hash.Start, f.Hash.Length),
+            Encoding.UTF8.GetString(line, f.Incident.Start, f.Incident.Length),
+            stmt.RootElement.TryGetProperty("ws", out var ws) ? ws.GetString() ?? string.Empty : string.Empty);
+    }
+
+    /// <summary>Offset just after the last LF before <paramref name="end"/> (0 if none).</summary>
+    private static long FindLineStart(FileStream fs, long end)
+    {
+        var chunk = new byte[8192];
+        long pos = end;
+        while (pos > 0)
+        {
+            int n = (int)Math.Min(chunk.Length, pos);
+            fs.Seek(pos - n, SeekOrigin.Begin);
+            fs.ReadExactly(chunk, 0, n);
+            int idx = Array.LastIndexOf(chunk, (byte)'\n', n - 1, n);
+            if (idx >= 0)
+            {
+                return pos - n + idx + 1;
+            }
+            pos -= n;
+        }
+        return 0;
+    }
+
+    /// <summary>Verifies the whole journal by streaming it in constant memory.</summary>
+    public JournalVerdict Verify(JournalVerifyOptions? options = null)
+    {
+        options ??= new JournalVerifyOptions();
+        var sw = Stopwatch.StartNew();
+        if (!File.Exists(Path))
+        {
+            throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+        }
+        var head = options.UseHeadRecord ? HeadRecord.TryRead(Path) : null;
+        using var reader = new JournalLineReader(Path);
+        long total = reader.Length;
+        long expectedSeq = 0;
+        Span<byte> lastHash = stackalloc byte[JournalLine.HashHexLength];
+        Encoding.ASCII.GetBytes(JournalLine.GenesisPrev, lastHash);
+        byte[]? incident = null;
+        string? headHashSeen = null;
+        long nextProgress = 64L << 20;
+
+        JournalVerdict Bad(JournalFault fault, string reason, long line, bool torn = false, long tornOffset = 0, long tornBytes = 0) => new()
+        {
+            Path = Path,
+            Incident = incident is null ? options.ExpectedIncident : Encoding.UTF8.GetString(incident),
+            IsValid = false,
+            EntryCount = expectedSeq,
+            HeadSeq = expectedSeq > 0 ? expectedSeq - 1 : null,
+            Fault = fault,
+            FirstBadSeq = expectedSeq,
+            FirstBadLine = line,
+            Reason = reason,
+            IsTornTail = torn,
+            TornOffset = tornOffset,
+            TornBytes = tornBytes,
+            BytesVerified = reader.Position,
+            Elapsed = sw.Elapsed,
+        };
+
+        while (true)
+        {
+            bool got;
+            Memory<byte> mem;
+            bool terminated;
+            try
+            {
+                got = reader.TryReadLine(out mem, out terminated);
+            }
+            catch (JournalCorruptException ex)
+            {
+                return Bad(ex.Fault, ex.Message, reader.LineNumber + 1);
+            }
+            if (!got)
+            {
+                break;
+            }
+            var line = mem.Span;
+            if (!terminated)
+            {
+                string why = $"the file ends in a partial line of {line.Length} byte(s) with no LF: a write was interrupted";
+                if (head is not null && head.Seq >= expectedSeq)
+                {
+                    return Bad(JournalFault.Truncated, $"entry {expectedSeq} was acknowledged (head record seq {head.Seq}) but is now torn: the file was cut; {why}",
+                        reader.LineNumber, torn: true, reader.LineOffset, line.Length);
+                }
+                return Bad(JournalFault.TornTail, why, reader.LineNumber, torn: true, reader.LineOffset, line.Length);
+            }
+            var fault = JournalLine.TryParse(line, out var f, out var reason);
+            if (fault != JournalFault.None)
+            {
+                return Bad(fault, reason ?? fault.ToString(), reader.LineNumber);
+            }
+            if (f.Seq != expectedSeq)
+            {
+                return Bad(JournalFault.SequenceGap, $"expected seq {expectedSeq}, found {f.Seq}", reader.LineNumber);
+            }
+            if (!line.Slice(f.Prev.Start, f.Prev.Length).SequenceEqual(lastHash))
+            {
+                return Bad(JournalFault.BrokenLink, $"prev {Encoding.ASCII.GetString(line.Slice(f.Prev.Start, f.Prev.Length))} does not match the hash of entry {expectedSeq - 1} ({Encoding.ASCII.GetString(lastHash)})", reader.LineNumber);
+            }
+            var inc = line.Slice(f.Incident.Start, f.Incident.Length);
+            if (incident is null)
+            {
+                incident = inc.ToArray();
+                if (options.ExpectedIncident is not null && !inc.SequenceEqual(Encoding.UTF8.GetBytes(options.ExpectedIncident)))
+                {
+                    return Bad(JournalFault.WrongIncident, $"genesis names incident '{Encoding.UTF8.GetString(inc)}', expected '{options.ExpectedIncident}'", reader.LineNumber);
+                }
+            }
+            else if (!inc.SequenceEqual(incident))
+            {
+                return Bad(JournalFault.WrongIncident, $"entry names incident '{Encoding.UTF8.GetString(inc)}', the journal is '{Encoding.UTF8.GetString(incident)}'", reader.LineNumber);
+            }
+            line.Slice(f.Hash.Start, f.Hash.Length).CopyTo(lastHash);
+            if (head is not null && f.Seq == head.Seq)
+            {
+                headHashSeen = Encoding.ASCII.GetString(lastHash);
+            }
+            expectedSeq++;
+            if (reader.Position >= nextProgress)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                options.Progress?.Invoke(reader.Position, total);
+                nextProgress = reader.Position + (64L << 20);
+            }
+        }
+        if (expectedSeq == 0)
+        {
+            return Bad(JournalFault.Truncated, "the journal is empty: no genesis entry", 1);
+        }
+        if (head is not null)
+        {
+            if (head.Seq >= expectedSeq)
+            {
+                return Bad(JournalFault.Truncated, $"the head record says entry {head.Seq} was appended, but the journal ends at {expectedSeq - 1}: entries were cut from the end", reader.LineNumber + 1);
+            }
+            if (headHashSeen != head.Hash)
+            {
+                return new JournalVerdict
+                {
+                    Path = Path, Incident = Encoding.UTF8.GetString(incident!), IsValid = false, EntryCount = expectedSeq,
+                    HeadSeq = expectedSeq - 1, HeadHash = Encoding.ASCII.GetString(lastHash), Fault = JournalFault.HashMismatch,
+                    FirstBadSeq = head.Seq, Reason = $"entry {head.Seq} has hash {headHashSeen}, but {head.Hash} was recorded when it was appended: history was rewritten",
+                    BytesVerified = reader.Position, Elapsed = sw.Elapsed,
+                };
+            }
+        }
+        options.Progress?.Invoke(reader.Position, total);
+        return new JournalVerdict
+        {
+            Path = Path,
+            Incident = Encoding.UTF8.GetString(incident!),
+            IsValid = true,
+            EntryCount = expectedSeq,
+            HeadSeq = expectedSeq - 1,
+            HeadHash = Encoding.ASCII.GetString(lastHash),
+            Fault = JournalFault.None,
+            BytesVerified = reader.Position,
+            Elapsed = sw.Elapsed,
+        };
+    }
+
+    /// <summary>Streams the entries. A line that does not parse ends the stream with a <see cref="JournalCorruptException"/>.</summary>
+    public IEnumerable<JournalEntry> ReadEntries(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(Path))
+        {
+            throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+        }
+        using var reader = new JournalLineReader(Path);
+        while (reader.TryReadLine(out var mem, out var terminated))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!terminated)
+            {
+                throw new JournalTornTailException(Path, reader.LineOffset, mem.Length);
+            }
+            var fault = JournalLine.TryParse(mem.Span, out var f, out var reason);
+            if (fault != JournalFault.None)
+            {
+                throw new JournalCorruptException(Path, fault, $"Line {reader.LineNumber} of '{Path}' is not a valid entry ({fault}: {reason}).");
+            }
+            yield return JournalEntry.FromVerifiedLine(mem.Span, f, reader.LineNumber, Path);
+        }
+    }
+
+    /// <summary>
+    /// Moves a torn tail into a side file (<c>journal.jsonl.torn-&lt;UTC time&gt;</c>, fsynced first) and truncates the
+    /// journal to its last whole entry. Refuses any other damage: that is evidence, not a crash.
+    /// </summary>
+    public JournalRepairResult Repair(JournalAppendOptions? options = null)
+    {
+        options ??= JournalAppendOptions.Default;
+        using var _ = JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken);
+        var verdict = Verify();
+        if (verdict.IsValid)
+        {
+            return new JournalRepairResult { Path = Path, EntryCount = verdict.EntryCount, Changed = false };
+        }
+        if (verdict.Fault != JournalFault.TornTail)
+        {
+            throw new JournalRepairRefusedException(Path, verdict);
+        }
+        var side = Path + ".torn-" + options.Clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        using (var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1))
+        {
+            var torn = new byte[verdict.TornBytes];
+            fs.Seek(verdict.TornOffset, SeekOrigin.Begin);
+            fs.ReadExactly(torn);
+            using (var sideStream = new FileStream(side, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                sideStream.Write(torn);
+                sideStream.Flush(true);
+            }
+            fs.SetLength(verdict.TornOffset);
+            fs.Flush(true);
+        }
+        return new JournalRepairResult { Path = Path, TornBytes = verdict.TornBytes, SideFile = side, EntryCount = verdict.EntryCount, Changed = true };
+    }
+}

@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DeIRF.Canonical;
+using DeIRF.Incidents;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+
+namespace DeIRF.Workspaces;
+
+/// <summary>How a workspace was found, so a user can tell why this folder was used.</summary>
+public enum WorkspaceSource { Parameter, Environment, ParentFolder, UserDefault }
+
+/// <summary>
+/// A folder holding workspace settings, one journal per incident (incidents/&lt;id&gt;/journal.jsonl), and later the
+/// roster, policy, checkpoints and evidence store. Plain files, so it can be a git repository.
+/// </summary>
+public sealed class Workspace
+{
+    public const string FileName = "deirf-workspace.json";
+    public const string EnvironmentVariable = "DEIRF_WORKSPACE";
+    public const int FormatVersion = 1;
+
+    private Workspace(string root, string id, string name, DateTimeOffset created, WorkspaceSource source)
+    {
+        Root = root;
+        Id = id;
+        Name = name;
+        Created = created;
+        Source = source;
+    }
+
+    public string Root { get; }
+
+    /// <summary>Random id fixed at creation; bound into every statement so signatures cannot be replayed elsewhere.</summary>
+    public string Id { get; }
+    public string Name { get; }
+    public DateTimeOffset Created { get; }
+    public WorkspaceSource Source { get; }
+    public string IncidentsDirectory => Path.Combine(Root, "incidents");
+    public string SettingsPath => Path.Combine(Root, FileName);
+
+    public int IncidentCount => Directory.Exists(IncidentsDirectory) ? Directory.EnumerateDirectories(IncidentsDirectory, "INC-*").Count() : 0;
+
+    /// <summary>The per-user default: %LOCALAPPDATA%\DeIRF\workspace, or $XDG_DATA_HOME/deirf/workspace (~/.local/share/...).</summary>
+    public static string UserDefaultPath
+    {
+        get
+        {
+            var baseDir = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+            if (string.IsNullOrEmpty(baseDir))
+            {
+                baseDir = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+            }
+            return Path.Combine(baseDir, OperatingSystem.IsWindows() ? "DeIRF" : "deirf", "workspace");
+        }
+    }
+
+    public static bool IsWorkspace(string path) => File.Exists(Path.Combine(path, FileName));
+
+    /// <summary>Creates a workspace in <paramref name="path"/> (made if missing). Refuses a folder that already is one.</summary>
+    public static Workspace Initialize(string path, string? name = null, TimeProvider? clock = null)
+    {
+        var root = Path.GetFullPath(path);
+        if (IsWorkspace(root))
+        {
+            throw new DeirfException("WorkspaceAlreadyExists", DeirfErrorKind.AlreadyExists, $"'{root}' is already a DeIRF workspace.", root);
+        }
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(Path.Combine(root, "incidents"));
+        var created = (clock ?? TimeProvider.System).GetUtcNow();
+        var id = "ws-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        name = string.IsNullOrWhiteSpace(name) ? Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)) : name;
+        var settings = new JsonObject
+        {
+            ["created"] = Timestamps.ToJournal(created),
+            ["format"] = FormatVersion,
+            ["id"] = id,
+            ["name"] = name,
+        };
+        // Replica-local files stay out of git when the workspace is shared through a repository.
+        File.WriteAllText(Path.Combine(root, ".gitignore"), "*.lock\n*.head\n*.head.tmp\n");
+        var tmp = Path.Combine(root, FileName + ".tmp");
+        File.WriteAllBytes(tmp, CanonicalJson.Serialize(settings));
+        File.Move(tmp, Path.Combine(root, FileName), overwrite: false);
+        return Open(root, WorkspaceSource.Parameter);
+    }
+
+    public static Workspace Open(string path, WorkspaceSource source = WorkspaceSource.Parameter)
+    {
+        var root = Path.GetFullPath(path);
+        var file = Path.Combine(root, FileName);
+        if (!File.Exists(file))
+        {
+            throw new DeirfException("WorkspaceNotFound", DeirfErrorKind.NotFound,
+                $"'{root}' is not a DeIRF workspace (no {FileName}). Create one with Initialize-DeirfWorkspace -Path '{root}'.", root);
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            var r = doc.RootElement;
+            int format = r.GetProperty("format").GetInt32();
+            if (format != FormatVersion)
+            {
+                throw new DeirfException("WorkspaceFormatUnsupported", DeirfErrorKind.InvalidData, $"Workspace '{root}' has format {format}; this DeIRF reads {FormatVersion}.", root);
+            }
+            return new Workspace(root, r.GetProperty("id").GetString()!, r.GetProperty("name").GetString()!,
+                DateTimeOffset.Parse(r.GetProperty("created").GetString()!, CultureInfo.InvariantCulture), source);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new DeirfException("WorkspaceSettingsInvalid", DeirfErrorKind.InvalidData, $"Workspace settings '{file}' are unreadable: {ex.Message}", file, ex);
+        }
+    }
+
+    /// <summary>The nearest folder at or above <paramref name="start"/> that holds a workspace file.</summary>
+    public static string? FindRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
+        {
+            if (IsWorkspace(dir.FullName))
+            {
+                return dir.FullName;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Resolution order (SPEC): the -Workspace parameter, then $env:DEIRF_WORKSPACE, then the nearest parent of the
+    /// current folder holding a workspace file, then the per-user default (created on first write when
+    /// <paramref name="createDefault"/>).
+    /// </summary>
+    public static Workspace Resolve(string? parameter, string currentDirectory, bool createDefault, string? environmentValue = null)
+    {
+        if (!string.IsNullOrWhiteSpace(parameter))
+        {
+            return Open(Path.GetFullPath(parameter, currentDirectory), WorkspaceSource.Parameter);
+        }
+        environmentValue ??= Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(environmentValue))
+        {
+            return Open(Path.GetFullPath(environmentValue, currentDirectory), WorkspaceSource.Environment);
+        }
+        if (FindRoot(currentDirectory) is { } found)
+        {
+            return Open(found, WorkspaceSource.ParentFolder);
+        }
+        var def = UserDefaultPath;
+        if (!IsWorkspace(def))
+        {
+            if (!createDefault)
+            {
+                throw new DeirfException("WorkspaceNotFound", DeirfErrorKind.NotFound,
+                    $"No workspace: none given, ${EnvironmentVariable} unset, none above '{currentDirectory}', and the per-user default '{def}' does not exist yet. Run Initialize-DeirfWorkspace.", currentDirectory);
+            }
+            Initialize(def, "default");
+        }
+        return Open(def, WorkspaceSource.UserDefault);
+    }
+
+    public string JournalPathFor(string incidentId) => Path.Combine(IncidentsDirectory, ValidateIncidentId(incidentId), "journal.jsonl");
+
+    public JournalFile JournalOf(string incidentId)
+    {
+        var journal = new JournalFile(JournalPathFor(incidentId));
+        if (!journal.Exists)
+        {
+            throw new DeirfException("IncidentNotFound", DeirfErrorKind.NotFound, $"No incident '{incidentId}' in workspace '{Root}'.", incidentId);
+        }
+        return journal;
+    }
+
+    public IEnumerable<string> IncidentIds()
+        => Directory.Exists(IncidentsDirectory)
+            ? Directory.EnumerateDirectories(IncidentsDirectory, "INC-*").Select(Path.GetFileName).Where(n => n is not null && File.Exists(Path.Combine(IncidentsDirectory, n, "journal.jsonl"))).Order(StringComparer.Ordinal)!
+            : [];
+
+    /// <summary>Incident ids are INC-yyyyMMdd-XXXX: readable, sortable by day, unlikely to collide across replicas.</summary>
+    public static string ValidateIncidentId(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 64 || !id.StartsWith("INC-", StringComparison.Ordinal)
+            || id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')))
+        {
+            throw new DeirfException("IncidentIdInvalid", DeirfErrorKind.InvalidArgument, $"'{id}' is not an incident id (expected INC-yyyyMMdd-XXXX).", id);
+        }
+        return id;
+    }
+
+    /// <summary>Opens a new incident: its journal with the genesis entry "incident.opened".</summary>
+    public Incident OpenIncident(string title, string reporter, IEnumerable<string>? tags = null, bool drill = false, JournalAppendOptions? options = null)
+    {
+        options ??= JournalAppendOptions.Default;
+        var tagArray = new JsonArray();
+        foreach (var t in (tags ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            tagArray.Add(t);
+        }
+        var body = new JsonObject { ["drill"] = drill, ["reporter"] = reporter, ["tags"] = tagArray, ["title"] = title };
+        EntryKinds.Validate(IncidentOpened.KindName, body);
+        JournalFile.ValidateHandle(reporter);
+        var now = options.Clock.GetUtcNow();
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            var id = "INC-" + now.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(2));
+            var journal = new JournalFile(JournalPathFor(id));
+            if (journal.Exists)
+            {
+                continue;
+            }
+            try
+            {
+                journal.CreateGenesis(Id, id, new StatementDraft(IncidentOpened.KindName, reporter, body) { Timestamp = now }, options);
+            }
+            catch (DeirfException ex) when (ex.ErrorId == "IncidentAlreadyExists")
+            {
+                continue;
+            }
+            return Incident.Load(this, id);
+        }
+        throw new DeirfException("IncidentIdExhausted", DeirfErrorKind.ResourceUnavailable, "Could not find a free incident id for today after 20 tries.", title);
+    }
+
+    public Incident GetIncident(string id) => Incident.Load(this, ValidateIncidentId(id));
+
+    public IEnumerable<Incident> GetIncidents() => IncidentIds().Select(id => Incident.Load(this, id));
+
+    public override string ToString() => $"{Name} ({Id}) at {Root}";
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+
+// A child process for journal tests that need a real process boundary (SIGKILL, concurrent writers, peak memory).
+//   create   <journal> <workspaceId> <incident>
+//   append   <journal> <count> [--split-writes] [--no-durable] [--actor NAME]   prints "ack <seq>" after each append
+//   generate <journal> <count>                  batched appends of ~300-byte entries
+//   verify   <journal>                          prints the verdict and the peak resident set as JSON
+var mode = args.Length > 0 ? args[0] : "";
+switch (mode)
+{
+    case "create":
+        {
+            var journal = new JournalFile(args[1]);
+            journal.CreateGenesis(args[2], args[3], new StatementDraft(IncidentOpened.KindName, "stress",
+                new JsonObject { ["drill"] = true, ["reporter"] = "stress", ["tags"] = new JsonArray(), ["title"] = "journal stress" }));
+            return 0;
+        }
+    case "append":
+        {
+            var journal = new JournalFile(args[1]);
+            int count = int.Parse(args[2]);
+            bool split = args.Contains("--split-writes");
+            bool durable = !args.Contains("--no-durable");
+            int actorIdx = Array.IndexOf(args, "--actor");
+            string actor = actorIdx > 0 ? args[actorIdx + 1] : "stress";
+            var options = new JournalAppendOptions { Durable = durable, WrapStream = split ? s => new SplitWriteStream(s) : null, LockTimeout = TimeSpan.FromMinutes(2) };
+            var stdout = Console.Out;
+            for (int i = 0; i < count; i++)
+            {
+                var e = journal.Append(new StatementDraft(Note.KindName, actor, new JsonObject { ["text"] = $"{actor} note {i} " + new string('x', 120) }), options);
+                stdout.WriteLine($"ack {e.Seq} {e.Hash}");
+                stdout.Flush();
+            }
+            return 0;
+        }
+    case "generate":
+        {
+            var journal = new JournalFile(args[1]);
+            int count = int.Parse(args[2]);
+            Generate(journal, count);
+            return 0;
+        }
+    case "verify":
+        {
+            var verdict = new JournalFile(args[1]).Verify();
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                verdict.IsValid,
+                verdict.EntryCount,
+                Fault = verdict.Fault.ToString(),
+                verdict.Reason,
+                PeakRssBytes = PeakRss(),
+                ElapsedMs = verdict.Elapsed.TotalMilliseconds,
+            }));
+            return verdict.IsValid ? 0 : 1;
+        }
+    default:
+        Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify ...");
+        return 2;
+}
+
+static void Generate(JournalFile journal, int count)
+{
+    const int batch = 10_000;
+    var options = new JournalAppendOptions { Durable = false };
+    var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    for (int done = 0; done < count;)
+    {
+        int n = Math.Min(batch, count - done);
+        var drafts = new List<StatementDraft>(n);
+        for (int i = 0; i < n; i++)
+        {
+            drafts.Add(new StatementDraft(Note.KindName, "gen", new JsonObject { ["text"] = $"generated entry {done + i} " + new string('g', 40) })
+            {
+                Timestamp = start.AddMilliseconds(done + i),
+            });
+        }
+        journal.AppendBatch(drafts, options);
+        done += n;
+    }
+}
+
+static long PeakRss()
+{
+    // VmHWM: the peak resident set of this process (Linux).
+    if (File.Exists("/proc/self/status"))
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            }
+        }
+    }
+    return Environment.WorkingSet;
+}
+
+/// <summary>Fault injection: writes each buffer in two halves with a pause, so a SIGKILL can land mid-line.</summary>
+sealed class SplitWriteStream(Stream inner) : Stream
+{
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+    public override void Flush() => inner.Flush();
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+    public override void SetLength(long value) => inner.SetLength(value);
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        int half = buffer.Length / 2;
+        inner.Write(buffer[..half]);
+        inner.Flush();
+        Thread.Sleep(3);
+        inner.Write(buffer[half..]);
+    }
+}
