@@ -59,6 +59,19 @@ function Invoke-Native {
     $LASTEXITCODE
 }
 
+function Get-PwshCommand {
+    # Under `dotnet pwsh` this process is the dotnet host; start the same PowerShell as `dotnet <PSHOME>/pwsh.dll`.
+    $self = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return @($self, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($self)
+}
+
+function Invoke-Pwsh([string[]] $Arguments) {
+    $cmd = @(Get-PwshCommand)
+    $rest = @($cmd | Select-Object -Skip 1) + $Arguments
+    & $cmd[0] @rest
+}
+
 function Get-NuGetPackageRoot {
     if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
     Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
@@ -159,8 +172,7 @@ function Invoke-Test {
         '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'), '-ResultPath', (Join-Path $Results 'pester.xml'))
     if ($Filter) { $pesterArgs += @('-Filter', $Filter) }
     # A separate process: the suite imports the built module fresh, as a user would.
-    $pwsh = (Get-Process -Id $PID).Path
-    & $pwsh @pesterArgs
+    Invoke-Pwsh $pesterArgs
     $summaryFile = Join-Path $Results 'pester-summary.json'
     if (Test-Path $summaryFile) {
         $p = Get-Content -Raw $summaryFile | ConvertFrom-Json
@@ -183,8 +195,7 @@ function Invoke-Drill {
     if (-not (Test-Path $script)) { throw "No drill scenario '$Scenario' in runbooks/drills" }
     $drillArgs = @('-NoProfile', '-NonInteractive', '-File', $script, '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'))
     if ($Workspace) { $drillArgs += @('-Workspace', $Workspace) }
-    $pwsh = (Get-Process -Id $PID).Path
-    & $pwsh @drillArgs
+    Invoke-Pwsh $drillArgs
     exit $LASTEXITCODE
 }
 
@@ -192,8 +203,7 @@ function Invoke-Bench {
     Invoke-Build
     Write-Step 'bench'
     $benchDll = Join-Path $Root "bench/DeIRF.Bench/bin/$Configuration/net10.0/DeIRF.Bench.dll"
-    $pwsh = (Get-Process -Id $PID).Path
-    Invoke-Native dotnet @($benchDll, '--entries', $BenchEntries, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', $pwsh,
+    Invoke-Native dotnet @($benchDll, '--entries', $BenchEntries, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', ((Get-PwshCommand) -join '|'),
         '--out', (Join-Path $Root 'docs/benchmarks.md')) | Out-Null
     Get-Content (Join-Path $Root 'docs/benchmarks.md')
 }

@@ -40,7 +40,7 @@ switch (mode)
         {
             var journal = new JournalFile(args[1]);
             int count = int.Parse(args[2]);
-            Generate(journal, count);
+            JournalGenerator.Generate(journal, count);
             return 0;
         }
     case "verify":
@@ -60,27 +60,6 @@ switch (mode)
     default:
         Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify ...");
         return 2;
-}
-
-static void Generate(JournalFile journal, int count)
-{
-    const int batch = 10_000;
-    var options = new JournalAppendOptions { Durable = false };
-    var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    for (int done = 0; done < count;)
-    {
-        int n = Math.Min(batch, count - done);
-        var drafts = new List<StatementDraft>(n);
-        for (int i = 0; i < n; i++)
-        {
-            drafts.Add(new StatementDraft(Note.KindName, "gen", new JsonObject { ["text"] = $"generated entry {done + i} " + new string('g', 40) })
-            {
-                Timestamp = start.AddMilliseconds(done + i),
-            });
-        }
-        journal.AppendBatch(drafts, options);
-        done += n;
-    }
 }
 
 static long PeakRss()

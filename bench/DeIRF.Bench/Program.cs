@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+
+// build.ps1 bench: every figure beside a baseline measured in this same run, reported as a ratio.
+//   --entries N   journal size for the verification benchmark (default 1,000,000)
+//   --module P    the built module manifest (import-time benchmark)
+//   --pwsh P      the pwsh executable
+//   --out F       where to write the markdown report
+var opts = ParseArgs(args);
+int entries = int.Parse(opts.GetValueOrDefault("entries", "1000000"), CultureInfo.InvariantCulture);
+string outPath = opts.GetValueOrDefault("out", "benchmarks.md");
+string? module = opts.GetValueOrDefault("module");
+string? pwsh = opts.GetValueOrDefault("pwsh");
+
+var work = Directory.CreateTempSubdirectory("deirf-bench-").FullName;
+var rows = new List<(string Benchmark, string Figure, string Baseline, string Ratio, string Target)>();
+try
+{
+    // 1. Verification against the hashing floor, on the same file.
+    var path = Path.Combine(work, "journal.jsonl");
+    var journal = new JournalFile(path);
+    journal.CreateGenesis("ws-bench", "INC-20260101-BENC", new StatementDraft(IncidentOpened.KindName, "bench",
+        new JsonObject { ["drill"] = true, ["reporter"] = "bench", ["tags"] = new JsonArray(), ["title"] = "benchmark" }));
+    var genSw = Stopwatch.StartNew();
+    JournalGenerator.Generate(journal, entries - 1);
+    genSw.Stop();
+    long bytes = new FileInfo(path).Length;
+    Console.Error.WriteLine($"generated {entries:N0} entries, {bytes / 1e6:F1} MB ({bytes / entries} B/entry) in {genSw.Elapsed.TotalSeconds:F1} s");
+
+    double floor = Best(3, () => HashFile(path));
+    JournalVerdict? verdict = null;
+    double verify = Best(3, () => { verdict = journal.Verify(); });
+    if (verdict is null || !verdict.IsValid || verdict.EntryCount != entries)
+    {
+        throw new InvalidOperationException("benchmark journal did not verify: " + verdict);
+    }
+    rows.Add(($"Verify {entries:N0}-entry journal ({bytes / 1e6:F0} MB, {bytes / entries} B/line)",
+        $"{verify:F3} s ({entries / verify / 1e6:F2} M entries/s)",
+        $"SHA-256 of the file bytes: {floor:F3} s ({bytes / floor / 1e9:F2} GB/s)",
+        $"{verify / floor:F2}× floor", "≤ 3×"));
+
+    // 2. Appends per second, durable and batched, beside raw writes of the same lines.
+    var appendPath = Path.Combine(work, "append.jsonl");
+    var appendJournal = new JournalFile(appendPath);
+    appendJournal.CreateGenesis("ws-bench", "INC-20260101-APND", new StatementDraft(IncidentOpened.KindName, "bench",
+        new JsonObject { ["drill"] = true, ["reporter"] = "bench", ["tags"] = new JsonArray(), ["title"] = "appends" }));
+    const int durableCount = 500;
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < durableCount; i++)
+    {
+        appendJournal.Append(new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = $"durable append {i}" }));
+    }
+    double durableRate = durableCount / sw.Elapsed.TotalSeconds;
+    int lineLength = (int)(new FileInfo(appendPath).Length / (durableCount + 1));
+    double rawDurableRate = RawWrites(Path.Combine(work, "raw-durable.bin"), durableCount, lineLength, fsyncEach: true);
+    rows.Add(("Durable append (lock + tail read + fsync per entry)", $"{durableRate:F0} appends/s",
+        $"raw write+fsync of {lineLength}-byte lines: {rawDurableRate:F0}/s", $"{durableRate / rawDurableRate:F2}× raw", "—"));
+
+    const int batchCount = 100_000;
+    const int batchSize = 1000;
+    sw.Restart();
+    for (int done = 0; done < batchCount; done += batchSize)
+    {
+        var drafts = Enumerable.Range(done, batchSize).Select(i => new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = $"batched append {i}" })).ToList();
+        appendJournal.AppendBatch(drafts);
+    }
+    double batchRate = batchCount / sw.Elapsed.TotalSeconds;
+    double rawBatchRate = RawWrites(Path.Combine(work, "raw-batch.bin"), batchCount, lineLength, fsyncEach: false, fsyncEvery: batchSize);
+    rows.Add(($"Batched append ({batchSize} per batch, one fsync each)", $"{batchRate:F0} appends/s",
+        $"raw writes, fsync every {batchSize}: {rawBatchRate:F0}/s", $"{batchRate / rawBatchRate:F2}× raw", "—"));
+    if (!appendJournal.Verify().IsValid)
+    {
+        throw new InvalidOperationException("append benchmark journal did not verify");
+    }
+
+    // 3. Module import time against a bare pwsh start.
+    if (module is not null && pwsh is not null)
+    {
+        var bare = Median(7, () => RunPwsh(pwsh, "exit"));
+        var import = Median(7, () => RunPwsh(pwsh, $"Import-Module '{module}'; exit"));
+        var firstUse = Median(7, () => RunPwsh(pwsh, $"Import-Module '{module}'; $null = Get-Command New-DeirfIncident -Syntax; [void](Get-DeirfWorkspace -Workspace '{work}' -ErrorAction SilentlyContinue); exit"));
+        rows.Add(("Module import (pwsh -NoProfile -c \"Import-Module DeIRF\")", $"{import * 1000:F0} ms",
+            $"bare pwsh -NoProfile -c exit: {bare * 1000:F0} ms", $"+{(import - bare) * 1000:F0} ms", "< +300 ms"));
+        rows.Add(("Import + first command (engine load context)", $"{firstUse * 1000:F0} ms",
+            $"bare pwsh: {bare * 1000:F0} ms", $"+{(firstUse - bare) * 1000:F0} ms", "—"));
+    }
+}
+finally
+{
+    Directory.Delete(work, recursive: true);
+}
+
+var md = new StringBuilder();
+md.AppendLine("# Benchmarks");
+md.AppendLine();
+md.AppendLine("Written by `dotnet pwsh ./build.ps1 bench`. Every figure stands beside a baseline measured in the same run on the");
+md.AppendLine("same machine, and the ratio is what to compare across machines. Times are the best of 3 (journal) or the");
+md.AppendLine("median of 7 (process starts).");
+md.AppendLine();
+md.AppendLine($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {TotalMemoryGiB():F0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}. Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+md.AppendLine();
+md.AppendLine("| Benchmark | DeIRF | Baseline (same run) | Ratio | Target |");
+md.AppendLine("|---|---|---|---|---|");
+foreach (var r in rows)
+{
+    md.AppendLine($"| {r.Benchmark} | {r.Figure} | {r.Baseline} | {r.Ratio} | {r.Target} |");
+}
+File.WriteAllText(outPath, md.ToString());
+Console.Write(md.ToString());
+return 0;
+
+static Dictionary<string, string> ParseArgs(string[] a)
+{
+    var d = new Dictionary<string, string>();
+    for (int i = 0; i + 1 < a.Length; i += 2)
+    {
+        d[a[i].TrimStart('-')] = a[i + 1];
+    }
+    return d;
+}
+
+static double Best(int runs, Action action)
+{
+    double best = double.MaxValue;
+    for (int i = 0; i < runs; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        action();
+        best = Math.Min(best, sw.Elapsed.TotalSeconds);
+    }
+    return best;
+}
+
+static double Median(int runs, Func<double> measure)
+{
+    var xs = Enumerable.Range(0, runs).Select(_ => measure()).Order().ToArray();
+    return xs[xs.Length / 2];
+}
+
+static void HashFile(string path)
+{
+    using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+    using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    var buffer = new byte[1 << 20];
+    int n;
+    while ((n = fs.Read(buffer)) > 0)
+    {
+        h.AppendData(buffer, 0, n);
+    }
+    h.GetHashAndReset();
+}
+
+static double RawWrites(string path, int count, int lineLength, bool fsyncEach, int fsyncEvery = 0)
+{
+    var line = new byte[lineLength];
+    Array.Fill(line, (byte)'x');
+    line[^1] = (byte)'\n';
+    var sw = Stopwatch.StartNew();
+    using (var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+    {
+        for (int i = 0; i < count; i++)
+        {
+            fs.Write(line);
+            if (fsyncEach || (fsyncEvery > 0 && (i + 1) % fsyncEvery == 0))
+            {
+                fs.Flush(true);
+            }
+        }
+        fs.Flush(true);
+    }
+    return count / sw.Elapsed.TotalSeconds;
+}
+
+static double RunPwsh(string pwsh, string command)
+{
+    // --pwsh may be "dotnet|/path/pwsh.dll" (the pinned tool) or a pwsh executable.
+    var parts = pwsh.Split('|');
+    var psi = new ProcessStartInfo(parts[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    foreach (var a in parts.Skip(1).Concat(new[] { "-NoProfile", "-NonInteractive", "-Command", command }))
+    {
+        psi.ArgumentList.Add(a);
+    }
+    var sw = Stopwatch.StartNew();
+    using var p = Process.Start(psi)!;
+    p.StandardOutput.ReadToEnd();
+    p.StandardError.ReadToEnd();
+    p.WaitForExit();
+    return sw.Elapsed.TotalSeconds;
+}
+
+static string CpuModel()
+{
+    try
+    {
+        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+        return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+    }
+    catch (IOException)
+    {
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
+
+static double TotalMemoryGiB() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);

@@ -1,0 +1,78 @@
+using System.Management.Automation;
+using Xunit;
+
+namespace DeIRF.Module.Tests;
+
+/// <summary>The cmdlets driven through a hosted runspace: objects, pipeline binding, error records.</summary>
+public sealed class CmdletTests : IDisposable
+{
+    private readonly PowerShellHost _ps = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("deirf-mod-").FullName;
+
+    public void Dispose()
+    {
+        _ps.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void Walkthrough_OpensIncident_AddsNotes_AndVerifies()
+    {
+        var ws = Path.Combine(_dir, "ws");
+        var result = _ps.Invoke(@"
+            Initialize-DeirfWorkspace -Path $ws | Out-Null
+            $i = New-DeirfIncident -Title 'API keys leaked in public repo' -Reporter alice -Workspace $ws
+            1..3 | ForEach-Object { Add-DeirfNote -Incident $i.Id -Text ""step $_"" -Actor alice -Workspace $ws }
+            Test-DeirfJournal -Incident $i.Id -Workspace $ws", new Dictionary<string, object?> { ["ws"] = ws });
+        var verdict = Assert.Single(result).BaseObject;
+        Assert.Equal("DeIRF.Journal.JournalVerdict", verdict.GetType().FullName);
+        Assert.True((bool)verdict.GetType().GetProperty("IsValid")!.GetValue(verdict)!);
+        Assert.Equal(4L, (long)verdict.GetType().GetProperty("EntryCount")!.GetValue(verdict)!);
+    }
+
+    [Fact]
+    public void Pipeline_BindsIncidentByPropertyName()
+    {
+        var ws = Path.Combine(_dir, "ws2");
+        var result = _ps.Invoke(@"
+            Initialize-DeirfWorkspace -Path $ws | Out-Null
+            New-DeirfIncident -Title one -Reporter alice -Workspace $ws | Out-Null
+            New-DeirfIncident -Title two -Reporter bob -Workspace $ws | Out-Null
+            Get-DeirfIncident -Workspace $ws | Test-DeirfJournal | ForEach-Object IsValid", new Dictionary<string, object?> { ["ws"] = ws });
+        Assert.Equal(2, result.Count);
+        Assert.All(result, r => Assert.True((bool)r.BaseObject));
+    }
+
+    [Fact]
+    public void UnknownIncident_IsAnErrorRecordWithStableId()
+    {
+        var ws = Path.Combine(_dir, "ws3");
+        _ps.Invoke("Initialize-DeirfWorkspace -Path $ws | Out-Null", new Dictionary<string, object?> { ["ws"] = ws });
+        _ps.Invoke("Get-DeirfJournal -Incident INC-20990101-0000 -Workspace $ws", out var errors, new Dictionary<string, object?> { ["ws"] = ws });
+        var error = Assert.Single(errors);
+        Assert.Equal("IncidentNotFound,DeIRF.Commands.Cmdlets.GetDeirfJournalCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Equal("INC-20990101-0000", error.TargetObject);
+    }
+
+    [Fact]
+    public void EveryStateChangingCmdlet_SupportsShouldProcess()
+    {
+        var result = _ps.Invoke(@"Get-Command -Module DeIRF | Where-Object { $_.Verb -notin 'Get','Test' } |
+            Where-Object { -not $_.Parameters.ContainsKey('WhatIf') } | ForEach-Object Name");
+        Assert.Empty(result);
+        var impact = _ps.Invoke("(Get-Command Repair-DeirfJournal).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact");
+        Assert.Equal("High", impact.Single().ToString());
+    }
+
+    [Fact]
+    public void Engine_LoadsInItsOwnLoadContext()
+    {
+        var ws = Path.Combine(_dir, "ws4");
+        var alc = _ps.Invoke(@"
+            Initialize-DeirfWorkspace -Path $ws | Out-Null
+            $i = New-DeirfIncident -Title alc -Reporter alice -Workspace $ws
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($i.GetType().Assembly).Name", new Dictionary<string, object?> { ["ws"] = ws });
+        Assert.Equal("DeIRF", alc.Single().ToString());
+    }
+}

@@ -1,0 +1,77 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace DeIRF.Module.Tests;
+
+/// <summary>A PowerShell runspace in this process with the built module imported, as a host application would.</summary>
+public sealed class PowerShellHost : IDisposable
+{
+    private readonly Runspace _runspace;
+
+    public PowerShellHost()
+    {
+        var manifest = ModulePath;
+        if (!File.Exists(manifest))
+        {
+            throw new InvalidOperationException($"Built module not found at {manifest}: run `dotnet pwsh ./build.ps1 build` first.");
+        }
+        var iss = InitialSessionState.CreateDefault2();
+        iss.ImportPSModule(manifest);
+        _runspace = RunspaceFactory.CreateRunspace(iss);
+        _runspace.Open();
+        // ImportPSModule fails silently: prove the commands are there.
+        var missing = Invoke("@('New-DeirfIncident','Test-DeirfJournal','ConvertTo-Json','Get-FileHash') | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) }");
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException("Commands missing in the hosted runspace: " + string.Join(", ", missing));
+        }
+    }
+
+    public static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "DeIRF.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+            throw new InvalidOperationException("Repository root not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public static string ModulePath => Environment.GetEnvironmentVariable("DEIRF_TEST_MODULE") is { Length: > 0 } p ? p : Path.Combine(RepoRoot, "out", "DeIRF", "DeIRF.psd1");
+
+    /// <summary>Runs a script; returns its output. Errors are collected in <paramref name="errors"/>.</summary>
+    public Collection<PSObject> Invoke(string script, out IReadOnlyList<ErrorRecord> errors, IDictionary<string, object?>? variables = null)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        if (variables is not null)
+        {
+            foreach (var kv in variables)
+            {
+                _runspace.SessionStateProxy.SetVariable(kv.Key, kv.Value);
+            }
+        }
+        ps.AddScript(script);
+        var output = ps.Invoke();
+        errors = ps.Streams.Error.ToList();
+        return output;
+    }
+
+    public Collection<PSObject> Invoke(string script, IDictionary<string, object?>? variables = null)
+    {
+        var output = Invoke(script, out var errors, variables);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Script wrote errors: " + string.Join(" | ", errors.Select(e => e.FullyQualifiedErrorId + ": " + e.Exception.Message)));
+        }
+        return output;
+    }
+
+    public void Dispose() => _runspace.Dispose();
+}
