@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -86,13 +87,20 @@ public static class JournalLine
     /// <summary>SHA-256 over the canonical entry without its own "hash" member, as lowercase hex. The line must be canonical.</summary>
     internal static void ComputeHashHex(ReadOnlySpan<byte> canonicalLine, Span<byte> hex64)
     {
+        // One reused hasher and scratch buffer per thread: creating a hash object per line costs more than hashing it.
+        var rest = canonicalLine.Slice(HashInputOffset + 1);
+        var scratch = t_scratch is { } buf && buf.Length > rest.Length ? buf : (t_scratch = new byte[Math.Max(4096, rest.Length + 1)]);
+        scratch[0] = (byte)'{';
+        rest.CopyTo(scratch.AsSpan(1));
+        var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(scratch, 0, rest.Length + 1);
         Span<byte> digest = stackalloc byte[32];
-        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        h.AppendData("{"u8);
-        h.AppendData(canonicalLine.Slice(HashInputOffset + 1));
-        h.GetHashAndReset(digest);
+        sha.GetHashAndReset(digest);
         ToHex(digest, hex64);
     }
+
+    [ThreadStatic] private static IncrementalHash? t_sha;
+    [ThreadStatic] private static byte[]? t_scratch;
 
     /// <summary>Hash of an entry whose canonical form without the hash member is given.</summary>
     public static string HashOfUnhashed(ReadOnlySpan<byte> canonicalWithoutHash)
@@ -114,17 +122,9 @@ public static class JournalLine
         }
     }
 
-    private static bool IsLowerHex(ReadOnlySpan<byte> s)
-    {
-        foreach (var b in s)
-        {
-            if (!((b >= '0' && b <= '9') || (b >= 'a' && b <= 'f')))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    private static readonly SearchValues<byte> LowerHex = SearchValues.Create("0123456789abcdef"u8);
+
+    private static bool IsLowerHex(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(LowerHex) < 0;
 
     private const int MaxDepth = 64;
 
@@ -322,13 +322,27 @@ public static class JournalLine
 
     private static int CompareKeys(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        // UTF-8 byte order equals UTF-16 code unit order unless a code point ≥ U+E000 meets a supplementary one,
-        // and unless escapes are involved; fall back to decoding then.
-        if (a.IndexOf((byte)'\\') < 0 && b.IndexOf((byte)'\\') < 0 && a.IndexOfAnyInRange((byte)0xEE, (byte)0xFF) < 0 && b.IndexOfAnyInRange((byte)0xEE, (byte)0xFF) < 0)
+        if (a.IndexOf((byte)'\\') >= 0 || b.IndexOf((byte)'\\') >= 0)
         {
-            return a.SequenceCompareTo(b);
+            return string.CompareOrdinal(DecodeRaw(a), DecodeRaw(b));
         }
-        return string.CompareOrdinal(DecodeRaw(a), DecodeRaw(b));
+        // UTF-8 byte order is code point order; UTF-16 order differs only where a character in U+E000..U+FFFF
+        // (lead byte EE/EF) meets a supplementary one (lead F0..F4, a surrogate pair D800.. in UTF-16).
+        int i = a.CommonPrefixLength(b);
+        if (i == a.Length || i == b.Length)
+        {
+            return a.Length - b.Length;
+        }
+        byte x = a[i], y = b[i];
+        if (x >= 0xF0 && y is 0xEE or 0xEF)
+        {
+            return -1;
+        }
+        if (y >= 0xF0 && x is 0xEE or 0xEF)
+        {
+            return 1;
+        }
+        return x - y;
     }
 
     private static string DecodeRaw(ReadOnlySpan<byte> raw)

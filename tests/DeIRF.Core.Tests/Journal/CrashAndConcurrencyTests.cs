@@ -1,0 +1,122 @@
+using System.Text.Json;
+using DeIRF.Journal;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DeIRF.Core.Tests.Journal;
+
+/// <summary>Real process boundaries: SIGKILL mid-append, concurrent writer processes, peak memory of verification.</summary>
+public sealed class CrashAndConcurrencyTests : IDisposable
+{
+    private readonly string _dir = JournalFixture.NewDirectory();
+    private readonly ITestOutputHelper _output;
+
+    public CrashAndConcurrencyTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void SigkillAtRandomMoments_LosesNoAcknowledgedEntry_AndRepairMendsTornTails()
+    {
+        var journal = JournalFixture.NewJournal(_dir, notes: 0);
+        var rng = new Random(20261124);
+        var acked = new Dictionary<long, string>();
+        int kills = 0, torn = 0;
+        while (kills < 25)
+        {
+            using var child = JournalFixture.StartStress("append", journal.Path, "1000000", "--split-writes");
+            // Wait for the first acknowledgement, then let it run a random while before SIGKILL.
+            var first = child.StandardOutput.ReadLine();
+            Assert.NotNull(first);
+            Thread.Sleep(rng.Next(5, 120));
+            child.Kill(); // SIGKILL on Unix
+            child.WaitForExit();
+            kills++;
+            // Every line the child printed before dying was acknowledged after its fsync.
+            foreach (var line in new[] { first! }.Concat(child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)))
+            {
+                var parts = line.Split(' ');
+                if (parts.Length == 3 && parts[0] == "ack")
+                {
+                    acked[long.Parse(parts[1])] = parts[2];
+                }
+            }
+
+            var verdict = journal.Verify();
+            if (!verdict.IsValid)
+            {
+                Assert.True(verdict.Fault == JournalFault.TornTail, $"kill {kills}: expected a valid journal or a torn tail, got {verdict}");
+                Assert.True(verdict.IsTornTail);
+                torn++;
+                var tornBytes = File.ReadAllBytes(journal.Path)[(int)verdict.TornOffset..];
+                var repaired = journal.Repair();
+                Assert.True(repaired.Changed);
+                Assert.Equal(tornBytes, File.ReadAllBytes(repaired.SideFile!));
+                verdict = journal.Verify();
+                Assert.True(verdict.IsValid, $"after repair: {verdict}");
+            }
+            // No acknowledged entry was lost or changed.
+            var hashes = journal.ReadEntries().ToDictionary(e => e.Seq, e => e.Hash);
+            foreach (var (seq, hash) in acked)
+            {
+                Assert.True(hashes.TryGetValue(seq, out var h) && h == hash, $"acknowledged entry {seq} lost or changed after kill {kills}");
+            }
+        }
+        _output.WriteLine($"{kills} kills, {torn} torn tails repaired, {acked.Count} acknowledged entries all present");
+        Assert.True(torn > 0, "no kill landed mid-line; the split-write fault injection did not work");
+    }
+
+    [Fact]
+    public void FourProcessesAppendingConcurrently_GiveExactlyAThousandContiguousEntries()
+    {
+        var journal = JournalFixture.NewJournal(_dir, notes: 0);
+        var writers = Enumerable.Range(0, 4).Select(i => JournalFixture.StartStress("append", journal.Path, "250", "--actor", $"writer{i}")).ToList();
+        var outputs = writers.Select(w => w.StandardOutput.ReadToEndAsync()).ToList();
+        foreach (var w in writers)
+        {
+            Assert.True(w.WaitForExit(TimeSpan.FromMinutes(3)), "a writer hung");
+            Assert.Equal(0, w.ExitCode);
+            w.Dispose();
+        }
+        var acks = outputs.SelectMany(o => o.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.Equal(1000, acks.Count);
+
+        var verdict = journal.Verify();
+        Assert.True(verdict.IsValid, verdict.ToString());
+        Assert.Equal(1001, verdict.EntryCount);
+        var entries = journal.ReadEntries().ToList();
+        Assert.Equal(Enumerable.Range(0, 1001).Select(i => (long)i), entries.Select(e => e.Seq));
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(250, entries.Count(e => e.Actor == $"writer{i}")));
+        // Each writer's own entries are in the order it wrote them.
+        foreach (var i in Enumerable.Range(0, 4))
+        {
+            var texts = entries.Where(e => e.Actor == $"writer{i}").Select(e => (string)e.Body["text"]!).ToList();
+            Assert.Equal(Enumerable.Range(0, 250).Select(n => $"writer{i} note {n} "), texts.Select(t => t[..t.IndexOf(' ', t.IndexOf("note ", StringComparison.Ordinal) + 5)] + " "));
+        }
+    }
+
+    [Fact]
+    public void VerifyingAMillionEntries_UsesNoMoreMemoryThanTenThousand()
+    {
+        long PeakFor(int entries)
+        {
+            var path = Path.Combine(_dir, $"j{entries}.jsonl");
+            Assert.Equal(0, JournalFixture.RunStress(TimeSpan.FromMinutes(1), "create", path, "ws-mem", "INC-20260101-MEMO").ExitCode);
+            Assert.Equal(0, JournalFixture.RunStress(TimeSpan.FromMinutes(5), "generate", path, (entries - 1).ToString()).ExitCode);
+            var (code, stdout, stderr) = JournalFixture.RunStress(TimeSpan.FromMinutes(5), "verify", path);
+            Assert.True(code == 0, stdout + stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            Assert.True(doc.RootElement.GetProperty("IsValid").GetBoolean());
+            Assert.Equal(entries, doc.RootElement.GetProperty("EntryCount").GetInt64());
+            var peak = doc.RootElement.GetProperty("PeakRssBytes").GetInt64();
+            _output.WriteLine($"{entries:N0} entries ({new FileInfo(path).Length / 1e6:F0} MB): peak RSS {peak / 1e6:F1} MB, {doc.RootElement.GetProperty("ElapsedMs").GetDouble():F0} ms");
+            File.Delete(path);
+            return peak;
+        }
+
+        long small = PeakFor(10_000);
+        long large = PeakFor(1_000_000);
+        // A 100x longer journal (about 300 MB) may cost a few buffers more, never memory proportional to its size.
+        Assert.True(large - small < 48L * 1024 * 1024, $"peak RSS grew from {small / 1e6:F1} MB to {large / 1e6:F1} MB");
+    }
+}
