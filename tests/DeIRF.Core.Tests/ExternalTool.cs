@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace DeIRF.Core.Tests;
+
+/// <summary>
+/// Real command-line peers (gpg, ssh-keygen, git...) for interop tests. Use in a [SkippableFact]:
+/// outside CI a missing tool skips the test with a clear reason; under CI=true it fails.
+/// </summary>
+public static class ExternalTool
+{
+    public static bool UnderCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Full path of <paramref name="name"/> on PATH, or null.</summary>
+    public static string? Find(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Returns the tool's path; skips (outside CI) or fails (CI=true) when it is missing.</summary>
+    public static string Require(string name)
+    {
+        var path = Find(name);
+        if (path is null)
+        {
+            if (UnderCi)
+            {
+                throw new InvalidOperationException($"{name} is required under CI=true but is not on PATH (build.ps1 bootstrap installs it as root).");
+            }
+            Skip.If(true, $"{name} is not installed; this interop test needs the real tool.");
+        }
+        return path!;
+    }
+
+    /// <summary>Runs a tool to completion; returns exit code and output. Standard input is closed unless given.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string file, IEnumerable<string> args, string? workingDirectory = null,
+        string? stdin = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        if (environment is not null)
+        {
+            foreach (var kv in environment)
+            {
+                psi.Environment[kv.Key] = kv.Value;
+            }
+        }
+        using var p = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+        }
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} timed out");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
