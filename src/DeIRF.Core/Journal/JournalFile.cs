@@ -21,7 +21,7 @@ public interface IStatementSigner
     JsonObject Sign(ReadOnlySpan<byte> statement);
 }
 
-public sealed class JournalAppendOptions
+public sealed record JournalAppendOptions
 {
     public static readonly JournalAppendOptions Default = new();
 
@@ -39,6 +39,15 @@ public sealed class JournalAppendOptions
     /// <summary>Test seam for fault injection: wraps the journal stream a write goes through.</summary>
     internal Func<Stream, Stream>? WrapStream { get; init; }
 }
+
+/// <summary>Checks the signatures of one entry. Returns null when all is well.</summary>
+public interface IEntrySignatureChecker
+{
+    SignatureFinding? Check(long seq, ReadOnlySpan<byte> statement, ReadOnlySpan<byte> signatures);
+}
+
+/// <summary>A signature problem: a failure makes the journal invalid at that entry; otherwise it is a warning.</summary>
+public sealed record SignatureFinding(bool IsFailure, string Reason);
 
 /// <summary>The verdict on a journal: valid, or the first bad entry with its sequence, line and reason.</summary>
 public sealed class JournalVerdict
@@ -63,6 +72,12 @@ public sealed class JournalVerdict
     public long BytesVerified { get; init; }
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>Entries checked for signatures, and how many carried at least one valid signature.</summary>
+    public long SignedEntries { get; init; }
+
+    /// <summary>Things worth a look that do not make the journal invalid (e.g. unsigned entries by responders who have proofs).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public override string ToString() => IsValid
         ? $"{Path}: valid, {EntryCount} entries, head {HeadSeq} {HeadHash}"
         : $"{Path}: INVALID at seq {FirstBadSeq} (line {FirstBadLine}): {Fault}: {Reason}";
@@ -77,6 +92,9 @@ public sealed class JournalVerifyOptions
 
     /// <summary>Called now and then with the bytes verified so far.</summary>
     public Action<long, long>? Progress { get; init; }
+
+    /// <summary>Checks each entry's signatures (against the roster as it was at that entry). Null: the chain only.</summary>
+    public IEntrySignatureChecker? Signatures { get; init; }
 
     public CancellationToken CancellationToken { get; init; }
 }

@@ -24,6 +24,7 @@ public enum JournalFault
     TornTail,
     Truncated,
     EntryTooLarge,
+    SignatureInvalid,
 }
 
 /// <summary>Where the parts of one verified line sit inside it (offset, length).</summary>

@@ -24,6 +24,8 @@ internal sealed class JournalVerifier
     private long _expectedSeq;
     private long _lineNumber;
     private long _position;
+    private long _signed;
+    private readonly List<string> _warnings = new();
 
     public JournalVerifier(string path, JournalVerifyOptions options)
     {
@@ -172,6 +174,22 @@ internal sealed class JournalVerifier
         {
             return Bad(JournalFault.WrongIncident, $"entry names incident '{Encoding.UTF8.GetString(inc)}', the journal is '{Encoding.UTF8.GetString(_incident)}'", _lineNumber);
         }
+        if (_options.Signatures is { } checker)
+        {
+            var finding = checker.Check(f.Seq, line.Slice(f.Statement.Start, f.Statement.Length), line.Slice(f.Signatures.Start, f.Signatures.Length));
+            if (finding is { IsFailure: true })
+            {
+                return Bad(JournalFault.SignatureInvalid, finding.Reason, _lineNumber);
+            }
+            if (finding is { IsFailure: false } && _warnings.Count < 100)
+            {
+                _warnings.Add($"seq {f.Seq}: {finding.Reason}");
+            }
+            if (f.Signatures.Length > 2)
+            {
+                _signed++; // "[]" is unsigned; a failing signature has returned above
+            }
+        }
         line.Slice(f.Hash.Start, f.Hash.Length).CopyTo(_lastHash);
         if (_head is not null && f.Seq == _head.Seq)
         {
@@ -227,6 +245,8 @@ internal sealed class JournalVerifier
             Fault = JournalFault.None,
             BytesVerified = _position,
             Elapsed = _clock.Elapsed,
+            SignedEntries = _signed,
+            Warnings = _warnings.ToArray(),
         };
     }
 
@@ -249,5 +269,7 @@ internal sealed class JournalVerifier
         TornBytes = tornBytes,
         BytesVerified = _position,
         Elapsed = _clock.Elapsed,
+        SignedEntries = _signed,
+        Warnings = _warnings.ToArray(),
     };
 }

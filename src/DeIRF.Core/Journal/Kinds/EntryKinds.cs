@@ -39,6 +39,12 @@ public static class EntryKinds
     {
         Register(new IncidentOpened());
         Register(new Note());
+        Register(new RosterOpened());
+        Register(new ResponderAdded());
+        Register(new ResponderUpdated());
+        Register(new ProofAdded());
+        Register(new ProofConfirmed());
+        Register(new ProofRevoked());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;
@@ -73,6 +79,26 @@ public static class EntryKinds
         }
         return value;
     }
+
+    /// <summary>A "roles" array of known role names (may be empty).</summary>
+    internal static void RequireRoles(string kind, JsonObject body)
+    {
+        if (body["roles"] is not JsonArray roles)
+        {
+            throw new InvalidStatementException(kind, "roles", $"'{kind}' needs a 'roles' array (may be empty).");
+        }
+        foreach (var r in roles)
+        {
+            var name = r is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+            if (name is null || !Enum.TryParse<Identity.ResponderRole>(name, ignoreCase: false, out _))
+            {
+                throw new InvalidStatementException(kind, "roles", $"'{name}' is not a role ({string.Join(", ", Enum.GetNames<Identity.ResponderRole>())}).", name);
+            }
+        }
+    }
+
+    internal static string List(IReadOnlyDictionary<string, object?> body, string member)
+        => body.TryGetValue(member, out var v) && v is object?[] items ? string.Join(", ", items) : string.Empty;
 
     internal static string Text(IReadOnlyDictionary<string, object?> body, string member)
         => body.TryGetValue(member, out var v) ? v?.ToString() ?? string.Empty : string.Empty;

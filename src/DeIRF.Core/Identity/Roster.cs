@@ -1,0 +1,296 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Identity;
+
+/// <summary>One bound proof of a responder, with its history.</summary>
+public sealed class RosterProof
+{
+    public string Handle { get; init; } = string.Empty;
+    public ProofKind Kind { get; init; }
+    public string Fingerprint { get; init; } = string.Empty;
+    public string Algorithm { get; init; } = string.Empty;
+    public ProofKey Key { get; init; } = null!;
+    public DateTimeOffset AddedAt { get; init; }
+    public long AddedSeq { get; init; }
+    public DateTimeOffset LastConfirmedAt { get; internal set; }
+    public DateTimeOffset? RevokedAt { get; internal set; }
+    public string? RevokedReason { get; internal set; }
+    public string? RevokedBy { get; internal set; }
+
+    /// <summary>FIDO2: the highest signCount seen, so a cloned authenticator's replay is caught.</summary>
+    public uint? LastSignCount { get; internal set; }
+
+    public bool IsRevoked => RevokedAt is not null;
+
+    /// <summary>Was this proof in force at <paramref name="t"/> (bound before, not revoked yet)?</summary>
+    public bool ActiveAt(DateTimeOffset t) => AddedAt <= t && (RevokedAt is null || t < RevokedAt);
+
+    public override string ToString() => $"{Kind} {Fingerprint}{(IsRevoked ? " (revoked)" : string.Empty)}";
+}
+
+/// <summary>A responder as the roster tells it.</summary>
+public sealed class Responder
+{
+    private readonly List<RosterProof> _proofs = new();
+
+    public string Handle { get; init; } = string.Empty;
+    public string Name { get; internal set; } = string.Empty;
+    public IReadOnlyList<ResponderRole> Roles { get; internal set; } = [];
+    public DateTimeOffset Added { get; init; }
+    public IReadOnlyList<RosterProof> Proofs => _proofs;
+    public IEnumerable<RosterProof> ActiveProofs => _proofs.Where(p => !p.IsRevoked);
+
+    /// <summary>Distinct kinds among the active proofs: a quorum counts persons, and a person needs plural identity.</summary>
+    public IReadOnlyList<ProofKind> ProofKinds => ActiveProofs.Select(p => p.Kind).Distinct().Order().ToArray();
+
+    /// <summary>At least <see cref="Roster.MinimumProofKinds"/> active proofs of different kinds (the seed: "at least two").</summary>
+    public bool Eligible => ProofKinds.Count >= Roster.MinimumProofKinds;
+
+    internal void AddProof(RosterProof p) => _proofs.Add(p);
+
+    public RosterProof? FindProof(string fingerprint) => _proofs.LastOrDefault(p => string.Equals(p.Fingerprint, fingerprint, StringComparison.Ordinal));
+
+    public override string ToString() => $"{Handle} ({Name}) {string.Join(",", Roles)} proofs: {string.Join(", ", ActiveProofs.Select(p => p.Kind))}";
+}
+
+/// <summary>
+/// The roster: who the responders are and which keys prove who they are. It is itself a hash-chained journal
+/// (roster.jsonl at the workspace root, journal id "ROSTER"), folded into this state on load.
+/// </summary>
+public sealed class Roster
+{
+    public const string JournalId = "ROSTER";
+    public const string FileName = "roster.jsonl";
+    public const int MinimumProofKinds = 2;
+
+    private readonly Dictionary<string, Responder> _responders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Responder> _byFingerprint = new(StringComparer.Ordinal);
+
+    private Roster(Workspace workspace)
+    {
+        Workspace = workspace;
+        Journal = new JournalFile(Path.Combine(workspace.Root, FileName));
+    }
+
+    public Workspace Workspace { get; }
+    public JournalFile Journal { get; }
+    public IReadOnlyCollection<Responder> Responders => _responders.Values;
+    public long EntryCount { get; private set; }
+    public string? HeadHash { get; private set; }
+
+    /// <summary>True when some responder has a bound proof (from then on, unsigned entries are worth a warning).</summary>
+    public bool HasProofs => _responders.Values.Any(r => r.Proofs.Count > 0);
+
+    public static string PathIn(Workspace ws) => Path.Combine(ws.Root, FileName);
+
+    /// <summary>Loads the roster (empty when the workspace has none yet) by folding its entries; <see cref="AuditBindings"/> re-verifies them.</summary>
+    public static Roster Load(Workspace workspace)
+    {
+        var roster = new Roster(workspace);
+        if (roster.Journal.Exists)
+        {
+            foreach (var entry in roster.Journal.ReadEntries())
+            {
+                roster.Apply(entry);
+            }
+        }
+        return roster;
+    }
+
+    public Responder? Find(string handle) => _responders.GetValueOrDefault(handle);
+
+    public Responder Get(string handle) => Find(handle)
+        ?? throw new DeirfException("ResponderNotFound", DeirfErrorKind.NotFound, $"No responder '{handle}' in the roster of '{Workspace.Root}'. Add one with New-DeirfResponder.", handle);
+
+    /// <summary>The responder holding this key fingerprint (active or revoked), if any.</summary>
+    public Responder? HolderOf(string fingerprint) => _byFingerprint.GetValueOrDefault(fingerprint);
+
+    private void Apply(JournalEntry entry)
+    {
+        EntryCount++;
+        HeadHash = entry.Hash;
+        string Text(string member) => EntryKinds.Text(entry.Body, member);
+        switch (entry.Kind)
+        {
+            case ResponderAdded.KindName:
+                _responders[Text("handle")] = new Responder { Handle = Text("handle"), Name = Text("name"), Roles = Roles(entry), Added = entry.Timestamp };
+                break;
+            case ResponderUpdated.KindName:
+                if (Find(Text("handle")) is { } updated)
+                {
+                    updated.Name = Text("name");
+                    updated.Roles = Roles(entry);
+                }
+                break;
+            case ProofAdded.KindName:
+                {
+                    var responder = Get(Text("handle"));
+                    var kind = Enum.Parse<ProofKind>(Text("kind"));
+                    var key = Signatures.ParsePublicKey(kind, Text("publicKey"));
+                    var proof = new RosterProof
+                    {
+                        Handle = responder.Handle, Kind = kind, Fingerprint = key.Fingerprint, Algorithm = key.Algorithm, Key = key,
+                        AddedAt = entry.Timestamp, AddedSeq = entry.Seq, LastConfirmedAt = entry.Timestamp,
+                        LastSignCount = entry.Body.TryGetValue("signCount", out var sc) && sc is long l ? (uint)l : null,
+                    };
+                    responder.AddProof(proof);
+                    _byFingerprint[proof.Fingerprint] = responder;
+                    break;
+                }
+            case ProofConfirmed.KindName:
+                if (Find(Text("handle"))?.FindProof(Text("fingerprint")) is { } confirmed)
+                {
+                    confirmed.LastConfirmedAt = entry.Timestamp;
+                    if (entry.Body.TryGetValue("signCount", out var sc2) && sc2 is long l2)
+                    {
+                        confirmed.LastSignCount = (uint)l2;
+                    }
+                }
+                break;
+            case ProofRevoked.KindName:
+                if (Find(Text("handle"))?.FindProof(Text("fingerprint")) is { } revoked && !revoked.IsRevoked)
+                {
+                    revoked.RevokedAt = entry.Timestamp;
+                    revoked.RevokedReason = Text("reason");
+                    revoked.RevokedBy = entry.Actor;
+                }
+                break;
+        }
+    }
+
+    private static IReadOnlyList<ResponderRole> Roles(JournalEntry entry)
+        => entry.Body.TryGetValue("roles", out var v) && v is object?[] items ? items.Select(i => Enum.Parse<ResponderRole>(i!.ToString()!)).ToArray() : [];
+
+    private JournalEntry Append(StatementDraft draft, JournalAppendOptions options)
+    {
+        if (!Journal.Exists)
+        {
+            var genesis = Journal.CreateGenesis(Workspace.Id, JournalId,
+                new StatementDraft(RosterOpened.KindName, draft.Actor, new JsonObject { ["name"] = Workspace.Name }), options with { Signers = [] });
+            Apply(genesis);
+        }
+        var entry = Journal.Append(draft, options);
+        Apply(entry);
+        return entry;
+    }
+
+    public Responder AddResponder(string handle, string name, IEnumerable<ResponderRole> roles, string actor, JournalAppendOptions options)
+    {
+        JournalFile.ValidateHandle(handle);
+        if (Find(handle) is not null)
+        {
+            throw new DeirfException("ResponderAlreadyExists", DeirfErrorKind.AlreadyExists, $"Responder '{handle}' is already in the roster.", handle);
+        }
+        var roleArray = new JsonArray(roles.Distinct().Order().Select(r => (JsonNode)JsonValue.Create(r.ToString())!).ToArray());
+        Append(new StatementDraft(ResponderAdded.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name, ["roles"] = roleArray }), options);
+        return Get(handle);
+    }
+
+    public Responder UpdateResponder(string handle, string? name, IEnumerable<ResponderRole>? roles, string actor, JournalAppendOptions options)
+    {
+        var r = Get(handle);
+        var roleArray = new JsonArray((roles ?? r.Roles).Distinct().Order().Select(x => (JsonNode)JsonValue.Create(x.ToString())!).ToArray());
+        Append(new StatementDraft(ResponderUpdated.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name ?? r.Name, ["roles"] = roleArray }), options);
+        return Get(handle);
+    }
+
+    /// <summary>The verification context for a responder's proof: trusted SSH CAs, principal, last FIDO2 count.</summary>
+    public VerificationContext ContextFor(string handle, RosterProof? proof, TimeProvider? clock = null) => new()
+    {
+        Clock = clock ?? TimeProvider.System,
+        TrustedSshCertificateAuthorities = TrustedSshCertificateAuthorities(Workspace),
+        ExpectedSshPrincipal = handle,
+        LastFido2SignCount = proof?.LastSignCount,
+    };
+
+    /// <summary>SSH CA keys the workspace trusts, one authorized_keys line each, in trust/ssh-ca.pub.</summary>
+    public static IReadOnlyList<string> TrustedSshCertificateAuthorities(Workspace ws)
+    {
+        var path = Path.Combine(ws.Root, "trust", "ssh-ca.pub");
+        return File.Exists(path)
+            ? File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray()
+            : [];
+    }
+
+    /// <summary>
+    /// Binds a proof after checking proof of possession: the binding names this workspace, this responder, this key
+    /// and a recent time, and the signature over its exact bytes verifies with the key.
+    /// </summary>
+    public RosterProof AddProof(string handle, ProofKey key, byte[] bindingBytes, string signature, string actor, JournalAppendOptions options)
+    {
+        var responder = Get(handle);
+        var binding = ProofBinding.Parse(bindingBytes);
+        var now = options.Clock.GetUtcNow();
+        CheckBinding(binding, handle, key, now);
+        if (HolderOf(key.Fingerprint) is { } holder)
+        {
+            var existing = holder.FindProof(key.Fingerprint)!;
+            throw new DeirfException(existing.IsRevoked ? "ProofRevokedBefore" : "ProofAlreadyBound", DeirfErrorKind.AlreadyExists,
+                existing.IsRevoked
+                    ? $"Key {key.Fingerprint} was revoked on {existing.RevokedAt:u} ({existing.RevokedReason}); a revoked key is never bound again. Re-key."
+                    : $"Key {key.Fingerprint} is already bound to '{holder.Handle}'.", key.Fingerprint);
+        }
+        var check = Signatures.Verify(key, bindingBytes, signature, ContextFor(handle, null, options.Clock));
+        if (!check.IsValid)
+        {
+            throw new DeirfException("ProofPossessionNotShown", DeirfErrorKind.SecurityError,
+                $"The signature over the binding does not verify with this {key.Kind} key ({check.Reason}): the key's holder must sign the binding.", key.Fingerprint);
+        }
+        var body = new JsonObject
+        {
+            ["algorithm"] = key.Algorithm,
+            ["binding"] = Encoding.UTF8.GetString(bindingBytes),
+            ["fingerprint"] = key.Fingerprint,
+            ["handle"] = handle,
+            ["kind"] = key.Kind.ToString(),
+            ["publicKey"] = key.PublicKey,
+            ["signature"] = signature,
+        };
+        if (check.Details?.TryGetValue("signCount", out var sc) == true && long.TryParse(sc, out var count))
+        {
+            body["signCount"] = count;
+        }
+        Append(new StatementDraft(ProofAdded.KindName, actor, body), options);
+        return responder.FindProof(key.Fingerprint)!;
+    }
+
+    private void CheckBinding(ProofBinding binding, string handle, ProofKey key, DateTimeOffset now)
+    {
+        if (binding.WorkspaceId != Workspace.Id)
+        {
+            throw new InvalidBindingException($"it was made for workspace {binding.WorkspaceId}, this is {Workspace.Id}", binding.WorkspaceId);
+        }
+        if (binding.Handle != handle)
+        {
+            throw new InvalidBindingException($"it binds '{binding.Handle}', not '{handle}'", binding.Handle);
+        }
+        if (binding.Kind != key.Kind || binding.Fingerprint != key.Fingerprint)
+        {
+            throw new InvalidBindingException($"it names {binding.Kind} {binding.Fingerprint}, but the key given is {key.Kind} {key.Fingerprint}", binding.Fingerprint);
+        }
+        if (binding.Time > now + TimeSpan.FromMinutes(5) || now - binding.Time > ProofBinding.MaxAge)
+        {
+            throw new InvalidBindingException($"it was made at {binding.Time:u}; bindings are accepted for {ProofBinding.MaxAge.TotalHours:0} h. Make a fresh one with Get-DeirfSigningPayload", binding.Time);
+        }
+    }
+
+    public RosterProof RevokeProof(string handle, string fingerprint, string reason, string actor, JournalAppendOptions options)
+    {
+        var proof = Get(handle).FindProof(fingerprint)
+            ?? throw new DeirfException("ProofNotFound", DeirfErrorKind.NotFound, $"Responder '{handle}' has no proof {fingerprint}.", fingerprint);
+        if (proof.IsRevoked)
+        {
+            throw new DeirfException("ProofAlreadyRevoked", DeirfErrorKind.InvalidOperation, $"Proof {fingerprint} of '{handle}' was already revoked on {proof.RevokedAt:u}.", fingerprint);
+        }
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new DeirfException("RevocationReasonMissing", DeirfErrorKind.InvalidArgument, "A revocation needs a reason (it is journaled).", fingerprint);
+        }
+        Append(new StatementDraft(ProofRevoked.KindName, actor, new JsonObject { ["fingerprint"] = fingerprint, ["handle"] = handle, ["reason"] = reason }), options);
+        return proof;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using DeIRF.Journal;
+
+namespace DeIRF.Identity;
+
+/// <summary>
+/// Checks the signatures on journal entries against the roster as it was at each entry's time: the proof must have
+/// been bound before and not revoked yet. Unsigned entries by a responder who had a proof are warnings, or failures
+/// when <see cref="RequireSignatures"/> is set.
+/// </summary>
+public sealed class RosterSignatureChecker : IEntrySignatureChecker
+{
+    private readonly Roster _roster;
+
+    public RosterSignatureChecker(Roster roster, bool requireSignatures = false, TimeProvider? clock = null)
+    {
+        _roster = roster;
+        RequireSignatures = requireSignatures;
+        Clock = clock ?? TimeProvider.System;
+    }
+
+    public bool RequireSignatures { get; }
+    public TimeProvider Clock { get; }
+
+    public SignatureFinding? Check(long seq, ReadOnlySpan<byte> statement, ReadOnlySpan<byte> signatures)
+    {
+        bool unsigned = signatures.Length <= 2; // "[]"
+        if (unsigned && !_roster.HasProofs)
+        {
+            return null;
+        }
+        using var stmt = JsonDocument.Parse(statement.ToArray());
+        var actor = stmt.RootElement.TryGetProperty("actor", out var a) ? a.GetString() ?? string.Empty : string.Empty;
+        var ts = DateTimeOffset.ParseExact(stmt.RootElement.GetProperty("ts").GetString()!, Timestamps.Format, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        bool actorSigned = false;
+        if (!unsigned)
+        {
+            using var sigs = JsonDocument.Parse(signatures.ToArray());
+            foreach (var s in sigs.RootElement.EnumerateArray())
+            {
+                string Member(string name) => s.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
+                var by = Member("by");
+                var fp = Member("fp");
+                var responder = _roster.Find(by);
+                var proof = responder?.FindProof(fp);
+                if (proof is null)
+                {
+                    return new SignatureFinding(true, $"signed by '{by}' with key {fp}, which is not a proof of theirs in the roster");
+                }
+                if (proof.Kind.ToString() != Member("kind"))
+                {
+                    return new SignatureFinding(true, $"signature by '{by}' claims kind {Member("kind")}, the proof is {proof.Kind}");
+                }
+                if (!proof.ActiveAt(ts))
+                {
+                    return new SignatureFinding(true, proof.RevokedAt is { } r && ts >= r
+                        ? $"signed by '{by}' with {proof.Kind} {fp} at {ts:u}, after that proof was revoked on {r:u} ({proof.RevokedReason})"
+                        : $"signed by '{by}' with {proof.Kind} {fp} at {ts:u}, before that proof was bound on {proof.AddedAt:u}");
+                }
+                var check = Signatures.Verify(proof.Key, statement, Member("sig"), _roster.ContextFor(by, proof, Clock));
+                if (!check.IsValid)
+                {
+                    return new SignatureFinding(true, $"signature by '{by}' ({proof.Kind} {fp}) is invalid: {check.Reason}");
+                }
+                actorSigned |= by == actor;
+            }
+        }
+        if (!actorSigned && _roster.Find(actor) is { } who && who.Proofs.Any(p => p.ActiveAt(ts)))
+        {
+            var reason = $"entry by '{actor}' carries no signature of theirs although they had a proof (configure one with Set-DeirfSigningKey)";
+            return new SignatureFinding(RequireSignatures, reason);
+        }
+        return null;
+    }
+}

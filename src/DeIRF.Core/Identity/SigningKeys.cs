@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DeIRF.Journal;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Identity;
+
+/// <summary>
+/// Which key signs a responder's entries on this machine: a pointer to a key file (never the key itself), kept in
+/// the user's configuration folder, outside any shared workspace ($DEIRF_SIGNING_CONFIG overrides the path).
+/// </summary>
+public sealed record SigningKeySetting(string WorkspaceId, string Handle, ProofKind Kind, string KeyPath, string Fingerprint);
+
+public static class SigningKeys
+{
+    public const string EnvironmentVariable = "DEIRF_SIGNING_CONFIG";
+
+    public static string ConfigPath
+    {
+        get
+        {
+            var overridePath = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            if (!string.IsNullOrWhiteSpace(overridePath))
+            {
+                return overridePath;
+            }
+            var baseDir = Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+            return Path.Combine(baseDir, OperatingSystem.IsWindows() ? "DeIRF" : "deirf", "signing-keys.json");
+        }
+    }
+
+    public static IReadOnlyList<SigningKeySetting> Load()
+    {
+        var path = ConfigPath;
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<List<SigningKeySetting>>(File.ReadAllText(path)) ?? [];
+        }
+        catch (JsonException ex)
+        {
+            throw new DeirfException("SigningConfigInvalid", DeirfErrorKind.InvalidData, $"Signing key configuration '{path}' is unreadable: {ex.Message}", path, ex);
+        }
+    }
+
+    /// <summary>
+    /// Records that <paramref name="handle"/> signs with the key at <paramref name="keyPath"/> in this workspace. The
+    /// key must belong to one of the responder's active proofs (checked by deriving its public part).
+    /// </summary>
+    public static SigningKeySetting Set(Workspace ws, Roster roster, string handle, ProofKind kind, string keyPath, char[]? passphrase = null)
+    {
+        var responder = roster.Get(handle);
+        var full = Path.GetFullPath(keyPath);
+        string fingerprint;
+        using (var material = PrivateKeyMaterial.FromFile(full, passphrase))
+        {
+            var key = Signatures.ParsePublicKey(kind, Signatures.SignerFor(kind).PublicKeyOf(material));
+            fingerprint = key.Fingerprint;
+        }
+        var proof = responder.FindProof(fingerprint);
+        if (proof is null || proof.IsRevoked)
+        {
+            throw new DeirfException("SigningKeyNotBound", DeirfErrorKind.SecurityError,
+                $"The key at '{full}' ({kind} {fingerprint}) is not an active proof of '{handle}'. Bind it first with Add-DeirfIdentityProof.", keyPath);
+        }
+        var settings = Load().Where(s => !(s.WorkspaceId == ws.Id && s.Handle == handle)).ToList();
+        var setting = new SigningKeySetting(ws.Id, handle, kind, full, fingerprint);
+        settings.Add(setting);
+        var path = ConfigPath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(tmp, path, overwrite: true);
+        return setting;
+    }
+
+    public static SigningKeySetting? For(string workspaceId, string handle)
+        => Load().LastOrDefault(s => s.WorkspaceId == workspaceId && s.Handle == handle);
+
+    /// <summary>The signers to attach to an entry written by <paramref name="actor"/>: its configured key, if any.</summary>
+    public static IReadOnlyList<IStatementSigner> SignersFor(Workspace ws, string actor)
+        => For(ws.Id, actor) is { } s ? [new KeyFileStatementSigner(s.Handle, s.Kind, s.KeyPath, s.Fingerprint)] : [];
+}
+
+/// <summary>Signs a statement with a key file read at signing time and dropped right after.</summary>
+public sealed class KeyFileStatementSigner : IStatementSigner
+{
+    private readonly string _handle;
+    private readonly ProofKind _kind;
+    private readonly string _keyPath;
+    private readonly string _fingerprint;
+    private readonly char[]? _passphrase;
+
+    public KeyFileStatementSigner(string handle, ProofKind kind, string keyPath, string fingerprint, char[]? passphrase = null)
+    {
+        _handle = handle;
+        _kind = kind;
+        _keyPath = keyPath;
+        _fingerprint = fingerprint;
+        _passphrase = passphrase;
+    }
+
+    public JsonObject Sign(ReadOnlySpan<byte> statement)
+    {
+        if (!File.Exists(_keyPath))
+        {
+            throw new DeirfException("SigningKeyMissing", DeirfErrorKind.NotFound, $"The signing key file '{_keyPath}' configured for '{_handle}' is missing. Run Set-DeirfSigningKey again.", _keyPath);
+        }
+        using var material = PrivateKeyMaterial.FromFile(_keyPath, _passphrase is null ? null : (char[])_passphrase.Clone());
+        return EntrySignature.ToJson(_handle, _kind, _fingerprint, Signatures.SignerFor(_kind).Sign(statement, material));
+    }
+}
+
+/// <summary>The object stored in an entry's "sigs" array: who signed, with which proof, and the signature text.</summary>
+public static class EntrySignature
+{
+    public static JsonObject ToJson(string handle, ProofKind kind, string fingerprint, string signature) => new()
+    {
+        ["by"] = handle,
+        ["fp"] = fingerprint,
+        ["kind"] = kind.ToString(),
+        ["sig"] = signature,
+    };
+}

@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+
+namespace DeIRF.Journal.Kinds;
+
+/// <summary>"roster.opened" — genesis of the roster journal (roster.jsonl). body: { name: workspace name }</summary>
+public sealed class RosterOpened : IEntryKind
+{
+    public const string KindName = "roster.opened";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body) => EntryKinds.RequireText(Name, body, "name", 200);
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body) => $"Roster opened for {EntryKinds.Text(body, "name")}";
+}
+
+/// <summary>"responder.added" — body: { handle, name (≤ 200), roles: [FirstReporter|TriageLead|CommsLead|ContainmentLead|Recorder] }</summary>
+public sealed class ResponderAdded : IEntryKind
+{
+    public const string KindName = "responder.added";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        EntryKinds.RequireText(Name, body, "handle", 64);
+        EntryKinds.RequireText(Name, body, "name", 200);
+        EntryKinds.RequireRoles(Name, body);
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"Responder {EntryKinds.Text(body, "handle")} ({EntryKinds.Text(body, "name")}) roles {EntryKinds.List(body, "roles")}";
+}
+
+/// <summary>"responder.updated" — body: { handle, name, roles } (the full new values).</summary>
+public sealed class ResponderUpdated : IEntryKind
+{
+    public const string KindName = "responder.updated";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        EntryKinds.RequireText(Name, body, "handle", 64);
+        EntryKinds.RequireText(Name, body, "name", 200);
+        EntryKinds.RequireRoles(Name, body);
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"Responder {EntryKinds.Text(body, "handle")} now {EntryKinds.Text(body, "name")}, roles {EntryKinds.List(body, "roles")}";
+}
+
+/// <summary>
+/// "proof.added" — a proof bound with proof of possession. body: { handle, kind, fingerprint, algorithm, publicKey,
+/// binding (the exact binding statement text that was signed), signature (the signature text over it) }.
+/// Anyone can re-verify the binding later from the entry alone.
+/// </summary>
+public sealed class ProofAdded : IEntryKind
+{
+    public const string KindName = "proof.added";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        EntryKinds.RequireText(Name, body, "handle", 64);
+        EntryKinds.RequireText(Name, body, "kind", 32);
+        EntryKinds.RequireText(Name, body, "fingerprint", 512);
+        EntryKinds.RequireText(Name, body, "algorithm", 64);
+        EntryKinds.RequireText(Name, body, "publicKey", 65536);
+        EntryKinds.RequireText(Name, body, "binding", 4096);
+        EntryKinds.RequireText(Name, body, "signature", 65536);
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"Proof {EntryKinds.Text(body, "kind")} {EntryKinds.Text(body, "fingerprint")} bound to {EntryKinds.Text(body, "handle")}";
+}
+
+/// <summary>"proof.confirmed" — a fresh proof of possession for the periodic review. Same body as proof.added minus publicKey/algorithm.</summary>
+public sealed class ProofConfirmed : IEntryKind
+{
+    public const string KindName = "proof.confirmed";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        EntryKinds.RequireText(Name, body, "handle", 64);
+        EntryKinds.RequireText(Name, body, "fingerprint", 512);
+        EntryKinds.RequireText(Name, body, "binding", 4096);
+        EntryKinds.RequireText(Name, body, "signature", 65536);
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"Proof {EntryKinds.Text(body, "fingerprint")} of {EntryKinds.Text(body, "handle")} confirmed";
+}
+
+/// <summary>"proof.revoked" — body: { handle, fingerprint, reason }. Signatures made after it fail.</summary>
+public sealed class ProofRevoked : IEntryKind
+{
+    public const string KindName = "proof.revoked";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        EntryKinds.RequireText(Name, body, "handle", 64);
+        EntryKinds.RequireText(Name, body, "fingerprint", 512);
+        EntryKinds.RequireText(Name, body, "reason", 2000);
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"Proof {EntryKinds.Text(body, "fingerprint")} of {EntryKinds.Text(body, "handle")} revoked: {EntryKinds.Text(body, "reason")}";
+}
