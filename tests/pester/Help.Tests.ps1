@@ -1,0 +1,55 @@
+# Get-Help works for every exported cmdlet of the built module (MAML compiled from docs/help by build/New-MamlHelp.ps1).
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $cmdlets = @((Import-PowerShellDataFile (Get-DeirfTestModulePath)).CmdletsToExport | ForEach-Object { @{ Name = $_ } })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-DeirfTestModulePath) -Force
+}
+
+Describe 'Get-Help <Name>' -ForEach $cmdlets {
+    BeforeAll {
+        $help = Get-Help $Name -Full
+        $command = Get-Command $Name
+    }
+
+    It 'is exported by the module' {
+        $command.ModuleName | Should -Be 'DeIRF'
+    }
+
+    It 'has a synopsis written by a person, not the generated syntax' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        # Without help, PowerShell puts the syntax ("Name [-Param] <type> ...") in the synopsis.
+        $help.Synopsis.Trim() | Should -Not -BeLike "$Name *"
+        $help.Synopsis | Should -Not -Match '\[<CommonParameters>\]'
+    }
+
+    It 'has a description' {
+        ($help.description.Text -join '') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least one example whose code runs the cmdlet' {
+        $examples = @($help.examples.example)
+        $examples.Count | Should -BeGreaterThan 0
+        @($examples | Where-Object { $_.code -match [regex]::Escape($Name) }).Count | Should -BeGreaterThan 0
+    }
+
+    It 'describes every parameter (common parameters aside)' {
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters
+        foreach ($parameter in $command.Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $doc = @($help.parameters.parameter) | Where-Object name -eq $parameter
+            $doc | Should -Not -BeNullOrEmpty -Because "-$parameter of $Name needs a help entry"
+            ($doc.description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$parameter of $Name needs a description"
+        }
+    }
+
+    It 'shows the parameter metadata of the cmdlet itself' {
+        foreach ($doc in @($help.parameters.parameter)) {
+            $actual = $command.Parameters[$doc.name]
+            $actual | Should -Not -BeNullOrEmpty -Because "$Name help documents -$($doc.name)"
+            @($actual.ParameterSets.Values.IsMandatory | ForEach-Object { "$_".ToLowerInvariant() }) | Should -Contain $doc.required
+        }
+    }
+}
