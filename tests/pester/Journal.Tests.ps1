@@ -162,3 +162,44 @@ Describe 'Torn tail and repair, as a responder meets them after a crash' {
         $v.FirstBadSeq | Should -Be 1
     }
 }
+
+Describe 'Workspace resolution corners' {
+    It 'a piped workspace object binds -Workspace (Root), not -Id' {
+        $ws = Join-Path $TestDrive 'ws-pipe'
+        $created = Initialize-DeirfWorkspace -Path $ws
+        New-DeirfIncident -Title 'piped' -Reporter alice -Workspace $ws | Out-Null
+        ($created | Get-DeirfIncident).Title | Should -Be 'piped'
+    }
+
+    It 'New-DeirfIncident -WhatIf with no workspace anywhere creates nothing' {
+        $home2 = Join-Path $TestDrive 'xdg'
+        New-Item -ItemType Directory $home2 | Out-Null
+        $pwsh = [Environment]::ProcessPath
+        $pre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+        $script = "`$env:DEIRF_WORKSPACE = `$null; Set-Location '$home2'; Import-Module '$(Get-DeirfTestModulePath)'; New-DeirfIncident -Title t -Reporter alice -WhatIf -ErrorAction SilentlyContinue"
+        $env:XDG_DATA_HOME_SAVED = $env:XDG_DATA_HOME
+        try {
+            $env:XDG_DATA_HOME = $home2
+            & $pwsh @pre -NoProfile -NonInteractive -Command $script | Out-Null
+        }
+        finally { $env:XDG_DATA_HOME = $env:XDG_DATA_HOME_SAVED }
+        Get-ChildItem -Recurse $home2 | Should -BeNullOrEmpty
+    }
+
+    It 'Test-DeirfJournal -Quiet answers $false when the journal cannot be checked' {
+        $ws = Join-Path $TestDrive 'ws-quiet'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        Test-DeirfJournal -Incident 'INC-20990101-0000' -Workspace $ws -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
+    }
+
+    It 'an unreadable head record is a verdict (HeadRecordInvalid), not a crash' {
+        $ws = Join-Path $TestDrive 'ws-head'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $i = New-DeirfIncident -Title 'head' -Reporter alice -Workspace $ws
+        Set-Content -Path "$($i.JournalPath).head" -Value 'not json'
+        $v = Test-DeirfJournal -Incident $i.Id -Workspace $ws
+        $v.IsValid | Should -BeFalse
+        $v.Fault | Should -Be 'HeadRecordInvalid'
+        (Test-DeirfJournal -Incident $i.Id -Workspace $ws -NoHeadRecord).IsValid | Should -BeTrue
+    }
+}

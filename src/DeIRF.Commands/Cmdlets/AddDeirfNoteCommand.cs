@@ -8,7 +8,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Appends a note to an incident's journal.</summary>
 [Cmdlet(VerbsCommon.Add, "DeirfNote", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType("DeIRF.Journal.JournalEntry")]
-public sealed class AddDeirfNoteCommand : DeirfCmdlet
+public sealed class AddDeirfNoteCommand : WorkspaceCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]

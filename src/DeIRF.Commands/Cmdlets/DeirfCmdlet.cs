@@ -5,17 +5,12 @@ using DeIRF.Workspaces;
 namespace DeIRF.Commands.Cmdlets;
 
 /// <summary>
-/// Shared by every DeIRF cmdlet: the -Workspace parameter and its resolution, Ctrl+C cancellation, and the
+/// Shared by every DeIRF cmdlet: Ctrl+C cancellation, path resolution against the PowerShell location, and the
 /// mapping of engine failures to error records with stable ids and the offending input as target.
 /// </summary>
 public abstract class DeirfCmdlet : PSCmdlet
 {
     private CancellationTokenSource? _cancellation;
-
-    /// <summary>The workspace folder. Default: $env:DEIRF_WORKSPACE, the nearest parent holding a workspace, the per-user default.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string? Workspace { get; set; }
 
     protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
 
@@ -30,14 +25,6 @@ public abstract class DeirfCmdlet : PSCmdlet
 
     /// <summary>Resolves a user-supplied path against the PowerShell location, not the process directory.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-
-    /// <summary>Finds the workspace; state-changing cmdlets may create the per-user default on first use.</summary>
-    protected Workspaces.Workspace ResolveWorkspace(bool createDefault = false)
-    {
-        var ws = Workspaces.Workspace.Resolve(Workspace is null ? null : ResolvePath(Workspace), CurrentDirectory, createDefault);
-        WriteVerbose($"Workspace {ws.Root} (from {ws.Source}).");
-        return ws;
-    }
 
     protected JournalAppendOptions AppendOptions(bool durable = true) => new() { Durable = durable, CancellationToken = CancellationToken };
 
@@ -90,8 +77,38 @@ public abstract class DeirfCmdlet : PSCmdlet
     protected void ThrowTerminating(DeirfException ex, object? target = null) => ThrowTerminatingError(ToErrorRecord(ex, target));
 }
 
+/// <summary>Cmdlets that work in a workspace: the -Workspace parameter and its resolution.</summary>
+public abstract class WorkspaceCmdlet : DeirfCmdlet
+{
+    /// <summary>The workspace folder. Default: $env:DEIRF_WORKSPACE, the nearest parent holding a workspace, the per-user default.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Root")]
+    [ValidateNotNullOrEmpty]
+    public string? Workspace { get; set; }
+
+    /// <summary>
+    /// Finds the workspace. State-changing cmdlets may create the per-user default on first use — only after
+    /// ShouldProcess agrees, so -WhatIf creates nothing.
+    /// </summary>
+    protected Workspaces.Workspace ResolveWorkspace(bool createDefault = false)
+    {
+        Workspaces.Workspace ws;
+        try
+        {
+            ws = Workspaces.Workspace.Resolve(Workspace is null ? null : ResolvePath(Workspace), CurrentDirectory, createDefault: false);
+        }
+        catch (DeirfException ex) when (createDefault && ex.ErrorId == "WorkspaceNotFound" && Workspace is null
+            && ShouldProcess(Workspaces.Workspace.UserDefaultPath, "Create the per-user default workspace"))
+        {
+            ws = Workspaces.Workspace.Resolve(null, CurrentDirectory, createDefault: true);
+        }
+        WriteVerbose($"Workspace {ws.Root} (from {ws.Source}).");
+        return ws;
+    }
+}
+
 /// <summary>Cmdlets that act on one journal, named by -Incident (in a workspace) or by -Path (any journal file).</summary>
-public abstract class JournalCmdlet : DeirfCmdlet
+public abstract class JournalCmdlet : WorkspaceCmdlet
 {
     protected const string ByIncident = "ByIncident";
     protected const string ByPath = "ByPath";

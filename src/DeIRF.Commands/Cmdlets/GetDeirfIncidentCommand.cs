@@ -5,10 +5,11 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Lists incidents of the workspace, or the ones whose id matches.</summary>
 [Cmdlet(VerbsCommon.Get, "DeirfIncident")]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class GetDeirfIncidentCommand : DeirfCmdlet
+public sealed class GetDeirfIncidentCommand : WorkspaceCmdlet
 {
-    /// <summary>Incident ids; wildcards allowed. Default: all.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Incident ids; wildcards allowed. Default: all. Binds by property name (Id, Incident), so a piped
+    /// workspace object binds -Workspace (its Root) instead.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Incident")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]

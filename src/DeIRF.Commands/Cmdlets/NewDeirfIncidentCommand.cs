@@ -5,7 +5,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Opens an incident: a new journal whose genesis entry records title, reporter and tags.</summary>
 [Cmdlet(VerbsCommon.New, "DeirfIncident", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class NewDeirfIncidentCommand : DeirfCmdlet
+public sealed class NewDeirfIncidentCommand : WorkspaceCmdlet
 {
     /// <summary>What happened, in one line.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

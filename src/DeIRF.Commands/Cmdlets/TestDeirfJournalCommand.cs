@@ -20,6 +20,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
 
     protected override void ProcessRecord()
     {
+        bool answered = false;
         Try(JournalTarget, () =>
         {
             var journal = ResolveJournal();
@@ -44,6 +45,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
                     WriteVerbose(verdict.ToString());
                 }
                 WriteObject(Quiet ? verdict.IsValid : verdict);
+                answered = true;
             }
             finally
             {
@@ -51,5 +53,10 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
                 WriteProgress(progress);
             }
         });
+        if (Quiet && !answered)
+        {
+            // A journal that cannot be checked is not a valid journal: scripts testing the bool must see $false.
+            WriteObject(false);
+        }
     }
 }

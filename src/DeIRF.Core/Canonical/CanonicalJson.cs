@@ -17,7 +17,7 @@ public sealed class JsonCanonicalizationException : DeirfException
         BytePosition = bytePosition;
     }
 
-    /// <summary>Short machine-readable reason: DuplicateKey, IntegerOutOfRange, NonFinite, InvalidJson, InvalidString, UnsupportedValue.</summary>
+    /// <summary>Short machine-readable reason: DuplicateKey, IntegerOutOfRange, NonFinite, InvalidJson, InvalidString, UnsupportedValue, TooDeep.</summary>
     public string Reason { get; }
     public long? BytePosition { get; }
 }
@@ -32,11 +32,14 @@ public static class CanonicalJson
     /// <summary>2^53 − 1: the largest integer every JSON implementation represents exactly.</summary>
     public const long MaxSafeInteger = 9007199254740991L;
 
+    /// <summary>Deepest nesting of objects and arrays that is parsed or written (the journal's line checker uses the same limit).</summary>
+    public const int MaxDepth = 64;
+
     private static readonly JsonReaderOptions StrictReader = new()
     {
         AllowTrailingCommas = false,
         CommentHandling = JsonCommentHandling.Disallow,
-        MaxDepth = 64,
+        MaxDepth = MaxDepth,
     };
 
     /// <summary>Parses UTF-8 JSON strictly and returns its canonical bytes.</summary>
@@ -164,8 +167,15 @@ public static class CanonicalJson
     }
 
     /// <summary>Writes the canonical form of <paramref name="node"/> into <paramref name="output"/>.</summary>
-    public static void Write(JsonNode? node, IBufferWriter<byte> output)
+    public static void Write(JsonNode? node, IBufferWriter<byte> output) => Write(node, output, 0);
+
+    private static void Write(JsonNode? node, IBufferWriter<byte> output, int depth)
     {
+        if (node is JsonObject or JsonArray && ++depth > MaxDepth)
+        {
+            // Parse (and JournalLine's checker) refuse nesting beyond MaxDepth: never write what cannot be read back.
+            throw new JsonCanonicalizationException("TooDeep", $"Objects and arrays are nested deeper than {MaxDepth} levels.");
+        }
         switch (node)
         {
             case null:
@@ -173,10 +183,23 @@ public static class CanonicalJson
                 break;
             case JsonObject obj:
                 {
-                    var members = new List<KeyValuePair<string, JsonNode?>>(obj.Count);
-                    foreach (var kv in obj)
+                    var members = new List<KeyValuePair<string, JsonNode?>>();
+                    try
                     {
-                        members.Add(kv);
+                        foreach (var kv in obj)
+                        {
+                            members.Add(kv);
+                        }
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        // A JsonNode.Parse tree keeps duplicate keys until first use and then throws ArgumentException.
+                        throw new JsonCanonicalizationException("DuplicateKey", $"Duplicate key in one object: {ex.Message}", null, ex);
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        // ...and decodes its keys only then (lone surrogate, invalid UTF-8).
+                        throw new JsonCanonicalizationException("InvalidString", $"Invalid key (lone surrogate or invalid UTF-8): {ex.Message}", null, ex);
                     }
                     // RFC 8785 3.2.3: sort by UTF-16 code units, which is what CompareOrdinal does.
                     members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
@@ -189,7 +212,7 @@ public static class CanonicalJson
                         }
                         WriteString(members[i].Key, output);
                         WriteByte(output, (byte)':');
-                        Write(members[i].Value, output);
+                        Write(members[i].Value, output, depth);
                     }
                     WriteByte(output, (byte)'}');
                     break;
@@ -202,7 +225,7 @@ public static class CanonicalJson
                     {
                         WriteByte(output, (byte)',');
                     }
-                    Write(arr[i], output);
+                    Write(arr[i], output, depth);
                 }
                 WriteByte(output, (byte)']');
                 break;
@@ -219,14 +242,19 @@ public static class CanonicalJson
         switch (value.GetValueKind())
         {
             case JsonValueKind.String:
-                if (value.TryGetValue<string>(out var s))
+                string? s;
+                try
+                {
+                    s = value.TryGetValue<string>(out var str) ? str : value.TryGetValue<JsonElement>(out var se) ? se.GetString() : null;
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // A JsonElement-backed string (JsonNode.Parse) is decoded only here; report a lone surrogate as such.
+                    throw new JsonCanonicalizationException("InvalidString", $"Invalid string (lone surrogate or invalid UTF-8): {ex.Message}", null, ex);
+                }
+                if (s is not null)
                 {
                     WriteString(s, output);
-                    return;
-                }
-                if (value.TryGetValue<JsonElement>(out var se))
-                {
-                    WriteString(se.GetString()!, output);
                     return;
                 }
                 throw new JsonCanonicalizationException("UnsupportedValue",

@@ -169,7 +169,7 @@ public sealed class Roster
     {
         if (!Journal.Exists)
         {
-            var genesis = Journal.CreateGenesis(Workspace.Id, JournalId,
+            var genesis = Journal.CreateGenesis(Workspace.WorkspaceId, JournalId,
                 new StatementDraft(RosterOpened.KindName, draft.Actor, new JsonObject { ["name"] = Workspace.Name }), options with { Signers = [] });
             Apply(genesis);
         }
@@ -260,9 +260,9 @@ public sealed class Roster
 
     private void CheckBinding(ProofBinding binding, string handle, ProofKey key, DateTimeOffset now)
     {
-        if (binding.WorkspaceId != Workspace.Id)
+        if (binding.WorkspaceId != Workspace.WorkspaceId)
         {
-            throw new InvalidBindingException($"it was made for workspace {binding.WorkspaceId}, this is {Workspace.Id}", binding.WorkspaceId);
+            throw new InvalidBindingException($"it was made for workspace {binding.WorkspaceId}, this is {Workspace.WorkspaceId}", binding.WorkspaceId);
         }
         if (binding.Handle != handle)
         {

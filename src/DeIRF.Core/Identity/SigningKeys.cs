@@ -66,8 +66,8 @@ public static class SigningKeys
             throw new DeirfException("SigningKeyNotBound", DeirfErrorKind.SecurityError,
                 $"The key at '{full}' ({kind} {fingerprint}) is not an active proof of '{handle}'. Bind it first with Add-DeirfIdentityProof.", keyPath);
         }
-        var settings = Load().Where(s => !(s.WorkspaceId == ws.Id && s.Handle == handle)).ToList();
-        var setting = new SigningKeySetting(ws.Id, handle, kind, full, fingerprint);
+        var settings = Load().Where(s => !(s.WorkspaceId == ws.WorkspaceId && s.Handle == handle)).ToList();
+        var setting = new SigningKeySetting(ws.WorkspaceId, handle, kind, full, fingerprint);
         settings.Add(setting);
         var path = ConfigPath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -82,7 +82,7 @@ public static class SigningKeys
 
     /// <summary>The signers to attach to an entry written by <paramref name="actor"/>: its configured key, if any.</summary>
     public static IReadOnlyList<IStatementSigner> SignersFor(Workspace ws, string actor)
-        => For(ws.Id, actor) is { } s ? [new KeyFileStatementSigner(s.Handle, s.Kind, s.KeyPath, s.Fingerprint)] : [];
+        => For(ws.WorkspaceId, actor) is { } s ? [new KeyFileStatementSigner(s.Handle, s.Kind, s.KeyPath, s.Fingerprint)] : [];
 }
 
 /// <summary>Signs a statement with a key file read at signing time and dropped right after.</summary>

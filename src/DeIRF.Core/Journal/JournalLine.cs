@@ -25,6 +25,7 @@ public enum JournalFault
     Truncated,
     EntryTooLarge,
     SignatureInvalid,
+    HeadRecordInvalid,
 }
 
 /// <summary>Where the parts of one verified line sit inside it (offset, length).</summary>

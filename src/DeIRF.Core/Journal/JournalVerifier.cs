@@ -31,8 +31,18 @@ internal sealed class JournalVerifier
     {
         _path = path;
         _options = options;
-        _head = options.UseHeadRecord ? HeadRecord.TryRead(path) : null;
+        try
+        {
+            _head = options.UseHeadRecord ? HeadRecord.TryRead(path) : null;
+        }
+        catch (JournalCorruptException ex)
+        {
+            // Reported in the verdict after the chain is checked: the chain may still be fine.
+            _headError = ex.Message;
+        }
     }
+
+    private readonly string? _headError;
 
     private struct LineResult
     {
@@ -216,6 +226,10 @@ internal sealed class JournalVerifier
         if (_expectedSeq == 0)
         {
             return Bad(JournalFault.Truncated, "the journal is empty: no genesis entry", 1);
+        }
+        if (_headError is not null)
+        {
+            return Bad(JournalFault.HeadRecordInvalid, _headError + " The chain itself verified; delete the head record only if you trust this copy.", _lineNumber + 1);
         }
         if (_head is not null)
         {

@@ -25,7 +25,7 @@ public sealed class Workspace
     private Workspace(string root, string id, string name, DateTimeOffset created, WorkspaceSource source)
     {
         Root = root;
-        Id = id;
+        WorkspaceId = id;
         Name = name;
         Created = created;
         Source = source;
@@ -34,7 +34,7 @@ public sealed class Workspace
     public string Root { get; }
 
     /// <summary>Random id fixed at creation; bound into every statement so signatures cannot be replayed elsewhere.</summary>
-    public string Id { get; }
+    public string WorkspaceId { get; }
     public string Name { get; }
     public DateTimeOffset Created { get; }
     public WorkspaceSource Source { get; }
@@ -211,7 +211,7 @@ public sealed class Workspace
             }
             try
             {
-                journal.CreateGenesis(Id, id, new StatementDraft(IncidentOpened.KindName, reporter, body) { Timestamp = now }, options);
+                journal.CreateGenesis(WorkspaceId, id, new StatementDraft(IncidentOpened.KindName, reporter, body) { Timestamp = now }, options);
             }
             catch (DeirfException ex) when (ex.ErrorId == "IncidentAlreadyExists")
             {
@@ -226,5 +226,5 @@ public sealed class Workspace
 
     public IEnumerable<Incident> GetIncidents() => IncidentIds().Select(id => Incident.Load(this, id));
 
-    public override string ToString() => $"{Name} ({Id}) at {Root}";
+    public override string ToString() => $"{Name} ({WorkspaceId}) at {Root}";
 }
