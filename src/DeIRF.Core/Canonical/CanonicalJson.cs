@@ -136,10 +136,10 @@ public static class CanonicalJson
             }
             return l;
         }
-        if (!Utf8Parser.TryParse(literal, out double d, out int used, 'E') || used != literal.Length)
+        // The reader has already checked JSON number grammar; parse the UTF-8 bytes directly (no string).
+        if (!double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
         {
-            // Utf8Parser's 'E' format accepts both plain and exponent forms.
-            d = double.Parse(Encoding.UTF8.GetString(literal), NumberStyles.Float, CultureInfo.InvariantCulture);
+            throw new JsonCanonicalizationException("InvalidJson", $"Number {Encoding.UTF8.GetString(literal)} cannot be read.", position);
         }
         CheckDouble(d, position, literal);
         return d;

@@ -128,7 +128,7 @@ public static class JournalLine
 
     private static bool IsLowerHex(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(LowerHex) < 0;
 
-    private const int MaxDepth = 64;
+    private const int MaxDepth = CanonicalJson.MaxDepth;
 
     private static JournalFault CheckCanonical(ReadOnlySpan<byte> line, ref JournalLineFields fields, out string? reason)
     {
