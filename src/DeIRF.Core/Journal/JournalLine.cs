@@ -139,6 +139,12 @@ public static class JournalLine
             reason = LooksLikeJsonObject(line) ? "entry does not start with the canonical {\"hash\": member" : "line is not a JSON object";
             return LooksLikeJsonObject(line) ? JournalFault.NonCanonical : JournalFault.MalformedJson;
         }
+        // Utf8JsonReader does not validate UTF-8 inside strings; one vectorised pass over the line does it for all.
+        if (!Utf8.IsValid(line))
+        {
+            reason = "line is not valid UTF-8";
+            return JournalFault.MalformedJson;
+        }
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = MaxDepth });
         Span<int> itemCount = stackalloc int[MaxDepth + 1];
         Span<int> prevKeyStart = stackalloc int[MaxDepth + 1];
@@ -361,11 +367,7 @@ public static class JournalLine
     private static bool CheckStringCanonical(ReadOnlySpan<byte> raw, bool escaped, out string? reason)
     {
         reason = null;
-        if (!Utf8.IsValid(raw))
-        {
-            reason = "string is not valid UTF-8";
-            return false;
-        }
+        // UTF-8 validity is checked once for the whole line in CheckCanonical.
         if (!escaped)
         {
             return true;
