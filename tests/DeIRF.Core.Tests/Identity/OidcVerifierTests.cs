@@ -9,12 +9,6 @@ using Xunit;
 
 namespace DeIRF.Core.Tests.Identity;
 
-/// <summary>"Now" fixed far from the machine's clock, so a check that used the wrong clock fails loudly.</summary>
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}
-
 /// <summary>
 /// An OpenID provider minted at test time: an RSA-2048 and a P-256 key, their JWKS, and id_tokens made with
 /// JsonWebTokenHandler.CreateToken. Nothing is fetched or stored.
