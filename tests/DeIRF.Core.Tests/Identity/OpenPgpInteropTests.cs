@@ -30,6 +30,8 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
     [InlineData("ed25519", "ed25519")]
     [InlineData("rsa3072", "rsa-3072")]
     [InlineData("nistp256", "ecdsa-nistp256")]
+    [InlineData("nistp384", "ecdsa-nistp384")]
+    [InlineData("nistp521", "ecdsa-nistp521")]
     public void ParsePublicKey_FingerprintAlgorithmAndUserIdMatchGpg(string gpgAlgorithm, string expectedAlgorithm)
     {
         var gpg = shared.Home;
@@ -68,6 +70,8 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
     [InlineData("ed25519")]
     [InlineData("rsa3072")]
     [InlineData("nistp256")]
+    [InlineData("nistp384")]
+    [InlineData("nistp521")]
     public void GpgSignature_VerifiesInDeirf(string gpgAlgorithm)
     {
         var gpg = shared.Home;
@@ -83,6 +87,19 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
         Assert.NotNull(check.SignedAt);
         Assert.InRange(check.SignedAt!.Value, before.AddSeconds(-2), DateTimeOffset.UtcNow.AddSeconds(2));
         Assert.Equal(k.Fingerprint[^16..], check.Details!["keyId"]);
+    }
+
+    [SkippableFact]
+    public void GpgSignatureWithWindowsLineEndings_VerifiesInDeirf()
+    {
+        // A signature file that went through a Windows editor or git autocrlf is the same signature.
+        var gpg = shared.Home;
+        var k = shared.Key("ed25519");
+        var key = Signatures.ParsePublicKey(ProofKind.OpenPgp, gpg.ExportPublic(k.Fingerprint).Replace("\n", "\r\n", StringComparison.Ordinal));
+
+        var check = Signatures.Verify(key, Payload, gpg.DetachSign(k.Fingerprint, Payload).Replace("\n", "\r\n", StringComparison.Ordinal));
+
+        Assert.True(check.IsValid, check.Reason);
     }
 
     [SkippableFact]
@@ -107,6 +124,8 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
     [InlineData("ed25519")]
     [InlineData("rsa3072")]
     [InlineData("nistp256")]
+    [InlineData("nistp384")]
+    [InlineData("nistp521")]
     public void DeirfSignature_VerifiesWithGpg(string gpgAlgorithm)
     {
         var gpg = shared.Home;
@@ -124,7 +143,7 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
         Assert.Contains("sigclass 0x00", packets, StringComparison.Ordinal);
         Assert.Matches(@"hashed subpkt 33 len 21 \(issuer fpr v4 " + k.Fingerprint + @"\)", packets);
         Assert.Matches(@"hashed subpkt 2 len 4 \(sig created", packets);
-        Assert.Matches(@"digest algo (8|10),", packets); // SHA-256 or SHA-512
+        Assert.Matches(gpgAlgorithm is "nistp384" or "nistp521" ? "digest algo 10," : "digest algo 8,", packets); // SHA-512 or SHA-256
         // And DeIRF agrees with itself.
         var key = Signatures.ParsePublicKey(ProofKind.OpenPgp, gpg.ExportPublic(k.Fingerprint));
         Assert.True(Signatures.Verify(key, Payload, signature).IsValid);
@@ -506,6 +525,17 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
             + $"subkey {encFpr[^16..]}: ecdh-cv25519 cannot make signatures DeIRF accepts (RSA, ECDSA on NIST curves, Ed25519)", ex.Reason);
     }
 
+    [SkippableFact]
+    public void Rsa1024Key_IsRefused()
+    {
+        using var gpg = new Gpg();
+        var fpr = gpg.GenerateKey("Weak <weak@example.org>", "rsa1024", "sign", "1y");
+
+        var ex = Assert.Throws<InvalidProofException>(() => Signatures.ParsePublicKey(ProofKind.OpenPgp, gpg.ExportPublic(fpr)));
+
+        Assert.Equal($"no key in this block can sign: the primary key {fpr[^16..]}: RSA keys shorter than 2048 bits are refused (rsa-1024)", ex.Reason);
+    }
+
     [Theory]
     [InlineData("", "the public key is not armored OpenPGP data (it must start with -----BEGIN PGP PUBLIC KEY BLOCK-----)")]
     [InlineData("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVsbG8 alice", "the public key is not armored OpenPGP data (it must start with -----BEGIN PGP PUBLIC KEY BLOCK-----)")]
@@ -662,7 +692,7 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
                     var userId = $"Responder {gpgAlgorithm} <{gpgAlgorithm}@example.org>";
                     // "future-default"-like layout: a signing primary plus an encryption subkey DeIRF must ignore.
                     var fpr = Home.GenerateKey(userId, gpgAlgorithm, "sign", "1y");
-                    Home.AddSubkey(fpr, gpgAlgorithm switch { "ed25519" => "cv25519", "nistp256" => "nistp256", _ => "rsa2048" }, "encr");
+                    Home.AddSubkey(fpr, gpgAlgorithm switch { "ed25519" => "cv25519", "rsa3072" => "rsa2048", _ => gpgAlgorithm }, "encr");
                     k = (fpr, userId);
                     keys[gpgAlgorithm] = k;
                 }

@@ -284,7 +284,7 @@ public sealed class OpenPgpVerifier : IProofVerifier, IProofSigner
         return Armor(signature.Encode);
     }
 
-    // SHA-512 where the curve is wider than 256 bits (gpg wants the hash at least as wide), SHA-256 otherwise.
+    // ECDSA wants a hash at least as wide as its curve (gpg insists when it signs); SHA-256 elsewhere.
     private static HashAlgorithmTag HashFor(PgpPublicKey key) => AlgorithmName(key) switch
     {
         "ecdsa-nistp384" or "ecdsa-nistp521" => HashAlgorithmTag.Sha512,
