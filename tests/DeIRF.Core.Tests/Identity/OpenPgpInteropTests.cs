@@ -526,6 +526,20 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
     }
 
     [SkippableFact]
+    public void KeyWhoseOnlySelfSignatureIsSha1_IsRefused()
+    {
+        // A SHA-1 self-signature can be forged by a chosen-prefix collision ("SHA-1 is a Shambles", 2020), so it binds nothing.
+        using var gpg = new Gpg();
+        gpg.RunOk(["--passphrase", "", "--cert-digest-algo", "SHA1", "--quick-gen-key", "Old <old@example.org>", "ed25519", "sign", "1y"]);
+        var fpr = gpg.Fingerprints("old@example.org")[0];
+
+        var ex = Assert.Throws<InvalidProofException>(() => Signatures.ParsePublicKey(ProofKind.OpenPgp, gpg.ExportPublic(fpr)));
+
+        Assert.Equal("the key has no valid self-signature (a user id or direct-key signature made by the primary key): "
+            + "a self-signature uses SHA-1, which is refused; re-sign it with a current gpg", ex.Reason);
+    }
+
+    [SkippableFact]
     public void Rsa1024Key_IsRefused()
     {
         using var gpg = new Gpg();
