@@ -838,11 +838,6 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
         }
     }
 
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
-
     /// <summary>BouncyCastle builders for what gpg refuses to make.</summary>
     private static class Bc
     {
