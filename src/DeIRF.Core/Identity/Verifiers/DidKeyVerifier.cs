@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
 using Org.BouncyCastle.Math.EC.Rfc8032;
 
 namespace DeIRF.Identity.Verifiers;
@@ -73,7 +72,7 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
         {
             return SignatureCheck.Invalid(Kind, did, "malformed signature: not a compact JWS (header..signature)");
         }
-        if (!TryDecodeBase64Url(parts[0], out var headerBytes))
+        if (!Base64UrlCodec.TryDecode(parts[0], out var headerBytes))
         {
             return SignatureCheck.Invalid(Kind, did, "malformed signature: the JWS header is not base64url");
         }
@@ -83,11 +82,11 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
             return SignatureCheck.Invalid(Kind, did, headerProblem);
         }
 
-        var encodedPayload = Base64UrlEncoder.Encode(payload.ToArray());
+        var encodedPayload = Base64UrlCodec.Encode(payload);
         if (parts[1].Length != 0)
         {
             // An attached payload is accepted only when it is the very statement being checked.
-            if (!TryDecodeBase64Url(parts[1], out var attached))
+            if (!Base64UrlCodec.TryDecode(parts[1], out var attached))
             {
                 return SignatureCheck.Invalid(Kind, did, "malformed signature: the JWS payload is not base64url");
             }
@@ -96,7 +95,7 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
                 return SignatureCheck.Invalid(Kind, did, "the JWS carries a payload that is not the statement being checked");
             }
         }
-        if (!TryDecodeBase64Url(parts[2], out var sig))
+        if (!Base64UrlCodec.TryDecode(parts[2], out var sig))
         {
             return SignatureCheck.Invalid(Kind, did, "malformed signature: the JWS signature is not base64url");
         }
@@ -126,12 +125,12 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
         {
             var publicKey = Ed25519PublicKey(seed);
             var did = DidOf(publicKey);
-            var header = Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(
+            var header = Base64UrlCodec.Encode(Encoding.UTF8.GetBytes(
                 $"{{\"alg\":\"EdDSA\",\"kid\":\"{did}#{did[DidPrefix.Length..]}\"}}"));
-            var signingInput = Encoding.ASCII.GetBytes(header + "." + Base64UrlEncoder.Encode(payload.ToArray()));
+            var signingInput = Encoding.ASCII.GetBytes(header + "." + Base64UrlCodec.Encode(payload));
             var sig = new byte[Ed25519.SignatureSize];
             Ed25519.Sign(seed, 0, publicKey, 0, signingInput, 0, signingInput.Length, sig, 0);
-            return header + ".." + Base64UrlEncoder.Encode(sig);
+            return header + ".." + Base64UrlCodec.Encode(sig);
         }
         finally
         {
@@ -380,7 +379,7 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
         {
             seed = Convert.FromHexString(text);
         }
-        else if (TryDecodeBase64Url(text, out var decoded) && decoded.Length == 32)
+        else if (Base64UrlCodec.TryDecode(text, out var decoded) && decoded.Length == 32)
         {
             seed = decoded;
         }
@@ -405,11 +404,11 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
             {
                 throw new InvalidProofException(Kind, $"{where} is a JWK but not kty OKP, crv Ed25519", source);
             }
-            if (Member("d") is not { } d || !TryDecodeBase64Url(d, out var seed) || seed.Length != 32)
+            if (Member("d") is not { } d || !Base64UrlCodec.TryDecode(d, out var seed) || seed.Length != 32)
             {
                 throw new InvalidProofException(Kind, $"{where} is a JWK without a 32-byte private part d", source);
             }
-            if (Member("x") is { } x && !string.Equals(x, Base64UrlEncoder.Encode(Ed25519PublicKey(seed)), StringComparison.Ordinal))
+            if (Member("x") is { } x && !string.Equals(x, Base64UrlCodec.Encode(Ed25519PublicKey(seed)), StringComparison.Ordinal))
             {
                 Array.Clear(seed);
                 throw new InvalidProofException(Kind, $"{where} is a JWK whose public part x does not belong to its d", source);
@@ -427,25 +426,6 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
         var publicKey = new byte[Ed25519.PublicKeySize];
         Ed25519.GeneratePublicKey(seed, 0, publicKey, 0);
         return publicKey;
-    }
-
-    /// <summary>Strict base64url (RFC 4648 §5, no padding): only the canonical text of the bytes is accepted.</summary>
-    private static bool TryDecodeBase64Url(string text, out byte[] bytes)
-    {
-        bytes = [];
-        if (text.AsSpan().ContainsAnyExcept("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") || text.Length % 4 == 1)
-        {
-            return false;
-        }
-        try
-        {
-            bytes = Base64UrlEncoder.DecodeBytes(text);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-        return string.Equals(Base64UrlEncoder.Encode(bytes), text, StringComparison.Ordinal);
     }
 
     private static BigInteger LittleEndianY(ReadOnlySpan<byte> encoded)
