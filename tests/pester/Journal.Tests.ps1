@@ -175,14 +175,16 @@ Describe 'Workspace resolution corners' {
         $home2 = Join-Path $TestDrive 'xdg'
         New-Item -ItemType Directory $home2 | Out-Null
         $pwsh = [Environment]::ProcessPath
-        $pre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+        [string[]] $pre = if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
         $script = "`$env:DEIRF_WORKSPACE = `$null; Set-Location '$home2'; Import-Module '$(Get-DeirfTestModulePath)'; New-DeirfIncident -Title t -Reporter alice -WhatIf -ErrorAction SilentlyContinue"
         $env:XDG_DATA_HOME_SAVED = $env:XDG_DATA_HOME
         try {
             $env:XDG_DATA_HOME = $home2
-            & $pwsh @pre -NoProfile -NonInteractive -Command $script | Out-Null
+            $out = & $pwsh @pre -NoProfile -NonInteractive -Command $script 6>&1 2>&1 | Out-String
         }
         finally { $env:XDG_DATA_HOME = $env:XDG_DATA_HOME_SAVED }
+        $LASTEXITCODE | Should -Be 0 -Because $out
+        $out | Should -Match 'What if: .*Create the per-user default workspace'
         Get-ChildItem -Recurse $home2 | Should -BeNullOrEmpty
     }
 

@@ -34,12 +34,13 @@ public sealed class AddDeirfNoteCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
-            var journal = ResolveWorkspace().JournalOf(Incident);
+            var ws = ResolveWorkspace();
+            var journal = ws.JournalOf(Incident);
             if (!ShouldProcess(Incident, $"Add note by {Actor}"))
             {
                 return;
             }
-            var entry = journal.Append(new StatementDraft(Note.KindName, Actor, new JsonObject { ["text"] = Text }), AppendOptions());
+            var entry = journal.Append(new StatementDraft(Note.KindName, Actor, new JsonObject { ["text"] = Text }), AppendOptions(ws, Actor));
             if (PassThru)
             {
                 WriteObject(entry);

@@ -28,6 +28,21 @@ public abstract class DeirfCmdlet : PSCmdlet
 
     protected JournalAppendOptions AppendOptions(bool durable = true) => new() { Durable = durable, CancellationToken = CancellationToken };
 
+    /// <summary>Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.</summary>
+    protected JournalAppendOptions AppendOptions(Workspaces.Workspace ws, string actor)
+    {
+        var signers = Identity.SigningKeys.SignersFor(ws, Identity.Roster.Load(ws), actor, out var problem);
+        if (problem is not null)
+        {
+            WriteWarning($"The entry is unsigned: {problem}. Bind a new key and run Set-DeirfSigningKey.");
+        }
+        else if (signers.Count == 0)
+        {
+            WriteVerbose($"No signing key configured for '{actor}' in this workspace: the entry is unsigned (Set-DeirfSigningKey).");
+        }
+        return AppendOptions() with { Signers = signers };
+    }
+
     protected static ErrorCategory CategoryOf(DeirfErrorKind kind) => kind switch
     {
         DeirfErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
@@ -55,6 +70,10 @@ public abstract class DeirfCmdlet : PSCmdlet
         {
             action();
         }
+        catch (DeclinedException)
+        {
+            // -WhatIf or a "no" at -Confirm: nothing was done, and that is not an error.
+        }
         catch (DeirfException ex)
         {
             WriteError(ToErrorRecord(ex, ex.Target ?? target));
@@ -71,6 +90,11 @@ public abstract class DeirfCmdlet : PSCmdlet
         {
             throw new PipelineStoppedException();
         }
+    }
+
+    /// <summary>Thrown when ShouldProcess declines a step that the rest of the operation depends on.</summary>
+    protected sealed class DeclinedException : Exception
+    {
     }
 
     /// <summary>For failures after which the cmdlet cannot go on (no workspace at all, for instance).</summary>
@@ -97,9 +121,12 @@ public abstract class WorkspaceCmdlet : DeirfCmdlet
         {
             ws = Workspaces.Workspace.Resolve(Workspace is null ? null : ResolvePath(Workspace), CurrentDirectory, createDefault: false);
         }
-        catch (DeirfException ex) when (createDefault && ex.ErrorId == "WorkspaceNotFound" && Workspace is null
-            && ShouldProcess(Workspaces.Workspace.UserDefaultPath, "Create the per-user default workspace"))
+        catch (DeirfException ex) when (createDefault && ex.ErrorId == "WorkspaceNotFound" && Workspace is null)
         {
+            if (!ShouldProcess(Workspaces.Workspace.UserDefaultPath, "Create the per-user default workspace"))
+            {
+                throw new DeclinedException();
+            }
             ws = Workspaces.Workspace.Resolve(null, CurrentDirectory, createDefault: true);
         }
         WriteVerbose($"Workspace {ws.Root} (from {ws.Source}).");
@@ -112,6 +139,11 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
 {
     protected const string ByIncident = "ByIncident";
     protected const string ByPath = "ByPath";
+    protected const string ByRoster = "ByRoster";
+
+    /// <summary>The workspace's roster journal (roster.jsonl) instead of an incident's.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByRoster)]
+    public SwitchParameter Roster { get; set; }
 
     /// <summary>The incident id (INC-yyyyMMdd-XXXX). Binds from the Id or Incident property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByIncident, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -137,8 +169,18 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
             }
             return new JournalFile(full);
         }
+        if (ParameterSetName == ByRoster)
+        {
+            var ws = ResolveWorkspace();
+            var roster = new JournalFile(Identity.Roster.PathIn(ws));
+            if (!roster.Exists)
+            {
+                throw new DeirfException("RosterNotFound", DeirfErrorKind.NotFound, $"Workspace '{ws.Root}' has no roster yet (New-DeirfResponder creates it).", ws.Root);
+            }
+            return roster;
+        }
         return ResolveWorkspace().JournalOf(Incident);
     }
 
-    protected object JournalTarget => ParameterSetName == ByPath ? Path : Incident;
+    protected object JournalTarget => ParameterSetName switch { ByPath => Path, ByRoster => "roster", _ => Incident };
 }

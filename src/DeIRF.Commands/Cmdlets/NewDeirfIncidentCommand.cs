@@ -34,7 +34,7 @@ public sealed class NewDeirfIncidentCommand : WorkspaceCmdlet
             {
                 return;
             }
-            WriteObject(ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions()));
+            WriteObject(ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions(ws, Reporter)));
         });
     }
 }

@@ -14,6 +14,10 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
     [Parameter]
     public SwitchParameter NoHeadRecord { get; set; }
 
+    /// <summary>Unsigned entries by responders who have proofs make the journal invalid (default: a warning).</summary>
+    [Parameter]
+    public SwitchParameter RequireSignatures { get; set; }
+
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -24,12 +28,21 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
         Try(JournalTarget, () =>
         {
             var journal = ResolveJournal();
+            // Inside a workspace, signatures are checked against its roster as it was at each entry.
+            IEntrySignatureChecker? checker = null;
+            Identity.Roster? roster = null;
+            if (ParameterSetName != ByPath || Workspace is not null)
+            {
+                roster = Identity.Roster.Load(ResolveWorkspace());
+                checker = new Identity.RosterSignatureChecker(roster, RequireSignatures, rosterJournal: ParameterSetName == ByRoster);
+            }
             var progress = new ProgressRecord(ActivityId, "Verifying journal", journal.Path);
             try
             {
                 var verdict = journal.Verify(new JournalVerifyOptions
                 {
-                    ExpectedIncident = ParameterSetName == ByIncident ? Incident : null,
+                    ExpectedIncident = ParameterSetName switch { ByIncident => Incident, ByRoster => Identity.Roster.JournalId, _ => null },
+                    Signatures = checker,
                     UseHeadRecord = !NoHeadRecord,
                     CancellationToken = CancellationToken,
                     Progress = (done, total) =>
@@ -40,6 +53,10 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
                         WriteProgress(progress);
                     },
                 });
+                foreach (var warning in verdict.Warnings)
+                {
+                    WriteWarning(warning);
+                }
                 if (!verdict.IsValid)
                 {
                     WriteVerbose(verdict.ToString());

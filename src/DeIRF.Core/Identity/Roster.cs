@@ -18,6 +18,9 @@ public sealed class RosterProof
     public long AddedSeq { get; init; }
     public DateTimeOffset LastConfirmedAt { get; internal set; }
     public DateTimeOffset? RevokedAt { get; internal set; }
+
+    /// <summary>The roster entry that revoked it: within the roster journal, order is by sequence, not time.</summary>
+    public long? RevokedSeq { get; internal set; }
     public string? RevokedReason { get; internal set; }
     public string? RevokedBy { get; internal set; }
 
@@ -28,6 +31,12 @@ public sealed class RosterProof
 
     /// <summary>Was this proof in force at <paramref name="t"/> (bound before, not revoked yet)?</summary>
     public bool ActiveAt(DateTimeOffset t) => AddedAt <= t && (RevokedAt is null || t < RevokedAt);
+
+    /// <summary>
+    /// Could this proof sign roster entry <paramref name="seq"/>? Bound by an earlier entry, and not revoked before it
+    /// (the revocation entry itself may carry the revoked key's signature).
+    /// </summary>
+    public bool ActiveAtRosterSeq(long seq) => AddedSeq < seq && (RevokedSeq is null || seq <= RevokedSeq);
 
     public override string ToString() => $"{Kind} {Fingerprint}{(IsRevoked ? " (revoked)" : string.Empty)}";
 }
@@ -155,6 +164,7 @@ public sealed class Roster
                 if (Find(Text("handle"))?.FindProof(Text("fingerprint")) is { } revoked && !revoked.IsRevoked)
                 {
                     revoked.RevokedAt = entry.Timestamp;
+                    revoked.RevokedSeq = entry.Seq;
                     revoked.RevokedReason = Text("reason");
                     revoked.RevokedBy = entry.Actor;
                 }
@@ -278,6 +288,58 @@ public sealed class Roster
         }
     }
 
+    /// <summary>
+    /// Re-verifies every stored binding from the roster entries alone (public key, binding text, signature), as a
+    /// newcomer auditing the roster would. Returns one line per problem; empty when all hold.
+    /// </summary>
+    public IReadOnlyList<string> AuditBindings()
+    {
+        var problems = new List<string>();
+        if (Journal.Exists)
+        {
+            foreach (var entry in Journal.ReadEntries())
+            {
+                if (entry.Kind is ProofAdded.KindName or ProofConfirmed.KindName
+                    && CheckStoredBinding(EntryKinds.Text(entry.Body, "handle"), EntryKinds.Text(entry.Body, "fingerprint"),
+                        EntryKinds.Text(entry.Body, "binding"), EntryKinds.Text(entry.Body, "signature"), entry.Timestamp) is { } problem)
+                {
+                    problems.Add($"seq {entry.Seq}: {problem}");
+                }
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>Checks one stored binding as of the time it was journaled; null when it holds.</summary>
+    public string? CheckStoredBinding(string handle, string fingerprint, string bindingText, string signature, DateTimeOffset entryTime)
+    {
+        var proof = Find(handle)?.FindProof(fingerprint);
+        if (proof is null)
+        {
+            return $"proof {fingerprint} of '{handle}' is unknown";
+        }
+        var bindingBytes = Encoding.UTF8.GetBytes(bindingText);
+        try
+        {
+            var binding = ProofBinding.Parse(bindingBytes);
+            if (binding.WorkspaceId != Workspace.WorkspaceId || binding.Handle != handle || binding.Fingerprint != proof.Fingerprint || binding.Kind != proof.Kind)
+            {
+                return $"the binding of {proof.Fingerprint} names another workspace, handle or key";
+            }
+            if (binding.Time > entryTime + TimeSpan.FromMinutes(5) || entryTime - binding.Time > ProofBinding.MaxAge)
+            {
+                return $"the binding of {proof.Fingerprint} was made at {binding.Time:u}, not within {ProofBinding.MaxAge.TotalHours:0} h of its entry";
+            }
+        }
+        catch (InvalidBindingException ex)
+        {
+            return ex.Reason;
+        }
+        // As of the entry's time; FIDO2 counters have moved on since, so the counter rule is not re-applied.
+        var check = Signatures.Verify(proof.Key, bindingBytes, signature, ContextFor(handle, proof: null, new FixedClock(entryTime)));
+        return check.IsValid ? null : $"the binding signature of {proof.Fingerprint} ('{handle}') does not verify: {check.Reason}";
+    }
+
     public RosterProof RevokeProof(string handle, string fingerprint, string reason, string actor, JournalAppendOptions options)
     {
         var proof = Get(handle).FindProof(fingerprint)
@@ -293,4 +355,10 @@ public sealed class Roster
         Append(new StatementDraft(ProofRevoked.KindName, actor, new JsonObject { ["fingerprint"] = fingerprint, ["handle"] = handle, ["reason"] = reason }), options);
         return proof;
     }
+}
+
+/// <summary>A clock stopped at one instant: re-verifying a record as of the time it was made.</summary>
+public sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }

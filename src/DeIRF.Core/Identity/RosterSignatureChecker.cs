@@ -12,10 +12,17 @@ namespace DeIRF.Identity;
 public sealed class RosterSignatureChecker : IEntrySignatureChecker
 {
     private readonly Roster _roster;
+    private readonly bool _rosterJournal;
 
-    public RosterSignatureChecker(Roster roster, bool requireSignatures = false, TimeProvider? clock = null)
+    /// <param name="roster">The roster state (folded to its head).</param>
+    /// <param name="requireSignatures">Unsigned entries by responders who had a proof are failures, not warnings.</param>
+    /// <param name="clock">For time checks inside verifiers.</param>
+    /// <param name="rosterJournal">Checking the roster journal itself: proofs are in force by sequence, and every
+    /// stored binding is re-verified.</param>
+    public RosterSignatureChecker(Roster roster, bool requireSignatures = false, TimeProvider? clock = null, bool rosterJournal = false)
     {
         _roster = roster;
+        _rosterJournal = rosterJournal;
         RequireSignatures = requireSignatures;
         Clock = clock ?? TimeProvider.System;
     }
@@ -31,6 +38,18 @@ public sealed class RosterSignatureChecker : IEntrySignatureChecker
             return null;
         }
         using var stmt = JsonDocument.Parse(statement.ToArray());
+        if (_rosterJournal && stmt.RootElement.GetProperty("kind").GetString() is "proof.added" or "proof.confirmed")
+        {
+            // Verifying the roster journal itself: every binding must hold up from the entry alone.
+            var body = stmt.RootElement.GetProperty("body");
+            string B(string m) => body.TryGetProperty(m, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
+            var entryTime = DateTimeOffset.ParseExact(stmt.RootElement.GetProperty("ts").GetString()!, Timestamps.Format, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+            if (_roster.CheckStoredBinding(B("handle"), B("fingerprint"), B("binding"), B("signature"), entryTime) is { } problem)
+            {
+                return new SignatureFinding(true, "proof binding: " + problem);
+            }
+        }
         var actor = stmt.RootElement.TryGetProperty("actor", out var a) ? a.GetString() ?? string.Empty : string.Empty;
         var ts = DateTimeOffset.ParseExact(stmt.RootElement.GetProperty("ts").GetString()!, Timestamps.Format, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
@@ -53,7 +72,7 @@ public sealed class RosterSignatureChecker : IEntrySignatureChecker
                 {
                     return new SignatureFinding(true, $"signature by '{by}' claims kind {Member("kind")}, the proof is {proof.Kind}");
                 }
-                if (!proof.ActiveAt(ts))
+                if (!(_rosterJournal ? proof.ActiveAtRosterSeq(seq) : proof.ActiveAt(ts)))
                 {
                     return new SignatureFinding(true, proof.RevokedAt is { } r && ts >= r
                         ? $"signed by '{by}' with {proof.Kind} {fp} at {ts:u}, after that proof was revoked on {r:u} ({proof.RevokedReason})"
@@ -67,7 +86,9 @@ public sealed class RosterSignatureChecker : IEntrySignatureChecker
                 actorSigned |= by == actor;
             }
         }
-        if (!actorSigned && _roster.Find(actor) is { } who && who.Proofs.Any(p => p.ActiveAt(ts)))
+        // A proof bound by this very entry (or in the same millisecond) cannot have signed it yet: strictly before.
+        if (!actorSigned && _roster.Find(actor) is { } who
+            && who.Proofs.Any(p => _rosterJournal ? p.ActiveAtRosterSeq(seq) : p.AddedAt < ts && p.ActiveAt(ts)))
         {
             var reason = $"entry by '{actor}' carries no signature of theirs although they had a proof (configure one with Set-DeirfSigningKey)";
             return new SignatureFinding(RequireSignatures, reason);

@@ -44,6 +44,21 @@ public static class Signatures
 
     public static ProofKey ParsePublicKey(ProofKind kind, string publicKeyText) => VerifierFor(kind).ParsePublicKey(publicKeyText);
 
+    /// <summary>Guesses the proof kind from the shape of a signature text (armor headers, hex, JWS, JSON, JWT).</summary>
+    public static ProofKind? DetectKind(string signature)
+    {
+        var s = signature.Trim();
+        if (s.StartsWith("-----BEGIN SSH SIGNATURE-----", StringComparison.Ordinal)) { return ProofKind.Ssh; }
+        if (s.StartsWith("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal)) { return ProofKind.OpenPgp; }
+        if (s.StartsWith('{') && s.Contains("authenticatorData", StringComparison.Ordinal)) { return ProofKind.Fido2; }
+        var hex = s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? s[2..] : s;
+        if (hex.Length == 130 && hex.All(Uri.IsHexDigit)) { return ProofKind.Ethereum; }
+        var parts = s.Split('.');
+        if (parts.Length == 3 && parts[1].Length == 0) { return ProofKind.DidKey; }
+        if (parts.Length == 3) { return ProofKind.Oidc; }
+        return null;
+    }
+
     public static SignatureCheck Verify(ProofKey key, ReadOnlySpan<byte> payload, string signature, VerificationContext? context = null)
     {
         context ??= VerificationContext.Default;

@@ -69,20 +69,56 @@ public static class SigningKeys
         var settings = Load().Where(s => !(s.WorkspaceId == ws.WorkspaceId && s.Handle == handle)).ToList();
         var setting = new SigningKeySetting(ws.WorkspaceId, handle, kind, full, fingerprint);
         settings.Add(setting);
+        Save(settings);
+        return setting;
+    }
+
+    /// <summary>Drops this machine's settings that point at a key (after it was revoked). Returns how many.</summary>
+    public static int Forget(Workspace ws, string fingerprint)
+    {
+        var all = Load().ToList();
+        int removed = all.RemoveAll(s => s.WorkspaceId == ws.WorkspaceId && s.Fingerprint == fingerprint);
+        if (removed > 0)
+        {
+            Save(all);
+        }
+        return removed;
+    }
+
+    private static void Save(IReadOnlyList<SigningKeySetting> settings)
+    {
         var path = ConfigPath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }));
         File.Move(tmp, path, overwrite: true);
-        return setting;
+    }
+
+    /// <summary>
+    /// The signers for an entry by <paramref name="actor"/>: its configured key when that key is still an active proof.
+    /// A revoked or unknown key is not used (its signature would fail verification); <paramref name="problem"/> says why.
+    /// </summary>
+    public static IReadOnlyList<IStatementSigner> SignersFor(Workspace ws, Roster roster, string actor, out string? problem)
+    {
+        problem = null;
+        if (For(ws.WorkspaceId, actor) is not { } s)
+        {
+            return [];
+        }
+        var proof = roster.Find(actor)?.FindProof(s.Fingerprint);
+        if (proof is null || proof.IsRevoked)
+        {
+            problem = proof is null
+                ? $"the signing key configured for '{actor}' ({s.Kind} {s.Fingerprint}) is not a proof of theirs"
+                : $"the signing key configured for '{actor}' ({s.Kind} {s.Fingerprint}) was revoked on {proof.RevokedAt:u}";
+            return [];
+        }
+        return [new KeyFileStatementSigner(s.Handle, s.Kind, s.KeyPath, s.Fingerprint)];
     }
 
     public static SigningKeySetting? For(string workspaceId, string handle)
         => Load().LastOrDefault(s => s.WorkspaceId == workspaceId && s.Handle == handle);
 
-    /// <summary>The signers to attach to an entry written by <paramref name="actor"/>: its configured key, if any.</summary>
-    public static IReadOnlyList<IStatementSigner> SignersFor(Workspace ws, string actor)
-        => For(ws.WorkspaceId, actor) is { } s ? [new KeyFileStatementSigner(s.Handle, s.Kind, s.KeyPath, s.Fingerprint)] : [];
 }
 
 /// <summary>Signs a statement with a key file read at signing time and dropped right after.</summary>

@@ -1,0 +1,46 @@
+using System.Management.Automation;
+using DeIRF.Identity;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>Lists responders of the roster with their roles, proofs and eligibility.</summary>
+[Cmdlet(VerbsCommon.Get, "DeirfResponder")]
+[OutputType("DeIRF.Identity.Responder")]
+public sealed class GetDeirfResponderCommand : WorkspaceCmdlet
+{
+    /// <summary>Handles; wildcards allowed. Default: everyone.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Responder")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string[]? Handle { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Roster roster;
+        try
+        {
+            roster = Roster.Load(ResolveWorkspace());
+        }
+        catch (DeirfException ex)
+        {
+            ThrowTerminating(ex, Workspace ?? CurrentDirectory);
+            return;
+        }
+        foreach (var requested in Handle ?? ["*"])
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(requested))
+            {
+                var pattern = new WildcardPattern(requested, WildcardOptions.IgnoreCase);
+                foreach (var r in roster.Responders.Where(r => pattern.IsMatch(r.Handle)).OrderBy(r => r.Handle, StringComparer.Ordinal))
+                {
+                    WriteObject(r);
+                }
+            }
+            else
+            {
+                Try(requested, () => WriteObject(roster.Get(requested)));
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using System.Text;
+using DeIRF.Identity;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>What a signer is asked to sign: exact bytes, their SHA-256 digest (compare it on a second device) and where they were written.</summary>
+public sealed class SigningPayload
+{
+    public string Purpose { get; init; } = string.Empty;
+    public string Responder { get; init; } = string.Empty;
+    public string Kind { get; init; } = string.Empty;
+    public string Fingerprint { get; init; } = string.Empty;
+    public string Digest { get; init; } = string.Empty;
+    public string? Path { get; init; }
+    public string Text { get; init; } = string.Empty;
+}
+
+/// <summary>Produces the exact bytes to sign for a statement the module knows (now: a proof binding).</summary>
+[Cmdlet(VerbsCommon.Get, "DeirfSigningPayload")]
+[OutputType(typeof(SigningPayload))]
+public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
+{
+    /// <summary>The responder the proof will be bound to.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Handle")]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string Responder { get; set; } = string.Empty;
+
+    /// <summary>The kind of proof.</summary>
+    // Enum values cross as strings: DeIRF.dll must not expose engine types that PowerShell reflects at import,
+    // before the engine load context is wired (see Loading/DeirfLoadContext.cs).
+    [Parameter(Mandatory = true)]
+    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", "Fido2", "Oidc", IgnoreCase = true)]
+    public string Kind { get; set; } = string.Empty;
+
+    /// <summary>File holding the public part (armored OpenPGP key, authorized_keys line, address, did:key, FIDO2/OIDC JSON).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "ByPath")]
+    public string PublicKeyPath { get; set; } = string.Empty;
+
+    /// <summary>The public part as text.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "ByText")]
+    public string PublicKey { get; set; } = string.Empty;
+
+    /// <summary>Write the payload bytes here (no trailing newline): sign this file with your tool.</summary>
+    [Parameter]
+    public string? OutFile { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Try(Responder, () =>
+        {
+            var ws = ResolveWorkspace();
+            Roster.Load(ws).Get(Responder);
+            var kind = ParseKind(Kind);
+            var key = ReadPublicKey(kind, ParameterSetName == "ByPath" ? PublicKeyPath : null, ParameterSetName == "ByText" ? PublicKey : null);
+            var binding = new ProofBinding(ws.WorkspaceId, Responder, kind, key.Fingerprint, DateTimeOffset.UtcNow);
+            var bytes = binding.ToBytes();
+            string? path = null;
+            if (OutFile is not null)
+            {
+                path = ResolvePath(OutFile);
+                File.WriteAllBytes(path, bytes);
+            }
+            WriteInformation(new InformationRecord($"Binding for {Responder}: {kind} {key.Fingerprint}. SHA-256 {binding.Digest} — compare it on the signing device.", "Get-DeirfSigningPayload"));
+            WriteObject(new SigningPayload
+            {
+                Purpose = "proof-binding", Responder = Responder, Kind = kind.ToString(), Fingerprint = key.Fingerprint,
+                Digest = binding.Digest, Path = path, Text = Encoding.UTF8.GetString(bytes),
+            });
+        });
+    }
+}

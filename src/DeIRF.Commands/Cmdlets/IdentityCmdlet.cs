@@ -1,0 +1,77 @@
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security;
+using DeIRF.Identity;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>Shared by cmdlets that read public keys, signatures and private keys from files.</summary>
+public abstract class IdentityCmdlet : WorkspaceCmdlet
+{
+    protected static ProofKind ParseKind(string kind) => Enum.Parse<ProofKind>(kind, ignoreCase: true);
+
+    /// <summary>Reads the public part of a proof from -PublicKeyPath or -PublicKey text.</summary>
+    protected ProofKey ReadPublicKey(ProofKind kind, string? publicKeyPath, string? publicKey)
+    {
+        string text;
+        if (publicKeyPath is not null)
+        {
+            var full = ResolvePath(publicKeyPath);
+            if (!File.Exists(full))
+            {
+                throw new DeirfException("PublicKeyNotFound", DeirfErrorKind.NotFound, $"Public key file '{full}' does not exist.", publicKeyPath);
+            }
+            text = File.ReadAllText(full);
+        }
+        else
+        {
+            text = publicKey ?? throw new DeirfException("PublicKeyMissing", DeirfErrorKind.InvalidArgument, "Give -PublicKeyPath or -PublicKey.", kind);
+        }
+        return Signatures.ParsePublicKey(kind, text);
+    }
+
+    /// <summary>Reads a private key file for one operation; the passphrase is copied out of the SecureString and wiped after.</summary>
+    protected PrivateKeyMaterial ReadPrivateKey(string keyPath, SecureString? passphrase)
+    {
+        var full = ResolvePath(keyPath);
+        if (!File.Exists(full))
+        {
+            throw new DeirfException("PrivateKeyNotFound", DeirfErrorKind.NotFound, $"Key file '{full}' does not exist.", keyPath);
+        }
+        return PrivateKeyMaterial.FromFile(full, ToChars(passphrase));
+    }
+
+    protected static char[]? ToChars(SecureString? secure)
+    {
+        if (secure is null)
+        {
+            return null;
+        }
+        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try
+        {
+            var chars = new char[secure.Length];
+            Marshal.Copy(ptr, chars, 0, chars.Length);
+            return chars;
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+        }
+    }
+
+    protected string ReadSignature(string signaturePath)
+    {
+        var full = ResolvePath(signaturePath);
+        if (!File.Exists(full))
+        {
+            throw new DeirfException("SignatureNotFound", DeirfErrorKind.NotFound, $"Signature file '{full}' does not exist.", signaturePath);
+        }
+        var text = File.ReadAllText(full);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new DeirfException("SignatureEmpty", DeirfErrorKind.InvalidData, $"Signature file '{full}' is empty.", signaturePath);
+        }
+        return text;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using System.Security;
+using DeIRF.Identity;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>
+/// Configures, once per machine, the key that signs a responder's journal entries in this workspace. Only the key
+/// file's path is stored (in the user's configuration folder, outside the workspace), never the key.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "DeirfSigningKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType("DeIRF.Identity.SigningKeySetting")]
+public sealed class SetDeirfSigningKeyCommand : IdentityCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Handle")]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string Responder { get; set; } = string.Empty;
+
+    // Enum values cross as strings: DeIRF.dll must not expose engine types that PowerShell reflects at import,
+    // before the engine load context is wired (see Loading/DeirfLoadContext.cs).
+    [Parameter(Mandatory = true)]
+    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", "Fido2", "Oidc", IgnoreCase = true)]
+    public string Kind { get; set; } = string.Empty;
+
+    /// <summary>The private key file (it must belong to one of the responder's active proofs).</summary>
+    [Parameter(Mandatory = true)]
+    public string KeyPath { get; set; } = string.Empty;
+
+    /// <summary>Passphrase, only to check the key now; encrypted keys cannot sign unattended later.</summary>
+    [Parameter]
+    public SecureString? Passphrase { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Try(Responder, () =>
+        {
+            var ws = ResolveWorkspace();
+            var full = ResolvePath(KeyPath);
+            if (!File.Exists(full))
+            {
+                throw new DeirfException("PrivateKeyNotFound", DeirfErrorKind.NotFound, $"Key file '{full}' does not exist.", KeyPath);
+            }
+            if (ShouldProcess($"{Responder} in {ws.Root}: {Kind} key {full}", "Use as signing key"))
+            {
+                WriteObject(SigningKeys.Set(ws, Roster.Load(ws), Responder, ParseKind(Kind), full, ToChars(Passphrase)));
+            }
+        });
+    }
+}
