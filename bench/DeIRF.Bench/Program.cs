@@ -79,7 +79,10 @@ try
         throw new InvalidOperationException("append benchmark journal did not verify");
     }
 
-    // 3. Module import time against a bare pwsh start.
+    // 3. Signature verification per proof kind, beside the command-line peers or the bare primitive.
+    rows.AddRange(SignatureBench.Run(Path.Combine(work, "sig")));
+
+    // 4. Module import time against a bare pwsh start.
     if (module is not null && pwsh is not null)
     {
         var bare = Median(7, () => RunPwsh(pwsh, "exit"));

@@ -66,6 +66,26 @@ public sealed class CmdletTests : IDisposable
     }
 
     [Fact]
+    public void EnumParameters_OfferExactlyTheEngineValues()
+    {
+        // Kinds and roles cross into DeIRF.dll as strings (so import never needs the engine); their ValidateSet
+        // lists must stay equal to the engine's enums.
+        var result = _ps.Invoke(@"
+            $kinds = (Get-Command Add-DeirfIdentityProof).Parameters['Kind'].Attributes.Where({ $_ -is [ValidateSet] }).ValidValues
+            $roles = (Get-Command New-DeirfResponder).Parameters['Role'].Attributes.Where({ $_ -is [ValidateSet] }).ValidValues
+            Initialize-DeirfWorkspace -Path (Join-Path $ws 'enumws') | Out-Null   # loads the engine
+            [pscustomobject]@{
+                Kinds = ($kinds -join ',')
+                Roles = ($roles -join ',')
+                EngineKinds = [Enum]::GetNames([DeIRF.Identity.ProofKind]) -join ','
+                EngineRoles = [Enum]::GetNames([DeIRF.Identity.ResponderRole]) -join ','
+            }", new Dictionary<string, object?> { ["ws"] = _dir });
+        var o = result.Last();
+        Assert.Equal(o.Properties["EngineKinds"].Value, o.Properties["Kinds"].Value);
+        Assert.Equal(o.Properties["EngineRoles"].Value, o.Properties["Roles"].Value);
+    }
+
+    [Fact]
     public void Engine_LoadsInItsOwnLoadContext()
     {
         var ws = Path.Combine(_dir, "ws4");

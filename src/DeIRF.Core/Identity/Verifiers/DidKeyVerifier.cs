@@ -157,10 +157,19 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
     /// </summary>
     internal static string? CheckEd25519(byte[] publicKey, byte[] message, byte[] signature)
     {
-        var keyProblem = CheckPublicKey(publicKey);
-        if (keyProblem is not null)
+        var keyHex = Convert.ToHexString(publicKey);
+        if (!GoodKeys.ContainsKey(keyHex))
         {
-            return keyProblem;
+            var keyProblem = CheckPublicKey(publicKey);
+            if (keyProblem is not null)
+            {
+                return keyProblem;
+            }
+            if (GoodKeys.Count > 4096)
+            {
+                GoodKeys.Clear();
+            }
+            GoodKeys[keyHex] = true;
         }
         if (signature.Length != Ed25519.SignatureSize)
         {
@@ -219,7 +228,27 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
         return null;
     }
 
+    // The subgroup check costs two scalar multiplications in managed arithmetic; a key that passed it once passes
+    // it always, so validated DIDs are remembered (bounded; only successes are kept).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Validated = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> GoodKeys = new(StringComparer.Ordinal);
+
     private static byte[] DecodeDid(string did, object? target)
+    {
+        if (Validated.TryGetValue(did, out var known))
+        {
+            return (byte[])known.Clone();
+        }
+        var key = DecodeDidUncached(did, target);
+        if (Validated.Count > 4096)
+        {
+            Validated.Clear();
+        }
+        Validated[did] = (byte[])key.Clone();
+        return key;
+    }
+
+    private static byte[] DecodeDidUncached(string did, object? target)
     {
         if (!did.StartsWith(DidPrefix, StringComparison.Ordinal))
         {
