@@ -20,6 +20,15 @@
         'Get-DeirfJournal'
         'Test-DeirfJournal'
         'Repair-DeirfJournal'
+        'New-DeirfResponder'
+        'Get-DeirfResponder'
+        'Get-DeirfSigningPayload'
+        'Add-DeirfIdentityProof'
+        'Revoke-DeirfIdentityProof'
+        'Test-DeirfSignature'
+        'Test-DeirfIdentityProof'
+        'Export-DeirfRoster'
+        'Set-DeirfSigningKey'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -74,11 +74,13 @@ public sealed class CmdletTests : IDisposable
             $kinds = (Get-Command Add-DeirfIdentityProof).Parameters['Kind'].Attributes.Where({ $_ -is [ValidateSet] }).ValidValues
             $roles = (Get-Command New-DeirfResponder).Parameters['Role'].Attributes.Where({ $_ -is [ValidateSet] }).ValidValues
             Initialize-DeirfWorkspace -Path (Join-Path $ws 'enumws') | Out-Null   # loads the engine
+            $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DeIRF.Core' } | Select-Object -First 1
             [pscustomobject]@{
                 Kinds = ($kinds -join ',')
                 Roles = ($roles -join ',')
-                EngineKinds = [Enum]::GetNames([DeIRF.Identity.ProofKind]) -join ','
-                EngineRoles = [Enum]::GetNames([DeIRF.Identity.ResponderRole]) -join ','
+                # The engine lives in its own load context, where PowerShell type literals do not look.
+                EngineKinds = [Enum]::GetNames($core.GetType('DeIRF.Identity.ProofKind')) -join ','
+                EngineRoles = [Enum]::GetNames($core.GetType('DeIRF.Identity.ResponderRole')) -join ','
             }", new Dictionary<string, object?> { ["ws"] = _dir });
         var o = result.Last();
         Assert.Equal(o.Properties["EngineKinds"].Value, o.Properties["Kinds"].Value);

@@ -17,6 +17,23 @@ public sealed class PowerShellHost : IDisposable
             throw new InvalidOperationException($"Built module not found at {manifest}: run `dotnet pwsh ./build.ps1 build` first.");
         }
         var iss = InitialSessionState.CreateDefault2();
+        // A host without $PSHOME/Modules does not always pick up the Utility/Management/Security cmdlets (it depends
+        // on whether their assemblies were loaded yet): add them from the referenced assemblies explicitly.
+        var present = new HashSet<string>(iss.Commands.OfType<SessionStateCmdletEntry>().Select(c => c.Name), StringComparer.OrdinalIgnoreCase);
+        foreach (var asm in new[] { typeof(Microsoft.PowerShell.Commands.ConvertToJsonCommand).Assembly, typeof(Microsoft.PowerShell.Commands.GetChildItemCommand).Assembly, typeof(Microsoft.PowerShell.Commands.GetExecutionPolicyCommand).Assembly })
+        {
+            foreach (var type in asm.GetExportedTypes())
+            {
+                if (type.GetCustomAttributes(typeof(CmdletAttribute), false).FirstOrDefault() is CmdletAttribute attr)
+                {
+                    var name = $"{attr.VerbName}-{attr.NounName}";
+                    if (present.Add(name))
+                    {
+                        iss.Commands.Add(new SessionStateCmdletEntry(name, type, null));
+                    }
+                }
+            }
+        }
         iss.ImportPSModule(manifest);
         _runspace = RunspaceFactory.CreateRunspace(iss);
         _runspace.Open();

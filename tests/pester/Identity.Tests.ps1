@@ -1,0 +1,240 @@
+BeforeDiscovery {
+    # -Skip is decided at discovery: a missing tool skips here, and fails the run under CI=true.
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $hasSsh = Test-DeirfTool ssh-keygen
+    $hasGpg = Test-DeirfTool gpg
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-DeirfTestModulePath) -Force
+    # Keep this run's signing-key settings away from the user's own configuration.
+    $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
+
+    function New-SshKey([string] $Name) {
+        $path = Join-Path $TestDrive $Name
+        & ssh-keygen -q -t ed25519 -N '' -C $Name -f $path | Out-Null
+        $path
+    }
+    function New-Seed([string] $Name) {
+        # A fresh Ed25519 seed (did:key) made at test time.
+        $path = Join-Path $TestDrive $Name
+        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
+        $path
+    }
+    function New-EthKey([string] $Name) {
+        # A fresh secp256k1 private key (hex), made at test time.
+        $path = Join-Path $TestDrive $Name
+        do { $bytes = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($bytes[0] -eq 0 -or $bytes[0] -ge 0xF0)
+        [IO.File]::WriteAllText($path, '0x' + [Convert]::ToHexString($bytes).ToLowerInvariant())
+        $path
+    }
+}
+
+AfterAll {
+    Remove-Item Env:DEIRF_SIGNING_CONFIG -ErrorAction SilentlyContinue
+}
+
+Describe 'Identity plurality (issue 4), as a responder binds keys with the tools they already use' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $env:DEIRF_WORKSPACE = $ws
+        New-DeirfResponder -Handle bob -Name 'Bob Okafor' -Role ContainmentLead, TriageLead | Out-Null
+        New-DeirfResponder -Handle carol -Name 'Carol Diaz' -Role TriageLead | Out-Null
+    }
+    AfterAll { Remove-Item Env:DEIRF_WORKSPACE -ErrorAction SilentlyContinue }
+
+    It 'binds an SSH key signed with ssh-keygen -Y sign' -Skip:(-not $hasSsh) {
+        $script:bobSsh = New-SshKey 'bob_ed25519'
+        Push-Location $TestDrive
+        try {
+            $p = Get-DeirfSigningPayload -Responder bob -Kind Ssh -PublicKeyPath "$bobSsh.pub" -OutFile bind.txt
+            $p.Digest | Should -Match '^[0-9a-f]{64}$'
+            (Get-FileHash bind.txt -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $p.Digest
+            & ssh-keygen -q -Y sign -n deirf -f $bobSsh bind.txt 2>$null
+            $proof = Add-DeirfIdentityProof -Responder bob -Kind Ssh -PublicKeyPath "$bobSsh.pub" -SignaturePath bind.txt.sig
+        }
+        finally { Pop-Location }
+        $expected = ((& ssh-keygen -lf "$bobSsh.pub") -split ' ')[1]
+        $proof.Fingerprint | Should -Be $expected
+        $proof.Kind | Should -Be 'Ssh'
+    }
+
+    It 'binds an OpenPGP key signed with gpg --detach-sign --armor' -Skip:(-not $hasGpg) {
+        $env:GNUPGHOME = Join-Path $TestDrive 'gnupg'
+        New-Item -ItemType Directory $env:GNUPGHOME -Force | Out-Null
+        try {
+            & gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'Bob Okafor <bob@example.org>' ed25519 sign never 2>$null
+            Push-Location $TestDrive
+            try {
+                & gpg --batch --armor --export bob@example.org | Set-Content bob.asc
+                Get-DeirfSigningPayload -Responder bob -Kind OpenPgp -PublicKeyPath bob.asc -OutFile bind2.txt | Out-Null
+                & gpg --batch --quiet --yes --armor --detach-sign bind2.txt 2>$null
+                $proof = Add-DeirfIdentityProof -Responder bob -Kind OpenPgp -PublicKeyPath bob.asc -SignaturePath bind2.txt.asc
+            }
+            finally { Pop-Location }
+            $fpr = (& gpg --batch --with-colons --fingerprint bob@example.org | Where-Object { $_ -like 'fpr:*' } | Select-Object -First 1).Split(':')[9]
+            $proof.Fingerprint | Should -Be $fpr
+        }
+        finally { Remove-Item Env:GNUPGHOME }
+    }
+
+    It 'shows bob with two proofs of different kinds: eligible' -Skip:(-not ($hasSsh -and $hasGpg)) {
+        $bob = Get-DeirfResponder bob
+        $bob.ProofKinds | Should -Be @('OpenPgp', 'Ssh')
+        $bob.Eligible | Should -BeTrue
+        (Get-DeirfResponder carol).Eligible | Should -BeFalse
+        $table = Get-DeirfResponder | Format-Table | Out-String -Width 200
+        $table | Should -Match 'Handle\s+Name\s+Roles\s+Proofs\s+Eligible'
+    }
+
+    It 'verifies a note signed with the bound SSH key' -Skip:(-not $hasSsh) {
+        Set-Content -Path (Join-Path $TestDrive 'note.txt') -Value 'pod api-7f9 quarantined at 10:42' -NoNewline
+        & ssh-keygen -q -Y sign -n deirf -f $bobSsh (Join-Path $TestDrive 'note.txt') 2>$null
+        $r = Test-DeirfSignature -Responder bob -PayloadPath (Join-Path $TestDrive 'note.txt') -SignaturePath (Join-Path $TestDrive 'note.txt.sig')
+        $r.IsValid | Should -BeTrue
+        $r.Kind | Should -Be 'Ssh'
+    }
+
+    It 'refuses an SSH signature made for another namespace (git), with the reason' -Skip:(-not $hasSsh) {
+        $payload = Join-Path $TestDrive 'ns.txt'
+        Set-Content -Path $payload -Value 'namespace test' -NoNewline
+        & ssh-keygen -q -Y sign -n git -f $bobSsh $payload 2>$null
+        $r = Test-DeirfSignature -Responder bob -PayloadPath $payload -SignaturePath "$payload.sig"
+        $r.IsValid | Should -BeFalse
+        $r.Reason | Should -Match 'namespace'
+    }
+
+    It 'refuses a binding signed by someone who does not hold the key: ProofPossessionNotShown' -Skip:(-not $hasSsh) {
+        $carolKey = New-SshKey 'carol_ed25519'
+        $malloryKey = New-SshKey 'mallory_ed25519'
+        $bind = Join-Path $TestDrive 'carol-bind.txt'
+        Get-DeirfSigningPayload -Responder carol -Kind Ssh -PublicKeyPath "$carolKey.pub" -OutFile $bind | Out-Null
+        & ssh-keygen -q -Y sign -n deirf -f $malloryKey $bind 2>$null
+        { Add-DeirfIdentityProof -Responder carol -Kind Ssh -PublicKeyPath "$carolKey.pub" -SignaturePath "$bind.sig" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ProofPossessionNotShown,DeIRF.Commands.Cmdlets.AddDeirfIdentityProofCommand'
+        (Get-DeirfResponder carol).Proofs.Count | Should -Be 0
+    }
+
+    It 'refuses a binding made for another responder: ProofBindingInvalid' -Skip:(-not $hasSsh) {
+        $bind = Join-Path $TestDrive 'bob-for-carol.txt'
+        Get-DeirfSigningPayload -Responder bob -Kind Ssh -PublicKeyPath "$bobSsh.pub" -OutFile $bind | Out-Null
+        & ssh-keygen -q -Y sign -n deirf -f $bobSsh $bind 2>$null
+        { Add-DeirfIdentityProof -Responder carol -Kind Ssh -PublicKeyPath "$bobSsh.pub" -SignaturePath "$bind.sig" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ProofBindingInvalid,DeIRF.Commands.Cmdlets.AddDeirfIdentityProofCommand'
+    }
+
+    It 'binds did:key and Ethereum keys from key files without any external tool (drills, automation)' {
+        $carolSeed = New-Seed 'carol.seed'
+        $carolEth = New-EthKey 'carol.eth'
+        $did = Add-DeirfIdentityProof -Responder carol -Kind DidKey -KeyPath $carolSeed
+        $eth = Add-DeirfIdentityProof -Responder carol -Kind Ethereum -KeyPath $carolEth
+        $did.Fingerprint | Should -Match '^did:key:z6Mk'
+        $eth.Fingerprint | Should -Match '^0x[0-9a-fA-F]{40}$'
+        (Get-DeirfResponder carol).Eligible | Should -BeTrue
+        # The key files are read, never copied: no private key material in the workspace.
+        $secret = (Get-Content -Raw $carolSeed).Trim()
+        Get-ChildItem -Recurse -File $ws | ForEach-Object { Get-Content -Raw $_.FullName } | Should -Not -Match $secret
+    }
+
+    It 'signs entries with the configured key, and Test-DeirfJournal checks them against the roster' {
+        $seed = Join-Path $TestDrive 'carol.seed'
+        Set-DeirfSigningKey -Responder carol -Kind DidKey -KeyPath $seed | Out-Null
+        $i = New-DeirfIncident -Title 'signed entries' -Reporter carol
+        Add-DeirfNote -Incident $i.Id -Text 'triage started' -Actor carol
+        $entries = Get-DeirfJournal -Incident $i.Id
+        $entries | ForEach-Object { $_.Signatures.Count | Should -Be 1 }
+        $entries[1].Signatures[0].by | Should -Be 'carol'
+        $v = Test-DeirfJournal -Incident $i.Id
+        $v.IsValid | Should -BeTrue
+        $v.SignedEntries | Should -Be 2
+        $script:signedIncident = $i
+    }
+
+    It 'a revoked proof is no longer used to sign, and entries written without it are caught when signatures are required' {
+        $didFp = ((Get-DeirfResponder carol).Proofs | Where-Object Kind -eq 'DidKey').Fingerprint
+        Revoke-DeirfIdentityProof -Responder carol -Fingerprint $didFp -Reason 'laptop stolen' -Confirm:$false | Out-Null
+        (Get-DeirfResponder carol).Eligible | Should -BeFalse
+        (Test-DeirfIdentityProof -Responder carol | Where-Object IsRevoked).Status | Should -Match 'laptop stolen'
+        # This machine forgets the revoked key as a signing key; an entry written as carol afterwards is unsigned.
+        Get-Content -Raw $env:DEIRF_SIGNING_CONFIG | Should -Not -Match ([regex]::Escape($didFp))
+        Add-DeirfNote -Incident $signedIncident.Id -Text 'written after the revocation' -Actor carol
+        (Get-DeirfJournal -Incident $signedIncident.Id)[2].Signatures.Count | Should -Be 0
+        $lenient = Test-DeirfJournal -Incident $signedIncident.Id -WarningAction SilentlyContinue
+        $lenient.IsValid | Should -BeTrue
+        $lenient.Warnings | Should -Match 'carries no signature'
+        $v = Test-DeirfJournal -Incident $signedIncident.Id -RequireSignatures -WarningAction SilentlyContinue
+        $v.IsValid | Should -BeFalse
+        $v.Fault | Should -Be 'SignatureInvalid'
+        $v.FirstBadSeq | Should -Be 2
+    }
+
+    It 'a revoked key is never bound again: ProofRevokedBefore' {
+        { Add-DeirfIdentityProof -Responder carol -Kind DidKey -KeyPath (Join-Path $TestDrive 'carol.seed') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ProofRevokedBefore,DeIRF.Commands.Cmdlets.AddDeirfIdentityProofCommand'
+    }
+
+    It 'the roster journal verifies, bindings included' {
+        $v = Test-DeirfJournal -Roster
+        $v.IsValid | Should -BeTrue -Because "$($v.Fault) at seq $($v.FirstBadSeq): $($v.Reason)"
+        (Get-DeirfJournal -Roster -Kind 'proof.*').Count | Should -BeGreaterThan 2
+    }
+
+    It 'a forged binding in the roster (valid chain, bogus signature) is caught by Test-DeirfJournal -Roster' {
+        $copy = Join-Path $TestDrive 'ws-forged'
+        Copy-Item $ws $copy -Recurse
+        $rosterPath = Join-Path $copy 'roster.jsonl'
+        $lines = [IO.File]::ReadAllLines($rosterPath)
+        $idx = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -like '*"kind":"proof.added"*' })
+        $idx | Should -BeGreaterThan 0
+        # Rebuild the chain from the forged line on, as a tamperer with write access would (hashes recomputed).
+        $forged = $lines[$idx] -replace '"signature":"[^"]*"', '"signature":"0x00"'
+        $sha = [Security.Cryptography.SHA256]::Create()
+        $prev = ($lines[$idx - 1] | ConvertFrom-Json -AsHashtable).hash
+        for ($k = $idx; $k -lt $lines.Count; $k++) {
+            $line = if ($k -eq $idx) { $forged } else { $lines[$k] }
+            $rest = $line.Substring($line.IndexOf('"prev":'))
+            $rest = $rest -replace '^"prev":"[0-9a-f]{64}"', ('"prev":"' + $prev + '"')
+            $h = [Convert]::ToHexString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes('{' + $rest))).ToLowerInvariant()
+            $lines[$k] = '{"hash":"' + $h + '",' + $rest
+            $prev = $h
+        }
+        [IO.File]::WriteAllText($rosterPath, ($lines -join "`n") + "`n")
+        Remove-Item "$rosterPath.head"
+        $v = Test-DeirfJournal -Roster -Workspace $copy
+        $v.IsValid | Should -BeFalse
+        $v.Fault | Should -Be 'SignatureInvalid'
+        $v.FirstBadSeq | Should -Be $idx
+        $v.Reason | Should -Match 'binding'
+    }
+
+    It 'exports the public roster deterministically, without keys or signatures' {
+        $a = Export-DeirfRoster -Public
+        $b = Export-DeirfRoster -Public
+        $a | Should -BeExactly $b
+        $a | Should -Match '"handle": "bob"'
+        $a | Should -Not -Match 'publicKey|signature|BEGIN'
+        Export-DeirfRoster -Public -Path (Join-Path $TestDrive 'roster-public.json')
+        Get-Content -Raw (Join-Path $TestDrive 'roster-public.json') | Should -BeExactly $a
+    }
+
+    It 'reviews proofs: all fresh now, and stale ones are flagged with a short review period' {
+        @(Test-DeirfIdentityProof -NeedsReviewOnly).Count | Should -Be 0
+        $stale = Test-DeirfIdentityProof -ReviewPeriod ([TimeSpan]::Zero) -NeedsReviewOnly
+        $stale.Count | Should -BeGreaterThan 0
+        $stale | ForEach-Object { $_.Status | Should -Match 're-bind' }
+    }
+
+    It 'completes responder handles on Tab' {
+        $line = "Get-DeirfResponder -Workspace '$ws' -Handle ca"
+        $c = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $c.CompletionMatches.CompletionText | Should -Contain 'carol'
+    }
+
+    It 'an unknown responder is an error record: ResponderNotFound' {
+        Get-DeirfResponder nobody -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'ResponderNotFound,DeIRF.Commands.Cmdlets.GetDeirfResponderCommand'
+        $err[0].TargetObject | Should -Be 'nobody'
+    }
+}
