@@ -226,6 +226,23 @@ Describe 'Identity plurality (issue 4), as a responder binds keys with the tools
         $stale | ForEach-Object { $_.Status | Should -Match 're-bind' }
     }
 
+    It 'binding an active key again confirms it (the six-month review renewal)' {
+        $eth = Join-Path $TestDrive 'carol.eth'
+        $before = ((Get-DeirfResponder carol).Proofs | Where-Object Kind -eq 'Ethereum').LastConfirmedAt
+        Start-Sleep -Milliseconds 20
+        Add-DeirfIdentityProof -Responder carol -Kind Ethereum -KeyPath $eth | Out-Null
+        $after = (Get-DeirfResponder carol).Proofs | Where-Object Kind -eq 'Ethereum'
+        @($after).Count | Should -Be 1
+        $after.LastConfirmedAt | Should -BeGreaterThan $before
+        (Get-DeirfJournal -Roster -Kind 'proof.confirmed').Count | Should -Be 1
+        (Test-DeirfJournal -Roster).IsValid | Should -BeTrue
+    }
+
+    It 'refuses an encrypted or missing key as unattended signing key' {
+        { Set-DeirfSigningKey -Responder carol -Kind DidKey -KeyPath (Join-Path $TestDrive 'no-such.key') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PrivateKeyNotFound,DeIRF.Commands.Cmdlets.SetDeirfSigningKeyCommand'
+    }
+
     It 'completes responder handles on Tab' {
         $line = "Get-DeirfResponder -Workspace '$ws' -Handle ca"
         $c = TabExpansion2 -inputScript $line -cursorColumn $line.Length

@@ -31,7 +31,11 @@ public abstract class DeirfCmdlet : PSCmdlet
     /// <summary>Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.</summary>
     protected JournalAppendOptions AppendOptions(Workspaces.Workspace ws, string actor)
     {
-        var signers = Identity.SigningKeys.SignersFor(ws, Identity.Roster.Load(ws), actor, out var problem);
+        // The roster is read only when this actor has a signing key here: a damaged roster never blocks unsigned writes.
+        string? problem = null;
+        var signers = Identity.SigningKeys.For(ws.WorkspaceId, actor) is null
+            ? []
+            : Identity.SigningKeys.SignersFor(ws, Identity.Roster.Load(ws), actor, out problem);
         if (problem is not null)
         {
             WriteWarning($"The entry is unsigned: {problem}. Bind a new key and run Set-DeirfSigningKey.");

@@ -62,7 +62,8 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
                 path = ResolvePath(OutFile);
                 File.WriteAllBytes(path, bytes);
             }
-            WriteInformation(new InformationRecord($"Binding for {Responder}: {kind} {key.Fingerprint}. SHA-256 {binding.Digest} — compare it on the signing device.", "Get-DeirfSigningPayload"));
+            // Shown like Write-Host (the PSHOST tag), so the digest is on screen for comparison on a second device.
+            WriteInformation(new HostInformationMessage { Message = $"Binding for {Responder}: {kind} {key.Fingerprint}. SHA-256 {binding.Digest} — compare it on the signing device." }, ["PSHOST"]);
             WriteObject(new SigningPayload
             {
                 Purpose = "proof-binding", Responder = Responder, Kind = kind.ToString(), Fingerprint = key.Fingerprint,

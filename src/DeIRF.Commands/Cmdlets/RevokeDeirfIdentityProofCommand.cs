@@ -40,6 +40,10 @@ public sealed class RevokeDeirfIdentityProofCommand : WorkspaceCmdlet
             var responder = roster.Get(Responder);
             var fingerprints = All ? responder.ActiveProofs.Select(p => p.Fingerprint).ToArray() : Fingerprint;
             var actor = Actor ?? Responder;
+            if (fingerprints.Length == 0)
+            {
+                WriteWarning($"'{Responder}' has no active proof to revoke.");
+            }
             foreach (var fp in fingerprints)
             {
                 Try(fp, () =>

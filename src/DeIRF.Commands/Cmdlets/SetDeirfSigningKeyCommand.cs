@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Security;
 using DeIRF.Identity;
 
 namespace DeIRF.Commands.Cmdlets;
@@ -27,10 +26,6 @@ public sealed class SetDeirfSigningKeyCommand : IdentityCmdlet
     [Parameter(Mandatory = true)]
     public string KeyPath { get; set; } = string.Empty;
 
-    /// <summary>Passphrase, only to check the key now; encrypted keys cannot sign unattended later.</summary>
-    [Parameter]
-    public SecureString? Passphrase { get; set; }
-
     protected override void ProcessRecord()
     {
         Try(Responder, () =>
@@ -43,7 +38,7 @@ public sealed class SetDeirfSigningKeyCommand : IdentityCmdlet
             }
             if (ShouldProcess($"{Responder} in {ws.Root}: {Kind} key {full}", "Use as signing key"))
             {
-                WriteObject(SigningKeys.Set(ws, Roster.Load(ws), Responder, ParseKind(Kind), full, ToChars(Passphrase)));
+                WriteObject(SigningKeys.Set(ws, Roster.Load(ws), Responder, ParseKind(Kind), full));
             }
         });
     }

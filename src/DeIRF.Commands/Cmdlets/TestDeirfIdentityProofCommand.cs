@@ -42,7 +42,11 @@ public sealed class TestDeirfIdentityProofCommand : WorkspaceCmdlet
         {
             var roster = Roster.Load(ResolveWorkspace());
             var now = DateTimeOffset.UtcNow;
-            var people = Responder is null ? roster.Responders.OrderBy(r => r.Handle, StringComparer.Ordinal) : Responder.Select(roster.Get);
+            var people = new List<Responder>();
+            foreach (var handle in Responder ?? roster.Responders.Select(r => r.Handle).Order(StringComparer.Ordinal).ToArray())
+            {
+                Try(handle, () => people.Add(roster.Get(handle)));
+            }
             foreach (var r in people)
             {
                 foreach (var p in r.Proofs)

@@ -74,7 +74,7 @@ public sealed class TestDeirfSignatureCommand : IdentityCmdlet
                 Responder = Responder,
                 IsValid = best?.IsValid == true,
                 Kind = (best?.Kind ?? kind)?.ToString(),
-                Fingerprint = best?.Fingerprint ?? revokedMatch?.Fingerprint,
+                Fingerprint = revokedMatch?.Fingerprint ?? best?.Fingerprint,
                 Reason = revokedMatch is not null
                     ? $"signed with {revokedMatch.Kind} {revokedMatch.Fingerprint}, which was revoked on {revokedMatch.RevokedAt:u} ({revokedMatch.RevokedReason})"
                     : best?.Reason ?? (kind is null

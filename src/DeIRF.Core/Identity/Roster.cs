@@ -236,7 +236,8 @@ public sealed class Roster
         var binding = ProofBinding.Parse(bindingBytes);
         var now = options.Clock.GetUtcNow();
         CheckBinding(binding, handle, key, now);
-        if (HolderOf(key.Fingerprint) is { } holder)
+        var confirming = HolderOf(key.Fingerprint) is { } sameHolder && sameHolder.Handle == handle && !sameHolder.FindProof(key.Fingerprint)!.IsRevoked;
+        if (!confirming && HolderOf(key.Fingerprint) is { } holder)
         {
             var existing = holder.FindProof(key.Fingerprint)!;
             throw new DeirfException(existing.IsRevoked ? "ProofRevokedBefore" : "ProofAlreadyBound", DeirfErrorKind.AlreadyExists,
@@ -249,6 +250,23 @@ public sealed class Roster
         {
             throw new DeirfException("ProofPossessionNotShown", DeirfErrorKind.SecurityError,
                 $"The signature over the binding does not verify with this {key.Kind} key ({check.Reason}): the key's holder must sign the binding.", key.Fingerprint);
+        }
+        if (confirming)
+        {
+            // A fresh proof of possession for a key already bound: the periodic review (six months by default).
+            var confirmation = new JsonObject
+            {
+                ["binding"] = Encoding.UTF8.GetString(bindingBytes),
+                ["fingerprint"] = key.Fingerprint,
+                ["handle"] = handle,
+                ["signature"] = signature,
+            };
+            if (check.Details?.TryGetValue("signCount", out var csc) == true && long.TryParse(csc, out var ccount))
+            {
+                confirmation["signCount"] = ccount;
+            }
+            Append(new StatementDraft(ProofConfirmed.KindName, actor, confirmation), options);
+            return responder.FindProof(key.Fingerprint)!;
         }
         var body = new JsonObject
         {

@@ -15,6 +15,9 @@ public static class SigningKeys
 {
     public const string EnvironmentVariable = "DEIRF_SIGNING_CONFIG";
 
+    // Kinds by name, so the file survives a reordering of the enum.
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
     public static string ConfigPath
     {
         get
@@ -38,7 +41,7 @@ public static class SigningKeys
         }
         try
         {
-            return JsonSerializer.Deserialize<List<SigningKeySetting>>(File.ReadAllText(path)) ?? [];
+            return JsonSerializer.Deserialize<List<SigningKeySetting>>(File.ReadAllText(path), JsonOptions) ?? [];
         }
         catch (JsonException ex)
         {
@@ -50,15 +53,22 @@ public static class SigningKeys
     /// Records that <paramref name="handle"/> signs with the key at <paramref name="keyPath"/> in this workspace. The
     /// key must belong to one of the responder's active proofs (checked by deriving its public part).
     /// </summary>
-    public static SigningKeySetting Set(Workspace ws, Roster roster, string handle, ProofKind kind, string keyPath, char[]? passphrase = null)
+    public static SigningKeySetting Set(Workspace ws, Roster roster, string handle, ProofKind kind, string keyPath)
     {
         var responder = roster.Get(handle);
         var full = Path.GetFullPath(keyPath);
         string fingerprint;
-        using (var material = PrivateKeyMaterial.FromFile(full, passphrase))
+        try
         {
+            // Signing is unattended: the key must open without a passphrase, now and at every append.
+            using var material = PrivateKeyMaterial.FromFile(full);
             var key = Signatures.ParsePublicKey(kind, Signatures.SignerFor(kind).PublicKeyOf(material));
             fingerprint = key.Fingerprint;
+        }
+        catch (InvalidProofException ex)
+        {
+            throw new DeirfException("SigningKeyUnusable", DeirfErrorKind.InvalidData,
+                $"The key at '{full}' cannot sign unattended ({ex.Reason}). Use an unencrypted key file readable only by you, kept outside the workspace.", keyPath, ex);
         }
         var proof = responder.FindProof(fingerprint);
         if (proof is null || proof.IsRevoked)
@@ -90,7 +100,7 @@ public static class SigningKeys
         var path = ConfigPath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(tmp, JsonSerializer.Serialize(settings, JsonOptions));
         File.Move(tmp, path, overwrite: true);
     }
 
