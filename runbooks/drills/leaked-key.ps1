@@ -85,7 +85,8 @@ try {
             @{ Handle = 'dana'; Name = 'Dana Lee'; Role = 'ContainmentLead' }
         )
         foreach ($p in $people) {
-            New-DeirfResponder -Handle $p.Handle -Name $p.Name -Role $p.Role -Workspace $Workspace | Out-Null
+            # alice bootstraps the roster; after that an existing responder (alice, who signs) adds the others.
+            New-DeirfResponder -Handle $p.Handle -Name $p.Name -Role $p.Role -Actor alice -Workspace $Workspace | Out-Null
             $did = New-DrillKey $p.Handle DidKey
             $eth = New-DrillKey $p.Handle Ethereum
             Add-DeirfIdentityProof -Responder $p.Handle -Kind DidKey -KeyPath $did -Workspace $Workspace | Out-Null

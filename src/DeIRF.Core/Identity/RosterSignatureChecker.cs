@@ -86,12 +86,28 @@ public sealed class RosterSignatureChecker : IEntrySignatureChecker
                 actorSigned |= by == actor;
             }
         }
-        // A proof bound by this very entry (or in the same millisecond) cannot have signed it yet: strictly before.
-        if (!actorSigned && _roster.Find(actor) is { } who
-            && who.Proofs.Any(p => _rosterJournal ? p.ActiveAtRosterSeq(seq) : p.AddedAt < ts && p.ActiveAt(ts)))
+        if (actorSigned)
         {
-            var reason = $"entry by '{actor}' carries no signature of theirs although they had a proof (configure one with Set-DeirfSigningKey)";
-            return new SignatureFinding(RequireSignatures, reason);
+            return null;
+        }
+        // A proof bound by this very entry (or in the same millisecond) cannot have signed it yet: strictly before.
+        bool InForce(RosterProof p) => _rosterJournal ? p.ActiveAtRosterSeq(seq) : p.AddedAt < ts && p.ActiveAt(ts);
+        var who = _roster.Find(actor);
+        if (who is not null && who.Proofs.Any(InForce))
+        {
+            return new SignatureFinding(RequireSignatures,
+                $"entry by '{actor}' carries no signature of theirs although they had a proof (configure one with Set-DeirfSigningKey)");
+        }
+        // Once anyone holds a proof, the bootstrap is over: changes come from responders who can sign them.
+        // A responder binding their own key is vouched for by the binding signature itself (audited above).
+        bool selfBinding = _rosterJournal && stmt.RootElement.GetProperty("kind").GetString() is "proof.added" or "proof.confirmed"
+            && stmt.RootElement.GetProperty("body").TryGetProperty("handle", out var bound) && bound.GetString() == actor;
+        if (!selfBinding && who?.Proofs.Any(InForce) != true && _roster.Responders.Any(r => r.Proofs.Any(InForce))
+            && (who is null || _rosterJournal))
+        {
+            return new SignatureFinding(RequireSignatures, who is null
+                ? $"entry by '{actor}', who is not a responder in the roster: nobody can vouch for it"
+                : $"roster change by '{actor}', who held no proof yet: after the bootstrap, roster changes are made (-Actor) and signed by a responder with a proof");
         }
         return null;
     }

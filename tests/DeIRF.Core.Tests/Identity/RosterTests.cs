@@ -191,6 +191,32 @@ public sealed class RosterTests : IDisposable
     }
 
     [Fact]
+    public void AfterTheBootstrap_RosterChangesFromSomeoneWithoutAProof_AreFlagged()
+    {
+        var roster = Roster.Load(_ws);
+        roster.AddResponder("alice", "Alice", [], "alice", _unsigned);                 // bootstrap: nobody can sign yet
+        var aliceSeed = NewSeedFile("alice.seed");
+        Bind(roster, "alice", ProofKind.DidKey, aliceSeed);                             // self-binding: vouched by its binding
+        roster.AddResponder("bob", "Bob", [], "alice", SignedBy("alice", ProofKind.DidKey, aliceSeed)); // signed by a responder
+        Bind(roster, "bob", ProofKind.DidKey, NewSeedFile("bob.seed"));                 // bob binds his own first key
+        roster.AddResponder("mallory", "Mallory", [], "mallory", _unsigned);            // a newcomer adds herself
+
+        JournalVerdict Check(bool strict) => Roster.Load(_ws).Journal.Verify(new JournalVerifyOptions
+        {
+            ExpectedIncident = Roster.JournalId,
+            Signatures = new RosterSignatureChecker(Roster.Load(_ws), requireSignatures: strict, rosterJournal: true),
+        });
+        var lenient = Check(strict: false);
+        Assert.True(lenient.IsValid, lenient.ToString());
+        var warning = Assert.Single(lenient.Warnings);
+        Assert.Contains("'mallory'", warning);
+        var strictVerdict = Check(strict: true);
+        Assert.Equal(JournalFault.SignatureInvalid, strictVerdict.Fault);
+        Assert.Equal(5, strictVerdict.FirstBadSeq);
+        Assert.Contains("held no proof yet", strictVerdict.Reason);
+    }
+
+    [Fact]
     public void ASignatureClaimingAnotherResponder_IsRefused()
     {
         var roster = Roster.Load(_ws);
