@@ -114,6 +114,21 @@ foreach (var r in rows)
 {
     md.AppendLine($"| {r.Benchmark} | {r.Figure} | {r.Baseline} | {r.Ratio} | {r.Target} |");
 }
+md.AppendLine();
+md.AppendLine("## Reading the numbers");
+md.AppendLine();
+md.AppendLine("- **Verification vs the hashing floor.** The floor streams the file through one SHA-256. Verification must hash each");
+md.AppendLine("  entry separately (about 260 bytes each) and check its canonical form, sequence and links; the parse and hash run");
+md.AppendLine("  on both cores. Per-entry hashing through the platform's SHA-256 (OpenSSL here) costs a fixed ~270 ns a call on top");
+md.AppendLine("  of the bytes, which is most of the gap to the 3× target. A multi-buffer SHA-256 (eight lines per AVX2 pass)");
+md.AppendLine("  is the known next step; memory stays constant either way (about 60 MB peak RSS for 10⁶ entries, see the tests).");
+md.AppendLine("- **Appends vs raw writes.** A durable append takes the OS lock, reads the journal's tail to find the head, writes");
+md.AppendLine("  the line, fsyncs, and rewrites the head record atomically (a second small write + rename): the ratio is that");
+md.AppendLine("  bookkeeping. Batched appends pay it once per batch; the per-entry cost left is building and hashing the entry.");
+md.AppendLine("- **Signature verification.** For OpenPGP and SSH the baseline is the command-line tool run once per signature,");
+md.AppendLine("  as a shell runbook would; for the other kinds it is the bare cryptographic check of the same signature");
+md.AppendLine("  algorithm, so the ratio is what DeIRF's parsing and policy checks cost on top of the math.");
+md.AppendLine("- **Import time.** `DeIRF.dll` alone loads at import; the engine and its dependencies load on first use.");
 File.WriteAllText(outPath, md.ToString());
 Console.Write(md.ToString());
 return 0;
