@@ -21,15 +21,18 @@ public sealed class ResponderAdded : IEntryKind
 
     public string Name => KindName;
 
-    public void Validate(JsonObject body)
-    {
-        EntryKinds.RequireText(Name, body, "handle", 64);
-        EntryKinds.RequireText(Name, body, "name", 200);
-        EntryKinds.RequireRoles(Name, body);
-    }
+    public void Validate(JsonObject body) => ValidateResponder(Name, body);
 
     public string Summarize(IReadOnlyDictionary<string, object?> body)
         => $"Responder {EntryKinds.Text(body, "handle")} ({EntryKinds.Text(body, "name")}) roles {EntryKinds.List(body, "roles")}";
+
+    /// <summary>The body shared by responder.added and responder.updated: handle, name, roles.</summary>
+    internal static void ValidateResponder(string kind, JsonObject body)
+    {
+        EntryKinds.RequireText(kind, body, "handle", 64);
+        EntryKinds.RequireText(kind, body, "name", 200);
+        EntryKinds.RequireRoles(kind, body);
+    }
 }
 
 /// <summary>"responder.updated" — body: { handle, name, roles } (the full new values).</summary>
@@ -39,12 +42,7 @@ public sealed class ResponderUpdated : IEntryKind
 
     public string Name => KindName;
 
-    public void Validate(JsonObject body)
-    {
-        EntryKinds.RequireText(Name, body, "handle", 64);
-        EntryKinds.RequireText(Name, body, "name", 200);
-        EntryKinds.RequireRoles(Name, body);
-    }
+    public void Validate(JsonObject body) => ResponderAdded.ValidateResponder(Name, body);
 
     public string Summarize(IReadOnlyDictionary<string, object?> body)
         => $"Responder {EntryKinds.Text(body, "handle")} now {EntryKinds.Text(body, "name")}, roles {EntryKinds.List(body, "roles")}";
