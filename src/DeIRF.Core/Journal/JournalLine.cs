@@ -60,11 +60,16 @@ public static class JournalLine
     /// <summary>Parses and checks one line (without its LF). On failure returns the fault and a human reason.</summary>
     public static JournalFault TryParse(ReadOnlySpan<byte> line, out JournalLineFields fields, out string? reason)
     {
-        fields = default;
-        var fault = CheckCanonical(line, ref fields, out reason);
-        if (fault != JournalFault.None)
+        reason = null;
+        if (!CanonicalLineScanner.TryScan(line, out fields))
         {
-            return fault;
+            // Not already canonical v1 (or beyond the fast path): the reader-based checker says exactly what is wrong.
+            fields = default;
+            var fault = CheckCanonical(line, ref fields, out reason);
+            if (fault != JournalFault.None)
+            {
+                return fault;
+            }
         }
         if (fields.Hash.Length != HashHexLength || fields.Prev.Length != HashHexLength || !IsLowerHex(line.Slice(fields.Hash.Start, HashHexLength)) || !IsLowerHex(line.Slice(fields.Prev.Start, HashHexLength)))
         {
@@ -126,7 +131,7 @@ public static class JournalLine
 
     private static readonly SearchValues<byte> LowerHex = SearchValues.Create("0123456789abcdef"u8);
 
-    private static bool IsLowerHex(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(LowerHex) < 0;
+    internal static bool IsLowerHex(ReadOnlySpan<byte> s) => s.IndexOfAnyExcept(LowerHex) < 0;
 
     private const int MaxDepth = CanonicalJson.MaxDepth;
 
@@ -328,7 +333,7 @@ public static class JournalLine
         return JournalFault.None;
     }
 
-    private static int CompareKeys(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    internal static int CompareKeys(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
         if (a.IndexOf((byte)'\\') >= 0 || b.IndexOf((byte)'\\') >= 0)
         {
@@ -362,6 +367,17 @@ public static class JournalLine
         var r = new Utf8JsonReader(quoted);
         r.Read();
         return r.GetString()!;
+    }
+
+    internal static bool IsCanonicalStringContent(ReadOnlySpan<byte> raw, bool escaped) => CheckStringCanonical(raw, escaped, out _);
+
+    internal static bool IsCanonicalNumber(ReadOnlySpan<byte> raw) => CheckNumberCanonical(raw, out _);
+
+    /// <summary>The reader-based check alone (the fast scanner's reference, for tests).</summary>
+    internal static JournalFault CheckCanonicalSlow(ReadOnlySpan<byte> line, out JournalLineFields fields, out string? reason)
+    {
+        fields = default;
+        return CheckCanonical(line, ref fields, out reason);
     }
 
     private static bool CheckStringCanonical(ReadOnlySpan<byte> raw, bool escaped, out string? reason)
