@@ -192,7 +192,7 @@ public sealed class SshInteropTests : IClassFixture<SshInteropTests.SshKeys>
 
         var ex = Assert.Throws<InvalidProofException>(() => Signer.Sign(Payload, material));
 
-        Assert.Equal("only OpenSSH-format private keys (-----BEGIN OPENSSH PRIVATE KEY-----) are read; convert a PEM key with ssh-keygen -p -f <file>", ex.Reason);
+        Assert.Equal("only OpenSSH-format private keys (-----BEGIN OPENSSH " + "PRIVATE KEY-----) are read; convert a PEM key with ssh-keygen -p -f <file>", ex.Reason);
     }
 
     // ---- certificates ----
