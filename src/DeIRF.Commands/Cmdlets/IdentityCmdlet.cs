@@ -14,6 +14,10 @@ public abstract class IdentityCmdlet : WorkspaceCmdlet
     protected ProofKey ReadPublicKey(ProofKind kind, string? publicKeyPath, string? publicKey)
     {
         string text;
+        if (publicKeyPath is not null && publicKey is not null)
+        {
+            throw new DeirfException("PublicKeyAmbiguous", DeirfErrorKind.InvalidArgument, "Give -PublicKeyPath or -PublicKey, not both.", publicKeyPath);
+        }
         if (publicKeyPath is not null)
         {
             var full = ResolvePath(publicKeyPath);
