@@ -19,7 +19,15 @@ public sealed class NewDeirfIncidentCommand : WorkspaceCmdlet
 
     /// <summary>Free tags (service, team, alert source).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Tags")]
     public string[] Tag { get; set; } = [];
+
+    /// <summary>
+    /// An alert from ConvertFrom-DeirfAlert (bound from the pipeline): its source, event time and SHA-256 go into the
+    /// genesis entry and its original bytes are kept beside the journal. Other piped objects are ignored here.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? Alert { get; set; }
 
     /// <summary>Marks the incident as a drill: kept apart from real incidents in metrics.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -30,11 +38,11 @@ public sealed class NewDeirfIncidentCommand : WorkspaceCmdlet
         Try(Title, () =>
         {
             var ws = ResolveWorkspace(createDefault: true);
-            if (!ShouldProcess($"{ws.Root}: '{Title}' reported by {Reporter}", "Open incident"))
+            if (!ShouldProcess($"{ws.Root}: '{Title}' reported by {Reporter}" + (Alert?.BaseObject is Alerts.Alert a ? $" from {a.Source} alert {a.Sha256[..12]}" : string.Empty), "Open incident"))
             {
                 return;
             }
-            WriteObject(ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions(ws, Reporter)));
+            WriteObject(ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions(ws, Reporter), Alert?.BaseObject as Alerts.Alert));
         });
     }
 }

@@ -19,6 +19,25 @@ public sealed class Incident
     public IReadOnlyList<string> Tags { get; private set; } = [];
     public long EntryCount { get; private set; }
 
+    /// <summary>P1..P4 from the latest severity.set; empty until severity is set.</summary>
+    public string Severity { get; private set; } = string.Empty;
+    public string Impact { get; private set; } = string.Empty;
+    public string Urgency { get; private set; } = string.Empty;
+
+    /// <summary>When the incident was closed (the latest incident.closed), and the resolution given.</summary>
+    public DateTimeOffset? Closed { get; private set; }
+    public string Resolution { get; private set; } = string.Empty;
+
+    /// <summary>The retrospective is due <see cref="RetroWindow"/> after closing (seed section 7).</summary>
+    public DateTimeOffset? RetroDue => Closed + RetroWindow;
+    public static readonly TimeSpan RetroWindow = TimeSpan.FromHours(72);
+
+    /// <summary>The alert the incident was opened from, when it was: source, event time, SHA-256 of its original bytes.</summary>
+    public string? AlertSource { get; private set; }
+    public DateTimeOffset? AlertTime { get; private set; }
+    public string? AlertSha256 { get; private set; }
+    public string? AlertPath { get; private set; }
+
     /// <summary>The workspace root: lets `Get-DeirfIncident | Test-DeirfJournal` bind -Workspace by property name.</summary>
     public string Workspace { get; private init; } = string.Empty;
     public string JournalPath { get; private init; } = string.Empty;
@@ -48,6 +67,28 @@ public sealed class Incident
                 IsDrill = entry.Body.TryGetValue("drill", out var d) && d is true;
                 Tags = entry.Body.TryGetValue("tags", out var t) && t is object?[] arr ? arr.Select(x => x?.ToString() ?? string.Empty).ToArray() : [];
                 State = "Open";
+                if (entry.Body.TryGetValue("alert", out var a) && a is IReadOnlyDictionary<string, object?> alert)
+                {
+                    AlertSource = EntryKinds.Text(alert, "source");
+                    AlertTime = DateTimeOffset.TryParse(EntryKinds.Text(alert, "time"), System.Globalization.CultureInfo.InvariantCulture,
+                        System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime() : null;
+                    AlertSha256 = EntryKinds.Text(alert, "sha256");
+                    if (JournalPath.Length > 0)
+                    {
+                        AlertPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(JournalPath)!, EntryKinds.Text(alert, "file"));
+                    }
+                }
+                break;
+            case SeveritySet.KindName:
+                Severity = EntryKinds.Text(entry.Body, "severity");
+                Impact = EntryKinds.Text(entry.Body, "impact");
+                Urgency = EntryKinds.Text(entry.Body, "urgency");
+                break;
+            case IncidentClosed.KindName:
+                // Notes may follow a close; the incident stays closed and the retro clock runs from the close.
+                State = "Closed";
+                Closed = entry.Timestamp;
+                Resolution = EntryKinds.Text(entry.Body, "resolution");
                 break;
         }
     }

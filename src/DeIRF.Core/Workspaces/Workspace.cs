@@ -189,7 +189,13 @@ public sealed class Workspace
     }
 
     /// <summary>Opens a new incident: its journal with the genesis entry "incident.opened".</summary>
-    public Incident OpenIncident(string title, string reporter, IEnumerable<string>? tags = null, bool drill = false, JournalAppendOptions? options = null)
+    /// <remarks>
+    /// With an <paramref name="alert"/>, the genesis body records its format, source, event time and the SHA-256 of
+    /// its original bytes, and those bytes are kept read-only beside the journal as alert-&lt;sha256&gt;.json (until
+    /// the evidence store takes them in).
+    /// </remarks>
+    public Incident OpenIncident(string title, string reporter, IEnumerable<string>? tags = null, bool drill = false, JournalAppendOptions? options = null,
+        Alerts.Alert? alert = null)
     {
         options ??= JournalAppendOptions.Default;
         var tagArray = new JsonArray();
@@ -198,6 +204,17 @@ public sealed class Workspace
             tagArray.Add(t);
         }
         var body = new JsonObject { ["drill"] = drill, ["reporter"] = reporter, ["tags"] = tagArray, ["title"] = title };
+        if (alert is not null)
+        {
+            body["alert"] = new JsonObject
+            {
+                ["file"] = AlertFileName(alert.Sha256),
+                ["format"] = alert.Format,
+                ["sha256"] = alert.Sha256,
+                ["source"] = alert.Source,
+                ["time"] = Timestamps.ToJournal(alert.EventTime),
+            };
+        }
         EntryKinds.Validate(IncidentOpened.KindName, body);
         JournalFile.ValidateHandle(reporter);
         var now = options.Clock.GetUtcNow();
@@ -217,9 +234,37 @@ public sealed class Workspace
             {
                 continue;
             }
+            if (alert is not null)
+            {
+                KeepAlert(Path.GetDirectoryName(journal.Path)!, alert);
+            }
             return Incident.Load(this, id);
         }
         throw new DeirfException("IncidentIdExhausted", DeirfErrorKind.ResourceUnavailable, "Could not find a free incident id for today after 20 tries.", title);
+    }
+
+    public static string AlertFileName(string sha256) => $"alert-{sha256}.json";
+
+    /// <summary>Writes the alert's original bytes once (temp file + rename), then makes the file read-only.</summary>
+    private static void KeepAlert(string incidentDirectory, Alerts.Alert alert)
+    {
+        var target = Path.Combine(incidentDirectory, AlertFileName(alert.Sha256));
+        if (File.Exists(target))
+        {
+            return;
+        }
+        var tmp = target + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            fs.Write(alert.RawBytes);
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, target, overwrite: false);
+        File.SetAttributes(target, File.GetAttributes(target) | FileAttributes.ReadOnly);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
     }
 
     public Incident GetIncident(string id) => Incident.Load(this, ValidateIncidentId(id));

@@ -39,6 +39,8 @@ public static class EntryKinds
     {
         Register(new IncidentOpened());
         Register(new Note());
+        Register(new SeveritySet());
+        Register(new IncidentClosed());
         Register(new RosterOpened());
         Register(new ResponderAdded());
         Register(new ResponderUpdated());

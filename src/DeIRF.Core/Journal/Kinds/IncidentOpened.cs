@@ -4,7 +4,8 @@ namespace DeIRF.Journal.Kinds;
 
 /// <summary>
 /// "incident.opened" — the genesis entry of every incident journal.
-/// body: { title: string (≤ 200), reporter: handle, tags: [string], drill: bool }
+/// body: { title: string (≤ 200), reporter: handle, tags: [string], drill: bool,
+///         alert?: { format, source, time (UTC), sha256 (of the original alert bytes), file } }
 /// </summary>
 public sealed class IncidentOpened : IEntryKind
 {
@@ -19,6 +20,21 @@ public sealed class IncidentOpened : IEntryKind
         if (body["tags"] is not JsonArray)
         {
             throw new InvalidStatementException(Name, "tags", "'incident.opened' needs a 'tags' array (may be empty).");
+        }
+        if (body["alert"] is { } a)
+        {
+            if (a is not JsonObject alert)
+            {
+                throw new InvalidStatementException(Name, "alert", "'incident.opened' member 'alert' must be an object.");
+            }
+            EntryKinds.RequireText(Name, alert, "format", 32);
+            EntryKinds.RequireText(Name, alert, "source", 200);
+            EntryKinds.RequireText(Name, alert, "time", 32);
+            var sha = EntryKinds.RequireText(Name, alert, "sha256", 64);
+            if (sha.Length != 64 || sha.Any(c => !char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c)))
+            {
+                throw new InvalidStatementException(Name, "alert.sha256", "'alert.sha256' must be 64 lowercase hex digits.", sha);
+            }
         }
     }
 

@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using System.Text.Json.Nodes;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>Closes an incident with its resolution; the retrospective falls due 72 hours later.</summary>
+[Cmdlet(VerbsCommon.Close, "DeirfIncident", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType("DeIRF.Incidents.Incident")]
+public sealed class CloseDeirfIncidentCommand : WorkspaceCmdlet
+{
+    /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
+    public string Incident { get; set; } = string.Empty;
+
+    /// <summary>How the incident was resolved.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Resolution { get; set; } = string.Empty;
+
+    /// <summary>The responder closing the incident.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Actor { get; set; } = string.Empty;
+
+    /// <summary>Emit the closed incident.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Try(Incident, () =>
+        {
+            var ws = ResolveWorkspace();
+            var current = ws.GetIncident(Incident);
+            if (current.State == "Closed")
+            {
+                throw new DeirfException("IncidentAlreadyClosed", DeirfErrorKind.InvalidOperation,
+                    $"Incident '{Incident}' was closed at {current.Closed:yyyy-MM-dd HH:mm}Z ({current.Resolution}). Add notes with Add-DeirfNote.", Incident);
+            }
+            if (!ShouldProcess(Incident, $"Close with resolution '{Resolution}' by {Actor}"))
+            {
+                return;
+            }
+            ws.JournalOf(Incident).Append(new StatementDraft(IncidentClosed.KindName, Actor, new JsonObject { ["resolution"] = Resolution }), AppendOptions(ws, Actor));
+            var closed = ws.GetIncident(Incident);
+            WriteVerbose($"Retrospective due {closed.RetroDue:yyyy-MM-dd HH:mm}Z (templates/retro-form.md).");
+            if (PassThru)
+            {
+                WriteObject(closed);
+            }
+        });
+    }
+}

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DeIRF.Alerts;
+
+/// <summary>
+/// One alert as a responder reads it, whatever produced it (Falco, Alertmanager, the generic shape). Property names
+/// bind by name to New-DeirfIncident (Title, Tags), and the original bytes are kept exactly for the record.
+/// </summary>
+public sealed class Alert
+{
+    internal Alert(string format, string title, string source, DateTimeOffset eventTime, string impact, string urgency,
+        IReadOnlyList<string> tags, string details, string? link, byte[] rawBytes, string? sourcePath)
+    {
+        Format = format;
+        Title = title.Length > MaxTitle ? title[..(MaxTitle - 1)] + "…" : title;
+        Source = source;
+        EventTime = eventTime.ToUniversalTime();
+        SuggestedImpact = impact;
+        SuggestedUrgency = urgency;
+        Tags = tags;
+        Details = details;
+        Link = link;
+        RawBytes = rawBytes;
+        Sha256 = Convert.ToHexString(SHA256.HashData(rawBytes)).ToLowerInvariant();
+        SourcePath = sourcePath;
+    }
+
+    /// <summary>The incident title limit (incident.opened): longer alert titles are cut with an ellipsis.</summary>
+    public const int MaxTitle = 200;
+
+    /// <summary>falco, alertmanager or generic: which reader understood the alert.</summary>
+    public string Format { get; }
+    public string Title { get; }
+
+    /// <summary>What raised the alert: "falco/syscall", "alertmanager/&lt;receiver&gt;", or the generic "source".</summary>
+    public string Source { get; }
+
+    /// <summary>When the event happened, in UTC (Falco "time", Alertmanager "startsAt", generic "time").</summary>
+    public DateTimeOffset EventTime { get; }
+    public string SuggestedImpact { get; }
+    public string SuggestedUrgency { get; }
+    public IReadOnlyList<string> Tags { get; }
+    public string Details { get; }
+
+    /// <summary>Alertmanager generatorURL or the generic "link", when present.</summary>
+    public string? Link { get; }
+
+    /// <summary>The alert exactly as received: the bytes whose SHA-256 the incident records.</summary>
+    public byte[] RawBytes { get; }
+    public string RawText => Encoding.UTF8.GetString(RawBytes);
+
+    /// <summary>SHA-256 of <see cref="RawBytes"/>, lowercase hex.</summary>
+    public string Sha256 { get; }
+    public string? SourcePath { get; }
+
+    public override string ToString() => $"[{Format}] {Title} ({SuggestedImpact}/{SuggestedUrgency})";
+}
+
+/// <summary>An alert that cannot be read: names the member that is missing or wrong, so the sender can be fixed.</summary>
+public sealed class AlertInvalidException : DeirfException
+{
+    public AlertInvalidException(string format, string field, string message, object? target = null)
+        : base("AlertInvalid", DeirfErrorKind.InvalidData, $"{format} alert: {message}", target ?? field)
+    {
+        Format = format;
+        Field = field;
+    }
+
+    public string Format { get; }
+    public string Field { get; }
+}

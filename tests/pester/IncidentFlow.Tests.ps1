@@ -1,0 +1,275 @@
+# The incident flow of issue 5 as an on-call engineer types it: alert in, incident, severity, close, timeline.
+# Alert samples: tests/DeIRF.Core.Tests/Vectors/alerts (README.md there cites each):
+#   falco-event.json          — Falco documentation, "Falco Alerts" → JSON Output (https://falco.org/docs/alerts/)
+#   alertmanager-webhook.json — Alertmanager webhook payload, version "4"
+#                               (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config;
+#                               sample: docs.rs alertmanager-webhook-types assets/sample-v4-payload.json)
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-DeirfTestModulePath) -Force
+    $Samples = Join-Path $PSScriptRoot '../DeIRF.Core.Tests/Vectors/alerts'
+}
+
+Describe 'Flow: alert in, incident, P1 (the issue 5 walk-through)' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        Copy-Item (Join-Path $Samples 'falco-event.json') (Join-Path $ws 'falco-event.json')
+        Push-Location $ws
+        try {
+            $i = ConvertFrom-DeirfAlert -Path ./falco-event.json |
+                New-DeirfIncident -Reporter alice |
+                Set-DeirfSeverity -Impact High -Urgency High -Actor bob -PassThru
+        }
+        finally { Pop-Location }
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $Samples 'falco-event.json'))
+        $sha = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes)).ToLowerInvariant()
+    }
+
+    It 'opens one incident titled after the Falco rule, and it is P1' {
+        @($i).Count | Should -Be 1
+        $i.Title | Should -Be 'Write below binary dir'
+        $i.Severity | Should -Be 'P1'
+        $i.Impact | Should -Be 'High'
+        $i.Urgency | Should -Be 'High'
+        $i.Reporter | Should -Be 'alice'
+        $i.Tags | Should -Contain 'falco'
+    }
+
+    It 'records the alert source, event time and SHA-256 of the original bytes in the genesis entry' {
+        $i.AlertSource | Should -Be 'falco/syscall'
+        $i.AlertTime | Should -Be ([datetimeoffset]::Parse('2017-10-09T23:31:56.746Z', [cultureinfo]::InvariantCulture))
+        $i.AlertSha256 | Should -Be $sha
+        $genesis = Get-DeirfJournal -Incident $i.Id -Workspace $ws | Select-Object -First 1
+        $genesis.StatementJson | Should -Match $sha
+    }
+
+    It 'keeps the raw alert, byte for byte and read-only, beside the journal' {
+        $i.AlertPath | Should -Exist
+        Split-Path -Leaf $i.AlertPath | Should -Be "alert-$sha.json"
+        (Get-FileHash -Algorithm SHA256 $i.AlertPath).Hash.ToLowerInvariant() | Should -Be $sha
+        (Get-Item $i.AlertPath).IsReadOnly | Should -BeTrue
+    }
+
+    It 'journals the severity with who set it' {
+        $e = Get-DeirfJournal -Incident $i.Id -Workspace $ws -Kind 'severity.set'
+        $e.Actor | Should -Be 'bob'
+        $e.Body.severity | Should -Be 'P1'
+        (Test-DeirfJournal -Incident $i.Id -Workspace $ws).IsValid | Should -BeTrue
+    }
+
+    It 'shows Sev in the incident table' {
+        Get-DeirfIncident -Workspace $ws | Format-Table | Out-String -Width 200 | Should -Match 'Sev[\s\S]*P1'
+    }
+}
+
+Describe 'Flow: ConvertFrom-DeirfAlert reads the three shapes' {
+    It 'Falco documentation example: priority Error suggests Medium impact, High urgency' {
+        $a = ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'falco-event.json')
+        $a.Format | Should -Be 'falco'
+        $a.SuggestedImpact | Should -Be 'Medium'
+        $a.SuggestedUrgency | Should -Be 'High'
+        $a.EventTime.Offset | Should -Be ([TimeSpan]::Zero)
+        $a.RawText | Should -Match '1507591916746609046'
+    }
+
+    It 'Falco JSON lines: one alert per line' {
+        @(ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'falco-events.jsonl')).Count | Should -Be 2
+    }
+
+    It 'Alertmanager webhook v4: title from the summary, severity critical suggests High/High' {
+        $a = ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'alertmanager-webhook.json')
+        $a.Format | Should -Be 'alertmanager'
+        $a.Title | Should -Be 'BlackBox Probe Failure: https://server.example.org'
+        $a.Source | Should -Be 'alertmanager/sms'
+        $a.SuggestedImpact | Should -Be 'High'
+        $a.SuggestedUrgency | Should -Be 'High'
+        $a.Link | Should -Match '^http://prometheus.example.org:9090/'
+    }
+
+    It 'generic JSON from a piped string' {
+        $a = '{"title":"Treasury withdrawal above limit","time":"2026-11-24T17:02:00Z","source":"chain-monitor","severity":"critical"}' | ConvertFrom-DeirfAlert
+        $a.Title | Should -Be 'Treasury withdrawal above limit'
+        $a.Source | Should -Be 'chain-monitor'
+        $a.SuggestedImpact | Should -Be 'High'
+    }
+
+    It 'objects from ConvertFrom-Json and files from Get-ChildItem' {
+        $o = Get-Content -Raw (Join-Path $Samples 'alertmanager-webhook.json') | ConvertFrom-Json
+        ($o | ConvertFrom-DeirfAlert).Format | Should -Be 'alertmanager'
+        @(Get-ChildItem (Join-Path $Samples '*.json') | ConvertFrom-DeirfAlert).Count | Should -Be 2
+    }
+
+    It 'prints as a table' {
+        ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'alertmanager-webhook.json') | Format-Table | Out-String -Width 200 |
+            Should -Match 'Format\s+Event \(UTC\)\s+Impact\s+Urgency\s+Source\s+Title'
+    }
+}
+
+Describe 'Flow: malformed alerts name the field and open nothing' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-bad'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+    }
+
+    It '<Case>: AlertInvalid naming <Field>' -ForEach @(
+        @{ Case = 'Falco without priority'; Json = '{"output":"x","rule":"Write below binary dir","time":"2017-10-09T23:31:56.746609046Z"}'; Field = 'priority' }
+        @{ Case = 'Falco with a bad time'; Json = '{"rule":"r","priority":"Error","time":"yesterday"}'; Field = 'time' }
+        @{ Case = 'Alertmanager v3'; Json = '{"version":"3","alerts":[]}'; Field = 'version' }
+        @{ Case = 'Alertmanager alert without alertname'; Json = '{"version":"4","alerts":[{"labels":{},"startsAt":"2023-02-06T13:08:45Z"}]}'; Field = 'alerts[0].labels.alertname' }
+        @{ Case = 'generic without title'; Json = '{"time":"2026-11-24T17:02:00Z"}'; Field = 'title' }
+    ) {
+        $before = @(Get-DeirfIncident -Workspace $ws).Count
+        $Json | ConvertFrom-DeirfAlert -ErrorVariable err -ErrorAction SilentlyContinue | New-DeirfIncident -Reporter alice -Workspace $ws
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'AlertInvalid,DeIRF.Commands.Cmdlets.ConvertFromDeirfAlertCommand'
+        $err[0].Exception.Field | Should -Be $Field
+        $err[0].Exception.Message | Should -Match ([regex]::Escape("'$Field'"))
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        @(Get-DeirfIncident -Workspace $ws).Count | Should -Be $before
+    }
+
+    It 'a bad file among good ones: an error naming the file, the good ones still come out' {
+        $bad = Join-Path $TestDrive 'bad.json'
+        Set-Content -Path $bad -Value '{"title":"x"}'
+        $out = ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'falco-event.json'), $bad -ErrorVariable err -ErrorAction SilentlyContinue
+        @($out).Count | Should -Be 1
+        $err[0].TargetObject | Should -Be $bad
+        $err[0].Exception.Field | Should -Be 'time'
+    }
+
+    It 'a missing file: AlertFileNotFound' {
+        ConvertFrom-DeirfAlert -Path (Join-Path $TestDrive 'nope.json') -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Match '^AlertFileNotFound,'
+    }
+}
+
+Describe 'Flow: severity matrix' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-matrix'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+    }
+
+    It 'the default: nine cells, High/High is P1, Low/Low is P4' {
+        $m = Get-DeirfSeverityMatrix -Workspace $ws
+        $m.Count | Should -Be 9
+        ($m | Where-Object { $_.Impact -eq 'High' -and $_.Urgency -eq 'High' }).Severity | Should -Be 'P1'
+        ($m | Where-Object { $_.Impact -eq 'Low' -and $_.Urgency -eq 'Low' }).Severity | Should -Be 'P4'
+        $m[0].Origin | Should -Be 'default'
+    }
+
+    It 'severity-matrix.json at the workspace root overrides it, and Set-DeirfSeverity uses it' {
+        '{"High":{"High":"P1","Medium":"P1","Low":"P2"},"Medium":{"High":"P2","Medium":"P3","Low":"P4"},"Low":{"High":"P3","Medium":"P4","Low":"P4"}}' |
+            Set-Content (Join-Path $ws 'severity-matrix.json')
+        try {
+            (Get-DeirfSeverityMatrix -Workspace $ws | Where-Object { $_.Impact -eq 'High' -and $_.Urgency -eq 'Medium' }).Severity | Should -Be 'P1'
+            (Get-DeirfSeverityMatrix -Workspace $ws -Default | Where-Object { $_.Impact -eq 'High' -and $_.Urgency -eq 'Medium' }).Severity | Should -Be 'P2'
+            $i = New-DeirfIncident -Title 'matrix' -Reporter alice -Workspace $ws
+            ($i | Set-DeirfSeverity -Impact High -Urgency Medium -Actor bob -Reason 'customer data' -PassThru).Severity | Should -Be 'P1'
+            (Get-DeirfJournal -Incident $i.Id -Workspace $ws -Kind 'severity.set').Body.reason | Should -Be 'customer data'
+        }
+        finally { Remove-Item (Join-Path $ws 'severity-matrix.json') }
+    }
+
+    It 'an incomplete matrix file: SeverityMatrixInvalid naming the cell, nothing written' {
+        $i = New-DeirfIncident -Title 'bad matrix' -Reporter alice -Workspace $ws
+        '{"High":{"High":"P1","Medium":"P1"},"Medium":{"High":"P2","Medium":"P3","Low":"P4"},"Low":{"High":"P3","Medium":"P4","Low":"P4"}}' |
+            Set-Content (Join-Path $ws 'severity-matrix.json')
+        try {
+            $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -Be 'SeverityMatrixInvalid,DeIRF.Commands.Cmdlets.SetDeirfSeverityCommand'
+            $err[0].TargetObject | Should -Be 'High.Low'
+            (Get-DeirfIncident -Incident $i.Id -Workspace $ws).EntryCount | Should -Be 1
+        }
+        finally { Remove-Item (Join-Path $ws 'severity-matrix.json') }
+    }
+
+    It 'an impact outside the set is refused by the parameter' {
+        { Set-DeirfSeverity -Incident 'INC-20990101-FFFF' -Impact Huge -Urgency High -Actor bob -Workspace $ws -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,DeIRF.Commands.Cmdlets.SetDeirfSeverityCommand'
+    }
+
+    It '-WhatIf writes nothing' {
+        $i = New-DeirfIncident -Title 'whatif' -Reporter alice -Workspace $ws
+        $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -WhatIf
+        (Get-DeirfIncident -Incident $i.Id -Workspace $ws).Severity | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Flow: close and the 72 h retrospective clock' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-close'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $i = New-DeirfIncident -Title 'API keys leaked in public repo' -Reporter alice -Workspace $ws
+        $c = Close-DeirfIncident -Incident $i.Id -Resolution 'Keys rotated' -Actor bob -Workspace $ws -PassThru
+    }
+
+    It 'State Closed, Closed time, RetroDue 72 h later' {
+        $c.State | Should -Be 'Closed'
+        $c.Resolution | Should -Be 'Keys rotated'
+        ($c.RetroDue - $c.Closed) | Should -Be ([TimeSpan]::FromHours(72))
+    }
+
+    It 'notes after close are still allowed, and the incident stays closed' {
+        Add-DeirfNote -Incident $i.Id -Text 'retro booked' -Actor carol -Workspace $ws
+        $after = Get-DeirfIncident -Incident $i.Id -Workspace $ws
+        $after.State | Should -Be 'Closed'
+        $after.EntryCount | Should -Be 3
+    }
+
+    It 'a second close: IncidentAlreadyClosed, nothing written' {
+        Close-DeirfIncident -Incident $i.Id -Resolution 'again' -Actor bob -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'IncidentAlreadyClosed,DeIRF.Commands.Cmdlets.CloseDeirfIncidentCommand'
+        (Get-DeirfIncident -Incident $i.Id -Workspace $ws).EntryCount | Should -Be 3
+    }
+
+    It 'new incidents keep opening through the pipeline' {
+        $n = ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'alertmanager-webhook.json') | New-DeirfIncident -Reporter alice -Workspace $ws
+        $n.State | Should -Be 'Open'
+    }
+
+    It '-WhatIf closes nothing' {
+        $o = New-DeirfIncident -Title 'open' -Reporter alice -Workspace $ws
+        $o | Close-DeirfIncident -Resolution 'x' -Actor bob -WhatIf
+        (Get-DeirfIncident -Incident $o.Id -Workspace $ws).State | Should -Be 'Open'
+    }
+}
+
+Describe 'Flow: Get-DeirfTimeline' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-timeline'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $i = ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'falco-event.json') | New-DeirfIncident -Reporter alice -Workspace $ws
+        Add-DeirfNote -Incident $i.Id -Text 'looking at the host' -Actor alice -Workspace $ws
+        $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -Reason 'prod host'
+        $i | Close-DeirfIncident -Resolution 'Binary removed, host rebuilt' -Actor bob
+        $t = $i | Get-DeirfTimeline
+    }
+
+    It 'one line per entry, every kind, in time order' {
+        $t.Kind | Should -Be @('incident.opened', 'note', 'severity.set', 'incident.closed')
+        $t.Actor | Should -Be @('alice', 'alice', 'bob', 'bob')
+        $t.Seq | Should -Be @(0, 1, 2, 3)
+        for ($k = 1; $k -lt $t.Count; $k++) { $t[$k].Time | Should -BeGreaterOrEqual $t[$k - 1].Time }
+    }
+
+    It 'readable summaries and phases with durations' {
+        $t[2].Summary | Should -Be 'Severity P1 (impact High, urgency High): prod host'
+        $t[3].Summary | Should -Be 'Closed: Binary removed, host rebuilt'
+        $t.Phase | Should -Be @('Opened', 'Opened', 'Triaged', 'Closed')
+        $t.IsPhaseChange | Should -Be @($true, $false, $true, $true)
+        $t[0].SinceOpened | Should -Be ([TimeSpan]::Zero)
+        $t[3].SinceOpened | Should -BeGreaterOrEqual $t[2].SinceOpened
+        $t[3].SincePhaseChange | Should -Be ($t[3].Time - $t[2].Time)
+    }
+
+    It 'prints as a table' {
+        $t | Format-Table | Out-String -Width 200 | Should -Match 'Time \(UTC\)\s+T\+\s+Phase\s+In phase\s+Kind\s+Actor\s+Summary'
+    }
+
+    It 'unknown incident: IncidentNotFound' {
+        Get-DeirfTimeline -Incident 'INC-20990101-FFFF' -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'IncidentNotFound,DeIRF.Commands.Cmdlets.GetDeirfTimelineCommand'
+    }
+}
