@@ -118,7 +118,7 @@ public sealed class EvidenceCapture
     }
 
     internal static DeirfException Unreadable(string path, Exception ex)
-        => new("EvidenceUnreadable", DeirfErrorKind.ResourceUnavailable, $"Could not read '{path}': {ex.Message}. Nothing was stored or journaled for it.", path, ex);
+        => new("EvidenceUnreadable", DeirfErrorKind.ResourceUnavailable, $"Could not read '{path}': {ex.Message.TrimEnd('.')}. Nothing was stored or journaled for it.", path, ex);
 
     /// <summary>
     /// Stores one file and appends its custody entry. Nothing is journaled unless the bytes are stored; an empty,

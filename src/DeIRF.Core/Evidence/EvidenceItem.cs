@@ -53,7 +53,8 @@ public sealed class EvidenceItem
         return new EvidenceItem
         {
             Hash = hash,
-            Size = entry.Body.TryGetValue("size", out var s) && s is long n ? n : -1,
+            // Body numbers come back as double (JsonValues): sizes up to 2^53 convert exactly.
+            Size = entry.Body.TryGetValue("size", out var s) && s is long or double ? Convert.ToInt64(s, System.Globalization.CultureInfo.InvariantCulture) : -1,
             OriginalPath = EntryKinds.Text(entry.Body, "path"),
             Name = EntryKinds.Text(entry.Body, "name"),
             Target = entry.Body.TryGetValue("target", out var t) ? t as string : null,

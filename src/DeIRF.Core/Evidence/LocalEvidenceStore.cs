@@ -231,7 +231,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new DeirfException("EvidenceUnreadable", DeirfErrorKind.ResourceUnavailable,
-                $"Could not read '{name}': {ex.Message}. Nothing was stored for it.", target, ex);
+                $"Could not read '{name}': {ex.Message.TrimEnd('.')}. Nothing was stored for it.", target, ex);
         }
         return total;
     }
