@@ -78,7 +78,8 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
             return;
         }
         long total = files.Sum(f => f.Length);
-        var progress = total > ProgressThreshold ? new ProgressRecord(ActivityId, "Storing evidence", "Hashing and copying") : null;
+        bool showProgress = total > ProgressThreshold;
+        int lastPercent = -1;
         var append = AppendOptions(ws, Actor);
         long before = 0;
         try
@@ -92,13 +93,20 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
                     {
                         AllowEmpty = AllowEmpty,
                         CancellationToken = CancellationToken,
-                        Progress = progress is null ? null : done =>
+                        Progress = !showProgress ? null : done =>
                         {
                             // Called on this pipeline thread (Capture reads and hashes here), as WriteProgress requires.
-                            progress.PercentComplete = total > 0 ? (int)Math.Min(100, (before + done) * 100 / total) : 0;
-                            progress.StatusDescription = $"{(before + done) >> 20} of {total >> 20} MiB";
-                            progress.CurrentOperation = file.FullPath;
-                            WriteProgress(progress);
+                            int percent = total > 0 ? (int)Math.Min(100, (before + done) * 100 / total) : 0;
+                            if (percent != lastPercent)
+                            {
+                                lastPercent = percent;
+                                // A new record each time: hosts and Streams.Progress keep the records they are given.
+                                WriteProgress(new ProgressRecord(ActivityId, "Storing evidence", $"{(before + done) >> 20} of {total >> 20} MiB")
+                                {
+                                    PercentComplete = percent,
+                                    CurrentOperation = file.FullPath,
+                                });
+                            }
                         },
                     }, append);
                     WriteVerbose($"{item.Hash} {item.Size} bytes {file.FullPath} -> {item.StoredPath} (journal #{item.Seq})");
@@ -112,10 +120,9 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
         }
         finally
         {
-            if (progress is not null)
+            if (showProgress)
             {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
+                WriteProgress(new ProgressRecord(ActivityId, "Storing evidence", "Done") { RecordType = ProgressRecordType.Completed });
             }
         }
     }

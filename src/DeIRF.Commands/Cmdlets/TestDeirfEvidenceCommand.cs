@@ -20,16 +20,13 @@ public sealed class TestDeirfEvidenceCommand : WorkspaceCmdlet
         Try(Incident, () =>
         {
             var capture = new Evidence.EvidenceCapture(ResolveWorkspace(), Incident);
-            var progress = new ProgressRecord(ActivityId, "Verifying evidence", Incident);
             int done = 0;
             try
             {
                 foreach (var verdict in capture.Test(CancellationToken))
                 {
                     done++;
-                    progress.StatusDescription = $"{done} item(s) checked";
-                    progress.CurrentOperation = verdict.Path;
-                    WriteProgress(progress);
+                    WriteProgress(new ProgressRecord(ActivityId, "Verifying evidence", $"{Incident}: {done} item(s) checked") { CurrentOperation = verdict.Path });
                     if (!verdict.IsValid)
                     {
                         WriteVerbose(verdict.ToString());
@@ -39,8 +36,7 @@ public sealed class TestDeirfEvidenceCommand : WorkspaceCmdlet
             }
             finally
             {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
+                WriteProgress(new ProgressRecord(ActivityId, "Verifying evidence", "Done") { RecordType = ProgressRecordType.Completed });
             }
         });
     }
