@@ -103,24 +103,21 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             var final = LocationOf(hex);
             var dir = Path.GetDirectoryName(final)!;
             Directory.CreateDirectory(dir);
-            bool already;
-            try
+            // No-replace publish: of two puts of the same content, exactly one names the object; nothing is overwritten.
+            bool already = !NativeFiles.MoveNoReplace(tmp, final);
+            if (already)
             {
-                // No-replace publish (link + unlink on Unix): of two puts of the same content, exactly one wins.
-                File.Move(tmp, final, overwrite: false);
-                published = true;
-                already = false;
-                NativeFiles.FsyncDirectory(dir);
-            }
-            catch (IOException) when (File.Exists(final))
-            {
-                already = true;
                 long existing = new FileInfo(final).Length;
                 if (existing != size)
                 {
                     throw new DeirfException("EvidenceStoreDamaged", DeirfErrorKind.InvalidData,
                         $"The store already holds an object named sha256:{hex} with {existing} bytes, not {size}: it was altered on disk. It is left as it is (never overwritten); run Test-DeirfEvidence.", final);
                 }
+            }
+            else
+            {
+                published = true;
+                NativeFiles.FsyncDirectory(dir);
             }
             return new StoredEvidence(hex, size, final, already);
         }

@@ -26,7 +26,42 @@ internal static class NativeFiles
     [DllImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
     private static extern int SyncFileRange(int fd, long offset, long nbytes, uint flags);
 
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
+
     private static bool _syncFileRangeMissing;
+
+    /// <summary>
+    /// Gives <paramref name="source"/> the name <paramref name="destination"/> only if that name is free, atomically:
+    /// link() on Unix fails with EEXIST rather than replace; MoveFileEx without REPLACE_EXISTING on Windows.
+    /// Returns false when the destination already exists (the source is left in place).
+    /// </summary>
+    public static bool MoveNoReplace(string source, string destination)
+    {
+        if (IsUnix)
+        {
+            if (Link(source, destination) == 0)
+            {
+                File.Delete(source);
+                return true;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == 17 /* EEXIST */)
+            {
+                return false;
+            }
+            // EPERM/ENOTSUP/EXDEV...: a file system without hard links; fall through to the platform move.
+        }
+        try
+        {
+            File.Move(source, destination, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(destination))
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Opens a file for reading, refusing anything that is not seekable (FIFO, socket, terminal): opening a FIFO with
