@@ -64,7 +64,12 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
         var files = new List<Evidence.EvidenceFile>();
         foreach (var full in Resolve(given))
         {
-            foreach (var file in Evidence.EvidenceCapture.Expand(full, problem => WriteError(ToErrorRecord(problem))))
+            var found = Evidence.EvidenceCapture.Expand(full, problem => WriteError(ToErrorRecord(problem)));
+            if (found.Count == 0)
+            {
+                WriteWarning($"'{full}' holds no files: nothing to capture.");
+            }
+            foreach (var file in found)
             {
                 // Gate first (on the pipeline thread), store after: -WhatIf lists the files and stores nothing.
                 if (ShouldProcess(file.FullPath, $"Store as evidence of {Incident}" + (Target is null ? string.Empty : $" (target {Target})")))
