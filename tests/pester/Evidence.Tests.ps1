@@ -272,13 +272,18 @@ Describe 'Evidence: pipelines, -WhatIf and Ctrl+C' {
     It 'Ctrl+C (Stop) mid-capture leaves no partial object and no unjournaled one' {
         $big = Join-Path $TestDrive 'big'
         1..4 | ForEach-Object { New-RandomFile (Join-Path $big "part$_.bin") 40MB | Out-Null }
+        $before = @(Get-DeirfEvidence -Incident $i.Id -Workspace $ws).Count
         $ps = New-ModuleShell "Add-DeirfEvidence -Incident '$($i.Id)' -Path '$big' -Actor alice -Workspace '$ws'"
         $handle = $ps.BeginInvoke()
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
         while (-not $handle.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and
             -not ($ps.Streams.Progress | Where-Object { $_.PercentComplete -ge 30 })) { Start-Sleep -Milliseconds 5 }
+        $stoppedEarly = -not $handle.IsCompleted
         $ps.Stop()
         $ps.Dispose()
+        if ($stoppedEarly) {
+            @(Get-DeirfEvidence -Incident $i.Id -Workspace $ws).Count | Should -BeLessThan ($before + 4) -Because 'the capture was stopped before its last file'
+        }
         Get-Incoming $ws | Should -BeNullOrEmpty
         # Every stored object is named by a custody entry: nothing half-done under a hash name.
         $journaled = @(Get-DeirfEvidence -Incident $i.Id -Workspace $ws).Sha256
