@@ -201,6 +201,13 @@ public sealed class EvidenceCapture
         }
     }
 
+    /// <summary>
+    /// "Evidence first": whether the incident holds evidence captured for <paramref name="target"/> (exact, ordinal),
+    /// the question containment asks before it acts on a target.
+    /// </summary>
+    public bool HasEvidenceFor(string target, CancellationToken cancellationToken = default)
+        => List(cancellationToken).Any(item => string.Equals(item.Target, target, StringComparison.Ordinal));
+
     /// <summary>Re-hashes every stored item the incident's custody entries name: one verdict per entry.</summary>
     public IEnumerable<EvidenceVerdict> Test(CancellationToken cancellationToken = default)
     {

@@ -269,6 +269,8 @@ public sealed class EvidenceStoreTests : IDisposable
         Assert.Equal("sha256:" + Sha256Hex(File.ReadAllBytes(Path.Combine(src, ".hidden"))), entries[0].Body["hash"]);
         Assert.True(journal.Verify().IsValid);
         Assert.All(capture.Test(), v => Assert.True(v.IsValid));
+        Assert.True(capture.HasEvidenceFor("prod/api-7f9"));
+        Assert.False(capture.HasEvidenceFor("prod/api-7f"));
 
         var missing = Assert.Throws<DeirfException>(() => capture.Capture(new EvidenceFile(Path.Combine(src, "nope"), 0), null, "alice"));
         Assert.Equal("EvidenceNotFound", missing.ErrorId);
