@@ -34,6 +34,9 @@
         'Test-DeirfIdentityProof'
         'Export-DeirfRoster'
         'Set-DeirfSigningKey'
+        'Add-DeirfEvidence'
+        'Get-DeirfEvidence'
+        'Test-DeirfEvidence'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -47,6 +47,7 @@ public static class EntryKinds
         Register(new ProofAdded());
         Register(new ProofConfirmed());
         Register(new ProofRevoked());
+        Register(new EvidenceAdded());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;

@@ -1,0 +1,306 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using DeIRF.Workspaces;
+using Microsoft.Win32.SafeHandles;
+
+namespace DeIRF.Evidence;
+
+/// <summary>
+/// The workspace's write-once evidence store: <c>evidence/sha256/&lt;aa&gt;/&lt;hash&gt;</c>, one read-only file per
+/// distinct content. Bytes are hashed while they are copied into a temporary file in <c>evidence/sha256/.incoming</c>;
+/// the file is fsynced, made read-only and only then given its hash name, with a no-replace link, so an object under
+/// a hash name is always complete and is never overwritten.
+/// </summary>
+public sealed class LocalEvidenceStore : IEvidenceStore
+{
+    private const int ChunkSize = 1 << 20;
+
+    // Start write-back every 8 MiB so the closing fsync of a large object has little left to flush.
+    private const long WriteBackEvery = 8 << 20;
+
+    public LocalEvidenceStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The store of a workspace: &lt;workspace&gt;/evidence.</summary>
+    public static LocalEvidenceStore In(Workspace workspace) => new(Path.Combine(workspace.Root, "evidence"));
+
+    public string Root { get; }
+    public string Location => Root;
+    public string ObjectsDirectory => Path.Combine(Root, "sha256");
+
+    /// <summary>Temporary files of puts in progress (or left by a crash: never under a hash name).</summary>
+    public string IncomingDirectory => Path.Combine(ObjectsDirectory, ".incoming");
+
+    public string LocationOf(string sha256)
+    {
+        ValidateHash(sha256);
+        return Path.Combine(ObjectsDirectory, sha256[..2], sha256);
+    }
+
+    public bool Exists(string sha256) => File.Exists(LocationOf(sha256));
+
+    public Stream Open(string sha256)
+    {
+        var path = LocationOf(sha256);
+        if (!File.Exists(path))
+        {
+            throw new DeirfException("EvidenceObjectNotFound", DeirfErrorKind.NotFound, $"No stored evidence object sha256:{sha256} in '{Root}'.", path);
+        }
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+    }
+
+    public StoredEvidence Put(Stream content, EvidencePutOptions? options = null)
+    {
+        options ??= EvidencePutOptions.Default;
+        var name = options.SourceName ?? "(stream)";
+        options.CancellationToken.ThrowIfCancellationRequested();
+        Directory.CreateDirectory(IncomingDirectory);
+        var tmp = Path.Combine(IncomingDirectory, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant() + ".partial");
+        bool published = false;
+        try
+        {
+            string hex;
+            long size;
+            using (var fs = new FileStream(tmp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 0,
+                PreallocationSize = options.ExpectedSize is > 0 and var e ? e : 0,
+            }))
+            {
+                (hex, size) = CopyAndHash(content, fs.SafeFileHandle, name, options);
+                if (size == 0 && !options.AllowEmpty)
+                {
+                    throw new DeirfException("EvidenceEmpty", DeirfErrorKind.InvalidData,
+                        $"'{name}' is empty (0 bytes): nothing was stored. An empty capture is usually a failed copy; use -AllowEmpty if the file really is empty.", options.SourceName);
+                }
+                if (options.ExpectedSize is long expected && expected != size)
+                {
+                    throw new DeirfException("EvidenceChangedDuringCapture", DeirfErrorKind.InvalidData,
+                        $"'{name}' changed while it was captured (it had {expected} bytes, {size} were read): nothing was stored. Capture it again once it is quiet, or copy it first.", options.SourceName);
+                }
+                try
+                {
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        File.SetUnixFileMode(fs.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                    }
+                    fs.Flush(flushToDisk: true);
+                }
+                catch (IOException ex)
+                {
+                    throw StoreWriteFailed(ex);
+                }
+            }
+            if (OperatingSystem.IsWindows())
+            {
+                File.SetAttributes(tmp, FileAttributes.ReadOnly);
+            }
+            var final = LocationOf(hex);
+            var dir = Path.GetDirectoryName(final)!;
+            Directory.CreateDirectory(dir);
+            // No-replace publish: of two puts of the same content, exactly one names the object; nothing is overwritten.
+            bool already = !NativeFiles.MoveNoReplace(tmp, final);
+            if (already)
+            {
+                long existing = new FileInfo(final).Length;
+                if (existing != size)
+                {
+                    throw new DeirfException("EvidenceStoreDamaged", DeirfErrorKind.InvalidData,
+                        $"The store already holds an object named sha256:{hex} with {existing} bytes, not {size}: it was altered on disk. It is left as it is (never overwritten); run Test-DeirfEvidence.", final);
+                }
+            }
+            else
+            {
+                published = true;
+                NativeFiles.FsyncDirectory(dir);
+            }
+            return new StoredEvidence(hex, size, final, already);
+        }
+        finally
+        {
+            if (!published)
+            {
+                DeleteTemporary(tmp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads and hashes on the calling thread while the previous chunk is written on a pool thread (double buffering):
+    /// on two cores the copy costs little more than the hashing alone.
+    /// </summary>
+    private (string Hex, long Size) CopyAndHash(Stream source, SafeFileHandle destination, string name, EvidencePutOptions options)
+    {
+        var ct = options.CancellationToken;
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(ChunkSize), ArrayPool<byte>.Shared.Rent(ChunkSize) };
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Task pending = Task.CompletedTask;
+        long offset = 0;
+        long writeBackFrom = 0;
+        int current = 0;
+        try
+        {
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var buffer = buffers[current];
+                int n = ReadChunk(source, buffer, name, options.SourceName);
+                if (n == 0)
+                {
+                    break;
+                }
+                sha.AppendData(buffer, 0, n);
+                WaitForWrite(pending);
+                long at = offset;
+                bool writeBack = at + n - writeBackFrom >= WriteBackEvery;
+                long writeBackStart = writeBackFrom;
+                pending = Task.Run(() =>
+                {
+                    RandomAccess.Write(destination, buffer.AsSpan(0, n), at);
+                    if (writeBack)
+                    {
+                        NativeFiles.StartWriteBack(destination, writeBackStart, at + n - writeBackStart);
+                    }
+                }, CancellationToken.None);
+                if (writeBack)
+                {
+                    writeBackFrom = at + n;
+                }
+                offset += n;
+                current ^= 1;
+                options.Progress?.Invoke(offset);
+            }
+            WaitForWrite(pending);
+            return (Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(), offset);
+        }
+        finally
+        {
+            // Never hand a buffer back while a write may still be reading it.
+            try
+            {
+                pending.Wait(CancellationToken.None);
+            }
+            catch (AggregateException)
+            {
+                // Already reported (or superseded by the exception in flight).
+            }
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
+        }
+    }
+
+    private void WaitForWrite(Task pending)
+    {
+        try
+        {
+            pending.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw StoreWriteFailed(ex);
+        }
+    }
+
+    private DeirfException StoreWriteFailed(Exception ex)
+        => new("EvidenceStoreWriteFailed", DeirfErrorKind.WriteError, $"Could not write to the evidence store '{Root}': {ex.Message}", Root, ex);
+
+    /// <summary>Fills the buffer (fewer, larger hash calls) unless the source ends; read failures name the source.</summary>
+    private static int ReadChunk(Stream source, byte[] buffer, string name, string? target)
+    {
+        int total = 0;
+        try
+        {
+            while (total < ChunkSize)
+            {
+                int n = source.Read(buffer, total, ChunkSize - total);
+                if (n == 0)
+                {
+                    break;
+                }
+                total += n;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new DeirfException("EvidenceUnreadable", DeirfErrorKind.ResourceUnavailable,
+                $"Could not read '{name}': {ex.Message.TrimEnd('.')}. Nothing was stored for it.", target, ex);
+        }
+        return total;
+    }
+
+    private static void DeleteTemporary(string tmp)
+    {
+        try
+        {
+            if (File.Exists(tmp))
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    File.SetAttributes(tmp, FileAttributes.Normal);
+                }
+                File.Delete(tmp);
+            }
+        }
+        catch (IOException)
+        {
+            // Left in .incoming, never under a hash name: harmless, and visible to anyone who looks.
+        }
+    }
+
+    public EvidenceCheck Verify(string sha256, long expectedSize, CancellationToken cancellationToken = default)
+    {
+        var path = LocationOf(sha256);
+        if (!File.Exists(path))
+        {
+            return new EvidenceCheck(EvidenceFault.Vanished, $"The stored object '{path}' is gone.", null, null);
+        }
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            long size = fs.Length;
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            try
+            {
+                int n;
+                while ((n = fs.Read(buffer, 0, ChunkSize)) > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    sha.AppendData(buffer, 0, n);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            var actual = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+            if (size != expectedSize)
+            {
+                return new EvidenceCheck(EvidenceFault.SizeDiffers, $"The stored object has {size} bytes; {expectedSize} were captured.", actual, size);
+            }
+            if (actual != sha256)
+            {
+                return new EvidenceCheck(EvidenceFault.Changed, $"The stored bytes hash to sha256:{actual}, not the captured sha256:{sha256}.", actual, size);
+            }
+            return new EvidenceCheck(EvidenceFault.None, null, actual, size);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new EvidenceCheck(EvidenceFault.Unreadable, $"The stored object '{path}' cannot be read: {ex.Message}", null, null);
+        }
+    }
+
+    /// <summary>A SHA-256 as 64 lowercase hex digits (also keeps a hash from naming a path outside the store).</summary>
+    public static void ValidateHash(string sha256)
+    {
+        if (sha256 is null || sha256.Length != 64 || !sha256.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        {
+            throw new DeirfException("EvidenceHashInvalid", DeirfErrorKind.InvalidArgument, $"'{sha256}' is not a SHA-256 (64 lowercase hex digits).", sha256);
+        }
+    }
+}

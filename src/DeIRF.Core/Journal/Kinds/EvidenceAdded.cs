@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+
+namespace DeIRF.Journal.Kinds;
+
+/// <summary>
+/// "evidence.added" — one chain-of-custody record per captured file, written after the bytes are durable in the
+/// evidence store. body: { hash: "sha256:&lt;64 hex&gt;", size: integer ≥ 0, path: original path (≤ 4096),
+/// target: optional (≤ 256, e.g. "prod/api-7f9"), collector: handle, name: file name (≤ 1024) }
+/// </summary>
+public sealed class EvidenceAdded : IEntryKind
+{
+    public const string KindName = "evidence.added";
+    public const string HashPrefix = "sha256:";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        var hash = EntryKinds.RequireText(Name, body, "hash", HashPrefix.Length + 64);
+        if (!hash.StartsWith(HashPrefix, StringComparison.Ordinal) || hash.Length != HashPrefix.Length + 64
+            || !hash.AsSpan(HashPrefix.Length).ToString().All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        {
+            throw new InvalidStatementException(Name, "hash", $"'{Name}' member 'hash' must be \"sha256:\" and 64 lowercase hex digits.", hash);
+        }
+        if (body["size"] is not JsonValue size || !size.TryGetValue<long>(out var n) || n < 0)
+        {
+            throw new InvalidStatementException(Name, "size", $"'{Name}' needs a 'size' in bytes (an integer ≥ 0).");
+        }
+        EntryKinds.RequireText(Name, body, "path", 4096);
+        EntryKinds.RequireText(Name, body, "name", 1024);
+        JournalFile.ValidateHandle(EntryKinds.RequireText(Name, body, "collector", 64));
+        if (body.ContainsKey("target"))
+        {
+            EntryKinds.RequireText(Name, body, "target", 256);
+        }
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+    {
+        var target = EntryKinds.Text(body, "target");
+        var hash = EntryKinds.Text(body, "hash");
+        var shortHash = hash.Length > HashPrefix.Length + 12 ? hash[..(HashPrefix.Length + 12)] : hash;
+        return $"Evidence {EntryKinds.Text(body, "name")} ({EntryKinds.Text(body, "size")} bytes, {shortHash})"
+            + (target.Length > 0 ? $" from {target}" : string.Empty);
+    }
+}
