@@ -106,7 +106,7 @@ public static class JsonValues
         JsonValueKind.Object => ToDictionary(e),
         JsonValueKind.Array => e.EnumerateArray().Select(ToObject).ToArray(),
         JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(), // not "? l :", which would make every number a double
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,

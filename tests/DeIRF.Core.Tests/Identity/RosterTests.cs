@@ -240,6 +240,26 @@ public sealed class RosterTests : IDisposable
     }
 
     [Fact]
+    public void AFido2SignCount_IsKeptByTheRoster_SoAClonedAuthenticatorIsCaught()
+    {
+        var roster = Roster.Load(_ws);
+        roster.AddResponder("fay", "Fay", [], "fay", _unsigned);
+        using var authenticator = new SoftwareAuthenticator();
+        var key = Signatures.ParsePublicKey(ProofKind.Fido2, authenticator.PublicKeyJson());
+        var binding = new ProofBinding(_ws.WorkspaceId, "fay", ProofKind.Fido2, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
+        roster.AddProof("fay", key, binding, authenticator.Sign(binding, new AssertionOptions { SignCount = 5 }), "fay", _unsigned);
+
+        var proof = Roster.Load(_ws).Get("fay").Proofs.Single();
+        Assert.Equal(5u, proof.LastSignCount);
+        var payload = "approve"u8.ToArray();
+        var replayed = Signatures.Verify(proof.Key, payload, authenticator.Sign(payload, new AssertionOptions { SignCount = 5 }), Roster.Load(_ws).ContextFor("fay", proof));
+        Assert.False(replayed.IsValid);
+        Assert.Contains("signCount did not increase", replayed.Reason);
+        var next = Signatures.Verify(proof.Key, payload, authenticator.Sign(payload, new AssertionOptions { SignCount = 6 }), Roster.Load(_ws).ContextFor("fay", proof));
+        Assert.True(next.IsValid, next.Reason);
+    }
+
+    [Fact]
     public void PublicExport_IsDeterministic_AndCarriesNoKeysOrSignatures()
     {
         var roster = Roster.Load(_ws);
