@@ -36,7 +36,10 @@ param(
     [string] $Filter,
 
     # Benchmark size (entries in the journal benchmarks).
-    [int] $BenchEntries = 1000000
+    [int] $BenchEntries = 1000000,
+
+    # Evidence ingest benchmark size in MiB (0 skips it).
+    [int] $BenchEvidenceMB = 1024
 )
 
 $ErrorActionPreference = 'Stop'
@@ -203,7 +206,7 @@ function Invoke-Bench {
     Invoke-Build
     Write-Step 'bench'
     $benchDll = Join-Path $Root "bench/DeIRF.Bench/bin/$Configuration/net10.0/DeIRF.Bench.dll"
-    Invoke-Native dotnet @($benchDll, '--entries', $BenchEntries, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', ((Get-PwshCommand) -join '|'),
+    Invoke-Native dotnet @($benchDll, '--entries', $BenchEntries, '--evidence-mb', $BenchEvidenceMB, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', ((Get-PwshCommand) -join '|'),
         '--out', (Join-Path $Root 'docs/benchmarks.md')) | Out-Null
     Get-Content (Join-Path $Root 'docs/benchmarks.md')
 }
