@@ -32,7 +32,10 @@ param(
     # Keep the drill workspace here (default: a new temporary folder, kept for inspection).
     [string] $Workspace,
     # Seconds added to the Triage phase: proves a missed deadline fails the drill.
-    [double] $InjectDelaySeconds = 0
+    [double] $InjectDelaySeconds = 0,
+    # Multiplies every phase target (tests use a small scale to miss a deadline quickly).
+    [ValidateRange(0.0001, 1000)]
+    [double] $TargetScale = 1
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
@@ -45,6 +48,7 @@ $env:DEIRF_SIGNING_CONFIG = Join-Path $keys 'signing-keys.json'
 
 # Phase targets (T-minus, seconds): generous for a scripted drill; a real team sets its own.
 $targets = [ordered]@{ Roster = 60; Detect = 60; Open = 60; Triage = 120; Contain = 120; 'Re-key' = 60; Verify = 60 }
+foreach ($k in @($targets.Keys)) { $targets[$k] = $targets[$k] * $TargetScale }
 $score = [System.Collections.Generic.List[object]]::new()
 function Invoke-Phase([string] $Name, [scriptblock] $Body) {
     $sw = [Diagnostics.Stopwatch]::StartNew()
