@@ -32,6 +32,24 @@ public sealed class Incident
     public DateTimeOffset? RetroDue => Closed + RetroWindow;
     public static readonly TimeSpan RetroWindow = TimeSpan.FromHours(72);
 
+    /// <summary>Who holds which role (seed section 2): role name → handles, in the order granted. Several people may share a role.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Roles => _roles.Where(kv => kv.Value.Count > 0)
+        .OrderBy(kv => Enum.TryParse<Identity.ResponderRole>(kv.Key, out var r) ? (int)r : int.MaxValue)
+        .ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToArray(), StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _roles = new(StringComparer.Ordinal);
+
+    /// <summary>The roles as one readable line: "TriageLead: bob, carol; CommsLead: dana".</summary>
+    public string RolesText => string.Join("; ", Roles.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"));
+
+    public bool HoldsRole(string role, string handle) => _roles.TryGetValue(role, out var h) && h.Contains(handle, StringComparer.Ordinal);
+
+    /// <summary>T-minus deadlines from deadline.set entries: name → due (UTC); a later entry with the same name moves it.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> Deadlines => _deadlines;
+    private readonly Dictionary<string, DateTimeOffset> _deadlines = new(StringComparer.Ordinal);
+
+    /// <summary>When triage first happened: the first TriageLead grant or severity.set (null until then).</summary>
+    public DateTimeOffset? TriagedAt { get; private set; }
+
     /// <summary>The alert the incident was opened from, when it was: source, event time, SHA-256 of its original bytes.</summary>
     public string? AlertSource { get; private set; }
     public DateTimeOffset? AlertTime { get; private set; }
@@ -83,6 +101,37 @@ public sealed class Incident
                 Severity = EntryKinds.Text(entry.Body, "severity");
                 Impact = EntryKinds.Text(entry.Body, "impact");
                 Urgency = EntryKinds.Text(entry.Body, "urgency");
+                TriagedAt ??= entry.Timestamp;
+                break;
+            case RoleGranted.KindName:
+            {
+                var role = EntryKinds.Text(entry.Body, "role");
+                var who = EntryKinds.Text(entry.Body, "responder");
+                if (!_roles.TryGetValue(role, out var holders))
+                {
+                    _roles[role] = holders = [];
+                }
+                if (!holders.Contains(who, StringComparer.Ordinal))
+                {
+                    holders.Add(who);
+                }
+                if (role == nameof(Identity.ResponderRole.TriageLead))
+                {
+                    TriagedAt ??= entry.Timestamp;
+                }
+                break;
+            }
+            case RoleRevoked.KindName:
+                if (_roles.TryGetValue(EntryKinds.Text(entry.Body, "role"), out var held))
+                {
+                    held.Remove(EntryKinds.Text(entry.Body, "responder"));
+                }
+                break;
+            case DeadlineSet.KindName:
+                if (DeadlineSet.TryParseDue(EntryKinds.Text(entry.Body, "due"), out var due))
+                {
+                    _deadlines[EntryKinds.Text(entry.Body, "name")] = due;
+                }
                 break;
             case IncidentClosed.KindName:
                 // Notes may follow a close; the incident stays closed and the retro clock runs from the close.

@@ -48,6 +48,9 @@ public static class EntryKinds
         Register(new ProofConfirmed());
         Register(new ProofRevoked());
         Register(new EvidenceAdded());
+        Register(new RoleGranted());
+        Register(new RoleRevoked());
+        Register(new DeadlineSet());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;

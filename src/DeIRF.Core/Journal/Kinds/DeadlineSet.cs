@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace DeIRF.Journal.Kinds;
+
+/// <summary>
+/// "deadline.set" — a T-minus deadline (seed section 4): a name and when it falls due, in UTC. A later entry with the
+/// same name moves the deadline.
+/// body: { name: lower-case token (triage, containment, first-comms...; ≤ 40), due: UTC ISO 8601 ("yyyy-MM-ddTHH:mm:ss.fffZ") }
+/// </summary>
+public sealed partial class DeadlineSet : IEntryKind
+{
+    public const string KindName = "deadline.set";
+
+    /// <summary>The retrospective deadline comes from incident.closed; it cannot be set by name.</summary>
+    public const string Retrospective = "retrospective";
+
+    public string Name => KindName;
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,39}$")]
+    private static partial Regex NamePattern();
+
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name) && name != Retrospective;
+
+    public static string FormatDue(DateTimeOffset due) => due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public static bool TryParseDue(string? text, out DateTimeOffset due)
+    {
+        if (text is not null && text.EndsWith('Z') && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var d))
+        {
+            due = d.ToUniversalTime();
+            return true;
+        }
+        due = default;
+        return false;
+    }
+
+    public void Validate(JsonObject body)
+    {
+        var name = EntryKinds.RequireText(Name, body, "name", 40);
+        if (!IsValidName(name))
+        {
+            throw new InvalidStatementException(Name, "name",
+                $"'{name}' is not a deadline name: lower-case letters, digits and '-', starting with a letter ('{Retrospective}' is reserved: it comes from closing).", name);
+        }
+        var due = EntryKinds.RequireText(Name, body, "due", 40);
+        if (!TryParseDue(due, out _))
+        {
+            throw new InvalidStatementException(Name, "due", $"'{Name}' member 'due' must be an ISO 8601 time in UTC ending in Z.", due);
+        }
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"Deadline {EntryKinds.Text(body, "name")} due {EntryKinds.Text(body, "due")}";
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Nodes;
+
+namespace DeIRF.Journal.Kinds;
+
+/// <summary>
+/// "role.revoked" — a responder no longer holds a role on this incident.
+/// body: { role: FirstReporter|TriageLead|CommsLead|ContainmentLead|Recorder, responder: handle (≤ 64) }
+/// </summary>
+public sealed class RoleRevoked : IEntryKind
+{
+    public const string KindName = "role.revoked";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body) => RoleGranted.ValidateRoleBody(Name, body);
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"{EntryKinds.Text(body, "responder")} is no longer {EntryKinds.Text(body, "role")}";
+}
