@@ -16,6 +16,7 @@ public sealed class GetDeirfDeadlineCommand : WorkspaceCmdlet
 
     /// <summary>Only deadlines with these names (wildcards allowed).</summary>
     [Parameter(Position = 1)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.DeadlineNameCompleter))]
     public string[]? Name { get; set; }
