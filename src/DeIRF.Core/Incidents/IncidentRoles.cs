@@ -10,8 +10,8 @@ namespace DeIRF.Incidents;
 public static class IncidentRoles
 {
     public static ResponderRole ParseRole(string role)
-        => Enum.TryParse<ResponderRole>(role, ignoreCase: true, out var r) && !int.TryParse(role, out _) && Enum.IsDefined(r)
-            ? r
+        => Enum.GetNames<ResponderRole>().FirstOrDefault(n => string.Equals(n, role, StringComparison.OrdinalIgnoreCase)) is { } name
+            ? Enum.Parse<ResponderRole>(name)
             : throw new DeirfException("RoleUnknown", DeirfErrorKind.InvalidArgument,
                 $"'{role}' is not a role ({string.Join(", ", Enum.GetNames<ResponderRole>())}).", role);
 

@@ -20,7 +20,7 @@ public sealed class RoleGranted : IEntryKind
     internal static void ValidateRoleBody(string kind, JsonObject body)
     {
         var role = EntryKinds.RequireText(kind, body, "role", 32);
-        if (!Enum.TryParse<Identity.ResponderRole>(role, ignoreCase: false, out _) || int.TryParse(role, out _))
+        if (!Enum.GetNames<Identity.ResponderRole>().Contains(role, StringComparer.Ordinal))
         {
             throw new InvalidStatementException(kind, "role", $"'{role}' is not a role ({string.Join(", ", Enum.GetNames<Identity.ResponderRole>())}).", role);
         }
