@@ -159,7 +159,7 @@ Describe 'Deadlines: set in UTC, listed with remaining time and overdue' {
     It '-AsOf computes as of another time (the same on every replica)' {
         $c = Get-DeirfDeadline -Incident $i.Id -Workspace $ws -Name containment -AsOf ([datetimeoffset]::Parse('2026-03-08T01:29:00-05:00'))
         $c.IsOverdue | Should -BeFalse
-        $c.Remaining | Should -Be (New-TimeSpan -Minutes 61)
+        $c.Remaining | Should -Be (New-TimeSpan -Minutes 1)   # 01:29 EST is 06:29Z; due 06:30Z
     }
 
     It 'triage is met by a severity set before it falls due' {
