@@ -8,14 +8,8 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Closes an incident with its resolution; the retrospective falls due 72 hours later.</summary>
 [Cmdlet(VerbsCommon.Close, "DeirfIncident", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class CloseDeirfIncidentCommand : WorkspaceCmdlet
+public sealed class CloseDeirfIncidentCommand : IncidentChangeCmdlet
 {
-    /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
-    public string Incident { get; set; } = string.Empty;
 
     /// <summary>How the incident was resolved.</summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -27,9 +21,6 @@ public sealed class CloseDeirfIncidentCommand : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string Actor { get; set; } = string.Empty;
 
-    /// <summary>Emit the closed incident.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -46,7 +37,7 @@ public sealed class CloseDeirfIncidentCommand : WorkspaceCmdlet
             {
                 return;
             }
-            ws.JournalOf(Incident).Append(new StatementDraft(IncidentClosed.KindName, Actor, new JsonObject { ["resolution"] = Resolution }), AppendOptions(ws, Actor));
+            Record(ws, Incident, IncidentClosed.KindName, Actor, new JsonObject { ["resolution"] = Resolution });
             var closed = ws.GetIncident(Incident);
             WriteVerbose($"Retrospective due {closed.RetroDue:yyyy-MM-dd HH:mm}Z (templates/retro-form.md).");
             if (PassThru)

@@ -138,6 +138,28 @@ public abstract class WorkspaceCmdlet : DeirfCmdlet
     }
 }
 
+/// <summary>
+/// Cmdlets that record one change in an incident's journal (severity, roles, deadlines, closure): the incident they
+/// act on, bound from piped incidents, -PassThru, and the append signed by the actor's configured key.
+/// </summary>
+public abstract class IncidentChangeCmdlet : WorkspaceCmdlet
+{
+    /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
+    public string Incident { get; set; } = string.Empty;
+
+    /// <summary>Emit the changed object.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Appends one statement to the incident's journal as <paramref name="actor"/>.</summary>
+    protected JournalEntry Record(Workspaces.Workspace ws, string incidentId, string kind, string actor, System.Text.Json.Nodes.JsonObject body)
+        => ws.JournalOf(incidentId).Append(new StatementDraft(kind, actor, body), AppendOptions(ws, actor));
+}
+
 /// <summary>Cmdlets that act on one journal, named by -Incident (in a workspace) or by -Path (any journal file).</summary>
 public abstract class JournalCmdlet : WorkspaceCmdlet
 {

@@ -8,14 +8,8 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Gives a responder one of the five incident roles; with a roster, only eligible responders may hold it.</summary>
 [Cmdlet(VerbsSecurity.Grant, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class GrantDeirfIncidentRoleCommand : WorkspaceCmdlet
+public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
 {
-    /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
-    public string Incident { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true)]
     [ValidateSet("FirstReporter", "TriageLead", "CommsLead", "ContainmentLead", "Recorder")]
@@ -33,8 +27,6 @@ public sealed class GrantDeirfIncidentRoleCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -55,8 +47,7 @@ public sealed class GrantDeirfIncidentRoleCommand : WorkspaceCmdlet
                 {
                     return;
                 }
-                ws.JournalOf(current.Id).Append(new StatementDraft(RoleGranted.KindName, actor,
-                    new JsonObject { ["responder"] = Responder, ["role"] = role }), AppendOptions(ws, actor));
+                Record(ws, current.Id, RoleGranted.KindName, actor, new JsonObject { ["responder"] = Responder, ["role"] = role });
             }
             if (PassThru)
             {

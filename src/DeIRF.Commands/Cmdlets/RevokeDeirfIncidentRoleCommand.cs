@@ -8,14 +8,8 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Takes an incident role from a responder.</summary>
 [Cmdlet(VerbsSecurity.Revoke, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class RevokeDeirfIncidentRoleCommand : WorkspaceCmdlet
+public sealed class RevokeDeirfIncidentRoleCommand : IncidentChangeCmdlet
 {
-    /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
-    public string Incident { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true)]
     [ValidateSet("FirstReporter", "TriageLead", "CommsLead", "ContainmentLead", "Recorder")]
@@ -33,8 +27,6 @@ public sealed class RevokeDeirfIncidentRoleCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string Actor { get; set; } = string.Empty;
 
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -52,8 +44,7 @@ public sealed class RevokeDeirfIncidentRoleCommand : WorkspaceCmdlet
             {
                 return;
             }
-            ws.JournalOf(current.Id).Append(new StatementDraft(RoleRevoked.KindName, Actor,
-                new JsonObject { ["responder"] = Responder, ["role"] = role }), AppendOptions(ws, Actor));
+            Record(ws, current.Id, RoleRevoked.KindName, Actor, new JsonObject { ["responder"] = Responder, ["role"] = role });
             if (PassThru)
             {
                 WriteObject(ws.GetIncident(current.Id));

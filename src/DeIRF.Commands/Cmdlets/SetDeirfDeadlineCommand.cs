@@ -8,17 +8,11 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Sets (or moves) a T-minus deadline of an incident; stored in UTC.</summary>
 [Cmdlet(VerbsCommon.Set, "DeirfDeadline", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ByIn)]
 [OutputType("DeIRF.Incidents.Deadline")]
-public sealed class SetDeirfDeadlineCommand : WorkspaceCmdlet
+public sealed class SetDeirfDeadlineCommand : IncidentChangeCmdlet
 {
     private const string ByDue = "Due";
     private const string ByIn = "In";
 
-    /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
-    public string Incident { get; set; } = string.Empty;
 
     /// <summary>The deadline's name: triage, containment, first-comms, or any lower-case token.</summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -40,9 +34,6 @@ public sealed class SetDeirfDeadlineCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string Actor { get; set; } = string.Empty;
 
-    /// <summary>Emit the deadline as Get-DeirfDeadline shows it.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -65,8 +56,7 @@ public sealed class SetDeirfDeadlineCommand : WorkspaceCmdlet
             {
                 return;
             }
-            ws.JournalOf(current.Id).Append(new StatementDraft(DeadlineSet.KindName, Actor,
-                new JsonObject { ["due"] = text, ["name"] = Name }), AppendOptions(ws, Actor));
+            Record(ws, current.Id, DeadlineSet.KindName, Actor, new JsonObject { ["due"] = text, ["name"] = Name });
             if (PassThru)
             {
                 foreach (var d in Incidents.Deadline.For(ws.GetIncident(current.Id)).Where(d => d.Name == Name))

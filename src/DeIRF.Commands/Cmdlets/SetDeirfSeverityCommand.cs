@@ -8,14 +8,8 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Sets an incident's severity from impact and urgency through the workspace's matrix; journals who and why.</summary>
 [Cmdlet(VerbsCommon.Set, "DeirfSeverity", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class SetDeirfSeverityCommand : WorkspaceCmdlet
+public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
 {
-    /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
-    public string Incident { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true)]
     [ValidateSet("Low", "Medium", "High")]
@@ -35,16 +29,13 @@ public sealed class SetDeirfSeverityCommand : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string? Reason { get; set; }
 
-    /// <summary>Emit the incident after the change.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
         Try(Incident, () =>
         {
             var ws = ResolveWorkspace();
-            var journal = ws.JournalOf(Workspaces.Workspace.ValidateIncidentId(Incident));
+            _ = ws.JournalOf(Workspaces.Workspace.ValidateIncidentId(Incident)); // IncidentNotFound before anything else
             var matrix = Severity.SeverityMatrix.For(ws.Root);
             var impact = Severity.SeverityMatrix.Normalize(Impact, "impact");
             var urgency = Severity.SeverityMatrix.Normalize(Urgency, "urgency");
@@ -58,7 +49,7 @@ public sealed class SetDeirfSeverityCommand : WorkspaceCmdlet
             {
                 body["reason"] = Reason;
             }
-            journal.Append(new StatementDraft(SeveritySet.KindName, Actor, body), AppendOptions(ws, Actor));
+            Record(ws, Incident, SeveritySet.KindName, Actor, body);
             // Kickoff rendering and T-minus deadlines on P1 come with the Templates/Deadlines pieces of issue 5.
             if (PassThru)
             {
