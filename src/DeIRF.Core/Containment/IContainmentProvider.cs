@@ -1,0 +1,198 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text.Json.Nodes;
+
+namespace DeIRF.Containment;
+
+/// <summary>
+/// What a containment or recovery step acts on. Everything here except <see cref="Secrets"/> is part of the
+/// proposal the quorum signs: a changed target or parameter is a different proposal.
+/// </summary>
+public sealed class ContainmentRequest
+{
+    public ContainmentRequest(string action, string target, IReadOnlyDictionary<string, string>? parameters = null,
+        string? incidentId = null, string? workspaceRoot = null, IReadOnlyDictionary<string, string>? secrets = null)
+    {
+        Action = action;
+        Target = target;
+        Parameters = parameters ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        IncidentId = incidentId;
+        WorkspaceRoot = workspaceRoot;
+        Secrets = secrets ?? new Dictionary<string, string>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Action name, e.g. "dns.reroute".</summary>
+    public string Action { get; }
+
+    /// <summary>What the action acts on, in the provider's own words ("prod/api-7f9", "www.example.test.").</summary>
+    public string Target { get; }
+
+    /// <summary>Signed, non-secret parameters (server, zone, safe target, kubeconfig path, context...).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; }
+
+    public string? IncidentId { get; }
+
+    public string? WorkspaceRoot { get; }
+
+    /// <summary>Credentials handed in at run time (TSIG secret, bearer token). Never signed, journaled or logged.</summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; }
+
+    public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
+
+    public string RequireParameter(string name)
+        => Parameter(name) is { Length: > 0 } v
+            ? v
+            : throw new ContainmentException("ContainmentParameterMissing", DeirfErrorKind.InvalidArgument,
+                $"Action '{Action}' needs the parameter '{name}'.", name);
+}
+
+/// <summary>What will change, shown by -WhatIf before anything is touched.</summary>
+public sealed class ContainmentPlan
+{
+    public required string Action { get; init; }
+    public required string Target { get; init; }
+
+    /// <summary>One line per change, in the order they will be made ("label pod prod/api-7f9 deirf.io/quarantine=INC-...").</summary>
+    public required IReadOnlyList<string> Steps { get; init; }
+
+    /// <summary>State read from the system now (JSON, journaled with the result).</summary>
+    public required JsonObject Before { get; init; }
+
+    /// <summary>State the system should show after apply (what verify will check).</summary>
+    public required JsonObject Expected { get; init; }
+
+    /// <summary>Anything the responder must know before approving (e.g. "replicas of the Deployment are not isolated").</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+}
+
+/// <summary>The outcome of apply or undo: before/after state as read back, and what undo needs.</summary>
+public sealed class ContainmentResult
+{
+    public required string Action { get; init; }
+    public required string Target { get; init; }
+    public required JsonObject Before { get; init; }
+    public required JsonObject After { get; init; }
+
+    /// <summary>Exactly what was added or replaced, so undo removes that and nothing else. Never holds secrets.</summary>
+    public required JsonObject UndoState { get; init; }
+
+    /// <summary>True when the effect was read back from the system and matches what was expected.</summary>
+    public required bool Verified { get; init; }
+
+    public string Message { get; init; } = string.Empty;
+}
+
+/// <summary>
+/// One containment or recovery action: plan (no change), apply (change, then read back), verify (read back only),
+/// undo (remove exactly what apply added). Providers live in their own assemblies so heavy SDKs load only when used.
+/// </summary>
+public interface IContainmentProvider
+{
+    /// <summary>The action names this provider serves ("dns.reroute").</summary>
+    IReadOnlyCollection<string> Actions { get; }
+
+    Task<ContainmentPlan> PlanAsync(ContainmentRequest request, CancellationToken cancellationToken);
+
+    Task<ContainmentResult> ApplyAsync(ContainmentRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Reads the system and says whether the applied effect is still in place (no change made).</summary>
+    Task<ContainmentResult> VerifyAsync(ContainmentRequest request, JsonObject undoState, CancellationToken cancellationToken);
+
+    Task<ContainmentResult> UndoAsync(ContainmentRequest request, JsonObject undoState, CancellationToken cancellationToken);
+}
+
+/// <summary>A provider failed, refused its input, or could not reach its backend.</summary>
+public sealed class ContainmentException : DeirfException
+{
+    public ContainmentException(string errorId, DeirfErrorKind kind, string message, object? target = null, Exception? inner = null)
+        : base(errorId, kind, message, target, inner)
+    {
+    }
+}
+
+/// <summary>
+/// Finds the provider for an action. Built-in families are named here and loaded on first use from the engine's own
+/// load context, so the Kubernetes or Azure SDK is never loaded for a DNS reroute.
+/// </summary>
+public static class ContainmentProviders
+{
+    private static readonly object Gate = new();
+    private static readonly Dictionary<string, IContainmentProvider> Registered = new(StringComparer.Ordinal);
+
+    /// <summary>Action prefix → "Assembly!Type" of the provider family that serves it.</summary>
+    private static readonly Dictionary<string, string> Families = new(StringComparer.Ordinal)
+    {
+        ["k8s."] = "DeIRF.Providers.Kubernetes!DeIRF.Providers.Kubernetes.KubernetesProvider",
+        ["dns."] = "DeIRF.Providers.Dns!DeIRF.Providers.Dns.DnsProvider",
+        ["azure."] = "DeIRF.Providers.Azure!DeIRF.Providers.Azure.AzureProvider",
+        ["chain."] = "DeIRF.Providers.Chain!DeIRF.Providers.Chain.ChainProvider",
+    };
+
+    /// <summary>Registers a provider (in-engine ones such as identity.revoke and script, or a test's own).</summary>
+    public static void Register(IContainmentProvider provider)
+    {
+        lock (Gate)
+        {
+            foreach (var action in provider.Actions)
+            {
+                Registered[action] = provider;
+            }
+        }
+    }
+
+    public static IContainmentProvider Find(string action)
+    {
+        lock (Gate)
+        {
+            if (Registered.TryGetValue(action, out var found))
+            {
+                return found;
+            }
+            var family = Families.FirstOrDefault(f => action.StartsWith(f.Key, StringComparison.Ordinal));
+            if (family.Value is null)
+            {
+                throw new ContainmentException("ContainmentActionUnknown", DeirfErrorKind.InvalidArgument,
+                    $"No provider serves the action '{action}'. Known: {string.Join(", ", KnownActions)}.", action);
+            }
+            var provider = LoadFamily(family.Value, action);
+            foreach (var a in provider.Actions)
+            {
+                Registered[a] = provider;
+            }
+            return Registered.TryGetValue(action, out found)
+                ? found
+                : throw new ContainmentException("ContainmentActionUnknown", DeirfErrorKind.InvalidArgument,
+                    $"The provider family for '{action}' serves only: {string.Join(", ", provider.Actions)}.", action);
+        }
+    }
+
+    /// <summary>Registered action names plus the prefixes of families not loaded yet ("k8s.*").</summary>
+    public static IReadOnlyList<string> KnownActions
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return Registered.Keys.Concat(Families.Keys.Select(k => k + "*")).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
+            }
+        }
+    }
+
+    private static IContainmentProvider LoadFamily(string spec, string action)
+    {
+        var (assemblyName, typeName) = (spec[..spec.IndexOf('!')], spec[(spec.IndexOf('!') + 1)..]);
+        try
+        {
+            // Load next to the engine: inside the module that is DeirfLoadContext, in tests the default context.
+            var context = AssemblyLoadContext.GetLoadContext(typeof(ContainmentProviders).Assembly) ?? AssemblyLoadContext.Default;
+            var assembly = context.LoadFromAssemblyName(new AssemblyName(assemblyName));
+            var type = assembly.GetType(typeName, throwOnError: true)!;
+            return (IContainmentProvider)Activator.CreateInstance(type)!;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or TypeLoadException or InvalidCastException or MissingMethodException or FileLoadException)
+        {
+            throw new ContainmentException("ContainmentProviderUnavailable", DeirfErrorKind.ResourceUnavailable,
+                $"The provider for '{action}' ({assemblyName}) could not be loaded: {ex.Message}", action, ex);
+        }
+    }
+}
