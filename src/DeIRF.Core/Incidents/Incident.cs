@@ -72,6 +72,10 @@ public sealed class Incident
         {
             incident.Apply(entry);
         }
+        if (incident.AlertSha256 is { Length: 64 } sha && incident.AlertPath is null)
+        {
+            incident.AlertPath = Evidence.LocalEvidenceStore.In(ws).LocationOf(sha);
+        }
         return incident;
     }
 
@@ -97,8 +101,9 @@ public sealed class Incident
                     AlertTime = DateTimeOffset.TryParse(EntryKinds.Text(alert, "time"), System.Globalization.CultureInfo.InvariantCulture,
                         System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime() : null;
                     AlertSha256 = EntryKinds.Text(alert, "sha256");
-                    if (JournalPath.Length > 0)
+                    if (JournalPath.Length > 0 && EntryKinds.Text(alert, "file") is { Length: > 0 })
                     {
+                        // Journals written before the alert moved into the evidence store kept it beside the journal.
                         AlertPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(JournalPath)!, EntryKinds.Text(alert, "file"));
                     }
                 }
