@@ -54,6 +54,9 @@ public sealed class Incident
     /// <summary>When triage first happened: the first TriageLead grant or severity.set (null until then).</summary>
     public DateTimeOffset? TriagedAt { get; private set; }
 
+    /// <summary>When the first quorum-approved containment was applied and read back (verified).</summary>
+    public DateTimeOffset? ContainedAt { get; private set; }
+
     /// <summary>The alert the incident was opened from, when it was: source, event time, SHA-256 of its original bytes.</summary>
     public string? AlertSource { get; private set; }
     public DateTimeOffset? AlertTime { get; private set; }
@@ -142,6 +145,12 @@ public sealed class Incident
                 if (DeadlineSet.TryParseDue(EntryKinds.Text(entry.Body, "due"), out var due))
                 {
                     _deadlines[EntryKinds.Text(entry.Body, "name")] = due;
+                }
+                break;
+            case ContainmentApplied.KindName:
+                if (entry.Body.TryGetValue("verified", out var verified) && verified is true)
+                {
+                    ContainedAt ??= entry.Timestamp;
                 }
                 break;
             case IncidentClosed.KindName:
