@@ -358,7 +358,8 @@ public sealed class AzureProvider : IContainmentProvider
         }
         var failed = (RequestFailedException)ex;
         var (code, armMessage) = ArmError(failed);
-        var said = Scrub(string.IsNullOrEmpty(armMessage) ? code ?? string.Empty : $"{code}: {armMessage}", spec.Token);
+        // Scrub before shortening: a cut could leave half a token that no longer matches.
+        var said = Shorten(Scrub(string.IsNullOrEmpty(armMessage) ? code ?? string.Empty : $"{code}: {armMessage}", spec.Token));
         var inner = failed.ToString().Contains(spec.Token, StringComparison.Ordinal) ? null : failed;
         var target = spec.Scope.ToString();
         return failed.Status switch
@@ -392,7 +393,7 @@ public sealed class AzureProvider : IContainmentProvider
                 {
                     var code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
                     var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                    return (code ?? ex.ErrorCode, Shorten(message));
+                    return (code ?? ex.ErrorCode, message);
                 }
             }
             catch (JsonException)
@@ -412,7 +413,7 @@ public sealed class AzureProvider : IContainmentProvider
         return ex;
     }
 
-    private static string? Shorten(string? text) => text is { Length: > 400 } ? text[..400] + "…" : text;
+    private static string Shorten(string text) => text.Length > 600 ? text[..600] + "…" : text;
 
     private static string Scrub(string text, string token) => token.Length == 0 ? text : text.Replace(token, "***", StringComparison.Ordinal);
 
