@@ -128,6 +128,13 @@ public sealed class AzureProvider : IContainmentProvider
             verified = false;
             message = $"Lock '{spec.LockName}' was set but could not be read back: {ex.Message}";
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C after the lock was set: hand back the undo state rather than lose it with an exception.
+            after = new JsonObject { ["readBackError"] = "Cancelled" };
+            verified = false;
+            message = $"Lock '{spec.LockName}' was set; the read-back was cancelled. Run verify to check it.";
+        }
 
         return new ContainmentResult
         {

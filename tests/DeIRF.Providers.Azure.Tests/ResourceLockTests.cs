@@ -295,6 +295,26 @@ public sealed class ResourceLockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancellation_after_the_lock_is_set_still_returns_the_undo_state()
+    {
+        _fake.HangWhen = r => r.Method == "GET" && r.Path.Value!.EndsWith("/locks/" + OwnLock, StringComparison.OrdinalIgnoreCase);
+        using var cts = new CancellationTokenSource();
+        var apply = Provider().ApplyAsync(Request(), cts.Token);
+        await _fake.RequestHeld.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        cts.Cancel();
+        var result = await apply.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.False(result.Verified);
+        Assert.Equal("Cancelled", (string?)result.After["readBackError"]);
+        Assert.Equal(ArmFake.LockId(Vm, OwnLock), (string?)result.UndoState["lockId"], ignoreCase: true);
+        _fake.HangWhen = null;
+        var undo = await Provider().UndoAsync(Request(), result.UndoState, CancellationToken.None);
+        Assert.True(undo.Verified, undo.Message);
+        Assert.Empty(_fake.AllLocks());
+    }
+
+    [Fact]
     public async Task A_cancelled_token_sends_nothing()
     {
         using var cts = new CancellationTokenSource();
