@@ -53,20 +53,32 @@ internal sealed class KubernetesConnection : IDisposable
                 throw new ContainmentException("KubernetesContextNotFound", DeirfErrorKind.InvalidArgument,
                     $"The kubeconfig has no context '{context}'. Known: {string.Join(", ", known)}.", context);
             }
+            // A bearer token handed in at run time (never signed, never journaled) stands in for the kubeconfig user's
+            // credentials, in memory only; KubernetesClient refuses a user with none, so it goes in before the build.
+            var token = request.Secrets.TryGetValue("token", out var t) && !string.IsNullOrEmpty(t) ? t : null;
+            if (token is not null)
+            {
+                var userName = merged.Contexts.First(x => string.Equals(x.Name, context, StringComparison.Ordinal)).ContextDetails?.User;
+                var user = merged.Users?.FirstOrDefault(u => string.Equals(u.Name, userName, StringComparison.Ordinal));
+                if (user is null)
+                {
+                    user = new User { Name = userName ?? "deirf-token" };
+                    merged.Users = (merged.Users ?? Enumerable.Empty<User>()).Append(user).ToList();
+                }
+                user.UserCredentials = new UserCredentials { Token = token };
+            }
             config = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, context);
+            if (token is not null)
+            {
+                config.AccessToken = token;
+                config.TokenProvider = null;
+            }
         }
         catch (Exception ex) when (ex is KubeConfigException or YamlDotNet.Core.YamlException or FormatException or IOException or UnauthorizedAccessException)
         {
             // Messages of these name files, contexts and fields, never credential values; keep the inner exception out anyway.
             throw new ContainmentException("KubernetesConfigInvalid", DeirfErrorKind.InvalidData,
                 $"The kubeconfig ({string.Join(Path.PathSeparator, files)}) could not be used: {ex.GetType().Name}: {FirstLine(ex.Message)}", files[0]);
-        }
-
-        // A bearer token handed in at run time (never signed, never journaled) overrides the kubeconfig's user.
-        if (request.Secrets.TryGetValue("token", out var token) && !string.IsNullOrEmpty(token))
-        {
-            config.AccessToken = token;
-            config.TokenProvider = null;
         }
         return new KubernetesConnection(new k8s.Kubernetes(config), config.Host, context, files);
     }

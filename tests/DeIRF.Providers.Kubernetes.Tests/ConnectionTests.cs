@@ -80,6 +80,13 @@ public sealed class ConnectionTests : QuarantineFixture
 
         Assert.Equal("KubernetesUnauthorized", unauthorized.ErrorId);
         Assert.Equal("api-7f9", (string?)plan.Before["pod"]!["name"]);
+
+        // A kubeconfig user with no credentials at all (the token comes only at run time).
+        var wrongToken = FakeApiServer.Kubeconfig("prod", ("prod", Fake, "x")).Replace("  user:\n    token: x\n", "  user: {}\n", StringComparison.Ordinal);
+        Assert.Contains("user: {}", wrongToken, StringComparison.Ordinal);
+        var noCredentials = WriteFile("no-credentials", wrongToken);
+        var planned = await Provider.PlanAsync(Request(kubeconfig: noCredentials, secrets: new Dictionary<string, string> { ["token"] = Fake.Token }), Ct);
+        Assert.Equal("api-7f9", (string?)planned.Before["pod"]!["name"]);
     }
 
     [Fact]
