@@ -108,6 +108,7 @@ internal sealed partial class PodQuarantine
         };
         var pods = new JsonArray();
         var rollback = new Stack<(string What, Func<CancellationToken, Task> Step)>();
+        (JsonObject State, List<string> Failures) check;
         try
         {
             foreach (var surveyed in survey.Pods)
@@ -160,8 +161,11 @@ internal sealed partial class PodQuarantine
                 }
                 undo["node"] = new JsonObject { ["name"] = nodeName, ["wasUnschedulable"] = was, ["cordoned"] = !was };
             }
+
+            // The read-back is part of apply: cancelled or failed there, the caller would get no undo state, so roll back too.
+            check = await CheckAsync(k, undo, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ContainmentException or OperationCanceledException)
+        catch (Exception ex)
         {
             var report = await RollBackAsync(rollback).ConfigureAwait(false);
             if (ex is ContainmentException ce)
@@ -171,7 +175,6 @@ internal sealed partial class PodQuarantine
             throw;
         }
 
-        var check = await CheckAsync(k, undo, cancellationToken).ConfigureAwait(false);
         return new ContainmentResult
         {
             Action = _request.Action,
@@ -247,7 +250,7 @@ internal sealed partial class PodQuarantine
                 await step(cts.Token).ConfigureAwait(false);
                 undone.Add(what);
             }
-            catch (Exception ex) when (ex is ContainmentException or OperationCanceledException)
+            catch (Exception ex)
             {
                 failed.Add($"{what} ({ex.Message})");
             }

@@ -343,6 +343,26 @@ public sealed class PodQuarantineTests : QuarantineFixture
     }
 
     [Fact]
+    public async Task Cancellation_DuringTheReadBack_AlsoRollsBack_SoNoChangeIsLeftWithoutAnUndoState()
+    {
+        SeedDeploymentPod();
+        Fake.Hold = r => r.Method == "GET" && r.Path.EndsWith("/networkpolicies/deirf-quarantine-api-7f9", StringComparison.Ordinal)
+                         && Fake.Requests.Any(x => x.Method == "POST");
+        using var cts = new CancellationTokenSource();
+
+        var apply = Provider.ApplyAsync(Request(cordonNode: true), cts.Token);
+        await Fake.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Single(Fake.Policies);
+        Assert.True((bool)Fake.Nodes["node-1"]["spec"]!["unschedulable"]!);
+        cts.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => apply);
+        Assert.Null(Labels("prod/api-7f9")["deirf.io/quarantine"]);
+        Assert.Empty(Fake.Policies);
+        Assert.Null(Fake.Nodes["node-1"]["spec"]!["unschedulable"]);
+    }
+
+    [Fact]
     public async Task Cancellation_BeforeStart_SendsNothing()
     {
         SeedDeploymentPod();
