@@ -51,6 +51,11 @@ public static class EntryKinds
         Register(new RoleGranted());
         Register(new RoleRevoked());
         Register(new DeadlineSet());
+        Register(new ProposalCreated());
+        Register(new ProposalSigned());
+        Register(new ProposalApproved());
+        Register(new ProposalConsumed());
+        Register(new QuorumPolicySet());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;
