@@ -42,6 +42,13 @@
         'Add-DeirfEvidence'
         'Get-DeirfEvidence'
         'Test-DeirfEvidence'
+        'New-DeirfProposal'
+        'Get-DeirfProposal'
+        'Add-DeirfQuorumSignature'
+        'Test-DeirfQuorum'
+        'Approve-DeirfProposal'
+        'Get-DeirfQuorumPolicy'
+        'Set-DeirfQuorumPolicy'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -84,6 +84,9 @@ try
     // 3. Signature verification per proof kind, beside the command-line peers or the bare primitive.
     rows.AddRange(SignatureBench.Run(Path.Combine(work, "sig")));
 
+    // 3b. Quorum verdicts for 2, 5 and 20 signers, beside bare verification of the same signatures.
+    rows.AddRange(QuorumBench.Run(Path.Combine(work, "quorum")));
+
     // 4. Evidence ingest against the hashing floor and a shell runbook, over the same files.
     if (evidenceMb > 0)
     {
@@ -137,6 +140,9 @@ md.AppendLine("  bookkeeping. Batched appends pay it once per batch; the per-ent
 md.AppendLine("- **Signature verification.** For OpenPGP and SSH the baseline is the command-line tool run once per signature,");
 md.AppendLine("  as a shell runbook would; for the other kinds it is the bare cryptographic check of the same signature");
 md.AppendLine("  algorithm, so the ratio is what DeIRF's parsing and policy checks cost on top of the math.");
+md.AppendLine("- **Quorum verdicts.** The baseline verifies the same did:key signatures through `Signatures.Verify` and nothing");
+md.AppendLine("  else. The verdict also reads the incident journal (checking its links), folds roles over time, loads the roster");
+md.AppendLine("  (parsing every public key) and the policy, judges each row at its journal time and matches persons to the groups.");
 md.AppendLine("- **Evidence ingest vs the hashing floor.** The floor only reads and hashes the files. Ingest also copies every");
 md.AppendLine("  byte into the store, fsyncs each object, makes it read-only, publishes it under its hash and appends a durable");
 md.AppendLine("  custody entry per file; the copy runs on the second core while the first hashes (double buffering), and");

@@ -13,16 +13,21 @@ public sealed class SigningPayload
     public string Fingerprint { get; init; } = string.Empty;
     public string Digest { get; init; } = string.Empty;
     public string? Path { get; init; }
+
+    /// <summary>For a proposal: its incident and id (the Digest is then the proposal id, as the "proposal:" line shows it).</summary>
+    public string? Incident { get; init; }
+    public string? Proposal { get; init; }
     public string Text { get; init; } = string.Empty;
 }
 
-/// <summary>Produces the exact bytes to sign for a statement the module knows (now: a proof binding).</summary>
-[Cmdlet(VerbsCommon.Get, "DeirfSigningPayload")]
+/// <summary>Produces the exact bytes to sign for a statement the module knows: a proof binding, a proposal, a proposal's approval.</summary>
+[Cmdlet(VerbsCommon.Get, "DeirfSigningPayload", DefaultParameterSetName = "ByPath")]
 [OutputType(typeof(SigningPayload))]
 public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
 {
     /// <summary>The responder the proof will be bound to.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByPath")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByText")]
     [Alias("Handle")]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string Responder { get; set; } = string.Empty;
@@ -30,7 +35,8 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
     /// <summary>The kind of proof.</summary>
     // Enum values cross as strings: DeIRF.dll must not expose engine types that PowerShell reflects at import,
     // before the engine load context is wired (see Loading/DeirfLoadContext.cs).
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ParameterSetName = "ByPath")]
+    [Parameter(Mandatory = true, ParameterSetName = "ByText")]
     [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", "Fido2", "Oidc", IgnoreCase = true)]
     public string Kind { get; set; } = string.Empty;
 
@@ -42,12 +48,32 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
     [Parameter(Mandatory = true, ParameterSetName = "ByText")]
     public string PublicKey { get; set; } = string.Empty;
 
+    /// <summary>The incident whose journal holds the proposal (binds from a piped proposal).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "ByProposal", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
+    public string Incident { get; set; } = string.Empty;
+
+    /// <summary>The proposal id or a unique prefix (binds from the Id of a piped proposal).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "ByProposal", ValueFromPipelineByPropertyName = true)]
+    [Alias("Id", "ProposalId")]
+    [ArgumentCompleter(typeof(Completers.ProposalIdCompleter))]
+    public string Proposal { get; set; } = string.Empty;
+
+    /// <summary>The approval payload (for Approve-DeirfProposal) instead of the quorum signing payload.</summary>
+    [Parameter(ParameterSetName = "ByProposal")]
+    public SwitchParameter Approval { get; set; }
+
     /// <summary>Write the payload bytes here (no trailing newline): sign this file with your tool.</summary>
     [Parameter]
     public string? OutFile { get; set; }
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == "ByProposal")
+        {
+            Try(Proposal, ForProposal);
+            return;
+        }
         Try(Responder, () =>
         {
             var ws = ResolveWorkspace();
@@ -69,6 +95,29 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
                 Purpose = "proof-binding", Responder = Responder, Kind = kind.ToString(), Fingerprint = key.Fingerprint,
                 Digest = binding.Digest, Path = path, Text = Encoding.UTF8.GetString(bytes),
             });
+        });
+    }
+
+    private void ForProposal()
+    {
+        var ws = ResolveWorkspace();
+        var proposal = Quorum.QuorumGate.GetProposal(ws, Incident, Proposal);
+        var bytes = Approval ? proposal.ApprovalPayload() : proposal.SigningPayload();
+        string? path = null;
+        if (OutFile is not null)
+        {
+            path = ResolvePath(OutFile);
+            File.WriteAllBytes(path, bytes);
+        }
+        WriteInformation(new HostInformationMessage
+        {
+            Message = $"{(Approval ? "Approval of" : "Proposal")} {proposal.Id}: {proposal.Action} {proposal.Target} in {proposal.Incident}. "
+                + "Compare this digest with the one the proposer sent you out of band, and every line of the file, before signing.",
+        }, ["PSHOST"]);
+        WriteObject(new SigningPayload
+        {
+            Purpose = Approval ? "proposal-approval" : "proposal", Digest = proposal.Id, Path = path, Text = Encoding.UTF8.GetString(bytes),
+            Incident = proposal.Incident, Proposal = proposal.Id,
         });
     }
 }

@@ -172,6 +172,29 @@ public sealed class JournalFile
         return WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
     }
 
+    /// <summary>
+    /// Check-then-append under the journal lock: <paramref name="decide"/> reads the journal (no other writer can
+    /// append meanwhile) and returns the statement to append, or throws to refuse. Used where a second writer must
+    /// see the first one's entry (a quorum proposal is consumed exactly once).
+    /// </summary>
+    public IReadOnlyList<JournalEntry> AppendChecked(Func<IReadOnlyList<StatementDraft>> decide, JournalAppendOptions? options = null)
+    {
+        options ??= JournalAppendOptions.Default;
+        using var _ = JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken);
+        if (!File.Exists(Path))
+        {
+            throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+        }
+        var drafts = decide();
+        if (drafts.Count == 0)
+        {
+            return [];
+        }
+        using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+        var tail = ReadTail(fs);
+        return WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
+    }
+
     private IReadOnlyList<JournalEntry> WriteEntries(FileStream fs, string workspaceId, string incident, long lastSeq, string lastHash,
         IReadOnlyList<StatementDraft> drafts, JournalAppendOptions options)
     {

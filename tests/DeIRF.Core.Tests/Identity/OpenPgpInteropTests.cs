@@ -839,7 +839,7 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
     }
 
     /// <summary>BouncyCastle builders for what gpg refuses to make.</summary>
-    private static class Bc
+    internal static class Bc
     {
         public static PgpSecretKeyRing ReadSecretRing(string armored)
             => new(PgpUtilities.GetDecoderStream(new MemoryStream(Encoding.ASCII.GetBytes(armored))));

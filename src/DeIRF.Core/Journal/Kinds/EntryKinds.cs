@@ -54,6 +54,11 @@ public static class EntryKinds
         Register(new ContainmentApplied());
         Register(new ContainmentUndone());
         Register(new ContainmentFailed());
+        Register(new ProposalCreated());
+        Register(new ProposalSigned());
+        Register(new ProposalApproved());
+        Register(new ProposalConsumed());
+        Register(new QuorumPolicySet());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;

@@ -1,0 +1,118 @@
+using System.Management.Automation;
+using System.Security;
+using DeIRF.Identity;
+using DeIRF.Quorum;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>
+/// Records a responder's signature on a proposal: a detached signature made elsewhere over the payload file from
+/// Get-DeirfSigningPayload (-SignaturePath), or made here with a private key file (-KeyPath, automation accounts).
+/// A signature that would not count is refused with its reason and nothing is written. Passes the proposal on.
+/// </summary>
+[Cmdlet(VerbsCommon.Add, "DeirfQuorumSignature", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = BySignature)]
+[OutputType("DeIRF.Quorum.Proposal")]
+public sealed class AddDeirfQuorumSignatureCommand : ProposalCmdlet
+{
+    private const string BySignature = "BySignature";
+    private const string ByKey = "ByKey";
+
+    [Parameter(Mandatory = true)]
+    [Alias("Handle")]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string Responder { get; set; } = string.Empty;
+
+    /// <summary>The detached signature (ssh-keygen -Y sign -n deirf, gpg --detach-sign --armor, personal_sign hex, JWS, WebAuthn JSON, id_token).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = BySignature)]
+    [Alias("SignatureFile")]
+    public string SignaturePath { get; set; } = string.Empty;
+
+    /// <summary>The payload file that was signed. Default: -SignaturePath without .sig/.asc/...; if that file is missing, the proposal's own payload.</summary>
+    [Parameter(ParameterSetName = BySignature)]
+    public string? PayloadPath { get; set; }
+
+    /// <summary>A private key file of one of the responder's proofs: DeIRF signs the payload here (the key is read, used and dropped).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByKey)]
+    public string KeyPath { get; set; } = string.Empty;
+
+    // Enum values cross as strings: DeIRF.dll must not expose engine types (see Loading/DeirfLoadContext.cs).
+    [Parameter(ParameterSetName = ByKey)]
+    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", IgnoreCase = true)]
+    public string? Kind { get; set; }
+
+    [Parameter(ParameterSetName = ByKey)]
+    public SecureString? Passphrase { get; set; }
+
+    /// <summary>Who records the row (its configured key signs the journal entry). Default: the responder.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string? Actor { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Try(Proposal, () =>
+        {
+            var ws = ResolveWorkspace();
+            var proposal = QuorumGate.GetProposal(ws, Incident, Proposal);
+            var (signature, payload) = ParameterSetName == ByKey
+                ? (SignHere(ws, proposal.SigningPayload()), (byte[]?)null)
+                : (ReadSignature(SignaturePath), ReadPayload(SignaturePath, PayloadPath));
+            if (!ShouldProcess($"{proposal.ShortId} ({proposal.Action} {proposal.Target})", $"Add the quorum signature of {Responder}"))
+            {
+                return;
+            }
+            var actor = Actor ?? Responder;
+            var status = QuorumGate.Sign(ws, Incident, proposal.Id, Responder, signature, payload, actor, AppendOptions(ws, actor));
+            WriteVerbose($"{Responder} counted ({status.Kind} {status.Fingerprint}).");
+            WriteObject(proposal);
+        });
+    }
+
+    private string SignHere(Workspaces.Workspace ws, byte[] payload)
+    {
+        using var material = ReadPrivateKey(KeyPath, Passphrase);
+        var responder = Roster.Load(ws).Get(Responder);
+        var kinds = Kind is not null ? [ParseKind(Kind)] : new[] { ProofKind.Ssh, ProofKind.OpenPgp, ProofKind.DidKey, ProofKind.Ethereum };
+        foreach (var kind in kinds)
+        {
+            string fingerprint;
+            try
+            {
+                fingerprint = Signatures.ParsePublicKey(kind, Signatures.SignerFor(kind).PublicKeyOf(material)).Fingerprint;
+            }
+            catch (InvalidProofException) when (Kind is null)
+            {
+                continue;
+            }
+            catch (Exception ex) when (Kind is null && ex is FormatException or ArgumentException or InvalidOperationException or IOException)
+            {
+                continue;
+            }
+            if (responder.FindProof(fingerprint) is { IsRevoked: false })
+            {
+                return Signatures.SignerFor(kind).Sign(payload, material);
+            }
+        }
+        throw new DeirfException("SigningKeyNotBound", DeirfErrorKind.SecurityError,
+            $"The key at '{ResolvePath(KeyPath)}' is not an active proof of '{Responder}'{(Kind is null ? string.Empty : $" of kind {Kind}")}.", KeyPath);
+    }
+
+    /// <summary>The bytes the signer signed: -PayloadPath, or the file next to the signature, or null (the proposal's payload).</summary>
+    internal byte[]? ReadPayload(string signaturePath, string? payloadPath)
+    {
+        if (payloadPath is not null)
+        {
+            var full = ResolvePath(payloadPath);
+            return File.Exists(full) ? File.ReadAllBytes(full)
+                : throw new DeirfException("PayloadNotFound", DeirfErrorKind.NotFound, $"Payload file '{full}' does not exist.", payloadPath);
+        }
+        foreach (var ext in new[] { ".sig", ".asc", ".jws", ".json", ".jwt" })
+        {
+            if (signaturePath.EndsWith(ext, StringComparison.OrdinalIgnoreCase) && File.Exists(ResolvePath(signaturePath[..^ext.Length])))
+            {
+                return File.ReadAllBytes(ResolvePath(signaturePath[..^ext.Length]));
+            }
+        }
+        return null;
+    }
+}

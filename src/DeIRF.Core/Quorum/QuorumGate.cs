@@ -1,0 +1,693 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using DeIRF.Containment;
+using DeIRF.Identity;
+using DeIRF.Incidents;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Quorum;
+
+/// <summary>
+/// Proposals, signatures, approvals, verdicts and consumption, all over the incident journal. Every check of a
+/// signature goes through <see cref="Signatures.Verify"/>; a verdict is recomputed from the journal and the roster each
+/// time it is asked for, never cached.
+/// </summary>
+public static class QuorumGate
+{
+    // ---- proposals ----
+
+    /// <summary>Journals a new proposal. The time to live defaults to, and may not exceed, the policy rule's.</summary>
+    public static Proposal Propose(Workspace ws, string incident, string action, string target, IReadOnlyDictionary<string, string>? parameters,
+        string proposer, TimeSpan? timeToLive, DateTimeOffset? notBefore, JournalAppendOptions options)
+    {
+        Proposal.Validate(action, target, parameters);
+        JournalFile.ValidateHandle(proposer);
+        var journal = ws.JournalOf(incident);
+        if (!journal.Exists)
+        {
+            throw new DeirfException("IncidentNotFound", DeirfErrorKind.NotFound, $"No incident {incident} in '{ws.Root}'.", incident);
+        }
+        var rule = QuorumPolicy.Load(ws).RuleFor(action);
+        var ttl = timeToLive ?? rule.TimeToLive;
+        if (ttl <= TimeSpan.Zero || ttl > rule.TimeToLive)
+        {
+            throw new QuorumException("ProposalTtlInvalid", DeirfErrorKind.InvalidArgument,
+                $"The time to live must be positive and at most {rule.TtlMinutes} minutes for '{action}' (policy rule '{rule.Action}').", ttl);
+        }
+        var now = options.Clock.GetUtcNow();
+        var start = notBefore ?? now;
+        var proposal = new Proposal(ws.WorkspaceId, incident, action, target, parameters, Proposal.NewNonce(), start, start + ttl, proposer);
+        var body = new JsonObject
+        {
+            ["action"] = proposal.Action,
+            ["expires"] = Timestamps.ToJournal(proposal.Expires),
+            ["id"] = proposal.Id,
+            ["nonce"] = proposal.Nonce,
+            ["notBefore"] = Timestamps.ToJournal(proposal.NotBefore),
+            ["parameters"] = proposal.ParametersJson(),
+            ["proposer"] = proposal.Proposer,
+            ["rule"] = rule.Action,
+            ["target"] = proposal.Target,
+        };
+        var entry = journal.Append(new StatementDraft(ProposalCreated.KindName, proposer, body) { Timestamp = now }, options);
+        proposal.Workspace = ws.Root;
+        proposal.Seq = entry.Seq;
+        proposal.Created = entry.Timestamp;
+        return proposal;
+    }
+
+    public static IReadOnlyList<Proposal> Proposals(Workspace ws, string incident)
+        => IncidentQuorumState.Read(ws, incident).Proposals.Values.OrderBy(p => p.Proposal.Seq).Select(p => p.Proposal).ToList();
+
+    /// <summary>Finds a proposal by its id or a unique prefix of at least 8 hex digits.</summary>
+    public static Proposal GetProposal(Workspace ws, string incident, string idOrPrefix)
+        => IncidentQuorumState.Read(ws, incident).Find(idOrPrefix).Proposal;
+
+    // ---- signatures and approvals ----
+
+    /// <summary>
+    /// Records a quorum signature after judging it as the verdict would (under the journal lock): a signature that
+    /// would not count is refused with its reason (QuorumSignatureRefused) and nothing is written.
+    /// </summary>
+    /// <param name="payload">The bytes the signer signed; null: the proposal's own signing payload.</param>
+    public static QuorumSignatureStatus Sign(Workspace ws, string incident, string proposalId, string responder, string signature, byte[]? payload,
+        string actor, JournalAppendOptions options)
+        => Record(ws, incident, proposalId, responder, signature, payload, actor, options, approval: false);
+
+    /// <summary>Records the manual approval: the approver's own signature over the approval payload.</summary>
+    public static QuorumSignatureStatus Approve(Workspace ws, string incident, string proposalId, string responder, string signature, byte[]? payload,
+        string actor, JournalAppendOptions options)
+        => Record(ws, incident, proposalId, responder, signature, payload, actor, options, approval: true);
+
+    private static QuorumSignatureStatus Record(Workspace ws, string incident, string proposalId, string responder, string signature, byte[]? payload,
+        string actor, JournalAppendOptions options, bool approval)
+    {
+        var journal = ws.JournalOf(incident);
+        QuorumSignatureStatus? status = null;
+        journal.AppendChecked(() =>
+        {
+            var state = IncidentQuorumState.Read(ws, incident);
+            var record = state.Find(proposalId);
+            var proposal = record.Proposal;
+            var roster = Roster.Load(ws);
+            var now = options.Clock.GetUtcNow();
+            var bytes = payload ?? (approval ? proposal.ApprovalPayload() : proposal.SigningPayload());
+            var who = roster.Find(responder) ?? throw Refused(responder, SignatureReason.UnknownResponder, $"'{responder}' is not on the roster", null);
+            var kind = Identity.Signatures.DetectKind(signature);
+            // Which of the responder's keys made it: the first active proof (of the guessed kind) it verifies with.
+            RosterProof? proof = null;
+            SignatureCheck? check = null;
+            foreach (var p in who.Proofs.Where(p => p.ActiveAt(now) && (kind is null || p.Kind == kind)))
+            {
+                var c = Identity.Signatures.Verify(p.Key, bytes, signature, roster.ContextFor(responder, null, new FixedClock(now)));
+                if (c.IsValid || check is null)
+                {
+                    (proof, check) = (p, c);
+                }
+                if (c.IsValid)
+                {
+                    break;
+                }
+            }
+            if (proof is null || check is null || !check.IsValid)
+            {
+                var revoked = who.Proofs.FirstOrDefault(p => !p.ActiveAt(now) && (kind is null || p.Kind == kind)
+                    && Identity.Signatures.Verify(p.Key, bytes, signature, roster.ContextFor(responder, null, new FixedClock(now))).IsValid);
+                throw revoked is not null
+                    ? Refused(responder, SignatureReason.Revoked, $"made with {revoked.Kind} {revoked.Fingerprint}, revoked on {revoked.RevokedAt:u}", null)
+                    : Refused(responder, SignatureReason.BadSignature, check?.Reason ?? $"'{responder}' has no active {(kind?.ToString() ?? string.Empty)} proof that made this signature", null);
+            }
+            var body = new JsonObject
+            {
+                ["fingerprint"] = proof.Fingerprint,
+                ["kind"] = proof.Kind.ToString(),
+                ["payload"] = Encoding.UTF8.GetString(bytes),
+                ["proposal"] = proposal.Id,
+                ["responder"] = responder,
+                ["signature"] = signature,
+            };
+            if (check.Details is { Count: > 0 } details)
+            {
+                var d = new JsonObject();
+                foreach (var kv in details.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    d[kv.Key] = kv.Value;
+                }
+                body["details"] = d;
+            }
+            var draft = new StatementDraft(approval ? ProposalApproved.KindName : ProposalSigned.KindName, actor, body) { Timestamp = now };
+            // Judge the row as the verdict will, before anything is written.
+            state.AddPending(draft, now);
+            var verdict = Judge(state, record.StoredId, roster, QuorumPolicy.Load(ws), now);
+            var rows = approval ? verdict.Approvals : verdict.Signatures;
+            status = rows[^1];
+            if (!status.IsCounted)
+            {
+                throw Refused(responder, status.Reason, status.Detail, verdict);
+            }
+            return [draft];
+        }, options);
+        return status!;
+    }
+
+    private static QuorumException Refused(string responder, SignatureReason reason, string detail, QuorumVerdict? verdict)
+        => new("QuorumSignatureRefused", DeirfErrorKind.SecurityError, $"The signature by '{responder}' would not count ({reason}): {detail}. Nothing was recorded.",
+            responder, verdict) { Reason = reason };
+
+    // ---- verdicts ----
+
+    /// <summary>The verdict on a proposal now (or at <paramref name="clock"/>'s time).</summary>
+    public static QuorumVerdict Judge(Workspace ws, string incident, string proposalId, TimeProvider? clock = null)
+    {
+        var state = IncidentQuorumState.Read(ws, incident);
+        var id = state.Find(proposalId).StoredId;
+        return Judge(state, id, Roster.Load(ws), QuorumPolicy.Load(ws), (clock ?? TimeProvider.System).GetUtcNow());
+    }
+
+    // ---- consumption (for Invoke-DeirfContainment) ----
+
+    /// <summary>
+    /// What a runner calls right before it acts: recomputes the proposal digest from the action, target and parameters
+    /// it is ABOUT TO RUN (ProposalMismatch when they differ from what was signed), requires a met verdict (QuorumNotMet,
+    /// with the verdict), and records proposal.consumed under the journal lock, so a second run is refused
+    /// (ProposalConsumed). With <paramref name="evidenceOverrideReason"/>, a missing-evidence blocker alone does not
+    /// stop it and the reason is journaled.
+    /// </summary>
+    public static QuorumConsumption Consume(Workspace ws, string incident, string proposalId, string action, string target,
+        IReadOnlyDictionary<string, string>? parameters, string actor, JournalAppendOptions options, string? evidenceOverrideReason = null)
+    {
+        var journal = ws.JournalOf(incident);
+        QuorumVerdict? verdict = null;
+        Proposal? proposal = null;
+        var entries = journal.AppendChecked(() =>
+        {
+            var state = IncidentQuorumState.Read(ws, incident);
+            var record = state.Find(proposalId);
+            proposal = record.Proposal;
+            var now = options.Clock.GetUtcNow();
+            var asRun = proposal.With(action, target, parameters);
+            if (asRun.Id != proposal.Id)
+            {
+                throw new QuorumException("ProposalMismatch", DeirfErrorKind.SecurityError,
+                    $"What is about to run ({action} {target} {string.Join("; ", asRun.Parameters.Select(kv => kv.Key + "=" + kv.Value))}) is not what proposal {proposal.ShortId} says "
+                    + $"({proposal.Action} {proposal.Target} {proposal.ParametersText}): digest {asRun.Id[..12]}… is not {proposal.ShortId}…. A changed action, target or parameter is a new proposal.",
+                    proposal.Id);
+            }
+            verdict = Judge(state, record.StoredId, Roster.Load(ws), QuorumPolicy.Load(ws), now);
+            var blockers = verdict.Blockers.Where(b => !(b.Blocker == QuorumBlocker.EvidenceMissing && !string.IsNullOrWhiteSpace(evidenceOverrideReason))).ToList();
+            if (blockers.Count > 0)
+            {
+                var consumed = blockers.Any(b => b.Blocker == QuorumBlocker.Consumed);
+                throw new QuorumException(consumed ? "ProposalConsumed" : "QuorumNotMet", DeirfErrorKind.SecurityError,
+                    $"Proposal {proposal.ShortId} ({proposal.Action} {proposal.Target}) may not run: {string.Join("; ", blockers)}.", proposal.Id, verdict);
+            }
+            var body = new JsonObject
+            {
+                ["action"] = proposal.Action,
+                ["persons"] = new JsonArray(verdict.Persons.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
+                ["proposal"] = proposal.Id,
+                ["target"] = proposal.Target,
+            };
+            if (verdict.Blockers.Any(b => b.Blocker == QuorumBlocker.EvidenceMissing))
+            {
+                body["evidenceOverride"] = evidenceOverrideReason;
+            }
+            return [new StatementDraft(ProposalConsumed.KindName, actor, body) { Timestamp = now }];
+        }, options);
+        return new QuorumConsumption { Verdict = verdict!, Proposal = proposal!, Entry = entries[0] };
+    }
+
+    /// <summary>The same for a provider request (its IncidentId names the journal).</summary>
+    public static QuorumConsumption Consume(Workspace ws, ContainmentRequest request, string proposalId, string actor, JournalAppendOptions options,
+        string? evidenceOverrideReason = null)
+        => Consume(ws, request.IncidentId ?? throw new DeirfException("IncidentMissing", DeirfErrorKind.InvalidArgument, "The containment request names no incident.", proposalId),
+            proposalId, request.Action, request.Target, request.Parameters, actor, options, evidenceOverrideReason);
+
+    // ---- policy ----
+
+    /// <summary>
+    /// Replaces the workspace policy: needs a met "policy.set" proposal whose "sha256" parameter is the new document's
+    /// digest. Consumes it and journals quorum.policy.set in one locked append, then writes quorum-policy.json.
+    /// </summary>
+    public static QuorumPolicy SetPolicy(Workspace ws, string incident, string proposalId, QuorumPolicy policy, string actor, JournalAppendOptions options)
+    {
+        var journal = ws.JournalOf(incident);
+        var entries = journal.AppendChecked(() =>
+        {
+            var state = IncidentQuorumState.Read(ws, incident);
+            var record = state.Find(proposalId);
+            var proposal = record.Proposal;
+            if (proposal.Action != QuorumPolicy.PolicySetAction || proposal.Parameters.GetValueOrDefault("sha256") != policy.Sha256)
+            {
+                throw new QuorumException("ProposalMismatch", DeirfErrorKind.SecurityError,
+                    $"Proposal {proposal.ShortId} is not a {QuorumPolicy.PolicySetAction} proposal for this policy (sha256 {policy.Sha256}); "
+                    + $"propose: New-DeirfProposal -Action {QuorumPolicy.PolicySetAction} -Target workspace -Parameter @{{sha256='{policy.Sha256}'}}.", proposal.Id);
+            }
+            var now = options.Clock.GetUtcNow();
+            var verdict = Judge(state, record.StoredId, Roster.Load(ws), QuorumPolicy.Load(ws), now);
+            if (!verdict.IsMet)
+            {
+                throw new QuorumException(verdict.IsConsumed ? "ProposalConsumed" : "QuorumNotMet", DeirfErrorKind.SecurityError,
+                    $"Proposal {proposal.ShortId} may not change the policy: {string.Join("; ", verdict.Blockers)}.", proposal.Id, verdict);
+            }
+            return
+            [
+                new StatementDraft(ProposalConsumed.KindName, actor, new JsonObject
+                {
+                    ["action"] = proposal.Action,
+                    ["persons"] = new JsonArray(verdict.Persons.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
+                    ["proposal"] = proposal.Id,
+                    ["target"] = proposal.Target,
+                }) { Timestamp = now },
+                new StatementDraft(QuorumPolicySet.KindName, actor, new JsonObject
+                {
+                    ["policy"] = policy.ToJson(),
+                    ["proposal"] = proposal.Id,
+                    ["sha256"] = policy.Sha256,
+                }) { Timestamp = now },
+            ];
+        }, options);
+        policy.WriteFile(ws, incident, entries[^1].Hash);
+        return QuorumPolicy.Load(ws);
+    }
+
+    // ---- the judge ----
+
+    internal static QuorumVerdict Judge(IncidentQuorumState state, string proposalId, Roster roster, QuorumPolicy policy, DateTimeOffset now)
+    {
+        var record = state.Proposals[proposalId];
+        var proposal = record.Proposal;
+        var storedId = record.StoredId;
+        var rule = policy.RuleFor(proposal.Action);
+        var mentioned = rule.Require.MentionedRoles();
+        var consumedSeq = state.ConsumedAt.GetValueOrDefault(storedId);
+        var usedNonces = new HashSet<string>(StringComparer.Ordinal);
+        var counted = new List<(string Handle, HashSet<string> Roles)>();
+        var approvers = new List<string>();
+        var sigs = new List<QuorumSignatureStatus>();
+        var approvals = new List<QuorumSignatureStatus>();
+
+        foreach (var row in state.Rows.Where(r => r.ProposalId == storedId))
+        {
+            var (reason, detail) = JudgeRow(row, state, proposal, rule, mentioned, roster, usedNonces, consumedSeq);
+            if (reason == SignatureReason.Counted)
+            {
+                var already = row.IsApproval ? approvers.Contains(row.Responder) : counted.Any(c => c.Handle == row.Responder);
+                if (already)
+                {
+                    (reason, detail) = (SignatureReason.DuplicatePerson, $"'{row.Responder}' is already counted once for this proposal; a person counts once whatever keys or rows they use");
+                }
+                else if (row.IsApproval)
+                {
+                    approvers.Add(row.Responder);
+                }
+                else
+                {
+                    counted.Add((row.Responder, row.Roles));
+                }
+            }
+            (row.IsApproval ? approvals : sigs).Add(new QuorumSignatureStatus
+            {
+                Seq = row.Seq, Time = row.Time, Responder = row.Responder, Kind = row.Kind, Fingerprint = row.Fingerprint, IsApproval = row.IsApproval,
+                Reason = reason, Detail = reason == SignatureReason.Counted ? "valid" : detail, Roles = row.Roles.Order(StringComparer.Ordinal).ToArray(),
+            });
+        }
+
+        var (filled, missing) = Fill(rule.Require, counted, state, proposal);
+        var blockers = new List<QuorumBlockerItem>();
+        if (state.ChainProblem is { } chain)
+        {
+            blockers.Add(new(QuorumBlocker.JournalBroken, chain));
+        }
+        if (record.Tampered is { } tampered)
+        {
+            blockers.Add(new(QuorumBlocker.ProposalTampered, tampered));
+        }
+        if (consumedSeq > 0)
+        {
+            blockers.Add(new(QuorumBlocker.Consumed, $"already consumed at {proposal.Incident}#{consumedSeq}; the same approvals never run twice — make a new proposal"));
+        }
+        if (now < proposal.NotBefore)
+        {
+            blockers.Add(new(QuorumBlocker.NotYetValid, $"valid from {proposal.NotBefore:u}"));
+        }
+        if (now > proposal.Expires)
+        {
+            blockers.Add(new(QuorumBlocker.Expired, $"expired at {proposal.Expires:u}"));
+        }
+        if (!filled)
+        {
+            blockers.Add(new(QuorumBlocker.ThresholdNotMet, $"needs {rule.Require}; counted {(counted.Count == 0 ? "nobody" : string.Join(", ", counted.Select(c => c.Handle)))}; missing {string.Join("; ", missing)}"));
+        }
+        if (rule.ManualApproval && approvers.Count == 0)
+        {
+            blockers.Add(new(QuorumBlocker.ManualApprovalMissing, $"policy rule '{rule.Action}' needs a manual approval (Approve-DeirfProposal by a responder, with their own signature)"));
+        }
+        if (rule.EvidenceRequired && !state.EvidenceTargets.Contains(proposal.Target))
+        {
+            blockers.Add(new(QuorumBlocker.EvidenceMissing, $"policy rule '{rule.Action}' needs evidence first: no evidence.added entry names target '{proposal.Target}' (Add-DeirfEvidence -Target)"));
+        }
+        return new QuorumVerdict
+        {
+            ProposalId = storedId, Incident = proposal.Incident, Workspace = state.Workspace.Root, Action = proposal.Action, Target = proposal.Target,
+            Proposer = proposal.Proposer, Expires = proposal.Expires, Rule = rule, PolicySource = policy.Source, IsQuorumFilled = filled,
+            Persons = counted.Select(c => c.Handle).ToArray(), Approvers = approvers, Signatures = sigs, Approvals = approvals, Missing = missing,
+            Blockers = blockers, IsConsumed = consumedSeq > 0, EvaluatedAt = now,
+        };
+    }
+
+    private static (SignatureReason, string) JudgeRow(QuorumRow row, IncidentQuorumState state, Proposal proposal, QuorumRule rule,
+        HashSet<ResponderRole>? mentioned, Roster roster, HashSet<string> usedNonces, long consumedSeq)
+    {
+        var who = roster.Find(row.Responder);
+        if (who is null)
+        {
+            return (SignatureReason.UnknownResponder, $"'{row.Responder}' is not on the roster");
+        }
+        var proof = who.FindProof(row.Fingerprint);
+        if (proof is null || proof.Kind.ToString() != row.Kind)
+        {
+            return (SignatureReason.UnknownKey, $"{row.Kind} {row.Fingerprint} is not a proof of '{row.Responder}'");
+        }
+        if (!proof.ActiveAt(row.Time))
+        {
+            return proof.RevokedAt is { } revokedAt && row.Time >= revokedAt
+                ? (SignatureReason.Revoked, $"{proof.Kind} {proof.Fingerprint} was revoked on {revokedAt:u} ({proof.RevokedReason}), before this signature ({row.Time:u})")
+                : (SignatureReason.UnknownKey, $"{proof.Kind} {proof.Fingerprint} was bound on {proof.AddedAt:u}, after this signature ({row.Time:u})");
+        }
+        bool replay = false;
+        var context = new VerificationContext
+        {
+            // As of the row's journal time: an id_token's lifetime, a certificate's validity, an OpenPGP key's expiry.
+            Clock = new FixedClock(row.Time),
+            TrustedSshCertificateAuthorities = Roster.TrustedSshCertificateAuthorities(state.Workspace),
+            ExpectedSshPrincipal = row.Responder,
+            IsOidcNonceUnused = nonce =>
+            {
+                replay = usedNonces.Contains(row.Fingerprint + "\n" + nonce);
+                return !replay;
+            },
+        };
+        var payload = Encoding.UTF8.GetBytes(row.Payload);
+        var check = Identity.Signatures.Verify(proof.Key, payload, row.Signature, context);
+        if (!check.IsValid)
+        {
+            if (replay)
+            {
+                return (SignatureReason.NonceReused, "this id_token's single-use nonce was already accepted for this proposal (token replay)");
+            }
+            // A valid signature under the wrong payload text: say which proposal it was really over.
+            foreach (var other in state.Proposals.Values.Select(p => p.Proposal).Where(p => p.Id != proposal.Id))
+            {
+                var otherPayload = row.IsApproval ? other.ApprovalPayload() : other.SigningPayload();
+                if (Identity.Signatures.Verify(proof.Key, otherPayload, row.Signature, Rewind(state.Workspace, row)).IsValid)
+                {
+                    return (SignatureReason.OtherProposal, $"the signature is over proposal {other.ShortId}… ({other.Action} {other.Target} {other.ParametersText}), not this one");
+                }
+            }
+            return (SignatureReason.BadSignature, check.Reason);
+        }
+        if (check.Details?.GetValueOrDefault("nonce") is { } acceptedNonce && proof.Kind == ProofKind.Oidc)
+        {
+            usedNonces.Add(row.Fingerprint + "\n" + acceptedNonce);
+        }
+        var expected = row.IsApproval ? proposal.ApprovalPayload() : proposal.SigningPayload();
+        if (!payload.AsSpan().SequenceEqual(expected))
+        {
+            return ClassifyPayload(row.Payload, proposal, row.IsApproval);
+        }
+        if (row.Time < proposal.NotBefore)
+        {
+            return (SignatureReason.NotYetValid, $"signed at {row.Time:u}, before the proposal's not-before {proposal.NotBefore:u}");
+        }
+        if (row.Time > proposal.Expires)
+        {
+            return (SignatureReason.Expired, $"signed at {row.Time:u}, after the proposal expired at {proposal.Expires:u}");
+        }
+        if (consumedSeq > 0 && row.Seq > consumedSeq)
+        {
+            return (SignatureReason.Consumed, $"journaled after the proposal was consumed at #{consumedSeq}");
+        }
+        var kindsThen = who.Proofs.Where(p => p.ActiveAt(row.Time)).Select(p => p.Kind).Distinct().Count();
+        if (kindsThen < Roster.MinimumProofKinds)
+        {
+            return (SignatureReason.Ineligible, $"'{row.Responder}' had {kindsThen} kind(s) of active proof at {row.Time:u}; a person counts with at least {Roster.MinimumProofKinds} of different kinds");
+        }
+        if (!rule.SelfApproval && row.Responder == proposal.Proposer)
+        {
+            return (SignatureReason.SelfApproval, $"'{row.Responder}' proposed it, and policy rule '{rule.Action}' forbids self-approval");
+        }
+        if (!row.IsApproval && mentioned is not null && !row.Roles.Any(r => mentioned.Contains(Enum.Parse<ResponderRole>(r))))
+        {
+            return (SignatureReason.WrongRole, $"at {row.Time:u} '{row.Responder}' held {(row.Roles.Count == 0 ? "no role" : string.Join(", ", row.Roles))} in {proposal.Incident}; the policy counts {string.Join(", ", mentioned)}");
+        }
+        return (SignatureReason.Counted, "valid");
+    }
+
+    private static VerificationContext Rewind(Workspace ws, QuorumRow row) => new()
+    {
+        Clock = new FixedClock(row.Time),
+        TrustedSshCertificateAuthorities = Roster.TrustedSshCertificateAuthorities(ws),
+        ExpectedSshPrincipal = row.Responder,
+    };
+
+    /// <summary>A valid signature over text that is not this proposal's payload: which workspace, incident or proposal it names.</summary>
+    private static (SignatureReason, string) ClassifyPayload(string text, Proposal proposal, bool approval)
+    {
+        var lines = text.Split('\n');
+        string? Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name + ": ", StringComparison.Ordinal))?[(name.Length + 2)..];
+        var domain = lines[0];
+        var wanted = approval ? Proposal.ApprovalDomainLine : Proposal.SignatureDomainLine;
+        if (domain != wanted && domain is Proposal.ApprovalDomainLine or Proposal.SignatureDomainLine)
+        {
+            return (SignatureReason.PayloadMismatch, approval
+                ? "this is a quorum signature (DeIRF-proposal-v1), not an approval: the approver signs the approval payload (Get-DeirfSigningPayload -Approval)"
+                : "this is an approval (DeIRF-approval-v1), not a quorum signature");
+        }
+        if (domain != wanted)
+        {
+            return (SignatureReason.PayloadMismatch, "the signed text is not a DeIRF proposal payload");
+        }
+        if (Field("workspace") is { } w && w != proposal.WorkspaceId)
+        {
+            return (SignatureReason.OtherWorkspace, $"the signature is over a proposal of workspace {w}, this is {proposal.WorkspaceId}");
+        }
+        if (Field("incident") is { } i && i != proposal.Incident)
+        {
+            return (SignatureReason.OtherIncident, $"the signature is over a proposal of incident {i}, this is {proposal.Incident}");
+        }
+        if (Field("proposal") is { } p && p != proposal.Id)
+        {
+            return (SignatureReason.OtherProposal, $"the signature is over proposal {p[..Math.Min(12, p.Length)]}…, not {proposal.ShortId}…");
+        }
+        var differs = lines.Zip(Encoding.UTF8.GetString(approval ? proposal.ApprovalPayload() : proposal.SigningPayload()).Split('\n'))
+            .FirstOrDefault(pair => pair.First != pair.Second);
+        return (SignatureReason.PayloadMismatch, $"the signer was shown other text for this proposal's digest (\"{differs.First}\" where the proposal says \"{differs.Second}\"); compare the digest and every line before signing");
+    }
+
+    /// <summary>Fills the policy's groups with the counted persons (each person in one slot): a matching per alternative.</summary>
+    private static (bool Filled, List<string> Missing) Fill(QuorumGroup require, List<(string Handle, HashSet<string> Roles)> persons,
+        IncidentQuorumState state, Proposal proposal)
+    {
+        List<string>? bestMissing = null;
+        int bestShort = int.MaxValue;
+        foreach (var alternative in require.Alternatives())
+        {
+            var slots = alternative.SelectMany((leaf, li) => Enumerable.Repeat(li, leaf.Count)).ToArray();
+            bool Fits(int person, int slot)
+            {
+                var leaf = alternative[slots[slot]];
+                return leaf.Roles.Count == 0 || leaf.Roles.Any(r => persons[person].Roles.Contains(r.ToString()));
+            }
+            var slotOwner = Enumerable.Repeat(-1, slots.Length).ToArray();
+            for (int person = 0; person < persons.Count; person++)
+            {
+                Augment(person, new bool[slots.Length]);
+            }
+            bool Augment(int person, bool[] seen)
+            {
+                for (int s = 0; s < slots.Length; s++)
+                {
+                    if (!seen[s] && Fits(person, s))
+                    {
+                        seen[s] = true;
+                        if (slotOwner[s] < 0 || Augment(slotOwner[s], seen))
+                        {
+                            slotOwner[s] = person;
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            }
+            var shortBy = slotOwner.Count(o => o < 0);
+            if (shortBy == 0)
+            {
+                return (true, []);
+            }
+            if (shortBy < bestShort)
+            {
+                bestShort = shortBy;
+                var counted = persons.Select(p => p.Handle).ToHashSet(StringComparer.Ordinal);
+                bestMissing = alternative.Select((leaf, li) => (leaf, n: Enumerable.Range(0, slots.Length).Count(s => slots[s] == li && slotOwner[s] < 0)))
+                    .Where(x => x.n > 0)
+                    .Select(x =>
+                    {
+                        var could = x.leaf.Roles.Count == 0 ? [] : x.leaf.Roles.SelectMany(r => state.CurrentRoles.GetValueOrDefault(r.ToString()) ?? []).Where(h => !counted.Contains(h)).Distinct().ToArray();
+                        return $"{x.n} more of {(x.leaf.Roles.Count == 0 ? "any eligible responder" : string.Join("/", x.leaf.Roles))}"
+                            + (could.Length > 0 ? $" (could sign: {string.Join(", ", could)})" : x.leaf.Roles.Count > 0 ? " (nobody holds that role in the incident now)" : string.Empty);
+                    }).ToList();
+            }
+        }
+        return (false, bestMissing ?? []);
+    }
+}
+
+/// <summary>One proposal.signed or proposal.approved row, with the roles its responder held when it was journaled.</summary>
+internal sealed class QuorumRow
+{
+    public long Seq { get; init; }
+    public DateTimeOffset Time { get; init; }
+    public bool IsApproval { get; init; }
+    public string ProposalId { get; init; } = string.Empty;
+    public string Responder { get; init; } = string.Empty;
+    public string Kind { get; init; } = string.Empty;
+    public string Fingerprint { get; init; } = string.Empty;
+    public string Signature { get; init; } = string.Empty;
+    public string Payload { get; init; } = string.Empty;
+    public HashSet<string> Roles { get; init; } = [];
+}
+
+internal sealed class ProposalRecord
+{
+    public required Proposal Proposal { get; init; }
+
+    /// <summary>The id as journaled (rows and consumption refer to it); differs from Proposal.Id only when tampered.</summary>
+    public required string StoredId { get; init; }
+
+    /// <summary>Why the stored proposal cannot be trusted (its members do not hash to its id), or null.</summary>
+    public string? Tampered { get; init; }
+}
+
+/// <summary>One pass over an incident journal: proposals, their rows, consumption, evidence targets, roles over time.</summary>
+internal sealed class IncidentQuorumState
+{
+    private IncidentQuorumState(Workspace ws) => Workspace = ws;
+
+    public Workspace Workspace { get; }
+    public Dictionary<string, ProposalRecord> Proposals { get; } = new(StringComparer.Ordinal);
+    public List<QuorumRow> Rows { get; } = [];
+    public Dictionary<string, long> ConsumedAt { get; } = new(StringComparer.Ordinal);
+    public HashSet<string> EvidenceTargets { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, IReadOnlyList<string>> CurrentRoles { get; private set; } = new();
+    public string? ChainProblem { get; private set; }
+    private readonly Incident _fold = new();
+    private long _lastSeq = -1;
+
+    public static IncidentQuorumState Read(Workspace ws, string incident)
+    {
+        var journal = ws.JournalOf(incident);
+        if (!journal.Exists)
+        {
+            throw new DeirfException("IncidentNotFound", DeirfErrorKind.NotFound, $"No incident {incident} in '{ws.Root}'.", incident);
+        }
+        var state = new IncidentQuorumState(ws);
+        string? prevHash = null;
+        foreach (var entry in journal.ReadEntries())
+        {
+            // Each line's own hash is checked by the reader; the links between lines are checked here.
+            if (state.ChainProblem is null && (entry.Seq != state._lastSeq + 1 || (prevHash is not null && entry.Prev != prevHash)))
+            {
+                state.ChainProblem = $"the chain breaks at {incident}#{entry.Seq} (line {entry.LineNumber}); run Test-DeirfJournal";
+            }
+            prevHash = entry.Hash;
+            state._lastSeq = entry.Seq;
+            state.Apply(entry);
+        }
+        state.CurrentRoles = state._fold.Roles.ToDictionary(kv => kv.Key, kv => kv.Value);
+        return state;
+    }
+
+    private void Apply(JournalEntry entry)
+    {
+        string T(string m) => EntryKinds.Text(entry.Body, m);
+        switch (entry.Kind)
+        {
+            case ProposalCreated.KindName:
+                {
+                    var parameters = entry.Body.TryGetValue("parameters", out var p) && p is IReadOnlyDictionary<string, object?> d
+                        ? d.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty, StringComparer.Ordinal)
+                        : new Dictionary<string, string>(StringComparer.Ordinal);
+                    var storedId = T("id");
+                    if (Proposals.ContainsKey(storedId))
+                    {
+                        break; // the first record of an id stands
+                    }
+                    var proposal = new Proposal(entry.WorkspaceId, entry.Incident, T("action"), T("target"), parameters, T("nonce"),
+                        ParseTime(T("notBefore")), ParseTime(T("expires")), T("proposer"))
+                    {
+                        Workspace = Workspace.Root, Seq = entry.Seq, Created = entry.Timestamp,
+                    };
+                    string? tampered = proposal.Id != storedId
+                        ? $"the stored proposal {storedId[..Math.Min(12, storedId.Length)]}… hashes to {proposal.Id[..12]}…: its members were edited (or it was copied from another incident or workspace)"
+                        : entry.WorkspaceId != Workspace.WorkspaceId ? $"it was written in workspace {entry.WorkspaceId}, this is {Workspace.WorkspaceId}" : null;
+                    Proposals[storedId] = new ProposalRecord { Proposal = proposal, StoredId = storedId, Tampered = tampered };
+                    break;
+                }
+            case ProposalSigned.KindName or ProposalApproved.KindName:
+                Rows.Add(RowOf(entry.Seq, entry.Timestamp, entry.Kind == ProposalApproved.KindName, entry.Body));
+                break;
+            case ProposalConsumed.KindName:
+                ConsumedAt.TryAdd(T("proposal"), entry.Seq);
+                break;
+            case EvidenceAdded.KindName:
+                if (T("target") is { Length: > 0 } target)
+                {
+                    EvidenceTargets.Add(target);
+                }
+                break;
+        }
+        _fold.Apply(entry);
+    }
+
+    private QuorumRow RowOf(long seq, DateTimeOffset time, bool approval, IReadOnlyDictionary<string, object?> body)
+    {
+        string T(string m) => EntryKinds.Text(body, m);
+        var responder = T("responder");
+        return new QuorumRow
+        {
+            Seq = seq, Time = time, IsApproval = approval, ProposalId = T("proposal"), Responder = responder, Kind = T("kind"),
+            Fingerprint = T("fingerprint"), Signature = T("signature"), Payload = T("payload"),
+            Roles = Enum.GetNames<ResponderRole>().Where(r => _fold.HoldsRole(r, responder)).ToHashSet(StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>Adds a row not written yet (judged before it is appended).</summary>
+    public void AddPending(StatementDraft draft, DateTimeOffset time)
+    {
+        var body = Journal.JsonValues.ToDictionary(System.Text.Json.JsonDocument.Parse(draft.Body.ToJsonString()).RootElement);
+        Rows.Add(RowOf(_lastSeq + 1, time, draft.Kind == ProposalApproved.KindName, body));
+    }
+
+    public ProposalRecord Find(string idOrPrefix)
+    {
+        if (Proposals.TryGetValue(idOrPrefix, out var exact))
+        {
+            return exact;
+        }
+        var matches = idOrPrefix.Length >= 8 ? Proposals.Where(kv => kv.Key.StartsWith(idOrPrefix, StringComparison.Ordinal)).ToList() : [];
+        return matches.Count == 1
+            ? matches[0].Value
+            : throw new QuorumException(matches.Count > 1 ? "ProposalAmbiguous" : "ProposalNotFound", matches.Count > 1 ? DeirfErrorKind.InvalidArgument : DeirfErrorKind.NotFound,
+                matches.Count > 1
+                    ? $"'{idOrPrefix}' names {matches.Count} proposals; give more of the id."
+                    : $"No proposal '{idOrPrefix}' in this incident (give the id or a unique prefix of at least 8 hex digits; Get-DeirfProposal lists them).", idOrPrefix);
+    }
+
+    private static DateTimeOffset ParseTime(string text)
+        => DateTimeOffset.TryParseExact(text, Timestamps.Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t : DateTimeOffset.MinValue;
+}

@@ -1,0 +1,218 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using DeIRF.Identity;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+using DeIRF.Quorum;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Core.Tests.Quorum;
+
+/// <summary>
+/// A workspace with a roster of responders whose keys are generated at test time (did:key seeds and Ethereum keys in
+/// process; SSH and OpenPGP keys by the real tools when a test asks), one movable clock, and helpers to propose, sign
+/// the honest way (<see cref="QuorumGate.Sign"/>) or write rows straight into the journal the way an attacker with
+/// write access would.
+/// </summary>
+internal sealed class QuorumWorld : IDisposable
+{
+    public sealed class Clock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private readonly Dictionary<(string Handle, ProofKind Kind, int Index), byte[]> _keys = new();
+    private readonly bool _ownsDir;
+
+    public QuorumWorld(string? dir = null, Clock? clock = null)
+    {
+        _ownsDir = dir is null;
+        Dir = dir ?? Directory.CreateTempSubdirectory("deirf-quorum-").FullName;
+        Ws = Workspace.Initialize(Path.Combine(Dir, "ws-" + Guid.NewGuid().ToString("N")[..6]));
+        TheClock = clock ?? new Clock(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        Options = new JournalAppendOptions { Durable = false, Clock = TheClock };
+    }
+
+    public string Dir { get; }
+    public Workspace Ws { get; }
+    public Clock TheClock { get; }
+    public JournalAppendOptions Options { get; }
+    public Roster Roster => Roster.Load(Ws);
+
+    public void Tick(TimeSpan by) => TheClock.Now += by;
+
+    public void Dispose()
+    {
+        if (_ownsDir)
+        {
+            try
+            {
+                Directory.Delete(Dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A gpg agent socket vanishing mid-delete; the temp folder is the only trace.
+            }
+        }
+    }
+
+    // ---- roster ----
+
+    public static byte[] NewSeed() => Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant());
+
+    public static byte[] NewEthKey()
+    {
+        byte[] key;
+        do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0);
+        return Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(key).ToLowerInvariant());
+    }
+
+    /// <summary>A responder with the given roster roles and one fresh key per listed kind (did:key and Ethereum by default: eligible).</summary>
+    public void Responder(string handle, ResponderRole[] roles, params ProofKind[] kinds)
+    {
+        var roster = Roster;
+        if (roster.Find(handle) is null)
+        {
+            roster.AddResponder(handle, handle.ToUpperInvariant(), roles, handle, Options);
+        }
+        foreach (var kind in kinds.Length == 0 ? [ProofKind.DidKey, ProofKind.Ethereum] : kinds)
+        {
+            BindKey(handle, kind, kind == ProofKind.Ethereum ? NewEthKey() : NewSeed());
+        }
+    }
+
+    /// <summary>Binds a private key the in-process signer can use (did:key seed, Ethereum, OpenSSH, armored OpenPGP secret key).</summary>
+    public RosterProof BindKey(string handle, ProofKind kind, byte[] privateKey)
+    {
+        var index = _keys.Keys.Count(k => k.Handle == handle && k.Kind == kind);
+        _keys[(handle, kind, index)] = privateKey;
+        using var material = new PrivateKeyMaterial((byte[])privateKey.Clone());
+        var signer = Signatures.SignerFor(kind);
+        var key = Signatures.ParsePublicKey(kind, signer.PublicKeyOf(material));
+        var binding = new ProofBinding(Ws.WorkspaceId, handle, kind, key.Fingerprint, TheClock.Now).ToBytes();
+        return Roster.AddProof(handle, key, binding, signer.Sign(binding, material), handle, Options);
+    }
+
+    /// <summary>Binds a public key whose holder signs elsewhere (an OIDC identity): <paramref name="sign"/> signs the binding bytes.</summary>
+    public RosterProof BindPublic(string handle, ProofKind kind, string publicText, Func<byte[], string> sign)
+    {
+        var key = Signatures.ParsePublicKey(kind, publicText);
+        var binding = new ProofBinding(Ws.WorkspaceId, handle, kind, key.Fingerprint, TheClock.Now).ToBytes();
+        return Roster.AddProof(handle, key, binding, sign(binding), handle, Options);
+    }
+
+    public string Fingerprint(string handle, ProofKind kind, int index = 0)
+    {
+        using var material = new PrivateKeyMaterial((byte[])_keys[(handle, kind, index)].Clone());
+        return Signatures.ParsePublicKey(kind, Signatures.SignerFor(kind).PublicKeyOf(material)).Fingerprint;
+    }
+
+    public string SignBytes(string handle, ProofKind kind, byte[] payload, int index = 0)
+    {
+        using var material = new PrivateKeyMaterial((byte[])_keys[(handle, kind, index)].Clone());
+        return Signatures.SignerFor(kind).Sign(payload, material);
+    }
+
+    public void RevokeKey(string handle, ProofKind kind, int index = 0)
+        => Roster.RevokeProof(handle, Fingerprint(handle, kind, index), "key compromise (test)", handle, Options);
+
+    // ---- incidents ----
+
+    public string Incident(params (string Handle, ResponderRole Role)[] roles)
+    {
+        var id = Ws.OpenIncident("Quorum test", "alice", options: Options).Id;
+        foreach (var (handle, role) in roles)
+        {
+            Grant(id, handle, role);
+        }
+        return id;
+    }
+
+    public void Grant(string incident, string handle, ResponderRole role)
+        => Append(incident, new StatementDraft(RoleGranted.KindName, "alice", new JsonObject { ["role"] = role.ToString(), ["responder"] = handle }));
+
+    public void RevokeRole(string incident, string handle, ResponderRole role)
+        => Append(incident, new StatementDraft(RoleRevoked.KindName, "alice", new JsonObject { ["role"] = role.ToString(), ["responder"] = handle }));
+
+    public void Evidence(string incident, string target)
+        => Append(incident, new StatementDraft(EvidenceAdded.KindName, "alice", new JsonObject
+        {
+            ["collector"] = "alice", ["hash"] = "sha256:" + new string('a', 64), ["name"] = "pod.log", ["path"] = "/tmp/pod.log", ["size"] = 10L, ["target"] = target,
+        }));
+
+    public JournalEntry Append(string incident, StatementDraft draft) => Ws.JournalOf(incident).Append(draft, Options);
+
+    // ---- proposals ----
+
+    public Proposal Propose(string incident, string action = "k8s.pod.quarantine", string target = "prod/api-7f9",
+        IReadOnlyDictionary<string, string>? parameters = null, string proposer = "alice", TimeSpan? ttl = null, DateTimeOffset? notBefore = null)
+        => QuorumGate.Propose(Ws, incident, action, target, parameters ?? new Dictionary<string, string> { ["namespace"] = "prod" }, proposer, ttl, notBefore, Options);
+
+    /// <summary>Signs the proposal's payload with the responder's key and records it through the gate (refused if it would not count).</summary>
+    public QuorumSignatureStatus Sign(Proposal p, string handle, ProofKind kind = ProofKind.DidKey, int index = 0)
+        => QuorumGate.Sign(Ws, p.Incident, p.Id, handle, SignBytes(handle, kind, p.SigningPayload(), index), null, handle, Options);
+
+    public QuorumSignatureStatus Approve(Proposal p, string handle, ProofKind kind = ProofKind.DidKey)
+        => QuorumGate.Approve(Ws, p.Incident, p.Id, handle, SignBytes(handle, kind, p.ApprovalPayload()), null, handle, Options);
+
+    /// <summary>Writes a signature row straight into a journal, past every check: what someone with write access could do.</summary>
+    public JournalEntry RawRow(string incident, string proposalId, string handle, ProofKind kind, string fingerprint, string signature, byte[] payload,
+        bool approval = false, DateTimeOffset? at = null, Workspace? ws = null)
+        => (ws ?? Ws).JournalOf(incident).Append(new StatementDraft(approval ? ProposalApproved.KindName : ProposalSigned.KindName, handle, new JsonObject
+        {
+            ["fingerprint"] = fingerprint,
+            ["kind"] = kind.ToString(),
+            ["payload"] = Encoding.UTF8.GetString(payload),
+            ["proposal"] = proposalId,
+            ["responder"] = handle,
+            ["signature"] = signature,
+        }) { Timestamp = at }, Options);
+
+    /// <summary>The honest row for a responder's key, written raw (so the verdict, not the gate, must judge it).</summary>
+    public JournalEntry RawSign(Proposal p, string handle, ProofKind kind = ProofKind.DidKey, int index = 0, DateTimeOffset? at = null)
+        => RawRow(p.Incident, p.Id, handle, kind, Fingerprint(handle, kind, index), SignBytes(handle, kind, p.SigningPayload(), index), p.SigningPayload(), at: at);
+
+    public QuorumVerdict Judge(Proposal p) => QuorumGate.Judge(Ws, p.Incident, p.Id, TheClock);
+
+    /// <summary>Installs a policy the honest way: a policy.set proposal, two signers, a manual approval, SetPolicy.</summary>
+    public QuorumPolicy InstallPolicy(string incident, QuorumPolicy policy, string proposer = "alice", string[]? signers = null, string approver = "dana")
+    {
+        var p = Propose(incident, QuorumPolicy.PolicySetAction, "workspace", new Dictionary<string, string> { ["sha256"] = policy.Sha256 }, proposer);
+        foreach (var s in signers ?? ["bob", "carol"])
+        {
+            Sign(p, s);
+        }
+        Approve(p, approver);
+        return QuorumGate.SetPolicy(Ws, incident, p.Id, policy, proposer, Options);
+    }
+
+    /// <summary>The usual cast: alice and carol lead containment and triage, bob contains, dana triages; all eligible.</summary>
+    public static QuorumWorld Standard(out string incident)
+    {
+        var w = new QuorumWorld();
+        w.Responder("alice", [ResponderRole.ContainmentLead, ResponderRole.TriageLead]);
+        w.Responder("bob", [ResponderRole.ContainmentLead]);
+        w.Responder("carol", [ResponderRole.ContainmentLead, ResponderRole.TriageLead]);
+        w.Responder("dana", [ResponderRole.TriageLead]);
+        w.Tick(TimeSpan.FromMinutes(1));
+        incident = w.Incident(("alice", ResponderRole.ContainmentLead), ("bob", ResponderRole.ContainmentLead),
+            ("carol", ResponderRole.ContainmentLead), ("dana", ResponderRole.TriageLead));
+        w.Evidence(incident, "prod/api-7f9");
+        return w;
+    }
+}
+
+internal static class LocalIssuerTokens
+{
+    /// <summary>An id_token over <paramref name="payload"/> issued just before <paramref name="now"/>, valid ten minutes.</summary>
+    public static string Token(this DeIRF.Core.Tests.Identity.LocalIssuer idp, byte[] payload, DateTimeOffset now)
+    {
+        var d = idp.Descriptor(payload);
+        d.IssuedAt = now.AddSeconds(-5).UtcDateTime;
+        d.NotBefore = now.AddSeconds(-5).UtcDateTime;
+        d.Expires = now.AddMinutes(10).UtcDateTime;
+        return DeIRF.Core.Tests.Identity.LocalIssuer.Mint(d);
+    }
+}
