@@ -56,6 +56,22 @@ public sealed class Incident
     public string? AlertSha256 { get; private set; }
     public string? AlertPath { get; private set; }
 
+    /// <summary>The tracker ticket (GitHub security advisory or GitLab confidential issue) from the latest delivered advisory.create / issue.create.</summary>
+    public string? TrackerUrl { get; private set; }
+
+    /// <summary>github or gitlab, with <see cref="TrackerUrl"/>.</summary>
+    public string? Tracker { get; private set; }
+
+    /// <summary>The incident's Matrix room (latest delivered room.create) and its homeserver (scheme://host[:port]).</summary>
+    public string? ChatRoom { get; private set; }
+    public string? ChatHomeserver { get; private set; }
+
+    /// <summary>First comms: the first delivered message.send on any channel (the first-comms deadline is met by it).</summary>
+    public DateTimeOffset? FirstCommsAt { get; private set; }
+
+    /// <summary>Outbound calls that failed (integration.call with outcome failed): a failed post is never silent.</summary>
+    public int FailedIntegrationCalls { get; private set; }
+
     /// <summary>The workspace root: lets `Get-DeirfIncident | Test-DeirfJournal` bind -Workspace by property name.</summary>
     public string Workspace { get; private init; } = string.Empty;
     public string JournalPath { get; private init; } = string.Empty;
@@ -133,6 +149,30 @@ public sealed class Incident
                     _deadlines[EntryKinds.Text(entry.Body, "name")] = due;
                 }
                 break;
+            case IntegrationCall.KindName:
+            {
+                if (EntryKinds.Text(entry.Body, "outcome") != "delivered")
+                {
+                    FailedIntegrationCalls++;
+                    break;
+                }
+                var reference = EntryKinds.Text(entry.Body, "reference");
+                switch (EntryKinds.Text(entry.Body, "operation"))
+                {
+                    case IntegrationCall.AdvisoryCreate or IntegrationCall.IssueCreate when reference.Length > 0:
+                        TrackerUrl = reference;
+                        Tracker = EntryKinds.Text(entry.Body, "integration");
+                        break;
+                    case IntegrationCall.RoomCreate when reference.Length > 0 && EntryKinds.Text(entry.Body, "integration") == "matrix":
+                        ChatRoom = reference;
+                        ChatHomeserver = EntryKinds.Text(entry.Body, "endpoint") is { Length: > 0 } hs ? hs : null;
+                        break;
+                    case IntegrationCall.MessageSend:
+                        FirstCommsAt ??= entry.Timestamp;
+                        break;
+                }
+                break;
+            }
             case IncidentClosed.KindName:
                 // Notes may follow a close; the incident stays closed and the retro clock runs from the close.
                 State = "Closed";

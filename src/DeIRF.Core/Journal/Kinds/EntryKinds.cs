@@ -51,6 +51,7 @@ public static class EntryKinds
         Register(new RoleGranted());
         Register(new RoleRevoked());
         Register(new DeadlineSet());
+        Register(new IntegrationCall());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;
