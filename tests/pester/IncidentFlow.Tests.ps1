@@ -64,6 +64,87 @@ Describe 'Flow: alert in, incident, P1 (the issue 5 walk-through)' {
     }
 }
 
+Describe 'Flow: P1 brings T-minus deadlines and the kickoff message' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $before = [DateTimeOffset]::UtcNow
+        $i = New-DeirfIncident -Title 'Deploy key in a public gist' -Reporter alice -Workspace $ws
+        $info = $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -Reason 'prod key' -PassThru 6>&1
+        $i | Grant-DeirfIncidentRole -Role CommsLead -Responder carol -Actor bob
+    }
+
+    It 'sets triage, first-comms and containment from the default policy, in UTC, in the same write as the severity' {
+        $d = Get-DeirfDeadline -Incident $i.Id -Workspace $ws
+        ($d.Name | Sort-Object) -join ',' | Should -Be 'containment,first-comms,triage'
+        $c = $d | Where-Object Name -eq containment
+        ($c.Due - $before).TotalMinutes | Should -BeGreaterOrEqual 59.9
+        ($c.Due - $before).TotalMinutes | Should -BeLessThan 62
+        $c.Due.Offset | Should -Be ([TimeSpan]::Zero)
+        $e = Get-DeirfJournal -Incident $i.Id -Workspace $ws
+        $sev = $e | Where-Object Kind -eq 'severity.set'
+        @($e | Where-Object { $_.Kind -eq 'deadline.set' -and $_.Seq -in ($sev.Seq + 1)..($sev.Seq + 3) }).Count | Should -Be 3
+    }
+
+    It 'renders kickoff.md beside the journal and says so' {
+        ($info | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }).MessageData | Should -Match 'kickoff message rendered'
+        $file = Join-Path $ws "incidents/$($i.Id)/kickoff.md"
+        $file | Should -Exist
+        Get-Content -Raw $file | Should -Match "# P1 $($i.Id): Deploy key in a public gist"
+    }
+
+    It 'New-DeirfKickoffMessage renders the current state: leads, T-minus, journal head' {
+        $text = $i | New-DeirfKickoffMessage -ChannelName '#inc-gist'
+        $text | Should -BeOfType [string]
+        $text | Should -Match '\| Comms Lead \| @carol \|'
+        $text | Should -Match '\| Triage Lead \| \*\*UNASSIGNED'
+        $text | Should -Match '\| T-(29|30)m \| First update'
+        $text | Should -Match '#inc-gist \(this channel'
+        $head = Test-DeirfJournal -Incident $i.Id -Workspace $ws
+        $text | Should -Match "entry \*\*#$($head.HeadSeq)\*\*, hash ``$($head.HeadHash)``"
+    }
+
+    It '-AsOf past the first-comms deadline shows it overdue' {
+        $due = (Get-DeirfDeadline -Incident $i.Id -Workspace $ws -Name first-comms).Due
+        $text = New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -AsOf $due.AddMinutes(7)
+        $text | Should -Match '\| T\+7m OVERDUE \| First update'
+    }
+
+    It 'a workspace template wins; a broken one is TemplateParseError naming the line' {
+        New-Item -ItemType Directory (Join-Path $ws 'templates') | Out-Null
+        Set-Content -Path (Join-Path $ws 'templates/incident-kickoff.md') -Value 'ours {{ incident.id }}' -NoNewline
+        New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws | Should -Be "ours $($i.Id)"
+        Set-Content (Join-Path $ws 'templates/incident-kickoff.md') "line 1`nline 2`n{{ if }}"
+        $err = $null
+        New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'TemplateParseError*'
+        $err[0].TargetObject | Should -BeLike '*incident-kickoff.md:3:*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        Remove-Item -Recurse (Join-Path $ws 'templates')
+    }
+
+    It 'raising again to P1 sets nothing new; -WhatIf sets no deadline' {
+        $n = @(Get-DeirfJournal -Incident $i.Id -Workspace $ws).Count
+        $j = New-DeirfIncident -Title 'other' -Reporter alice -Workspace $ws
+        $j | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -WhatIf
+        @(Get-DeirfDeadline -Incident $j.Id -Workspace $ws).Count | Should -Be 0
+        $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob
+        @(Get-DeirfJournal -Incident $i.Id -Workspace $ws).Count | Should -Be ($n + 1)
+    }
+
+    It 'a malformed deadline-policy.json: DeadlinePolicyInvalid, nothing written' {
+        $j = New-DeirfIncident -Title 'policy' -Reporter alice -Workspace $ws
+        Set-Content (Join-Path $ws 'deadline-policy.json') '{"P1":{"triage":"soon"}}'
+        try {
+            $err = $null
+            $j | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'DeadlinePolicyInvalid*'
+            @(Get-DeirfJournal -Incident $j.Id -Workspace $ws).Count | Should -Be 1
+        }
+        finally { Remove-Item (Join-Path $ws 'deadline-policy.json') }
+    }
+}
+
 Describe 'Flow: ConvertFrom-DeirfAlert reads the three shapes' {
     It 'Falco documentation example: priority Error suggests Medium impact, High urgency' {
         $a = ConvertFrom-DeirfAlert -Path (Join-Path $Samples 'falco-event.json')

@@ -19,6 +19,10 @@ public sealed class Incident
     public IReadOnlyList<string> Tags { get; private set; } = [];
     public long EntryCount { get; private set; }
 
+    /// <summary>Sequence number and hash of the newest entry folded in: the head a responder compares with a copy.</summary>
+    public long HeadSeq { get; private set; }
+    public string HeadHash { get; private set; } = string.Empty;
+
     /// <summary>P1..P4 from the latest severity.set; empty until severity is set.</summary>
     public string Severity { get; private set; } = string.Empty;
     public string Impact { get; private set; } = string.Empty;
@@ -92,6 +96,8 @@ public sealed class Incident
     {
         EntryCount++;
         LastActivity = entry.Timestamp;
+        HeadSeq = entry.Seq;
+        HeadHash = entry.Hash;
         switch (entry.Kind)
         {
             case IncidentOpened.KindName:
