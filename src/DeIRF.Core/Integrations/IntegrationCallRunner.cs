@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace DeIRF.Integrations;
 
 /// <summary>Runs one request through <see cref="OutboundHttp"/> and fills an <see cref="IntegrationResult"/>: never throws for a failed call, only for Ctrl+C.</summary>
-internal static class IntegrationCallRunner
+public static class IntegrationCallRunner
 {
     /// <param name="read">Turns the 2xx answer into the reference to journal; throws <see cref="IntegrationException"/> when the answer says "failed" (Slack ok:false).</param>
     public static IntegrationResult Run(OutboundHttp http, OutboundRequest request, IntegrationResult result, Func<OutboundResponse, JsonElement, string?> read,
@@ -21,6 +21,14 @@ internal static class IntegrationCallRunner
             result.Attempts = Math.Max(result.Attempts, ex.Attempts);
             result.Status = ex.Status ?? result.Status;
             result.Exception = ex;
+        }
+        catch (IntegrationCancelledException ex)
+        {
+            // Ctrl+C: still a result to journal (a request may have reached the service); the caller then stops.
+            result.Attempts = ex.Attempts;
+            result.Cancelled = true;
+            result.Exception = new IntegrationException("IntegrationCancelled", DeirfErrorKind.InvalidOperation,
+                $"{ex.Message} A request that was sent may have reached the service: check before repeating.", request.Target, request.Integration, request.Operation, ex.Attempts);
         }
         return result;
     }

@@ -37,6 +37,9 @@ public sealed class IntegrationResult
     /// <summary>Set when the call failed: the redacted failure (the cmdlet reports it as an error record).</summary>
     public IntegrationException? Exception { get; set; }
 
+    /// <summary>The call was stopped by Ctrl+C (or the caller's token): journal it, then stop the pipeline.</summary>
+    public bool Cancelled { get; set; }
+
     /// <summary>The journal entry that records this call (after <see cref="Record"/>).</summary>
     public long? Seq { get; private set; }
     public DateTimeOffset? Time { get; private set; }

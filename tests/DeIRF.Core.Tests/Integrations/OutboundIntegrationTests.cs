@@ -378,10 +378,15 @@ public sealed class OutboundIntegrationTests : IAsyncLifetime
         _fake.Enqueue("matrix.send", Fault.Hang);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
         var sw = Stopwatch.StartNew();
-        var ex = Assert.Throws<IntegrationCancelledException>(() =>
-            ChatChannels.SendMatrixMessage(Http, Base, _token, inc.Id, room.Reference!, "never", null, cts.Token));
+        var result = ChatChannels.SendMatrixMessage(Http, Base, _token, inc.Id, room.Reference!, "never", null, cts.Token);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"cancellation took {sw.Elapsed}");
-        Assert.Equal(1, ex.Attempts);
+        Assert.True(result.Cancelled);
+        Assert.False(result.Delivered);
+        Assert.Equal("IntegrationCancelled", result.ErrorId);
+        Assert.Equal(1, result.Attempts);
+        Assert.Contains("may have reached the service", result.Error);
+        result.Record(ws.JournalOf(inc.Id), "dana");
+        Assert.Equal("IntegrationCancelled", LastCall(ws, inc.Id).Body["error_id"]);
         Assert.Empty(_fake.MatrixMessages);
     }
 
