@@ -45,11 +45,16 @@ Describe 'Flow: alert in, incident, P1 (the issue 5 walk-through)' {
         $genesis.StatementJson | Should -Match $sha
     }
 
-    It 'keeps the raw alert, byte for byte and read-only, beside the journal' {
+    It 'keeps the raw alert as evidence: byte for byte, read-only, in the write-once store, with a custody entry' {
         $i.AlertPath | Should -Exist
-        Split-Path -Leaf $i.AlertPath | Should -Be "alert-$sha.json"
+        $i.AlertPath | Should -BeLike (Join-Path $ws 'evidence*')
         (Get-FileHash -Algorithm SHA256 $i.AlertPath).Hash.ToLowerInvariant() | Should -Be $sha
         (Get-Item $i.AlertPath).IsReadOnly | Should -BeTrue
+        $ev = Get-DeirfEvidence -Incident $i.Id -Workspace $ws
+        $ev.Sha256 | Should -Be $sha
+        $ev.Target | Should -Be 'alert'
+        $ev.Collector | Should -Be 'alice'
+        (Test-DeirfEvidence -Incident $i.Id -Workspace $ws).IsValid | Should -BeTrue
     }
 
     It 'journals the severity with who set it' {
@@ -329,20 +334,22 @@ Describe 'Flow: Get-DeirfTimeline' {
     }
 
     It 'one line per entry, every kind, in time order' {
-        $t.Kind | Should -Be @('incident.opened', 'note', 'severity.set', 'incident.closed')
-        $t.Actor | Should -Be @('alice', 'alice', 'bob', 'bob')
-        $t.Seq | Should -Be @(0, 1, 2, 3)
+        # The alert's custody entry follows the genesis; P1 brings its three default deadlines in the same write.
+        $t.Kind | Should -Be @('incident.opened', 'evidence.added', 'note', 'severity.set', 'deadline.set', 'deadline.set', 'deadline.set', 'incident.closed')
+        $t.Actor | Should -Be @('alice', 'alice', 'alice', 'bob', 'bob', 'bob', 'bob', 'bob')
+        $t.Seq | Should -Be @(0..7)
         for ($k = 1; $k -lt $t.Count; $k++) { $t[$k].Time | Should -BeGreaterOrEqual $t[$k - 1].Time }
     }
 
     It 'readable summaries and phases with durations' {
-        $t[2].Summary | Should -Be 'Severity P1 (impact High, urgency High): prod host'
-        $t[3].Summary | Should -Be 'Closed: Binary removed, host rebuilt'
-        $t.Phase | Should -Be @('Opened', 'Opened', 'Triaged', 'Closed')
-        $t.IsPhaseChange | Should -Be @($true, $false, $true, $true)
+        $t[3].Summary | Should -Be 'Severity P1 (impact High, urgency High): prod host'
+        $t[4].Summary | Should -BeLike 'Deadline * due *Z (default for P1 (default))'
+        $t[7].Summary | Should -Be 'Closed: Binary removed, host rebuilt'
+        $t.Phase | Should -Be @('Opened', 'Opened', 'Opened', 'Triaged', 'Triaged', 'Triaged', 'Triaged', 'Closed')
+        $t.IsPhaseChange | Should -Be @($true, $false, $false, $true, $false, $false, $false, $true)
         $t[0].SinceOpened | Should -Be ([TimeSpan]::Zero)
-        $t[3].SinceOpened | Should -BeGreaterOrEqual $t[2].SinceOpened
-        $t[3].SincePhaseChange | Should -Be ($t[3].Time - $t[2].Time)
+        $t[7].SinceOpened | Should -BeGreaterOrEqual $t[3].SinceOpened
+        $t[7].SincePhaseChange | Should -Be ($t[7].Time - $t[3].Time)
     }
 
     It 'prints as a table' {

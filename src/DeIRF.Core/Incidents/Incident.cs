@@ -54,6 +54,9 @@ public sealed class Incident
     /// <summary>When triage first happened: the first TriageLead grant or severity.set (null until then).</summary>
     public DateTimeOffset? TriagedAt { get; private set; }
 
+    /// <summary>When the first quorum-approved containment was applied and read back (verified).</summary>
+    public DateTimeOffset? ContainedAt { get; private set; }
+
     /// <summary>The alert the incident was opened from, when it was: source, event time, SHA-256 of its original bytes.</summary>
     public string? AlertSource { get; private set; }
     public DateTimeOffset? AlertTime { get; private set; }
@@ -96,6 +99,10 @@ public sealed class Incident
         {
             incident.Apply(entry);
         }
+        if (incident.AlertSha256 is { Length: 64 } sha && incident.AlertPath is null)
+        {
+            incident.AlertPath = Evidence.LocalEvidenceStore.In(ws).LocationOf(sha);
+        }
         return incident;
     }
 
@@ -121,8 +128,9 @@ public sealed class Incident
                     AlertTime = DateTimeOffset.TryParse(EntryKinds.Text(alert, "time"), System.Globalization.CultureInfo.InvariantCulture,
                         System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime() : null;
                     AlertSha256 = EntryKinds.Text(alert, "sha256");
-                    if (JournalPath.Length > 0)
+                    if (JournalPath.Length > 0 && EntryKinds.Text(alert, "file") is { Length: > 0 })
                     {
+                        // Journals written before the alert moved into the evidence store kept it beside the journal.
                         AlertPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(JournalPath)!, EntryKinds.Text(alert, "file"));
                     }
                 }
@@ -197,6 +205,12 @@ public sealed class Incident
                 }
                 break;
             }
+            case ContainmentApplied.KindName:
+                if (entry.Body.TryGetValue("verified", out var verified) && verified is true)
+                {
+                    ContainedAt ??= entry.Timestamp;
+                }
+                break;
             case IncidentClosed.KindName:
                 // Notes may follow a close; the incident stays closed and the retro clock runs from the close.
                 State = "Closed";

@@ -52,6 +52,9 @@ public static class EntryKinds
         Register(new RoleRevoked());
         Register(new DeadlineSet());
         Register(new IntegrationCall());
+        Register(new ContainmentApplied());
+        Register(new ContainmentUndone());
+        Register(new ContainmentFailed());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;
