@@ -21,6 +21,8 @@
         'Get-DeirfSeverityMatrix'
         'Set-DeirfSeverity'
         'New-DeirfKickoffMessage'
+        'New-DeirfIncidentChannel'
+        'Send-DeirfUpdate'
         'Close-DeirfIncident'
         'Grant-DeirfIncidentRole'
         'Revoke-DeirfIncidentRole'

@@ -5,7 +5,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Opens an incident: a new journal whose genesis entry records title, reporter and tags.</summary>
 [Cmdlet(VerbsCommon.New, "DeirfIncident", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class NewDeirfIncidentCommand : WorkspaceCmdlet
+public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
 {
     /// <summary>What happened, in one line.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -33,16 +33,74 @@ public sealed class NewDeirfIncidentCommand : WorkspaceCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter Drill { get; set; }
 
+    /// <summary>Also open a ticket: a draft GitHub repository security advisory, or a confidential GitLab issue (type incident).</summary>
+    [Parameter]
+    [ValidateSet("GitHub", "GitLab")]
+    public string? Tracker { get; set; }
+
+    /// <summary>Where the ticket goes: owner/name on GitHub; the project id or its path (group/project) on GitLab.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TrackerRepository { get; set; }
+
+    /// <summary>The tracker token; default $env:DEIRF_GITHUB_TOKEN or $env:DEIRF_GITLAB_TOKEN. Never journaled.</summary>
+    [Parameter]
+    public System.Security.SecureString? TrackerToken { get; set; }
+
+    /// <summary>The REST API base: default https://api.github.com or https://gitlab.com/api/v4 (GitHub Enterprise Server: https://host/api/v3).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TrackerApiUrl { get; set; }
+
     protected override void ProcessRecord()
     {
         Try(Title, () =>
         {
+            // Tracker inputs are checked before anything is written: a bad repository or a missing token never leaves an incident behind.
+            var ticket = Tracker is null ? null : PrepareTicket();
             var ws = ResolveWorkspace(createDefault: true);
-            if (!ShouldProcess($"{ws.Root}: '{Title}' reported by {Reporter}" + (Alert?.BaseObject is Alerts.Alert a ? $" from {a.Source} alert {a.Sha256[..12]}" : string.Empty), "Open incident"))
+            var what = $"{ws.Root}: '{Title}' reported by {Reporter}" + (Alert?.BaseObject is Alerts.Alert a ? $" from {a.Source} alert {a.Sha256[..12]}" : string.Empty)
+                + (ticket is null ? string.Empty : $", with a {(ticket.Value.Tracker == "github" ? "GitHub security advisory" : "confidential GitLab issue")} in {ticket.Value.Repository}");
+            if (!ShouldProcess(what, "Open incident"))
             {
                 return;
             }
-            WriteObject(ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions(ws, Reporter), Alert?.BaseObject as Alerts.Alert));
+            var incident = ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions(ws, Reporter), Alert?.BaseObject as Alerts.Alert);
+            if (ticket is { } t)
+            {
+                // The incident is open and stays open whatever the tracker answers; the call's result is its own entry.
+                var draft = new Integrations.TicketDraft(incident.Id, incident.Title, Integrations.TicketTracker.Describe(incident));
+                var result = t.Tracker == "github"
+                    ? Integrations.TicketTracker.CreateGitHubAdvisory(IntegrationHttp.Shared, t.Api, t.Repository, t.Token, draft, CancellationToken)
+                    : Integrations.TicketTracker.CreateGitLabIssue(IntegrationHttp.Shared, t.Api, t.Repository, t.Token, draft, CancellationToken);
+                try
+                {
+                    Conclude(ws, incident.Id, Reporter, result);
+                }
+                finally
+                {
+                    WriteObject(ws.GetIncident(incident.Id));
+                }
+                return;
+            }
+            WriteObject(incident);
         });
+    }
+
+    private (string Tracker, string Repository, Uri Api, string Token)? PrepareTicket()
+    {
+        var tracker = Tracker!.ToLowerInvariant();
+        var operation = tracker == "github" ? "advisory.create" : "issue.create";
+        if (TrackerRepository is null)
+        {
+            throw new Integrations.IntegrationException("TrackerRepositoryMissing", DeirfErrorKind.InvalidArgument,
+                $"-Tracker {Tracker} needs -TrackerRepository ({(tracker == "github" ? "owner/name" : "project id or group/project")}).", Tracker, tracker, operation, 0);
+        }
+        var repository = Integrations.TicketTracker.ValidateRepository(tracker, TrackerRepository);
+        var api = Integrations.IntegrationCallRunner.ValidateBase(TrackerApiUrl,
+            tracker == "github" ? Integrations.TicketTracker.GitHubDefaultApi : Integrations.TicketTracker.GitLabDefaultApi, tracker, operation, nameof(TrackerApiUrl));
+        var token = Integrations.IntegrationSecrets.Resolve(TrackerToken,
+            tracker == "github" ? Integrations.IntegrationSecrets.GitHubTokenVariable : Integrations.IntegrationSecrets.GitLabTokenVariable, tracker, operation, nameof(TrackerToken));
+        return (tracker, repository, api, token);
     }
 }

@@ -23,7 +23,8 @@ public sealed class Deadline
     /// <summary>
     /// True when the phase it guards happened by <see cref="Due"/>; false when it happened late; null when it has not
     /// happened yet or the journal has no entry kind that tells (retrospective, custom names). Triage: the first
-    /// TriageLead grant or severity.set; containment: the first verified containment.applied.
+    /// TriageLead grant or severity.set; containment: the first verified containment.applied; first-comms: the first
+    /// delivered message.send (integration.call).
     /// </summary>
     public bool? Met { get; init; }
 
@@ -59,6 +60,7 @@ public sealed class Deadline
             DateTimeOffset? happened = name switch
             {
                 "triage" => incident.TriagedAt,
+                "first-comms" => incident.FirstCommsAt,
                 "containment" => incident.ContainedAt,
                 _ => null,
             };

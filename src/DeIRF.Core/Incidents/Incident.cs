@@ -63,6 +63,30 @@ public sealed class Incident
     public string? AlertSha256 { get; private set; }
     public string? AlertPath { get; private set; }
 
+    /// <summary>The tracker ticket (GitHub security advisory or GitLab confidential issue) from the latest delivered advisory.create / issue.create.</summary>
+    public string? TrackerUrl { get; private set; }
+
+    /// <summary>github or gitlab, with <see cref="TrackerUrl"/>.</summary>
+    public string? Tracker { get; private set; }
+
+    /// <summary>The incident's Matrix room (latest delivered room.create) and its homeserver (scheme://host[:port]).</summary>
+    public string? ChatRoom { get; private set; }
+    public string? ChatHomeserver { get; private set; }
+    public string? ChatRoomName { get; private set; }
+
+    /// <summary>First comms: the first delivered message.send on any channel (the first-comms deadline is met by it).</summary>
+    public DateTimeOffset? FirstCommsAt { get; private set; }
+
+    /// <summary>Delivered posts (message.send) on any channel: update templates number the next one.</summary>
+    public int DeliveredUpdates { get; private set; }
+    private readonly HashSet<string> _posts = new(StringComparer.Ordinal);
+
+    /// <summary>Files captured as evidence (evidence.added entries).</summary>
+    public int EvidenceCount { get; private set; }
+
+    /// <summary>Outbound calls that failed (integration.call with outcome failed): a failed post is never silent.</summary>
+    public int FailedIntegrationCalls { get; private set; }
+
     /// <summary>The workspace root: lets `Get-DeirfIncident | Test-DeirfJournal` bind -Workspace by property name.</summary>
     public string Workspace { get; private init; } = string.Empty;
     public string JournalPath { get; private init; } = string.Empty;
@@ -147,6 +171,40 @@ public sealed class Incident
                     _deadlines[EntryKinds.Text(entry.Body, "name")] = due;
                 }
                 break;
+            case EvidenceAdded.KindName:
+                EvidenceCount++;
+                break;
+            case IntegrationCall.KindName:
+            {
+                if (EntryKinds.Text(entry.Body, "outcome") != "delivered")
+                {
+                    FailedIntegrationCalls++;
+                    break;
+                }
+                var reference = EntryKinds.Text(entry.Body, "reference");
+                switch (EntryKinds.Text(entry.Body, "operation"))
+                {
+                    case IntegrationCall.AdvisoryCreate or IntegrationCall.IssueCreate when reference.Length > 0:
+                        TrackerUrl = reference;
+                        Tracker = EntryKinds.Text(entry.Body, "integration");
+                        break;
+                    case IntegrationCall.RoomCreate when reference.Length > 0 && EntryKinds.Text(entry.Body, "integration") == "matrix":
+                        ChatRoom = reference;
+                        ChatHomeserver = EntryKinds.Text(entry.Body, "endpoint") is { Length: > 0 } hs ? hs : null;
+                        ChatRoomName = EntryKinds.Text(entry.Body, "target") is { Length: > 0 } rn ? rn : null;
+                        break;
+                    case IntegrationCall.MessageSend:
+                        FirstCommsAt ??= entry.Timestamp;
+                        // A re-run of the same post is deduplicated by the service (same event back): count it once.
+                        var key = EntryKinds.Text(entry.Body, "integration") + "|" + (reference.Length > 0 ? reference : EntryKinds.Text(entry.Body, "transaction_id"));
+                        if (key.EndsWith('|') || _posts.Add(key))
+                        {
+                            DeliveredUpdates++;
+                        }
+                        break;
+                }
+                break;
+            }
             case ContainmentApplied.KindName:
                 if (entry.Body.TryGetValue("verified", out var verified) && verified is true)
                 {

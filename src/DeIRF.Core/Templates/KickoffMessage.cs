@@ -54,9 +54,9 @@ public static class KickoffMessage
                 ["opened_utc"] = Utc(incident.Opened),
                 ["tags"] = incident.Tags.Cast<object?>().ToList(),
                 ["is_drill"] = incident.IsDrill,
-                ["tracker_url"] = null,
+                ["tracker_url"] = incident.TrackerUrl,
             },
-            ["channel"] = new Dictionary<string, object?> { ["name"] = channelName ?? DefaultChannelName(incident.Id) },
+            ["channel"] = new Dictionary<string, object?> { ["name"] = channelName ?? incident.ChatRoomName ?? DefaultChannelName(incident.Id) },
             ["roles"] = roles,
             ["deadlines"] = deadlines,
             ["journal"] = new Dictionary<string, object?>

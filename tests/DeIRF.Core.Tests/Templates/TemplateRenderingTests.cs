@@ -187,7 +187,7 @@ public class TemplateRenderingTests
         Assert.Contains($"entry **#{incident.HeadSeq}**, hash `{incident.HeadHash}`", text);
     }
 
-    private static void CompareWithGolden(string golden, string actual, [CallerFilePath] string here = "")
+    internal static void CompareWithGolden(string golden, string actual, [CallerFilePath] string here = "")
     {
         var sourcePath = Path.Combine(Path.GetDirectoryName(here)!, "..", "Vectors", "templates", golden);
         if (Environment.GetEnvironmentVariable("DEIRF_UPDATE_GOLDEN") == "1")

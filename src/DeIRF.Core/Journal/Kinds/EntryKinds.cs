@@ -51,6 +51,7 @@ public static class EntryKinds
         Register(new RoleGranted());
         Register(new RoleRevoked());
         Register(new DeadlineSet());
+        Register(new IntegrationCall());
         Register(new ContainmentApplied());
         Register(new ContainmentUndone());
         Register(new ContainmentFailed());

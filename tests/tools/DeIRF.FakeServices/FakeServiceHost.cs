@@ -1,0 +1,544 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DeIRF.FakeServices;
+
+/// <summary>One request as the fake saw it. Auth header values are never kept: only whether they matched.</summary>
+public sealed record RecordedRequest(string Route, string Method, string RawTarget, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    /// <summary>What the request did wrong against the real API's contract (empty when it was right).</summary>
+    public List<string> Problems { get; } = [];
+    public int Status { get; set; }
+    public string Fault { get; set; } = string.Empty;
+}
+
+/// <summary>A scripted misbehaviour for the next request to a route.</summary>
+public sealed record Fault(string Kind, int Status = 0, int? RetryAfterSeconds = null, string? Body = null)
+{
+    /// <summary>Answer with this status (and Retry-After), without doing the work.</summary>
+    public static Fault WithStatus(int status, int? retryAfter = null, string? body = null) => new("status", status, retryAfter, body);
+
+    /// <summary>Do the work (store the message / ticket), then drop the connection before answering: the "lost response".</summary>
+    public static readonly Fault DropAfterProcessing = new("drop-after");
+
+    /// <summary>Never answer (until the client gives up).</summary>
+    public static readonly Fault Hang = new("hang");
+}
+
+public sealed record StoredMessage(string RoomOrChannel, string Text, string Id, string? TransactionId);
+
+/// <summary>
+/// Kestrel on 127.0.0.1 (free port) with fakes of the five services. Routes (relative to <see cref="BaseUrl"/>):
+/// github.advisory  POST /repos/{owner}/{repo}/security-advisories       (GitHub REST, API base = BaseUrl)
+/// gitlab.issue     POST /api/v4/projects/{id}/issues                    (GitLab REST, API base = BaseUrl/api/v4)
+/// matrix.createRoom POST /_matrix/client/v3/createRoom                  (homeserver = BaseUrl)
+/// matrix.send      PUT  /_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}
+/// slack.postMessage POST /api/chat.postMessage                          (Slack API base = BaseUrl/api)
+/// webhook          POST /hooks/{anything}
+/// Control (for Pester): GET /_fake/requests, GET /_fake/state, POST /_fake/faults {"route":..,"faults":[{kind,status,retryAfterSeconds}]}.
+/// </summary>
+public sealed class FakeServiceHost : IAsyncDisposable
+{
+    private static readonly string[] GitHubEcosystems = ["rubygems", "npm", "pip", "maven", "nuget", "composer", "go", "rust", "erlang", "actions", "pub", "other", "swift"];
+    private readonly WebApplication _app;
+    private readonly string _token;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Fault>> _faults = new();
+    private readonly object _gate = new();
+    private int _counter;
+
+    public string BaseUrl { get; private set; } = string.Empty;
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+    public List<JsonObject> Advisories { get; } = [];
+    public List<JsonObject> Issues { get; } = [];
+    public Dictionary<string, JsonObject> Rooms { get; } = new();
+    public List<StoredMessage> MatrixMessages { get; } = [];
+    public List<StoredMessage> SlackMessages { get; } = [];
+    public List<StoredMessage> WebhookPosts { get; } = [];
+    private readonly Dictionary<string, string> _matrixTxns = new();
+
+    private FakeServiceHost(WebApplication app, string token)
+    {
+        _app = app;
+        _token = token;
+    }
+
+    public static async Task<FakeServiceHost> StartAsync(string token)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var host = new FakeServiceHost(app, token);
+        app.Run(host.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        host.BaseUrl = address.Replace("[::1]", "127.0.0.1").TrimEnd('/');
+        return host;
+    }
+
+    public void Enqueue(string route, params Fault[] faults)
+    {
+        var q = _faults.GetOrAdd(route, _ => new ConcurrentQueue<Fault>());
+        foreach (var f in faults)
+        {
+            q.Enqueue(f);
+        }
+    }
+
+    public IEnumerable<RecordedRequest> RequestsTo(string route) => Requests.Where(r => r.Route == route);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext ctx)
+    {
+        var req = ctx.Request;
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? req.Path.Value ?? "/";
+        var path = raw.Split('?')[0];
+        string body;
+        using (var reader = new StreamReader(req.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync();
+        }
+        if (path.StartsWith("/_fake/", StringComparison.Ordinal))
+        {
+            await ControlAsync(ctx, path, body);
+            return;
+        }
+        var segments = path.Trim('/').Split('/');
+        var route = (req.Method, segments) switch
+        {
+            ("POST", ["repos", _, _, "security-advisories"]) => "github.advisory",
+            ("POST", ["api", "v4", "projects", _, "issues"]) => "gitlab.issue",
+            ("POST", ["_matrix", "client", "v3", "createRoom"]) => "matrix.createRoom",
+            ("PUT", ["_matrix", "client", "v3", "rooms", _, "send", _, _]) => "matrix.send",
+            ("POST", ["api", "chat.postMessage"]) => "slack.postMessage",
+            ("POST", ["hooks", ..]) => "webhook",
+            _ => "unknown",
+        };
+        var headers = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var h in req.Headers)
+        {
+            var value = h.Value.ToString();
+            if (h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+            {
+                value = value == $"Bearer {_token}" ? "Bearer <valid token>" : value.StartsWith("Bearer ", StringComparison.Ordinal) ? "Bearer <wrong token>" : "<not a bearer token>";
+            }
+            else if (h.Key.Equals("PRIVATE-TOKEN", StringComparison.OrdinalIgnoreCase))
+            {
+                value = value == _token ? "<valid token>" : "<wrong token>";
+            }
+            headers[h.Key] = value;
+        }
+        var record = new RecordedRequest(route, req.Method, raw, headers, body);
+        Requests.Enqueue(record);
+
+        Fault? fault = null;
+        if (_faults.TryGetValue(route, out var q) && q.TryDequeue(out var f))
+        {
+            fault = f;
+            record.Fault = f.Kind;
+        }
+        if (fault is { Kind: "status" })
+        {
+            if (fault.RetryAfterSeconds is { } ra)
+            {
+                ctx.Response.Headers.RetryAfter = ra.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            await Reply(ctx, record, fault.Status, fault.Body is null ? new JsonObject { ["message"] = $"fake fault {fault.Status}" } : JsonNode.Parse(fault.Body)!);
+            return;
+        }
+        if (fault is { Kind: "hang" })
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return;
+        }
+
+        JsonNode? json = null;
+        if (body.Length > 0)
+        {
+            try
+            {
+                json = JsonNode.Parse(body);
+            }
+            catch (JsonException)
+            {
+                record.Problems.Add("body is not JSON");
+            }
+        }
+        if (body.Length > 0 && !(req.ContentType?.StartsWith("application/json", StringComparison.Ordinal) ?? false))
+        {
+            record.Problems.Add($"Content-Type is '{req.ContentType}', not application/json");
+        }
+
+        var (status, answer) = route switch
+        {
+            "github.advisory" => GitHub(ctx, record, segments, json),
+            "gitlab.issue" => GitLab(record, segments, json),
+            "matrix.createRoom" => MatrixCreateRoom(record, json),
+            "matrix.send" => MatrixSend(record, segments, json),
+            "slack.postMessage" => Slack(record, json),
+            "webhook" => Webhook(record, json),
+            _ => (404, (JsonNode)new JsonObject { ["message"] = "Not Found" }),
+        };
+        if (fault is { Kind: "drop-after" })
+        {
+            // The work is done; the answer is lost on the way back.
+            record.Status = 0;
+            ctx.Abort();
+            return;
+        }
+        await Reply(ctx, record, status, answer);
+    }
+
+    private static async Task Reply(HttpContext ctx, RecordedRequest record, int status, JsonNode answer)
+    {
+        record.Status = status;
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json; charset=utf-8";
+        await ctx.Response.WriteAsync(answer.ToJsonString());
+    }
+
+    private async Task ControlAsync(HttpContext ctx, string path, string body)
+    {
+        JsonNode answer;
+        switch (path)
+        {
+            case "/_fake/requests":
+                answer = JsonSerializer.SerializeToNode(Requests.Select(r => new
+                {
+                    route = r.Route, method = r.Method, rawTarget = r.RawTarget, headers = r.Headers, body = r.Body, problems = r.Problems, status = r.Status, fault = r.Fault,
+                }).ToArray())!;
+                break;
+            case "/_fake/state":
+                lock (_gate)
+                {
+                    answer = new JsonObject
+                    {
+                        ["advisories"] = new JsonArray(Advisories.Select(a => (JsonNode)a.DeepClone()).ToArray()),
+                        ["issues"] = new JsonArray(Issues.Select(a => (JsonNode)a.DeepClone()).ToArray()),
+                        ["rooms"] = new JsonArray(Rooms.Values.Select(a => (JsonNode)a.DeepClone()).ToArray()),
+                        ["matrixMessages"] = JsonSerializer.SerializeToNode(MatrixMessages),
+                        ["slackMessages"] = JsonSerializer.SerializeToNode(SlackMessages),
+                        ["webhookPosts"] = JsonSerializer.SerializeToNode(WebhookPosts),
+                    };
+                }
+                break;
+            case "/_fake/faults":
+                var node = JsonNode.Parse(body)!;
+                foreach (var f in node["faults"]!.AsArray())
+                {
+                    Enqueue(node["route"]!.GetValue<string>(), new Fault(f!["kind"]!.GetValue<string>(), f["status"]?.GetValue<int>() ?? 0, f["retryAfterSeconds"]?.GetValue<int>()));
+                }
+                answer = new JsonObject { ["ok"] = true };
+                break;
+            default:
+                ctx.Response.StatusCode = 404;
+                return;
+        }
+        ctx.Response.ContentType = "application/json; charset=utf-8";
+        await ctx.Response.WriteAsync(answer.ToJsonString());
+    }
+
+    private int Next() => Interlocked.Increment(ref _counter);
+
+    // --- GitHub: POST /repos/{owner}/{repo}/security-advisories -------------------------------------------------------
+    private (int, JsonNode) GitHub(HttpContext ctx, RecordedRequest r, string[] seg, JsonNode? json)
+    {
+        var h = r.Headers;
+        if (!h.TryGetValue("User-Agent", out var ua) || ua.Length == 0)
+        {
+            // GitHub refuses requests without a User-Agent.
+            r.Problems.Add("no User-Agent");
+            return (403, new JsonObject { ["message"] = "Request forbidden by administrative rules. Please make sure your request has a User-Agent header." });
+        }
+        if (h.GetValueOrDefault("Authorization") != "Bearer <valid token>")
+        {
+            return (401, new JsonObject { ["message"] = "Bad credentials", ["documentation_url"] = "https://docs.github.com/rest", ["status"] = "401" });
+        }
+        if (h.GetValueOrDefault("X-GitHub-Api-Version") != "2022-11-28")
+        {
+            r.Problems.Add($"X-GitHub-Api-Version is '{h.GetValueOrDefault("X-GitHub-Api-Version")}'");
+            return (400, new JsonObject { ["message"] = $"API version '{h.GetValueOrDefault("X-GitHub-Api-Version")}' is not supported.", ["documentation_url"] = "https://docs.github.com/rest/about-the-rest-api/api-versions" });
+        }
+        if (h.GetValueOrDefault("Accept") != "application/vnd.github+json")
+        {
+            r.Problems.Add($"Accept is '{h.GetValueOrDefault("Accept")}'");
+            return (415, new JsonObject { ["message"] = "Unsupported 'Accept' header", ["documentation_url"] = "https://docs.github.com/rest" });
+        }
+        var errors = new JsonArray();
+        var o = json as JsonObject;
+        foreach (var field in new[] { "summary", "description" })
+        {
+            if (o?[field] is not JsonValue v || !v.TryGetValue<string>(out var s) || s.Length == 0)
+            {
+                errors.Add(new JsonObject { ["resource"] = "RepositoryAdvisory", ["code"] = "missing_field", ["field"] = field });
+            }
+        }
+        if (o?["summary"] is JsonValue sv && sv.TryGetValue<string>(out var summary) && summary.Length > 1024)
+        {
+            errors.Add(new JsonObject { ["resource"] = "RepositoryAdvisory", ["code"] = "invalid", ["field"] = "summary" });
+        }
+        if (o?["vulnerabilities"] is not JsonArray vulns)
+        {
+            errors.Add(new JsonObject { ["resource"] = "RepositoryAdvisory", ["code"] = "missing_field", ["field"] = "vulnerabilities" });
+        }
+        else
+        {
+            foreach (var v in vulns)
+            {
+                var eco = v?["package"]?["ecosystem"] is JsonValue e && e.TryGetValue<string>(out var es) ? es : null;
+                if (eco is null || !GitHubEcosystems.Contains(eco))
+                {
+                    errors.Add(new JsonObject { ["resource"] = "RepositoryAdvisory", ["code"] = "invalid", ["field"] = "vulnerabilities.package.ecosystem" });
+                }
+            }
+        }
+        if (errors.Count > 0)
+        {
+            r.Problems.Add("validation: " + errors.ToJsonString());
+            return (422, new JsonObject { ["message"] = "Validation Failed", ["errors"] = errors, ["documentation_url"] = "https://docs.github.com/rest/security-advisories/repository-advisories#create-a-repository-security-advisory" });
+        }
+        var n = Next();
+        const string alphabet = "23456789cfghjmpqrvwx";
+        var rnd = new Random(n);
+        string Part() => new(Enumerable.Range(0, 4).Select(_ => alphabet[rnd.Next(alphabet.Length)]).ToArray());
+        var ghsa = $"GHSA-{Part()}-{Part()}-{Part()}";
+        var advisory = new JsonObject
+        {
+            ["ghsa_id"] = ghsa,
+            ["cve_id"] = null,
+            ["url"] = $"{BaseUrl}/repos/{seg[1]}/{seg[2]}/security-advisories/{ghsa}",
+            ["html_url"] = $"https://github.com/{seg[1]}/{seg[2]}/security/advisories/{ghsa}",
+            ["summary"] = o!["summary"]!.DeepClone(),
+            ["description"] = o["description"]!.DeepClone(),
+            ["severity"] = o["severity"]?.DeepClone(),
+            ["state"] = "draft",
+            ["created_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
+            ["vulnerabilities"] = o["vulnerabilities"]!.DeepClone(),
+        };
+        lock (_gate)
+        {
+            Advisories.Add(advisory);
+        }
+        return (201, advisory.DeepClone());
+    }
+
+    // --- GitLab: POST /api/v4/projects/:id/issues ---------------------------------------------------------------------
+    private (int, JsonNode) GitLab(RecordedRequest r, string[] seg, JsonNode? json)
+    {
+        if (r.Headers.GetValueOrDefault("PRIVATE-TOKEN") != "<valid token>")
+        {
+            return (401, new JsonObject { ["message"] = "401 Unauthorized" });
+        }
+        var id = seg[3];
+        if (id.Contains('/'))
+        {
+            r.Problems.Add("project path not URL-encoded");
+        }
+        var project = Uri.UnescapeDataString(id);
+        if (project == "missing")
+        {
+            return (404, new JsonObject { ["message"] = "404 Project Not Found" });
+        }
+        var o = json as JsonObject;
+        if (o?["title"] is not JsonValue t || !t.TryGetValue<string>(out var title) || title.Length == 0)
+        {
+            return (400, new JsonObject { ["error"] = "title is missing" });
+        }
+        if (o["confidential"] is not JsonValue c || !c.TryGetValue<bool>(out var conf) || !conf)
+        {
+            // Real GitLab would open a public issue: the fake refuses, since that would leak the incident.
+            r.Problems.Add("issue is not confidential");
+            return (400, new JsonObject { ["error"] = "fake: confidential must be true for an incident" });
+        }
+        var iid = Next();
+        var webProject = int.TryParse(project, out _) ? $"group/project-{project}" : project;
+        var issue = new JsonObject
+        {
+            ["id"] = 1000 + iid,
+            ["iid"] = iid,
+            ["project_id"] = int.TryParse(project, out var pid) ? pid : 42,
+            ["title"] = title,
+            ["description"] = o["description"]?.DeepClone(),
+            ["state"] = "opened",
+            ["confidential"] = true,
+            ["issue_type"] = o["issue_type"]?.DeepClone() ?? "issue",
+            ["web_url"] = $"https://gitlab.example.com/{webProject}/-/issues/{iid}",
+        };
+        lock (_gate)
+        {
+            Issues.Add(issue);
+        }
+        return (201, issue.DeepClone());
+    }
+
+    // --- Matrix client-server API -------------------------------------------------------------------------------------
+    private (int, JsonNode)? MatrixAuth(RecordedRequest r)
+    {
+        var auth = r.Headers.GetValueOrDefault("Authorization");
+        if (auth is null)
+        {
+            return (401, new JsonObject { ["errcode"] = "M_MISSING_TOKEN", ["error"] = "Missing access token" });
+        }
+        return auth == "Bearer <valid token>" ? null : (401, new JsonObject { ["errcode"] = "M_UNKNOWN_TOKEN", ["error"] = "Invalid access token passed.", ["soft_logout"] = false });
+    }
+
+    private (int, JsonNode) MatrixCreateRoom(RecordedRequest r, JsonNode? json)
+    {
+        if (MatrixAuth(r) is { } denied)
+        {
+            return denied;
+        }
+        var o = json as JsonObject ?? new JsonObject();
+        if (o["preset"]?.GetValue<string>() != "private_chat")
+        {
+            r.Problems.Add($"preset is '{o["preset"]}', not private_chat");
+        }
+        if (o["visibility"] is { } vis && vis.GetValue<string>() != "private")
+        {
+            r.Problems.Add("room would be published in the directory");
+        }
+        foreach (var u in o["invite"] as JsonArray ?? [])
+        {
+            var s = u?.GetValue<string>() ?? string.Empty;
+            if (!s.StartsWith('@') || !s.Contains(':'))
+            {
+                return (400, new JsonObject { ["errcode"] = "M_INVALID_PARAM", ["error"] = $"Invalid user_id: {s}" });
+            }
+        }
+        var roomId = $"!room{Next()}x:fake.local";
+        lock (_gate)
+        {
+            Rooms[roomId] = new JsonObject
+            {
+                ["room_id"] = roomId, ["name"] = o["name"]?.DeepClone(), ["topic"] = o["topic"]?.DeepClone(),
+                ["preset"] = o["preset"]?.DeepClone(), ["invite"] = o["invite"]?.DeepClone() ?? new JsonArray(),
+            };
+        }
+        return (200, new JsonObject { ["room_id"] = roomId });
+    }
+
+    private (int, JsonNode) MatrixSend(RecordedRequest r, string[] seg, JsonNode? json)
+    {
+        if (MatrixAuth(r) is { } denied)
+        {
+            return denied;
+        }
+        var roomId = Uri.UnescapeDataString(seg[4]);
+        var eventType = seg[6];
+        var txn = Uri.UnescapeDataString(seg[7]);
+        if (eventType != "m.room.message")
+        {
+            r.Problems.Add($"event type {eventType}");
+        }
+        lock (_gate)
+        {
+            if (!Rooms.ContainsKey(roomId))
+            {
+                return (403, new JsonObject { ["errcode"] = "M_FORBIDDEN", ["error"] = $"User @deirf:fake.local not in room {roomId}" });
+            }
+            // The spec: the same transaction id from the same access token yields the same event, stored once.
+            if (_matrixTxns.TryGetValue(txn, out var existing))
+            {
+                return (200, new JsonObject { ["event_id"] = existing });
+            }
+            var o = json as JsonObject;
+            if (o?["msgtype"] is not JsonValue mt || mt.GetValue<string>() != "m.text" || o["body"] is not JsonValue b || !b.TryGetValue<string>(out var text))
+            {
+                return (400, new JsonObject { ["errcode"] = "M_BAD_JSON", ["error"] = "m.room.message needs msgtype and body" });
+            }
+            var eventId = $"${Next()}evt:fake.local";
+            _matrixTxns[txn] = eventId;
+            MatrixMessages.Add(new StoredMessage(roomId, text, eventId, txn));
+            return (200, new JsonObject { ["event_id"] = eventId });
+        }
+    }
+
+    // --- Slack Web API chat.postMessage -------------------------------------------------------------------------------
+    private (int, JsonNode) Slack(RecordedRequest r, JsonNode? json)
+    {
+        if (r.Headers.GetValueOrDefault("Authorization") is not { } auth || auth == "<not a bearer token>")
+        {
+            return (200, new JsonObject { ["ok"] = false, ["error"] = "not_authed" });
+        }
+        if (auth != "Bearer <valid token>")
+        {
+            return (200, new JsonObject { ["ok"] = false, ["error"] = "invalid_auth" });
+        }
+        var warning = r.Headers.GetValueOrDefault("Content-Type")?.Contains("charset=utf-8", StringComparison.OrdinalIgnoreCase) == true ? null : "missing_charset";
+        if (warning is not null)
+        {
+            r.Problems.Add("Content-Type without charset=utf-8");
+        }
+        var channel = json?["channel"]?.GetValue<string>();
+        var text = json?["text"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(channel) || channel == "C0MISSING")
+        {
+            return (200, new JsonObject { ["ok"] = false, ["error"] = "channel_not_found" });
+        }
+        if (string.IsNullOrEmpty(text))
+        {
+            return (200, new JsonObject { ["ok"] = false, ["error"] = "no_text" });
+        }
+        var ts = $"1700000000.{Next():000000}";
+        lock (_gate)
+        {
+            SlackMessages.Add(new StoredMessage(channel, text, ts, null));
+        }
+        var answer = new JsonObject
+        {
+            ["ok"] = true, ["channel"] = channel, ["ts"] = ts,
+            ["message"] = new JsonObject { ["type"] = "message", ["text"] = text, ["ts"] = ts, ["bot_id"] = "B0FAKE" },
+        };
+        if (warning is not null)
+        {
+            answer["warning"] = warning;
+        }
+        return (200, answer);
+    }
+
+    // --- A generic webhook receiver that honours Idempotency-Key ------------------------------------------------------
+    private (int, JsonNode) Webhook(RecordedRequest r, JsonNode? json)
+    {
+        if (!r.Headers.TryGetValue("Idempotency-Key", out var key) || key.Length == 0)
+        {
+            r.Problems.Add("no Idempotency-Key");
+            return (400, new JsonObject { ["error"] = "Idempotency-Key header required" });
+        }
+        if (json?["text"] is not JsonValue t || !t.TryGetValue<string>(out var text))
+        {
+            return (400, new JsonObject { ["error"] = "text required" });
+        }
+        lock (_gate)
+        {
+            if (WebhookPosts.FirstOrDefault(p => p.TransactionId == key) is { } seen)
+            {
+                return (200, new JsonObject { ["id"] = seen.Id, ["duplicate"] = true });
+            }
+            var id = $"wh-{Next()}";
+            WebhookPosts.Add(new StoredMessage(json["incident"]?.GetValue<string>() ?? string.Empty, text, id, key));
+            return (202, new JsonObject { ["id"] = id, ["duplicate"] = false });
+        }
+    }
+}
