@@ -99,6 +99,86 @@ public static class ContainmentRunner
     public static ContainmentRecord? ActiveOn(Workspace ws, string incident, string action, string target)
         => List(ws, incident).LastOrDefault(r => r.Outcome == "Applied" && r.UndoneBy is null && r.Action == action && r.Target == target);
 
+    /// <summary>Undo proposals are named after the action they reverse: "undo.k8s.pod.quarantine".</summary>
+    public const string UndoPrefix = "undo.";
+
+    /// <summary>The provider request a proposal describes; secrets are handed in at run time and never signed.</summary>
+    public static ContainmentRequest RequestFor(Workspace ws, Quorum.Proposal proposal, string actor, IReadOnlyDictionary<string, string>? secrets,
+        JournalAppendOptions options)
+        => new(proposal.Action, proposal.Target, proposal.Parameters, proposal.Incident, ws.Root, secrets) { Actor = actor, AppendOptions = options };
+
+    /// <summary>
+    /// Runs an approved proposal: consumes it under the journal lock (digest recomputed from the request, met verdict
+    /// required, a second run refused), then applies through the provider and journals the outcome.
+    /// </summary>
+    public static async Task<ContainmentRecord> ExecuteAsync(Workspace ws, Quorum.Proposal proposal, ContainmentRequest request, string actor,
+        JournalAppendOptions options, string? evidenceOverrideReason, CancellationToken cancellationToken)
+    {
+        if (proposal.Action.StartsWith(UndoPrefix, StringComparison.Ordinal))
+        {
+            throw new ContainmentException("ContainmentIsUndo", DeirfErrorKind.InvalidArgument,
+                $"Proposal {proposal.ShortId} is an undo ({proposal.Action}): run it with Undo-DeirfContainment.", proposal.Id);
+        }
+        var provider = ContainmentProviders.Find(request.Action);
+        cancellationToken.ThrowIfCancellationRequested();
+        Quorum.QuorumGate.Consume(ws, request, proposal.Id, actor, options with { CancellationToken = CancellationToken.None }, evidenceOverrideReason);
+        return await ApplyAsync(ws, proposal.Incident, proposal.Id, provider, request, actor, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Proposes the undo of the containment now active on <paramref name="target"/>: itself a quorum proposal.</summary>
+    public static Quorum.Proposal ProposeUndo(Workspace ws, string incident, string action, string target, string proposer, TimeSpan? timeToLive,
+        JournalAppendOptions options)
+    {
+        var active = ActiveOn(ws, incident, action, target)
+            ?? throw new ContainmentException("ContainmentNotActive", DeirfErrorKind.NotFound,
+                $"No applied, not yet undone, {action} on '{target}' in {incident}.", target);
+        return Quorum.QuorumGate.Propose(ws, incident, UndoPrefix + action, target,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["applied"] = active.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            proposer, timeToLive, null, options);
+    }
+
+    /// <summary>The newest undo proposal for this action and target that is not consumed yet; null when none.</summary>
+    public static Quorum.Proposal? PendingUndo(Workspace ws, string incident, string action, string target)
+    {
+        var consumed = ws.JournalOf(incident).ReadEntries().Where(e => e.Kind == ProposalConsumed.KindName)
+            .Select(e => EntryKinds.Text(e.Body, "proposal")).ToHashSet(StringComparer.Ordinal);
+        return Quorum.QuorumGate.Proposals(ws, incident)
+            .LastOrDefault(p => p.Action == UndoPrefix + action && p.Target == target && !consumed.Contains(p.Id));
+    }
+
+    /// <summary>
+    /// Runs an approved undo proposal: finds the containment.applied entry it names, consumes the undo proposal,
+    /// and asks the provider to remove exactly what that entry's undo state says was added.
+    /// </summary>
+    public static async Task<ContainmentRecord> ExecuteUndoAsync(Workspace ws, Quorum.Proposal undo, string actor, IReadOnlyDictionary<string, string>? secrets,
+        JournalAppendOptions options, CancellationToken cancellationToken)
+    {
+        if (!undo.Action.StartsWith(UndoPrefix, StringComparison.Ordinal)
+            || !undo.Parameters.TryGetValue("applied", out var seqText) || !long.TryParse(seqText, System.Globalization.CultureInfo.InvariantCulture, out var seq))
+        {
+            throw new ContainmentException("ContainmentNotUndo", DeirfErrorKind.InvalidArgument,
+                $"Proposal {undo.ShortId} ({undo.Action}) is not an undo proposal (made by Undo-DeirfContainment -Proposer).", undo.Id);
+        }
+        var applied = List(ws, undo.Incident, cancellationToken).FirstOrDefault(r => r.Seq == seq && r.Outcome == "Applied")
+            ?? throw new ContainmentException("ContainmentNotActive", DeirfErrorKind.NotFound, $"Entry #{seq} of {undo.Incident} is not an applied containment.", undo.Id);
+        if (applied.UndoneBy is { } by)
+        {
+            throw new ContainmentException("ContainmentAlreadyUndone", DeirfErrorKind.InvalidOperation,
+                $"{applied.Action} on '{applied.Target}' (entry #{seq}) was already undone by entry #{by}.", undo.Id);
+        }
+        if (UndoPrefix + applied.Action != undo.Action || applied.Target != undo.Target)
+        {
+            throw new ContainmentException("ContainmentUndoMismatch", DeirfErrorKind.SecurityError,
+                $"Undo proposal {undo.ShortId} names {undo.Action} '{undo.Target}', but entry #{seq} is {applied.Action} '{applied.Target}'.", undo.Id);
+        }
+        var original = Quorum.QuorumGate.GetProposal(ws, undo.Incident, applied.ProposalId);
+        var provider = ContainmentProviders.Find(original.Action);
+        var request = RequestFor(ws, original, actor, secrets, options);
+        cancellationToken.ThrowIfCancellationRequested();
+        Quorum.QuorumGate.Consume(ws, undo.Incident, undo.Id, undo.Action, undo.Target, undo.Parameters, actor, options with { CancellationToken = CancellationToken.None });
+        return await UndoAsync(ws, undo.Incident, undo.Id, provider, request, applied, actor, options, cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task<ContainmentRecord> ApplyAsync(Workspace ws, string incident, string proposalId, IContainmentProvider provider,
         ContainmentRequest request, string actor, JournalAppendOptions options, CancellationToken cancellationToken)
     {

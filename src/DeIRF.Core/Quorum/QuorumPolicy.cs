@@ -190,6 +190,8 @@ public sealed class QuorumPolicy
             {
                 Action = a, Require = QuorumGroup.Of(2, ResponderRole.ContainmentLead, ResponderRole.TriageLead), TtlMinutes = 60, EvidenceRequired = true,
             }),
+            // Undoing a containment re-opens what was closed: the same leads decide, no new evidence needed.
+            new QuorumRule { Action = "undo.*", Require = QuorumGroup.Of(2, ResponderRole.ContainmentLead, ResponderRole.TriageLead), TtlMinutes = 60 },
             CatchAll,
         ],
     };

@@ -1,0 +1,87 @@
+using System.Collections;
+using System.Management.Automation;
+using DeIRF.Containment;
+using DeIRF.Quorum;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>
+/// Carries out a quorum-approved proposal: plans (shown by -WhatIf/-Confirm), consumes the proposal (digest recomputed
+/// from what is about to run, met verdict required, never twice), applies through the provider, reads the effect back
+/// and journals before/after state. Containment is ConfirmImpact High; automation runs it with -Confirm:$false.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "DeirfContainment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType("DeIRF.Containment.ContainmentRecord")]
+public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
+{
+    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR, else the OS user name.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string? Actor { get; set; }
+
+    /// <summary>Run-time credentials by name (tsigSecret, token, azureToken): SecureString or string values. Never journaled.</summary>
+    [Parameter]
+    public Hashtable? Secret { get; set; }
+
+    /// <summary>Run although policy wants evidence on the target first; needs -Reason, which is journaled.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Why evidence-first is overridden (with -Force).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Reason { get; set; }
+
+    private const int ProgressId = 0x5EC0;
+
+    protected override void ProcessRecord()
+    {
+        Try(Proposal, () =>
+        {
+            if (Force && Reason is null)
+            {
+                throw new ContainmentException("ContainmentForceNeedsReason", DeirfErrorKind.InvalidArgument,
+                    "-Force overrides evidence-first only with a -Reason, which is journaled.", Proposal);
+            }
+            var ws = ResolveWorkspace();
+            var proposal = QuorumGate.GetProposal(ws, Incident, Proposal);
+            var actor = ContainmentCmdletSupport.ActorOr(Actor);
+            ContainmentCmdletSupport.UseThisPowerShell(this);
+            var options = AppendOptions(ws, actor);
+            var request = ContainmentRunner.RequestFor(ws, proposal, actor, ContainmentCmdletSupport.Secrets(Secret), options);
+            var progress = new ProgressRecord(ProgressId, $"Containment {proposal.Action}", $"Planning on '{proposal.Target}'") { PercentComplete = 10 };
+            try
+            {
+                WriteProgress(progress);
+                var plan = ContainmentProviders.Find(proposal.Action).PlanAsync(request, CancellationToken).GetAwaiter().GetResult();
+                foreach (var warning in plan.Warnings)
+                {
+                    WriteWarning($"{proposal.Action} {proposal.Target}: {warning}");
+                }
+                var description = ContainmentCmdletSupport.Describe(plan, proposal.ShortId);
+                WriteVerbose(description);
+                if (!ShouldProcess(description, $"Apply {proposal.Action}", $"Apply {proposal.Action} to '{proposal.Target}'?"))
+                {
+                    return;
+                }
+                progress.StatusDescription = $"Applying and reading back on '{proposal.Target}'";
+                progress.PercentComplete = 50;
+                WriteProgress(progress);
+                var record = ContainmentRunner.ExecuteAsync(ws, proposal, request, actor, options, Force ? Reason : null, CancellationToken).GetAwaiter().GetResult();
+                WriteObject(record);
+                if (!record.Verified)
+                {
+                    WriteError(new ErrorRecord(new ContainmentException("ContainmentNotVerified", DeirfErrorKind.InvalidOperation,
+                        $"{record.Action} on '{record.Target}' was applied but the read-back does not show it: {record.Message}", record.Target),
+                        "ContainmentNotVerified", ErrorCategory.InvalidResult, record.Target));
+                }
+            }
+            finally
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+        });
+    }
+}

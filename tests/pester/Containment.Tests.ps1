@@ -1,0 +1,218 @@
+# Invoke-/Undo-/Get-DeirfContainment as responders drive them (issue 6): the quorum gate, the plan under -WhatIf,
+# identity.revoke (no external service) and the script provider (the block-ip runbook against a deny-list file).
+# Keys are did:key seeds and Ethereum keys made at test time.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $hasSsh = Test-DeirfTool ssh-keygen
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-DeirfTestModulePath) -Force
+    $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
+    $Runbook = Join-Path $PSScriptRoot '../../runbooks/scripts/block-ip.ps1' | Resolve-Path | ForEach-Object Path
+
+    function New-Seed([string] $Name) {
+        $path = Join-Path $TestDrive $Name
+        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
+        $path
+    }
+    function New-EthKey([string] $Name) {
+        $path = Join-Path $TestDrive $Name
+        do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
+        [IO.File]::WriteAllText($path, '0x' + [Convert]::ToHexString($k).ToLowerInvariant())
+        $path
+    }
+    function New-Team([string] $Ws) {
+        Initialize-DeirfWorkspace -Path $Ws | Out-Null
+        $keys = @{}
+        foreach ($r in @(@{ H = 'bob'; R = 'ContainmentLead' }, @{ H = 'carol'; R = 'ContainmentLead', 'TriageLead' }, @{ H = 'dana'; R = 'TriageLead' })) {
+            New-DeirfResponder -Handle $r.H -Name $r.H.ToUpper() -Role $r.R -Workspace $Ws | Out-Null
+            $seed = New-Seed "$($r.H)-$(Split-Path -Leaf $Ws).seed"
+            $eth = New-EthKey "$($r.H)-$(Split-Path -Leaf $Ws).eth"
+            Add-DeirfIdentityProof -Responder $r.H -Kind DidKey -KeyPath $seed -Workspace $Ws -Confirm:$false | Out-Null
+            Add-DeirfIdentityProof -Responder $r.H -Kind Ethereum -KeyPath $eth -Workspace $Ws -Confirm:$false | Out-Null
+            $keys[$r.H] = @{ Seed = $seed; Eth = $eth }
+        }
+        $inc = (New-DeirfIncident -Title 'Leaked key' -Reporter bob -Workspace $Ws).Id
+        Grant-DeirfIncidentRole -Incident $inc -Role ContainmentLead -Responder bob -Actor bob -Workspace $Ws -Confirm:$false
+        Grant-DeirfIncidentRole -Incident $inc -Role TriageLead -Responder carol -Actor bob -Workspace $Ws -Confirm:$false
+        @{ Inc = $inc; Keys = $keys }
+    }
+}
+
+AfterAll { Remove-Item Env:DEIRF_SIGNING_CONFIG -ErrorAction SilentlyContinue }
+
+Describe 'identity.revoke by quorum: plan, refusals, apply, no second run, no undo' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-id'
+        $t = New-Team $ws
+        $inc = $t.Inc; $keys = $t.Keys
+        $p = New-DeirfProposal -Incident $inc -Action identity.revoke -Target dana -Parameter @{ reason = 'seed pasted in chat' } -Proposer bob -Workspace $ws
+    }
+
+    It '-WhatIf shows the plan (two proofs, eligibility lost) and changes nothing, even before the quorum' {
+        $before = @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count
+        $out = $p | Invoke-DeirfContainment -Actor bob -WhatIf -WarningVariable warn -WarningAction SilentlyContinue 6>&1 | Out-String
+        $warn | Should -Match 'not eligible'
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count | Should -Be $before
+        (Get-DeirfResponder -Handle dana -Workspace $ws).Eligible | Should -BeTrue
+    }
+
+    It 'without the quorum: QuorumNotMet, nothing applied, the proposal not consumed' {
+        $p | Add-DeirfQuorumSignature -Responder bob -KeyPath $keys.bob.Seed -Kind DidKey -Confirm:$false | Out-Null
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'QuorumNotMet,*'
+        $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed').Count | Should -Be 0
+        (Get-DeirfResponder -Handle dana -Workspace $ws).Eligible | Should -BeTrue
+    }
+
+    It 'with two persons: applies, revokes both proofs in the roster, journals before/after and meets the containment deadline' {
+        Set-DeirfDeadline -Incident $inc -Name containment -In ([TimeSpan]::FromHours(1)) -Actor bob -Workspace $ws
+        $p | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Eth -Kind Ethereum -Confirm:$false | Out-Null
+        ($p | Test-DeirfQuorum).IsMet | Should -BeTrue
+
+        $r = $p | Invoke-DeirfContainment -Actor bob -Confirm:$false
+
+        $r.Outcome | Should -Be 'Applied'
+        $r.Verified | Should -BeTrue
+        $r.Action | Should -Be 'identity.revoke'
+        ($r.Before | ConvertFrom-Json).eligible | Should -BeTrue
+        ($r.After | ConvertFrom-Json).eligible | Should -BeFalse
+        $dana = Get-DeirfResponder -Handle dana -Workspace $ws
+        $dana.Eligible | Should -BeFalse
+        @($dana.Proofs | Where-Object { -not $_.IsRevoked }).Count | Should -Be 0
+        (Get-DeirfDeadline -Incident $inc -Name containment -Workspace $ws).Met | Should -BeTrue
+        $kinds = (Get-DeirfJournal -Incident $inc -Workspace $ws).Kind
+        $kinds[-2..-1] | Should -Be @('proposal.consumed', 'containment.applied')
+        (Test-DeirfJournal -Incident $inc -Workspace $ws).IsValid | Should -BeTrue
+        ($inc | Get-DeirfTimeline -Workspace $ws | Where-Object Kind -eq 'containment.applied').Phase | Should -Be 'Contained'
+    }
+
+    It 'the same approvals cannot run it twice: ProposalConsumed' {
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ProposalConsumed,*'
+        @(Get-DeirfContainment -Incident $inc -Workspace $ws).Count | Should -Be 1
+    }
+
+    It 'Get-DeirfContainment lists it as a readable table' {
+        $t = Get-DeirfContainment -Incident $inc -Workspace $ws -Active
+        $t.Target | Should -Be 'dana'
+        ($t | Format-Table | Out-String -Width 200) | Should -Match 'Outcome\s+Verified\s+Action'
+    }
+
+    It 'an undo is refused: a leaked key stays leaked' {
+        $u = Undo-DeirfContainment -Incident $inc -Action identity.revoke -Target dana -Proposer bob -Workspace $ws -Confirm:$false
+        $u.Action | Should -Be 'undo.identity.revoke'
+        $u | Add-DeirfQuorumSignature -Responder bob -KeyPath $keys.bob.Seed -Kind DidKey -Confirm:$false | Out-Null
+        $u | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+        $err = $null
+        Undo-DeirfContainment -Incident $inc -Action identity.revoke -Target dana -Actor bob -Workspace $ws -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ContainmentUndoNotPossible,*'
+        (Get-DeirfContainment -Incident $inc -Workspace $ws).Outcome | Should -Contain 'Failed'
+    }
+}
+
+Describe 'script provider: the block-ip runbook, approved by hash, applied and undone by quorum' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-script'
+        $t = New-Team $ws
+        $inc = $t.Inc; $keys = $t.Keys
+        $deny = Join-Path $TestDrive 'deny.conf'
+        Set-Content $deny 'deny 198.51.100.1;'
+        $log = Join-Path $TestDrive 'edge.log'
+        Set-Content $log '203.0.113.7 GET /wp-login.php 404'
+        Add-DeirfEvidence -Incident $inc -Path $log -Target 203.0.113.7 -Actor bob -Workspace $ws | Out-Null
+        $sha = (Get-FileHash -Algorithm SHA256 $Runbook).Hash.ToLowerInvariant()
+        function Approve($proposal) {
+            $proposal | Add-DeirfQuorumSignature -Responder bob -KeyPath $keys.bob.Seed -Kind DidKey -Confirm:$false | Out-Null
+            $proposal | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+        }
+    }
+
+    It 'applies through pwsh, reads back, and the deny list holds the address' {
+        $p = New-DeirfProposal -Incident $inc -Action script -Target 203.0.113.7 -Parameter @{ path = $Runbook; sha256 = $sha; denyList = $deny } -Proposer bob -Workspace $ws
+        Approve $p
+        $r = $p | Invoke-DeirfContainment -Actor bob -Confirm:$false
+        $r.Verified | Should -BeTrue
+        Get-Content $deny | Should -Be @('deny 198.51.100.1;', 'deny 203.0.113.7;')
+    }
+
+    It 'undo by quorum removes exactly the line it added' {
+        $u = Undo-DeirfContainment -Incident $inc -Action script -Target 203.0.113.7 -Proposer carol -Workspace $ws -Confirm:$false
+        Approve $u
+        $r = $u | Undo-DeirfContainment -Actor carol -Confirm:$false
+        $r.Outcome | Should -Be 'Undone'
+        $r.Verified | Should -BeTrue
+        Get-Content $deny | Should -Be @('deny 198.51.100.1;')
+        (Get-DeirfContainment -Incident $inc -Workspace $ws | Where-Object Outcome -eq 'Applied').UndoneBy | Should -Be $r.Seq
+    }
+
+    It 'a changed parameter is a different proposal: the approvals do not carry over' {
+        $p = New-DeirfProposal -Incident $inc -Action script -Target 203.0.113.8 -Parameter @{ path = $Runbook; sha256 = $sha; denyList = $deny } -Proposer bob -Workspace $ws
+        Approve $p
+        $q = New-DeirfProposal -Incident $inc -Action script -Target 203.0.113.8 -Parameter @{ path = $Runbook; sha256 = $sha; denyList = "$deny.other" } -Proposer bob -Workspace $ws
+        $q.Id | Should -Not -Be $p.Id
+        ($q | Test-DeirfQuorum).IsMet | Should -BeFalse
+    }
+}
+
+Describe 'evidence first: a policy that wants evidence refuses a bare target; -Force -Reason overrides, journaled' -Skip:(-not $hasSsh) {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-evidence'
+        $t = New-Team $ws
+        $inc = $t.Inc; $keys = $t.Keys
+        # dana also binds an SSH key: the manual approval of the policy change is signed with ssh-keygen, as a person would.
+        $danaSsh = Join-Path $TestDrive 'dana-ssh'
+        & ssh-keygen -q -t ed25519 -N '' -C dana -f $danaSsh | Out-Null
+        Add-DeirfIdentityProof -Responder dana -Kind Ssh -KeyPath $danaSsh -Workspace $ws -Confirm:$false | Out-Null
+        $policy = Join-Path $TestDrive 'policy.json'
+        @{ version = 1; rules = @(@{ action = 'script'; require = @{ count = 2 }; ttlMinutes = 60; evidenceRequired = $true }) } |
+            ConvertTo-Json -Depth 6 | Set-Content $policy
+        $change = New-DeirfProposal -Incident $inc -Action policy.set -Target workspace -Parameter @{ sha256 = (Get-DeirfQuorumPolicy -Path $policy).Sha256 } -Proposer bob -Workspace $ws
+        $change | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+        $change | Add-DeirfQuorumSignature -Responder dana -KeyPath $keys.dana.Seed -Kind DidKey -Confirm:$false | Out-Null
+        Push-Location $TestDrive
+        try {
+            $change | Get-DeirfSigningPayload -Approval -OutFile approve.txt | Out-Null
+            & ssh-keygen -q -Y sign -n deirf -f $danaSsh approve.txt 2>$null
+            $change | Approve-DeirfProposal -Responder dana -SignaturePath approve.txt.sig -Confirm:$false | Out-Null
+        }
+        finally { Pop-Location }
+        $change | Set-DeirfQuorumPolicy -Path $policy -Confirm:$false | Out-Null
+        $deny = Join-Path $TestDrive 'deny-evidence.conf'
+        $sha = (Get-FileHash -Algorithm SHA256 $Runbook).Hash.ToLowerInvariant()
+        $p = New-DeirfProposal -Incident $inc -Action script -Target 192.0.2.9 -Parameter @{ path = $Runbook; sha256 = $sha; denyList = $deny } -Proposer bob -Workspace $ws
+        $p | Add-DeirfQuorumSignature -Responder bob -KeyPath $keys.bob.Seed -Kind DidKey -Confirm:$false | Out-Null
+        $p | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+    }
+
+    It 'no evidence on 192.0.2.9: QuorumNotMet naming EvidenceMissing, nothing consumed or applied' {
+        ($p | Test-DeirfQuorum).Blockers.Blocker | ForEach-Object { "$_" } | Should -Be @('EvidenceMissing')
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'QuorumNotMet,*'
+        $err[0].Exception.Message | Should -Match 'EvidenceMissing'
+        $deny | Should -Not -Exist
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed').Count | Should -Be 1   # the policy change only
+    }
+
+    It '-Force without -Reason: ContainmentForceNeedsReason' {
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Force -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ContainmentForceNeedsReason,*'
+        $deny | Should -Not -Exist
+    }
+
+    It '-Force -Reason runs it and journals the reason with the consumption' {
+        $r = $p | Invoke-DeirfContainment -Actor bob -Force -Reason 'scanner IP, logs rotated away' -Confirm:$false
+        $r.Verified | Should -BeTrue
+        Get-Content $deny | Should -Be @('deny 192.0.2.9;')
+        $consumed = Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed' | Select-Object -Last 1
+        $consumed.Body.evidenceOverride | Should -Be 'scanner IP, logs rotated away'
+    }
+}
