@@ -110,14 +110,30 @@ try {
     $null = Invoke-Phase Triage {
         Add-DeirfNote -Incident $incident.Id -Actor bob -Text 'Triage: dana''s did:key seed is public; anything it signs from now on is suspect.' -Workspace $Workspace
         Add-DeirfNote -Incident $incident.Id -Actor bob -Text 'Evidence: commit 3f1c... in acme/dotfiles, pushed 09:12 UTC.' -Workspace $Workspace
-        Add-DeirfNote -Incident $incident.Id -Actor bob -Text 'Containment plan: revoke the leaked proof, re-key, verify the journal.' -Workspace $Workspace
+        Add-DeirfNote -Incident $incident.Id -Actor bob -Text 'Containment plan: revoke the leaked proof by quorum, re-key, verify the journal.' -Workspace $Workspace
+        # P1 sets the default T-minus deadlines (triage, first-comms, containment) and renders the kickoff message.
+        Set-DeirfSeverity -Incident $incident.Id -Impact High -Urgency High -Actor bob -Reason 'a responder signing key is public' -Workspace $Workspace -InformationAction SilentlyContinue
+        Grant-DeirfIncidentRole -Incident $incident.Id -Role TriageLead -Responder bob -Actor bob -Workspace $Workspace
+        Grant-DeirfIncidentRole -Incident $incident.Id -Role ContainmentLead -Responder carol -Actor bob -Workspace $Workspace
+        $kickoff = New-DeirfKickoffMessage -Incident $incident.Id -Workspace $Workspace
+        if ($kickoff -notmatch "# P1 $($incident.Id)") { throw 'the kickoff message does not name the P1 incident' }
         if ($InjectDelaySeconds -gt 0) { Start-Sleep -Seconds $InjectDelaySeconds }
-        '3 signed notes'
+        '3 signed notes, P1 with T-minus deadlines, leads assigned, kickoff rendered'
     }
     $null = Invoke-Phase Contain {
         $leaked = (Get-DeirfResponder dana -Workspace $Workspace).Proofs | Where-Object Kind -eq 'DidKey'
-        Revoke-DeirfIdentityProof -Responder dana -Fingerprint $leaked.Fingerprint -Reason 'seed leaked in public repo (drill)' -Actor bob -Workspace $Workspace -Confirm:$false | Out-Null
-        Add-DeirfNote -Incident $incident.Id -Actor bob -Text "Revoked dana's did:key proof $($leaked.Fingerprint)." -Workspace $Workspace
+        # No one revokes alone: bob proposes, bob and carol sign (two persons), then the revocation runs once.
+        $p = New-DeirfProposal -Incident $incident.Id -Action identity.revoke -Target "dana/$($leaked.Fingerprint)" -Parameter @{ reason = 'seed leaked in public repo (drill)' } -Proposer bob -Workspace $Workspace
+        $p | Add-DeirfQuorumSignature -Responder bob -Kind DidKey -KeyPath (Join-Path $keys 'bob.DidKey.key') -Confirm:$false | Out-Null
+        if (($p | Test-DeirfQuorum).IsMet) { throw 'one signature met the quorum' }
+        $p | Add-DeirfQuorumSignature -Responder carol -Kind Ethereum -KeyPath (Join-Path $keys 'carol.Ethereum.key') -Confirm:$false | Out-Null
+        $verdict = $p | Test-DeirfQuorum
+        if (-not $verdict.IsMet) { throw "quorum not met: $($verdict.Blockers -join '; ')" }
+        $applied = $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorAction Stop
+        if (-not $applied.Verified) { throw "identity.revoke applied but not verified: $($applied.Message)" }
+        $again = $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable replay
+        if ($again -or "$($replay[0].FullyQualifiedErrorId)" -notlike 'ProposalConsumed,*') { throw 'the same approvals ran the revocation twice' }
+        if (-not (Get-DeirfDeadline -Incident $incident.Id -Name containment -Workspace $Workspace).Met) { throw 'the containment deadline is not met' }
         # The attacker holds the leaked seed and writes as dana on a copy of the workspace. DeIRF no longer signs
         # with the revoked key, and verification that requires signatures refuses the entry.
         $probe = Join-Path $keys 'attacker-copy'
@@ -125,7 +141,7 @@ try {
         Add-DeirfNote -Incident $incident.Id -Actor dana -Text 'approve the treasury transfer' -Workspace $probe -WarningAction SilentlyContinue
         $v = Test-DeirfJournal -Incident $incident.Id -Workspace $probe -RequireSignatures
         if ($v.IsValid -or $v.Fault -ne 'SignatureInvalid') { throw "a note written as dana after the revocation was not caught: $($v.Fault) $($v.Reason)" }
-        "revoked; a note written as dana on an attacker's copy is refused at seq $($v.FirstBadSeq)"
+        "quorum ($($verdict.Persons -join ' + ')) revoked dana's did:key; replay refused; a note written as dana on an attacker's copy is refused at seq $($v.FirstBadSeq)"
     }
     $null = Invoke-Phase 'Re-key' {
         # dana signs with her remaining proof (Ethereum) until the new key is bound.
