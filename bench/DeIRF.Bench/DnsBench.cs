@@ -49,6 +49,7 @@ internal static class DnsBench
             // DeIRF, the plan already made (as when the quorum approved it): apply = one signed UPDATE with
             // prerequisites, then the A/AAAA/CNAME read-back (verify).
             provider.PlanAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            Settle();
             var sw = Stopwatch.StartNew();
             var result = provider.ApplyAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             double apply = sw.Elapsed.TotalSeconds;
@@ -56,6 +57,7 @@ internal static class DnsBench
             Check(provider.UndoAsync(request, result.UndoState, CancellationToken.None).GetAwaiter().GetResult().Verified, "undo did not verify");
 
             // DeIRF cold: plan (read before state) + apply + verify, nothing remembered.
+            Settle();
             sw.Restart();
             provider.PlanAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             result = provider.ApplyAsync(request, CancellationToken.None).GetAwaiter().GetResult();
@@ -64,6 +66,7 @@ internal static class DnsBench
             provider.UndoAsync(request, result.UndoState, CancellationToken.None).GetAwaiter().GetResult();
 
             // The shell runbook: nsupdate of the same change, then dig to read it back.
+            Settle();
             sw.Restart();
             Tool(nsupdate, new[] { "-k", bind.KeyFile },
                 $"server 127.0.0.1 {bind.Port}\nzone example.test.\nupdate delete shell.example.test. A\nupdate delete shell.example.test. AAAA\n"
@@ -93,6 +96,9 @@ internal static class DnsBench
                 $"{planApplyMs:F1} ms", $"`nsupdate -k` + `dig`: {shellMs:F1} ms", $"{shellMs / planApplyMs:F1}× faster", "—"),
         };
     }
+
+    /// <summary>Lets named finish writing its journal and the last child process exit before the next timed step.</summary>
+    private static void Settle() => Thread.Sleep(50);
 
     private static void Check(bool ok, string what)
     {

@@ -22,7 +22,7 @@ internal sealed class AuthoritativeServer
     /// <summary>The name's A, AAAA and CNAME records as the server holds them now (the three queries run together).</summary>
     public async Task<IReadOnlyList<DnsAddressRecord>> ReadAsync(CancellationToken cancellationToken)
     {
-        var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+        using var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
         var queries = DnsAddressRecord.Types.Select(t => QueryAsync(client, t, cancellationToken)).ToList();
         var sets = await Task.WhenAll(queries).ConfigureAwait(false);
         return DnsAddressRecord.Sorted(sets.SelectMany(s => s));
@@ -101,7 +101,7 @@ internal sealed class AuthoritativeServer
         message.TransactionID = (ushort)RandomNumberGenerator.GetInt32(1, 0x10000);
         key.Sign(message);
 
-        var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+        using var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
         DnsUpdateMessage? response;
         using (var timeout = Timeout(cancellationToken))
         {

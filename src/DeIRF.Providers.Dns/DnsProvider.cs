@@ -89,7 +89,12 @@ public sealed class DnsProvider : IContainmentProvider
         var spec = Parse(request);
         var key = spec.RequireKey(request);
         var server = new AuthoritativeServer(spec);
-        var before = expectedBefore is not null ? RecordsOf(expectedBefore, "records", "expectedBefore", spec)
+        if (expectedBefore is not null && !SameName(expectedBefore, spec))
+        {
+            throw new ContainmentException("DnsStateInvalid", DeirfErrorKind.InvalidData,
+                $"The expected before state is for '{expectedBefore["name"]}', not {spec.Name}.", spec.Name);
+        }
+        var before = expectedBefore is not null ? RecordsOf(expectedBefore, "records", "expected before state", spec, "DnsStateInvalid")
             : Recall(request) ?? await server.ReadAsync(cancellationToken).ConfigureAwait(false);
         var applied = new[] { spec.Safe };
 
@@ -230,26 +235,29 @@ public sealed class DnsProvider : IContainmentProvider
 
     private static (IReadOnlyList<DnsAddressRecord> Previous, IReadOnlyList<DnsAddressRecord> Applied) ReadUndoState(JsonObject undoState, RerouteSpec spec)
     {
-        var name = undoState["name"] is JsonValue v && v.TryGetValue<string>(out var n) ? n : null;
-        if (name is null || !string.Equals(name.TrimEnd('.') + ".", spec.Name, StringComparison.OrdinalIgnoreCase))
+        if (!SameName(undoState, spec))
         {
             throw new ContainmentException("DnsUndoStateInvalid", DeirfErrorKind.InvalidData,
-                $"The undo state is for '{name}', not {spec.Name}.", spec.Name);
+                $"The undo state is for '{undoState["name"]}', not {spec.Name}.", spec.Name);
         }
-        return (RecordsOf(undoState, "previous", "undo state", spec), RecordsOf(undoState, "applied", "undo state", spec));
+        return (RecordsOf(undoState, "previous", "undo state", spec, "DnsUndoStateInvalid"), RecordsOf(undoState, "applied", "undo state", spec, "DnsUndoStateInvalid"));
     }
 
-    private static IReadOnlyList<DnsAddressRecord> RecordsOf(JsonObject state, string property, string what, RerouteSpec spec)
+    private static bool SameName(JsonObject state, RerouteSpec spec)
+        => state["name"] is JsonValue v && v.TryGetValue<string>(out var name)
+            && string.Equals(name.TrimEnd('.') + ".", spec.Name, StringComparison.OrdinalIgnoreCase);
+
+    private static IReadOnlyList<DnsAddressRecord> RecordsOf(JsonObject state, string property, string what, RerouteSpec spec, string errorId)
     {
         if (state[property] is not JsonArray array)
         {
-            throw new ContainmentException("DnsUndoStateInvalid", DeirfErrorKind.InvalidData,
+            throw new ContainmentException(errorId, DeirfErrorKind.InvalidData,
                 $"The {what} for {spec.Name} has no '{property}' record list.", spec.Name);
         }
         var records = new List<DnsAddressRecord>();
         foreach (var item in array)
         {
-            records.Add(DnsAddressRecord.FromJson(item) ?? throw new ContainmentException("DnsUndoStateInvalid", DeirfErrorKind.InvalidData,
+            records.Add(DnsAddressRecord.FromJson(item) ?? throw new ContainmentException(errorId, DeirfErrorKind.InvalidData,
                 $"The {what} for {spec.Name} holds a record that is not an A, AAAA or CNAME record: {item?.ToJsonString()}", spec.Name));
         }
         return DnsAddressRecord.Sorted(records);
