@@ -154,7 +154,7 @@ function Invoke-Test {
     New-Item -ItemType Directory -Force $Results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
 
-    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Dns.Tests') {
+    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Dns.Tests') {
         Write-Step "xUnit: $project"
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)

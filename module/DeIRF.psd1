@@ -20,6 +20,7 @@
         'ConvertFrom-DeirfAlert'
         'Get-DeirfSeverityMatrix'
         'Set-DeirfSeverity'
+        'New-DeirfKickoffMessage'
         'Close-DeirfIncident'
         'Grant-DeirfIncidentRole'
         'Revoke-DeirfIncidentRole'

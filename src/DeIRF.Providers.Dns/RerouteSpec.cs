@@ -48,8 +48,20 @@ public sealed class RerouteSpec
     public string TsigAlgorithm { get; }
     public TimeSpan Timeout { get; }
 
+    /// <summary>Every parameter the action reads; any other name is refused so a typo in a signed proposal is not ignored.</summary>
+    public static readonly IReadOnlyList<string> KnownParameters =
+        new[] { "server", "zone", "safeTarget", "recordType", "ttl", "tsigKeyName", "tsigAlgorithm", "timeoutSeconds" };
+
     public static RerouteSpec Parse(ContainmentRequest request)
     {
+        foreach (var given in request.Parameters.Keys)
+        {
+            if (!KnownParameters.Contains(given, StringComparer.Ordinal))
+            {
+                throw new ContainmentException("ContainmentParameterUnknown", DeirfErrorKind.InvalidArgument,
+                    $"Action '{request.Action}' has no parameter '{given}'. Known: {string.Join(", ", KnownParameters)}.", given);
+            }
+        }
         var name = Absolute(request.Target, "target");
         if (!DomainName.TryParse(name, out var owner) || owner!.LabelCount == 0)
         {

@@ -40,6 +40,26 @@ public static class ExternalTool
         return path!;
     }
 
+    /// <summary>
+    /// The pinned PowerShell (the dotnet tool's pwsh.dll in the NuGet cache, restored by `dotnet tool restore`), started
+    /// as `dotnet pwsh.dll`: `dotnet pwsh` only works inside the tool manifest's folder tree, and tests run elsewhere.
+    /// </summary>
+    public static (string FileName, string[] PrefixArguments) RequirePwsh()
+    {
+        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var dll = Path.Combine(root, "powershell", "7.6.9", "tools", "net10.0", "any", OperatingSystem.IsWindows() ? "win" : "unix", "pwsh.dll");
+        if (!File.Exists(dll))
+        {
+            if (UnderCi)
+            {
+                throw new InvalidOperationException($"pwsh 7.6.9 is required under CI=true but {dll} is missing (dotnet tool restore).");
+            }
+            Skip.If(true, $"pwsh 7.6.9 is not restored at {dll} (dotnet tool restore).");
+        }
+        return (Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet", [dll]);
+    }
+
     /// <summary>Runs a tool to completion; returns exit code and output. Standard input is closed unless given.</summary>
     public static (int ExitCode, string Stdout, string Stderr) Run(string file, IEnumerable<string> args, string? workingDirectory = null,
         string? stdin = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)

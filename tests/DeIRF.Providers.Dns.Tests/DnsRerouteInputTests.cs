@@ -48,6 +48,7 @@ public sealed class DnsRerouteInputTests
     [InlineData("server", "127.0.0.1:99999", "DnsParameterInvalid", "127.0.0.1:99999")]
     [InlineData("tsigAlgorithm", "hmac-md5", "DnsParameterInvalid", "hmac-md5")]
     [InlineData("timeoutSeconds", "0", "DnsParameterInvalid", "0")]
+    [InlineData("safetarget", "198.51.100.2", "ContainmentParameterUnknown", "safetarget")]
     public async Task BadParameter_IsRefusedBeforeAnythingIsSent(string parameter, string? value, string errorId, string target)
     {
         var ex = await Assert.ThrowsAsync<ContainmentException>(() =>

@@ -45,11 +45,16 @@ Describe 'Flow: alert in, incident, P1 (the issue 5 walk-through)' {
         $genesis.StatementJson | Should -Match $sha
     }
 
-    It 'keeps the raw alert, byte for byte and read-only, beside the journal' {
+    It 'keeps the raw alert as evidence: byte for byte, read-only, in the write-once store, with a custody entry' {
         $i.AlertPath | Should -Exist
-        Split-Path -Leaf $i.AlertPath | Should -Be "alert-$sha.json"
+        $i.AlertPath | Should -BeLike (Join-Path $ws 'evidence*')
         (Get-FileHash -Algorithm SHA256 $i.AlertPath).Hash.ToLowerInvariant() | Should -Be $sha
         (Get-Item $i.AlertPath).IsReadOnly | Should -BeTrue
+        $ev = Get-DeirfEvidence -Incident $i.Id -Workspace $ws
+        $ev.Sha256 | Should -Be $sha
+        $ev.Target | Should -Be 'alert'
+        $ev.Collector | Should -Be 'alice'
+        (Test-DeirfEvidence -Incident $i.Id -Workspace $ws).IsValid | Should -BeTrue
     }
 
     It 'journals the severity with who set it' {
@@ -61,6 +66,87 @@ Describe 'Flow: alert in, incident, P1 (the issue 5 walk-through)' {
 
     It 'shows Sev in the incident table' {
         Get-DeirfIncident -Workspace $ws | Format-Table | Out-String -Width 200 | Should -Match 'Sev[\s\S]*P1'
+    }
+}
+
+Describe 'Flow: P1 brings T-minus deadlines and the kickoff message' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $before = [DateTimeOffset]::UtcNow
+        $i = New-DeirfIncident -Title 'Deploy key in a public gist' -Reporter alice -Workspace $ws
+        $info = $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -Reason 'prod key' -PassThru 6>&1
+        $i | Grant-DeirfIncidentRole -Role CommsLead -Responder carol -Actor bob
+    }
+
+    It 'sets triage, first-comms and containment from the default policy, in UTC, in the same write as the severity' {
+        $d = Get-DeirfDeadline -Incident $i.Id -Workspace $ws
+        ($d.Name | Sort-Object) -join ',' | Should -Be 'containment,first-comms,triage'
+        $c = $d | Where-Object Name -eq containment
+        ($c.Due - $before).TotalMinutes | Should -BeGreaterOrEqual 59.9
+        ($c.Due - $before).TotalMinutes | Should -BeLessThan 62
+        $c.Due.Offset | Should -Be ([TimeSpan]::Zero)
+        $e = Get-DeirfJournal -Incident $i.Id -Workspace $ws
+        $sev = $e | Where-Object Kind -eq 'severity.set'
+        @($e | Where-Object { $_.Kind -eq 'deadline.set' -and $_.Seq -in ($sev.Seq + 1)..($sev.Seq + 3) }).Count | Should -Be 3
+    }
+
+    It 'renders kickoff.md beside the journal and says so' {
+        ($info | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }).MessageData | Should -Match 'kickoff message rendered'
+        $file = Join-Path $ws "incidents/$($i.Id)/kickoff.md"
+        $file | Should -Exist
+        Get-Content -Raw $file | Should -Match "# P1 $($i.Id): Deploy key in a public gist"
+    }
+
+    It 'New-DeirfKickoffMessage renders the current state: leads, T-minus, journal head' {
+        $text = $i | New-DeirfKickoffMessage -ChannelName '#inc-gist'
+        $text | Should -BeOfType [string]
+        $text | Should -Match '\| Comms Lead \| @carol \|'
+        $text | Should -Match '\| Triage Lead \| \*\*UNASSIGNED'
+        $text | Should -Match '\| T-(29|30)m \| First update'
+        $text | Should -Match '#inc-gist \(this channel'
+        $head = Test-DeirfJournal -Incident $i.Id -Workspace $ws
+        $text | Should -Match "entry \*\*#$($head.HeadSeq)\*\*, hash ``$($head.HeadHash)``"
+    }
+
+    It '-AsOf past the first-comms deadline shows it overdue' {
+        $due = (Get-DeirfDeadline -Incident $i.Id -Workspace $ws -Name first-comms).Due
+        $text = New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -AsOf $due.AddMinutes(7)
+        $text | Should -Match '\| T\+7m OVERDUE \| First update'
+    }
+
+    It 'a workspace template wins; a broken one is TemplateParseError naming the line' {
+        New-Item -ItemType Directory (Join-Path $ws 'templates') | Out-Null
+        Set-Content -Path (Join-Path $ws 'templates/incident-kickoff.md') -Value 'ours {{ incident.id }}' -NoNewline
+        New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws | Should -Be "ours $($i.Id)"
+        Set-Content (Join-Path $ws 'templates/incident-kickoff.md') "line 1`nline 2`n{{ if }}"
+        $err = $null
+        New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'TemplateParseError*'
+        $err[0].TargetObject | Should -BeLike '*incident-kickoff.md:3:*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        Remove-Item -Recurse (Join-Path $ws 'templates')
+    }
+
+    It 'raising again to P1 sets nothing new; -WhatIf sets no deadline' {
+        $n = @(Get-DeirfJournal -Incident $i.Id -Workspace $ws).Count
+        $j = New-DeirfIncident -Title 'other' -Reporter alice -Workspace $ws
+        $j | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -WhatIf
+        @(Get-DeirfDeadline -Incident $j.Id -Workspace $ws).Count | Should -Be 0
+        $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob
+        @(Get-DeirfJournal -Incident $i.Id -Workspace $ws).Count | Should -Be ($n + 1)
+    }
+
+    It 'a malformed deadline-policy.json: DeadlinePolicyInvalid, nothing written' {
+        $j = New-DeirfIncident -Title 'policy' -Reporter alice -Workspace $ws
+        Set-Content (Join-Path $ws 'deadline-policy.json') '{"P1":{"triage":"soon"}}'
+        try {
+            $err = $null
+            $j | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'DeadlinePolicyInvalid*'
+            @(Get-DeirfJournal -Incident $j.Id -Workspace $ws).Count | Should -Be 1
+        }
+        finally { Remove-Item (Join-Path $ws 'deadline-policy.json') }
     }
 }
 
@@ -248,20 +334,22 @@ Describe 'Flow: Get-DeirfTimeline' {
     }
 
     It 'one line per entry, every kind, in time order' {
-        $t.Kind | Should -Be @('incident.opened', 'note', 'severity.set', 'incident.closed')
-        $t.Actor | Should -Be @('alice', 'alice', 'bob', 'bob')
-        $t.Seq | Should -Be @(0, 1, 2, 3)
+        # The alert's custody entry follows the genesis; P1 brings its three default deadlines in the same write.
+        $t.Kind | Should -Be @('incident.opened', 'evidence.added', 'note', 'severity.set', 'deadline.set', 'deadline.set', 'deadline.set', 'incident.closed')
+        $t.Actor | Should -Be @('alice', 'alice', 'alice', 'bob', 'bob', 'bob', 'bob', 'bob')
+        $t.Seq | Should -Be @(0..7)
         for ($k = 1; $k -lt $t.Count; $k++) { $t[$k].Time | Should -BeGreaterOrEqual $t[$k - 1].Time }
     }
 
     It 'readable summaries and phases with durations' {
-        $t[2].Summary | Should -Be 'Severity P1 (impact High, urgency High): prod host'
-        $t[3].Summary | Should -Be 'Closed: Binary removed, host rebuilt'
-        $t.Phase | Should -Be @('Opened', 'Opened', 'Triaged', 'Closed')
-        $t.IsPhaseChange | Should -Be @($true, $false, $true, $true)
+        $t[3].Summary | Should -Be 'Severity P1 (impact High, urgency High): prod host'
+        $t[4].Summary | Should -BeLike 'Deadline * due *Z (default for P1 (default))'
+        $t[7].Summary | Should -Be 'Closed: Binary removed, host rebuilt'
+        $t.Phase | Should -Be @('Opened', 'Opened', 'Opened', 'Triaged', 'Triaged', 'Triaged', 'Triaged', 'Closed')
+        $t.IsPhaseChange | Should -Be @($true, $false, $false, $true, $false, $false, $false, $true)
         $t[0].SinceOpened | Should -Be ([TimeSpan]::Zero)
-        $t[3].SinceOpened | Should -BeGreaterOrEqual $t[2].SinceOpened
-        $t[3].SincePhaseChange | Should -Be ($t[3].Time - $t[2].Time)
+        $t[7].SinceOpened | Should -BeGreaterOrEqual $t[3].SinceOpened
+        $t[7].SincePhaseChange | Should -Be ($t[7].Time - $t[3].Time)
     }
 
     It 'prints as a table' {

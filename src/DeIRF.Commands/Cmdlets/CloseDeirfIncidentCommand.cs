@@ -28,16 +28,11 @@ public sealed class CloseDeirfIncidentCommand : IncidentChangeCmdlet
         {
             var ws = ResolveWorkspace();
             var current = ws.GetIncident(Incident);
-            if (current.State == "Closed")
-            {
-                throw new DeirfException("IncidentAlreadyClosed", DeirfErrorKind.InvalidOperation,
-                    $"Incident '{Incident}' was closed at {current.Closed:yyyy-MM-dd HH:mm}Z ({current.Resolution}). Add notes with Add-DeirfNote.", Incident);
-            }
-            if (!ShouldProcess(Incident, $"Close with resolution '{Resolution}' by {Actor}"))
+            if (!ShouldProcess(current.Id, $"Close with resolution '{Resolution}' by {Actor}"))
             {
                 return;
             }
-            Record(ws, Incident, IncidentClosed.KindName, Actor, new JsonObject { ["resolution"] = Resolution });
+            ws.CloseIncident(current.Id, Actor, Resolution, AppendOptions(ws, Actor));
             var closed = ws.GetIncident(Incident);
             WriteVerbose($"Retrospective due {closed.RetroDue:yyyy-MM-dd HH:mm}Z (templates/retro-form.md).");
             if (PassThru)

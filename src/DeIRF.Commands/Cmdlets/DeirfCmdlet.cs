@@ -26,6 +26,9 @@ public abstract class DeirfCmdlet : PSCmdlet
     /// <summary>Resolves a user-supplied path against the PowerShell location, not the process directory.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>The templates/ folder shipped next to DeIRF.dll (the module root, or a test's build output).</summary>
+    protected static string ShippedTemplates => Path.Combine(Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "templates");
+
     protected JournalAppendOptions AppendOptions(bool durable = true) => new() { Durable = durable, CancellationToken = CancellationToken };
 
     /// <summary>Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.</summary>

@@ -37,6 +37,12 @@ public sealed class ContainmentRequest
     /// <summary>Credentials handed in at run time (TSIG secret, bearer token). Never signed, journaled or logged.</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; }
 
+    /// <summary>Who executes (the Containment Lead or an automation account); providers that write journals act as them.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>How providers that write to DeIRF's own journals (identity.revoke) append: signers, durability, Ctrl+C.</summary>
+    public Journal.JournalAppendOptions? AppendOptions { get; init; }
+
     public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
 
     public string RequireParameter(string name)
@@ -117,7 +123,11 @@ public sealed class ContainmentException : DeirfException
 public static class ContainmentProviders
 {
     private static readonly object Gate = new();
-    private static readonly Dictionary<string, IContainmentProvider> Registered = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, IContainmentProvider> Registered = new(StringComparer.Ordinal)
+    {
+        [IdentityRevokeProvider.ActionName] = new IdentityRevokeProvider(),
+        [ScriptProvider.ActionName] = new ScriptProvider(),
+    };
 
     /// <summary>Action prefix → "Assembly!Type" of the provider family that serves it.</summary>
     private static readonly Dictionary<string, string> Families = new(StringComparer.Ordinal)

@@ -57,6 +57,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         var name = options.SourceName ?? "(stream)";
         options.CancellationToken.ThrowIfCancellationRequested();
         Directory.CreateDirectory(IncomingDirectory);
+        SweepIncomingNowAndThen();
         var tmp = Path.Combine(IncomingDirectory, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant() + ".partial");
         bool published = false;
         try
@@ -250,6 +251,64 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         {
             // Left in .incoming, never under a hash name: harmless, and visible to anyone who looks.
         }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> LastSweep = new(StringComparer.Ordinal);
+
+    /// <summary>How old an abandoned partial file must be before a sweep removes it.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
+
+    private void SweepIncomingNowAndThen()
+    {
+        var now = DateTime.UtcNow;
+        if (LastSweep.TryGetValue(IncomingDirectory, out var last) && now - last < AbandonedAfter)
+        {
+            return;
+        }
+        LastSweep[IncomingDirectory] = now;
+        SweepIncoming(AbandonedAfter);
+    }
+
+    /// <summary>
+    /// Removes partial files a killed writer left in .incoming (a SIGKILL or power loss mid-copy skips the cleanup in
+    /// Put). A partial file still being written is held open with FileShare.None (flock on Unix), so it is skipped
+    /// however old it is; only files no one holds and older than <paramref name="olderThan"/> go. Never touches
+    /// published objects. Returns the paths removed.
+    /// </summary>
+    public IReadOnlyList<string> SweepIncoming(TimeSpan olderThan)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(IncomingDirectory))
+        {
+            return removed;
+        }
+        var cutoff = DateTime.UtcNow - olderThan;
+        foreach (var file in Directory.EnumerateFiles(IncomingDirectory, "*.partial"))
+        {
+            try
+            {
+                if (File.GetLastWriteTimeUtc(file) > cutoff)
+                {
+                    continue;
+                }
+                // Taking the exclusive lock proves no writer holds it; delete while we hold it.
+                using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite,
+                           OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None, 1))
+                {
+                    if (OperatingSystem.IsWindows())
+                    {
+                        File.SetAttributes(file, FileAttributes.Normal);
+                    }
+                    File.Delete(file);
+                }
+                removed.Add(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Held by a live writer, or not ours to delete: leave it.
+            }
+        }
+        return removed;
     }
 
     public EvidenceCheck Verify(string sha256, long expectedSize, CancellationToken cancellationToken = default)

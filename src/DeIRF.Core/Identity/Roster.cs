@@ -358,6 +358,34 @@ public sealed class Roster
         return check.IsValid ? null : $"the binding signature of {proof.Fingerprint} ('{handle}') does not verify: {check.Reason}";
     }
 
+    /// <summary>Revokes several proofs of one responder in one write: all of them or none (a key compromise).</summary>
+    public IReadOnlyList<RosterProof> RevokeProofs(string handle, IReadOnlyList<string> fingerprints, string reason, string actor, JournalAppendOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new DeirfException("RevocationReasonMissing", DeirfErrorKind.InvalidArgument, "A revocation needs a reason (it is journaled).", handle);
+        }
+        var proofs = fingerprints.Select(fp =>
+        {
+            var proof = Get(handle).FindProof(fp)
+                ?? throw new DeirfException("ProofNotFound", DeirfErrorKind.NotFound, $"Responder '{handle}' has no proof {fp}.", fp);
+            return proof.IsRevoked
+                ? throw new DeirfException("ProofAlreadyRevoked", DeirfErrorKind.InvalidOperation, $"Proof {fp} of '{handle}' was already revoked on {proof.RevokedAt:u}.", fp)
+                : proof;
+        }).ToList();
+        if (proofs.Count == 0)
+        {
+            return proofs;
+        }
+        var drafts = proofs.Select(p => new StatementDraft(ProofRevoked.KindName, actor,
+            new JsonObject { ["fingerprint"] = p.Fingerprint, ["handle"] = handle, ["reason"] = reason })).ToList();
+        foreach (var entry in Journal.AppendBatch(drafts, options))
+        {
+            Apply(entry);
+        }
+        return proofs;
+    }
+
     public RosterProof RevokeProof(string handle, string fingerprint, string reason, string actor, JournalAppendOptions options)
     {
         var proof = Get(handle).FindProof(fingerprint)

@@ -22,7 +22,8 @@ public sealed class Deadline
 
     /// <summary>
     /// True when the phase it guards happened by <see cref="Due"/>; false when it happened late; null when it has not
-    /// happened yet or the journal has no entry kind that tells (containment, first-comms, retrospective, custom names).
+    /// happened yet or the journal has no entry kind that tells (retrospective, custom names). Triage: the first
+    /// TriageLead grant or severity.set; containment: the first verified containment.applied.
     /// </summary>
     public bool? Met { get; init; }
 
@@ -55,7 +56,12 @@ public sealed class Deadline
         var list = new List<Deadline>();
         foreach (var (name, due) in incident.Deadlines.OrderBy(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            DateTimeOffset? happened = name == "triage" ? incident.TriagedAt : null;
+            DateTimeOffset? happened = name switch
+            {
+                "triage" => incident.TriagedAt,
+                "containment" => incident.ContainedAt,
+                _ => null,
+            };
             list.Add(new Deadline
             {
                 Incident = incident.Id, Name = name, Due = due.ToUniversalTime(), Now = now,

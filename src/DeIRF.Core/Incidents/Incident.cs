@@ -19,6 +19,10 @@ public sealed class Incident
     public IReadOnlyList<string> Tags { get; private set; } = [];
     public long EntryCount { get; private set; }
 
+    /// <summary>Sequence number and hash of the newest entry folded in: the head a responder compares with a copy.</summary>
+    public long HeadSeq { get; private set; }
+    public string HeadHash { get; private set; } = string.Empty;
+
     /// <summary>P1..P4 from the latest severity.set; empty until severity is set.</summary>
     public string Severity { get; private set; } = string.Empty;
     public string Impact { get; private set; } = string.Empty;
@@ -50,6 +54,9 @@ public sealed class Incident
     /// <summary>When triage first happened: the first TriageLead grant or severity.set (null until then).</summary>
     public DateTimeOffset? TriagedAt { get; private set; }
 
+    /// <summary>When the first quorum-approved containment was applied and read back (verified).</summary>
+    public DateTimeOffset? ContainedAt { get; private set; }
+
     /// <summary>The alert the incident was opened from, when it was: source, event time, SHA-256 of its original bytes.</summary>
     public string? AlertSource { get; private set; }
     public DateTimeOffset? AlertTime { get; private set; }
@@ -68,6 +75,10 @@ public sealed class Incident
         {
             incident.Apply(entry);
         }
+        if (incident.AlertSha256 is { Length: 64 } sha && incident.AlertPath is null)
+        {
+            incident.AlertPath = Evidence.LocalEvidenceStore.In(ws).LocationOf(sha);
+        }
         return incident;
     }
 
@@ -76,6 +87,8 @@ public sealed class Incident
     {
         EntryCount++;
         LastActivity = entry.Timestamp;
+        HeadSeq = entry.Seq;
+        HeadHash = entry.Hash;
         switch (entry.Kind)
         {
             case IncidentOpened.KindName:
@@ -91,8 +104,9 @@ public sealed class Incident
                     AlertTime = DateTimeOffset.TryParse(EntryKinds.Text(alert, "time"), System.Globalization.CultureInfo.InvariantCulture,
                         System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime() : null;
                     AlertSha256 = EntryKinds.Text(alert, "sha256");
-                    if (JournalPath.Length > 0)
+                    if (JournalPath.Length > 0 && EntryKinds.Text(alert, "file") is { Length: > 0 })
                     {
+                        // Journals written before the alert moved into the evidence store kept it beside the journal.
                         AlertPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(JournalPath)!, EntryKinds.Text(alert, "file"));
                     }
                 }
@@ -131,6 +145,12 @@ public sealed class Incident
                 if (DeadlineSet.TryParseDue(EntryKinds.Text(entry.Body, "due"), out var due))
                 {
                     _deadlines[EntryKinds.Text(entry.Body, "name")] = due;
+                }
+                break;
+            case ContainmentApplied.KindName:
+                if (entry.Body.TryGetValue("verified", out var verified) && verified is true)
+                {
+                    ContainedAt ??= entry.Timestamp;
                 }
                 break;
             case IncidentClosed.KindName:

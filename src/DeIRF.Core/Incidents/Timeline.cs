@@ -36,9 +36,13 @@ public static class Timeline
     {
         IncidentOpened.KindName => "Opened",
         SeveritySet.KindName => "Triaged",
+        ContainmentApplied.KindName => "Contained",
         IncidentClosed.KindName => "Closed",
         _ => null,
     };
+
+    /// <summary>Phases only move forward: a severity change after containment is not a return to triage.</summary>
+    private static int Rank(string phase) => phase switch { "Opened" => 0, "Triaged" => 1, "Contained" => 2, "Closed" => 3, _ => -1 };
 
     public static IEnumerable<TimelineEntry> Build(IEnumerable<JournalEntry> entries)
     {
@@ -54,9 +58,9 @@ public static class Timeline
         foreach (var e in ordered)
         {
             var next = PhaseOf(e.Kind);
-            // Re-setting severity while triaged is not a new phase; closing again is not either.
-            // A severity change after closing does not reopen the incident either.
-            var change = next is not null && (next != phase || e.Kind == IncidentOpened.KindName) && !(phase == "Closed" && next == "Triaged");
+            // Re-setting severity while triaged is not a new phase; closing again is not either; a severity change or a
+            // second containment after a later phase does not move the incident back.
+            var change = next is not null && (Rank(next) > Rank(phase) || e.Kind == IncidentOpened.KindName);
             var sincePhase = e.Timestamp - phaseStart;
             if (change)
             {

@@ -208,7 +208,6 @@ public sealed class Workspace
         {
             body["alert"] = new JsonObject
             {
-                ["file"] = AlertFileName(alert.Sha256),
                 ["format"] = alert.Format,
                 ["sha256"] = alert.Sha256,
                 ["source"] = alert.Source,
@@ -218,6 +217,15 @@ public sealed class Workspace
         EntryKinds.Validate(IncidentOpened.KindName, body);
         JournalFile.ValidateHandle(reporter);
         var now = options.Clock.GetUtcNow();
+        // The alert's original bytes go into the write-once evidence store BEFORE the incident exists: if this fails,
+        // nothing is opened; if opening then fails, the stored object is harmless (content-addressed, deduplicated).
+        var store = Evidence.LocalEvidenceStore.In(this);
+        var storedAlert = alert is null ? null : store.Put(new MemoryStream(alert.RawBytes, writable: false), new Evidence.EvidencePutOptions
+        {
+            ExpectedSize = alert.RawBytes.Length,
+            SourceName = alert.SourcePath ?? $"{alert.Format} alert",
+            CancellationToken = options.CancellationToken,
+        });
         for (int attempt = 0; attempt < 20; attempt++)
         {
             var id = "INC-" + now.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(2));
@@ -234,36 +242,53 @@ public sealed class Workspace
             {
                 continue;
             }
-            if (alert is not null)
+            if (alert is not null && storedAlert is not null)
             {
-                KeepAlert(Path.GetDirectoryName(journal.Path)!, alert);
+                // Chain of custody for the alert, as for any evidence: the reporter collected it.
+                journal.Append(new StatementDraft(EvidenceAdded.KindName, reporter, new JsonObject
+                {
+                    ["collector"] = reporter,
+                    ["hash"] = EvidenceAdded.HashPrefix + storedAlert.Sha256,
+                    ["name"] = alert.SourcePath is { } sp ? Path.GetFileName(sp) : AlertFileName(alert.Sha256),
+                    ["path"] = alert.SourcePath ?? $"({alert.Format} alert from the pipeline)",
+                    ["size"] = storedAlert.Size,
+                    ["target"] = "alert",
+                }) { Timestamp = now }, options with { CancellationToken = CancellationToken.None });
             }
             return Incident.Load(this, id);
         }
         throw new DeirfException("IncidentIdExhausted", DeirfErrorKind.ResourceUnavailable, "Could not find a free incident id for today after 20 tries.", title);
     }
 
+    /// <summary>The evidence name of an alert that came from the pipeline rather than a file.</summary>
     public static string AlertFileName(string sha256) => $"alert-{sha256}.json";
 
-    /// <summary>Writes the alert's original bytes once (temp file + rename), then makes the file read-only.</summary>
-    private static void KeepAlert(string incidentDirectory, Alerts.Alert alert)
+    /// <summary>
+    /// Closes an incident once. The "already closed" check and the write meet under the journal lock
+    /// (compare-and-append on the head read), so two responders closing at the same moment cannot both succeed;
+    /// a concurrent note only makes it read again.
+    /// </summary>
+    public Incident CloseIncident(string id, string actor, string resolution, JournalAppendOptions? options = null)
     {
-        var target = Path.Combine(incidentDirectory, AlertFileName(alert.Sha256));
-        if (File.Exists(target))
+        options ??= JournalAppendOptions.Default;
+        var current = GetIncident(id);
+        for (var attempt = 0; ; attempt++)
         {
-            return;
-        }
-        var tmp = target + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            fs.Write(alert.RawBytes);
-            fs.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, target, overwrite: false);
-        File.SetAttributes(target, File.GetAttributes(target) | FileAttributes.ReadOnly);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            if (current.State == "Closed")
+            {
+                throw new DeirfException("IncidentAlreadyClosed", DeirfErrorKind.InvalidOperation,
+                    $"Incident '{current.Id}' was closed at {current.Closed:yyyy-MM-dd HH:mm}Z ({current.Resolution}). Add notes with Add-DeirfNote.", current.Id);
+            }
+            try
+            {
+                JournalOf(current.Id).Append(new StatementDraft(IncidentClosed.KindName, actor, new JsonObject { ["resolution"] = resolution }),
+                    options with { ExpectedHeadSeq = current.HeadSeq });
+                return GetIncident(current.Id);
+            }
+            catch (JournalHeadMovedException) when (attempt < 50)
+            {
+                current = GetIncident(current.Id);
+            }
         }
     }
 

@@ -38,6 +38,40 @@ public sealed class EvidenceStoreTests : IDisposable
         => Directory.Exists(store.IncomingDirectory) ? Directory.GetFiles(store.IncomingDirectory) : [];
 
     [Fact]
+    public void SweepIncoming_RemovesOnlyAbandonedPartials_NeverALiveWriterOrAnObject()
+    {
+        var store = NewStore();
+        var stored = store.Put(new MemoryStream(RandomBytes(1000)));
+        Directory.CreateDirectory(store.IncomingDirectory);
+        string Partial(string name, TimeSpan age)
+        {
+            var path = Path.Combine(store.IncomingDirectory, name + ".partial");
+            File.WriteAllBytes(path, RandomBytes(100));
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+            return path;
+        }
+        var abandoned = Partial("abandoned", TimeSpan.FromHours(2));   // a writer SIGKILLed mid-copy two hours ago
+        var fresh = Partial("fresh", TimeSpan.FromSeconds(5));         // too young to judge
+        var live = Partial("live", TimeSpan.FromHours(3));             // old, but a writer still holds it
+        var other = Path.Combine(store.IncomingDirectory, "notes.txt");
+        File.WriteAllText(other, "not ours");
+        File.SetLastWriteTimeUtc(other, DateTime.UtcNow - TimeSpan.FromHours(5));
+        using (new FileStream(live, FileMode.Open, FileAccess.Write, FileShare.None))
+        {
+            var removed = store.SweepIncoming(LocalEvidenceStore.AbandonedAfter);
+            Assert.Equal([abandoned], removed);
+        }
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(fresh));
+        Assert.True(File.Exists(live));
+        Assert.True(File.Exists(other));
+        Assert.True(store.Exists(stored.Sha256));
+        Assert.True(store.Verify(stored.Sha256, stored.Size).IsValid);
+        // Once the writer is gone, the next sweep takes it.
+        Assert.Equal([live], store.SweepIncoming(LocalEvidenceStore.AbandonedAfter));
+    }
+
+    [Fact]
     public void Put_StoresUnderSha256Path_WithTheHashOfTheBytes()
     {
         var store = NewStore();

@@ -94,6 +94,88 @@ public class IncidentFoldTests
         var genesis = ws.JournalOf(inc.Id).ReadEntries().First();
         Assert.Contains(alert.Sha256, genesis.StatementJson);
         Assert.DoesNotContain("1507591916746609046", genesis.StatementJson);
+        // The bytes are evidence: in the write-once store, with a custody entry right after the genesis.
+        var store = DeIRF.Evidence.LocalEvidenceStore.In(ws);
+        Assert.Equal(store.LocationOf(alert.Sha256), inc.AlertPath);
+        var custody = ws.JournalOf(inc.Id).ReadEntries().ElementAt(1);
+        Assert.Equal(EvidenceAdded.KindName, custody.Kind);
+        Assert.Equal("sha256:" + alert.Sha256, custody.Body["hash"]);
+        Assert.Equal((long)bytes.Length, custody.Body["size"]);
+        Assert.Equal("alert", custody.Body["target"]);
+        var item = Assert.Single(new DeIRF.Evidence.EvidenceCapture(ws, inc.Id).List());
+        Assert.True(Assert.Single(new DeIRF.Evidence.EvidenceCapture(ws, inc.Id).Test()).IsValid);
+        Assert.Equal(alert.Sha256, item.Sha256);
+    }
+
+    [Fact]
+    public void AlertStoredOnceAcrossIncidentsAndNothingOpenedWhenStoreFails()
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Vectors", "alerts", "falco-event.json"));
+        var alert = Assert.Single(AlertReader.Read(bytes));
+        var (ws, a, _) = Open(alert);
+        var b = ws.OpenIncident("again", "bob", alert: alert, options: new JournalAppendOptions { Durable = false });
+        Assert.Equal(a.AlertPath, b.AlertPath);
+        var objects = Directory.EnumerateFiles(Path.Combine(ws.Root, "evidence"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(".incoming")).ToList();
+        Assert.Single(objects);
+
+        // A store that cannot be written: the alert is refused and no incident appears.
+        var ws2 = Workspace.Initialize(Path.Combine(Directory.CreateTempSubdirectory("deirf-alert-ro-").FullName, "ws"));
+        File.WriteAllText(Path.Combine(ws2.Root, "evidence"), "not a folder");
+        Assert.ThrowsAny<Exception>(() => ws2.OpenIncident("t", "alice", alert: alert, options: new JournalAppendOptions { Durable = false }));
+        Assert.Empty(ws2.IncidentIds());
+    }
+
+    [Fact]
+    public void ConcurrentClosersExactlyOneWins()
+    {
+        var (ws, inc, _) = Open();
+        var options = new JournalAppendOptions { Durable = false };
+        using var start = new Barrier(8);
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var threads = Enumerable.Range(0, 8).Select(n => new Thread(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                if (n % 2 == 0)
+                {
+                    ws.CloseIncident(inc.Id, $"closer{n}", $"resolution {n}", options);
+                    outcomes.Add("closed");
+                }
+                else
+                {
+                    // Notes land in between: they move the head and force the closers to look again, nothing more.
+                    ws.JournalOf(inc.Id).Append(new StatementDraft(Note.KindName, $"noter{n}", new JsonObject { ["text"] = "still here" }), options);
+                    outcomes.Add("note");
+                }
+            }
+            catch (DeirfException ex)
+            {
+                outcomes.Add(ex.ErrorId);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Equal(1, outcomes.Count(o => o == "closed"));
+        Assert.Equal(3, outcomes.Count(o => o == "IncidentAlreadyClosed"));
+        Assert.Equal(4, outcomes.Count(o => o == "note"));
+        Assert.Single(ws.JournalOf(inc.Id).ReadEntries(), e => e.Kind == IncidentClosed.KindName);
+    }
+
+    [Fact]
+    public void CompareAndAppendRefusesAMovedHead()
+    {
+        var (ws, inc, _) = Open();
+        var journal = ws.JournalOf(inc.Id);
+        var head = ws.GetIncident(inc.Id).HeadSeq;
+        var options = new JournalAppendOptions { Durable = false };
+        journal.Append(new StatementDraft(Note.KindName, "bob", new JsonObject { ["text"] = "first" }), options with { ExpectedHeadSeq = head });
+        var ex = Assert.Throws<JournalHeadMovedException>(() =>
+            journal.Append(new StatementDraft(Note.KindName, "carol", new JsonObject { ["text"] = "stale" }), options with { ExpectedHeadSeq = head }));
+        Assert.Equal("JournalHeadMoved", ex.ErrorId);
+        Assert.Equal(head + 1, ex.Actual);
+        Assert.DoesNotContain(journal.ReadEntries(), e => e.Actor == "carol");
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace DeIRF.Journal.Kinds;
 /// <summary>
 /// "deadline.set" — a T-minus deadline (seed section 4): a name and when it falls due, in UTC. A later entry with the
 /// same name moves the deadline.
-/// body: { name: lower-case token (triage, containment, first-comms...; ≤ 40), due: UTC ISO 8601 ("yyyy-MM-ddTHH:mm:ss.fffZ") }
+/// body: { name: lower-case token (triage, containment, first-comms...; ≤ 40), due: UTC ISO 8601 ("yyyy-MM-ddTHH:mm:ss.fffZ"),
+/// reason?: string (≤ 2000; "default for P1 (default)" when set by the deadline policy) }
 /// </summary>
 public sealed partial class DeadlineSet : IEntryKind
 {
@@ -50,8 +51,13 @@ public sealed partial class DeadlineSet : IEntryKind
         {
             throw new InvalidStatementException(Name, "due", $"'{Name}' member 'due' must be an ISO 8601 time in UTC ending in Z.", due);
         }
+        if (body["reason"] is not null)
+        {
+            EntryKinds.RequireText(Name, body, "reason", 2000);
+        }
     }
 
     public string Summarize(IReadOnlyDictionary<string, object?> body)
-        => $"Deadline {EntryKinds.Text(body, "name")} due {EntryKinds.Text(body, "due")}";
+        => $"Deadline {EntryKinds.Text(body, "name")} due {EntryKinds.Text(body, "due")}"
+            + (EntryKinds.Text(body, "reason") is { Length: > 0 } why ? $" ({why})" : string.Empty);
 }

@@ -51,6 +51,9 @@ public static class EntryKinds
         Register(new RoleGranted());
         Register(new RoleRevoked());
         Register(new DeadlineSet());
+        Register(new ContainmentApplied());
+        Register(new ContainmentUndone());
+        Register(new ContainmentFailed());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;

@@ -5,7 +5,8 @@ namespace DeIRF.Journal.Kinds;
 /// <summary>
 /// "incident.opened" — the genesis entry of every incident journal.
 /// body: { title: string (≤ 200), reporter: handle, tags: [string], drill: bool,
-///         alert?: { format, source, time (UTC), sha256 (of the original alert bytes), file } }
+///         alert?: { format, source, time (UTC), sha256 (of the original alert bytes; the bytes are in the evidence store,
+///                   with an evidence.added entry right after this one), file? (only in journals written before that) } }
 /// </summary>
 public sealed class IncidentOpened : IEntryKind
 {

@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Containment;
+
+/// <summary>One containment or undo as the journal records it (containment.applied / .undone / .failed).</summary>
+public sealed class ContainmentRecord
+{
+    public string Incident { get; init; } = string.Empty;
+    public long Seq { get; init; }
+    public DateTimeOffset Time { get; init; }
+
+    /// <summary>Applied, Undone or Failed.</summary>
+    public string Outcome { get; init; } = string.Empty;
+
+    public string ProposalId { get; init; } = string.Empty;
+    public string Action { get; init; } = string.Empty;
+    public string Target { get; init; } = string.Empty;
+    public string Actor { get; init; } = string.Empty;
+    public bool Verified { get; init; }
+    public string Message { get; init; } = string.Empty;
+
+    /// <summary>Canonical JSON of the state read before and after, and of what undo needs.</summary>
+    public string Before { get; init; } = string.Empty;
+    public string After { get; init; } = string.Empty;
+    public string UndoState { get; init; } = string.Empty;
+
+    /// <summary>For an undo: the seq of the containment.applied entry it reversed.</summary>
+    public long? Reverses { get; init; }
+
+    /// <summary>For an applied entry: the seq of the undo that reversed it, once there is one.</summary>
+    public long? UndoneBy { get; internal set; }
+
+    public string? ErrorId { get; init; }
+    public string? Stage { get; init; }
+
+    public override string ToString() => $"#{Seq} {Outcome} {Action} {Target}{(Verified ? " (verified)" : string.Empty)}";
+
+    internal static ContainmentRecord? From(JournalEntry e)
+    {
+        string Text(string m) => EntryKinds.Text(e.Body, m);
+        if (e.Kind is not (ContainmentApplied.KindName or ContainmentUndone.KindName or ContainmentFailed.KindName))
+        {
+            return null;
+        }
+        // State objects are shown as the canonical JSON of the stored statement, never re-serialized from objects.
+        var stored = JsonNode.Parse(e.StatementJson)?["body"] as JsonObject;
+        string Json(string m) => stored?[m] is { } n ? System.Text.Encoding.UTF8.GetString(Canonical.CanonicalJson.Serialize(n)) : string.Empty;
+        return e.Kind switch
+        {
+            ContainmentApplied.KindName or ContainmentUndone.KindName => new ContainmentRecord
+            {
+                Incident = e.Incident, Seq = e.Seq, Time = e.Timestamp, Actor = e.Actor,
+                Outcome = e.Kind == ContainmentApplied.KindName ? "Applied" : "Undone",
+                ProposalId = Text("proposal"), Action = Text("action"), Target = Text("target"),
+                Verified = e.Body.TryGetValue("verified", out var v) && v is true,
+                Message = Text("message"), Before = Json("before"), After = Json("after"), UndoState = Json("undo"),
+                Reverses = e.Body.TryGetValue("applied", out var a) && a is long seq ? seq : null,
+            },
+            ContainmentFailed.KindName => new ContainmentRecord
+            {
+                Incident = e.Incident, Seq = e.Seq, Time = e.Timestamp, Actor = e.Actor, Outcome = "Failed",
+                ProposalId = Text("proposal"), Action = Text("action"), Target = Text("target"),
+                Message = Text("error"), ErrorId = Text("error_id"), Stage = Text("stage"),
+            },
+            _ => null,
+        };
+    }
+}
+
+/// <summary>
+/// Carries out an approved action through its provider and journals the outcome. The quorum gate (consumption of the
+/// proposal) runs before this, so nothing here decides whether an action may run; it only makes sure every outcome —
+/// applied, not verified, failed, cancelled — lands in the journal with before/after state.
+/// </summary>
+public static class ContainmentRunner
+{
+    public static IReadOnlyList<ContainmentRecord> List(Workspace ws, string incident, CancellationToken cancellationToken = default)
+    {
+        var records = new List<ContainmentRecord>();
+        foreach (var entry in ws.JournalOf(incident).ReadEntries(cancellationToken))
+        {
+            if (ContainmentRecord.From(entry) is not { } r)
+            {
+                continue;
+            }
+            if (r.Reverses is { } applied && records.FirstOrDefault(x => x.Seq == applied) is { } original)
+            {
+                original.UndoneBy = r.Seq;
+            }
+            records.Add(r);
+        }
+        return records;
+    }
+
+    /// <summary>The newest applied, not yet undone, containment of this action on this target; null when none.</summary>
+    public static ContainmentRecord? ActiveOn(Workspace ws, string incident, string action, string target)
+        => List(ws, incident).LastOrDefault(r => r.Outcome == "Applied" && r.UndoneBy is null && r.Action == action && r.Target == target);
+
+    public static async Task<ContainmentRecord> ApplyAsync(Workspace ws, string incident, string proposalId, IContainmentProvider provider,
+        ContainmentRequest request, string actor, JournalAppendOptions options, CancellationToken cancellationToken)
+    {
+        ContainmentResult result;
+        try
+        {
+            result = await provider.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DeirfException or OperationCanceledException)
+        {
+            Fail(ws, incident, proposalId, request, "apply", ex, actor, options);
+            throw;
+        }
+        var body = ResultBody(proposalId, request, result);
+        var entry = ws.JournalOf(incident).Append(new StatementDraft(ContainmentApplied.KindName, actor, body), options with { CancellationToken = CancellationToken.None });
+        return ContainmentRecord.From(entry)!;
+    }
+
+    public static async Task<ContainmentRecord> UndoAsync(Workspace ws, string incident, string proposalId, IContainmentProvider provider,
+        ContainmentRequest request, ContainmentRecord applied, string actor, JournalAppendOptions options, CancellationToken cancellationToken)
+    {
+        ContainmentResult result;
+        try
+        {
+            var undoState = JsonNode.Parse(applied.UndoState) as JsonObject ?? new JsonObject();
+            result = await provider.UndoAsync(request, undoState, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DeirfException or OperationCanceledException)
+        {
+            Fail(ws, incident, proposalId, request, "undo", ex, actor, options);
+            throw;
+        }
+        var body = ResultBody(proposalId, request, result);
+        body["applied"] = applied.Seq;
+        var entry = ws.JournalOf(incident).Append(new StatementDraft(ContainmentUndone.KindName, actor, body), options with { CancellationToken = CancellationToken.None });
+        return ContainmentRecord.From(entry)!;
+    }
+
+    private static JsonObject ResultBody(string proposalId, ContainmentRequest request, ContainmentResult result)
+    {
+        var body = new JsonObject
+        {
+            ["action"] = request.Action,
+            ["after"] = result.After.DeepClone(),
+            ["before"] = result.Before.DeepClone(),
+            ["proposal"] = proposalId,
+            ["target"] = request.Target,
+            ["undo"] = result.UndoState.DeepClone(),
+            ["verified"] = result.Verified,
+        };
+        if (result.Message.Length > 0)
+        {
+            body["message"] = result.Message.Length > 2000 ? result.Message[..2000] : result.Message;
+        }
+        return body;
+    }
+
+    /// <summary>Journals a failure (even after Ctrl+C: the append itself is not cancellable) and lets the caller rethrow.</summary>
+    private static void Fail(Workspace ws, string incident, string proposalId, ContainmentRequest request, string stage, Exception ex, string actor, JournalAppendOptions options)
+    {
+        var error = ex is OperationCanceledException ? "Cancelled (Ctrl+C) while in progress: read the target's state before acting again." : ex.Message;
+        ws.JournalOf(incident).Append(new StatementDraft(ContainmentFailed.KindName, actor, new JsonObject
+        {
+            ["action"] = request.Action,
+            ["error"] = error.Length > 2000 ? error[..2000] : error,
+            ["error_id"] = ex is DeirfException d ? d.ErrorId : "Cancelled",
+            ["proposal"] = proposalId,
+            ["stage"] = stage,
+            ["target"] = request.Target,
+        }), options with { CancellationToken = CancellationToken.None });
+    }
+}
