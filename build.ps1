@@ -94,13 +94,16 @@ function Invoke-Bootstrap {
     if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not restored to $pester" }
 
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
-    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git' }
-    $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $wanted[$_] })
+    # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
+    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils' }
+    $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$_") } |
+        ForEach-Object { $wanted[$_] } | Select-Object -Unique)
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction SilentlyContinue) -and ((id -u) -eq '0')) {
             Write-Step "bootstrap: apt-get install $($missing -join ' ')"
+            $env:DEBIAN_FRONTEND = 'noninteractive'
             Invoke-Native apt-get @('update', '-qq') | Out-Null
-            Invoke-Native apt-get @('install', '-y', '-qq', '--no-install-recommends') + $missing | Out-Null
+            Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing) | Out-Null
         }
         else {
             Write-Warning "Not installed (tests that need them skip outside CI, fail under CI=true): $($missing -join ', ')"
@@ -151,7 +154,7 @@ function Invoke-Test {
     New-Item -ItemType Directory -Force $Results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
 
-    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests') {
+    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests') {
         Write-Step "xUnit: $project"
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)

@@ -93,7 +93,10 @@ try
         rows.AddRange(EvidenceBench.Run(work, evidenceMb));
     }
 
-    // 5. Module import time against a bare pwsh start.
+    // 5. dns.reroute against a real BIND named, beside nsupdate + dig of the same change.
+    rows.AddRange(DnsBench.Run());
+
+    // 6. Module import time against a bare pwsh start.
     if (module is not null && pwsh is not null)
     {
         var bare = Median(7, () => RunPwsh(pwsh, "exit"));
@@ -115,7 +118,7 @@ md.AppendLine("# Benchmarks");
 md.AppendLine();
 md.AppendLine("Written by `dotnet pwsh ./build.ps1 bench`. Every figure stands beside a baseline measured in the same run on the");
 md.AppendLine("same machine, and the ratio is what to compare across machines. Times are the best of 3 (journal) or the");
-md.AppendLine("median of 7 (process starts).");
+md.AppendLine("median of 7 (process starts) or of 15 (DNS).");
 md.AppendLine();
 md.AppendLine($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {TotalMemoryGiB():F0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}. Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
 md.AppendLine();
@@ -148,6 +151,11 @@ md.AppendLine("  byte into the store, fsyncs each object, makes it read-only, pu
 md.AppendLine("  custody entry per file; the copy runs on the second core while the first hashes (double buffering), and");
 md.AppendLine("  write-back starts every 8 MiB so the closing fsync has little left. The shell runbook hashes and copies in two");
 md.AppendLine("  passes with coreutils (`sha256sum` does not use the CPU's SHA extensions here), then `sync`.");
+md.AppendLine("- **DNS reroute vs `nsupdate`.** Both sides make the same TSIG-signed change on the same named (BIND 9 on");
+md.AppendLine("  loopback) and read it back. DeIRF sends one UPDATE whose prerequisites pin the A/AAAA/CNAME RRsets the plan saw,");
+md.AppendLine("  then reads the three RRsets back in parallel (verify); the runbook starts `nsupdate` (no prerequisites) and then");
+md.AppendLine("  `dig` once. Most of the runbook's time is starting the two processes. DeIRF's read of the three RRsets costs about");
+md.AppendLine("  as much as the cold-minus-warm difference (the plan's read), so most of apply is named processing the update.");
 md.AppendLine("- **Import time.** `DeIRF.dll` alone loads at import; the engine and its dependencies load on first use.");
 File.WriteAllText(outPath, md.ToString());
 Console.Write(md.ToString());
