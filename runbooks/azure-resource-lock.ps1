@@ -7,7 +7,7 @@
     quorum; the bearer token is not part of it: Invoke-DeirfContainment reads it from $env:DEIRF_AZURE_TOKEN
     (e.g. az account get-access-token --query accessToken -o tsv) at run time and never journals it.
 
-        $p = New-DeirfProposal -Incident INC-... -Action azure.resource.lock -Target /subscriptions/<sub>/resourceGroups/prod-rg/providers/Microsoft.Compute/virtualMachines/api-7f9 -Parameters @{ level = 'ReadOnly' } -Proposer bob
+        $p = New-DeirfProposal -Incident INC-... -Action azure.resource.lock -Target /subscriptions/<sub>/resourceGroups/prod-rg/providers/Microsoft.Compute/virtualMachines/api-7f9 -Parameter @{ level = 'ReadOnly' } -Proposer bob
         $p | Get-DeirfSigningPayload -OutFile prop.txt      # each signer compares the digest out of band, then signs
         $p | Add-DeirfQuorumSignature -Responder carol -SignaturePath prop.txt.sig
         $p | Test-DeirfQuorum
@@ -36,6 +36,6 @@ param(
 $ErrorActionPreference = 'Stop'
 $ws = if ($Workspace) { @{ Workspace = $Workspace } } else { @{} }
 
-$p = New-DeirfProposal -Incident $Incident -Action azure.resource.lock -Target $ResourceId -Parameters @{ level = $Level } -Proposer $Proposer @ws
+$p = New-DeirfProposal -Incident $Incident -Action azure.resource.lock -Target $ResourceId -Parameter @{ level = $Level } -Proposer $Proposer @ws
 # -WhatIf and -Confirm given to this script reach Invoke-DeirfContainment through $WhatIfPreference / $ConfirmPreference.
 if ($Apply) { $p | Invoke-DeirfContainment @ws } else { $p }

@@ -5,7 +5,7 @@
 .DESCRIPTION
     The one-liner, as a responder types it (kubeconfig and context as kubectl takes them; they are signed with the proposal):
 
-        New-DeirfProposal -Incident $Incident -Action k8s.pod.quarantine -Target prod/api-7f9 -Proposer bob -Parameters @{ kubeconfig = '~/.kube/config'; context = 'prod'; cordonNode = 'false'; includeReplicas = 'false' } | Invoke-DeirfContainment -WhatIf
+        New-DeirfProposal -Incident $Incident -Action k8s.pod.quarantine -Target prod/api-7f9 -Proposer bob -Parameter @{ kubeconfig = '~/.kube/config'; context = 'prod'; cordonNode = 'false'; includeReplicas = 'false' } | Invoke-DeirfContainment -WhatIf
 
     -WhatIf shows the plan: the pod (and, with includeReplicas=true, every pod of its Deployment) that gets the label
     deirf.io/quarantine=<incident id>, the NetworkPolicy deirf-quarantine-<pod> (policyTypes Ingress and Egress, no
@@ -33,7 +33,7 @@ $parameters = @{ kubeconfig = $Kubeconfig; cordonNode = "$([bool]$CordonNode)".T
 if ($Context) { $parameters.context = $Context }
 
 # Propose; signers then approve out of band (Get-DeirfSigningPayload / Add-DeirfQuorumSignature), and Test-DeirfQuorum says when it is met.
-$p = New-DeirfProposal -Incident $Incident -Action k8s.pod.quarantine -Target $Target -Proposer $Proposer -Parameters $parameters
+$p = New-DeirfProposal -Incident $Incident -Action k8s.pod.quarantine -Target $Target -Proposer $Proposer -Parameter $parameters
 $p | Invoke-DeirfContainment -WhatIf
 if ($PSCmdlet.ShouldProcess($Target, 'k8s.pod.quarantine')) {
     $p | Test-DeirfQuorum
