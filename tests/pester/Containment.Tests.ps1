@@ -216,3 +216,87 @@ Describe 'evidence first: a policy that wants evidence refuses a bare target; -F
         $consumed.Body.evidenceOverride | Should -Be 'scanner IP, logs rotated away'
     }
 }
+
+Describe 'recovery: patch review, staging replay, roll-forward, each with two signers and a manual approval' -Skip:(-not $hasSsh) {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-recovery'
+        $t = New-Team $ws
+        $inc = $t.Inc; $keys = $t.Keys
+        $danaSsh = Join-Path $TestDrive 'dana-recovery-ssh'
+        & ssh-keygen -q -t ed25519 -N '' -C dana -f $danaSsh | Out-Null
+        Add-DeirfIdentityProof -Responder dana -Kind Ssh -KeyPath $danaSsh -Workspace $ws -Confirm:$false | Out-Null
+        $script:setRelease = Join-Path $PSScriptRoot '../../runbooks/scripts/set-release.ps1' | Resolve-Path | ForEach-Object Path
+        $script:releaseSha = (Get-FileHash -Algorithm SHA256 $setRelease).Hash.ToLowerInvariant()
+        $script:staging = Join-Path $TestDrive 'staging-current'
+        $script:prod = Join-Path $TestDrive 'prod-current'
+        Set-Content $staging 'api-2026.11.20-aaaaaaa'
+        Set-Content $prod 'api-2026.11.20-aaaaaaa'
+        $patch = 'acme/api@3f1c2d9'
+        function Sign($proposal) {
+            # recovery.* forbids self-approval: the two signers are not the proposer (bob).
+            $proposal | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+            $proposal | Add-DeirfQuorumSignature -Responder dana -KeyPath $keys.dana.Seed -Kind DidKey -Confirm:$false | Out-Null
+        }
+        function Approve($proposal) {
+            Push-Location $TestDrive
+            try {
+                $proposal | Get-DeirfSigningPayload -Approval -OutFile "approve-$($proposal.ShortId).txt" | Out-Null
+                & ssh-keygen -q -Y sign -n deirf -f $danaSsh "approve-$($proposal.ShortId).txt" 2>$null
+                $proposal | Approve-DeirfProposal -Responder dana -SignaturePath "approve-$($proposal.ShortId).txt.sig" -Confirm:$false | Out-Null
+            }
+            finally { Pop-Location }
+        }
+        function Release([string] $Action, [string] $Target, [string] $File) {
+            New-DeirfProposal -Incident $inc -Action $Action -Target $Target -Proposer bob -Workspace $ws -Parameter @{
+                patch = $patch; path = $setRelease; sha256 = $releaseSha; releaseFile = $File; version = 'api-2026.11.24-3f1c2d9' }
+        }
+    }
+
+    It 'a roll-forward before any review is refused: RecoveryPatchNotReviewed, production untouched' {
+        $p = Release recovery.roll-forward prod $prod
+        Sign $p; Approve $p
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'RecoveryPatchNotReviewed,*'
+        Get-Content $prod | Should -Be 'api-2026.11.20-aaaaaaa'
+    }
+
+    It 'the patch review: two signers are not enough, -Confirm:$false does not stand in for the manual approval' {
+        $review = New-DeirfProposal -Incident $inc -Action recovery.patch-review -Target $patch -Parameter @{ patch = $patch } -Proposer bob -Workspace $ws
+        Sign $review
+        $v = $review | Test-DeirfQuorum
+        $v.IsQuorumFilled | Should -BeTrue
+        $v.IsMet | Should -BeFalse
+        "$($v.Blockers.Blocker)" | Should -Be 'ManualApprovalMissing'
+        $err = $null
+        $review | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'QuorumNotMet,*'
+        Approve $review
+        ($review | Invoke-DeirfContainment -Actor bob -Confirm:$false).Verified | Should -BeTrue
+    }
+
+    It 'roll-forward before the staging replay: RecoveryNotReplayed' {
+        $p = Release recovery.roll-forward prod $prod
+        Sign $p; Approve $p
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'RecoveryNotReplayed,*'
+        Get-Content $prod | Should -Be 'api-2026.11.20-aaaaaaa'
+    }
+
+    It 'staging replay, then roll-forward: production runs the reviewed release, and the journal says who approved each step' {
+        $s = Release recovery.staging-replay staging $staging
+        Sign $s; Approve $s
+        ($s | Invoke-DeirfContainment -Actor bob -Confirm:$false).Verified | Should -BeTrue
+        Get-Content $staging | Should -Be 'api-2026.11.24-3f1c2d9'
+        $p = Release recovery.roll-forward prod $prod
+        Sign $p; Approve $p
+        $r = $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -WarningAction SilentlyContinue
+        $r.Verified | Should -BeTrue
+        Get-Content $prod | Should -Be 'api-2026.11.24-3f1c2d9'
+        ($r.Before | ConvertFrom-Json).release | Should -Be 'api-2026.11.20-aaaaaaa'
+        $applied = Get-DeirfContainment -Incident $inc -Workspace $ws | Where-Object Outcome -eq 'Applied'
+        $applied.Action | Should -Be @('recovery.patch-review', 'recovery.staging-replay', 'recovery.roll-forward')
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.approved').Count | Should -BeGreaterOrEqual 3
+    }
+}

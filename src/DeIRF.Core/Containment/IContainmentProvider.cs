@@ -127,7 +127,13 @@ public static class ContainmentProviders
     {
         [IdentityRevokeProvider.ActionName] = new IdentityRevokeProvider(),
         [ScriptProvider.ActionName] = new ScriptProvider(),
+        [RecoveryProvider.PatchReview] = Recovery,
+        [RecoveryProvider.StagingReplay] = Recovery,
+        [RecoveryProvider.RollForward] = Recovery,
     };
+
+    private static RecoveryProvider Recovery => _recovery ??= new RecoveryProvider();
+    private static RecoveryProvider? _recovery;
 
     /// <summary>Action prefix → "Assembly!Type" of the provider family that serves it.</summary>
     private static readonly Dictionary<string, string> Families = new(StringComparer.Ordinal)
