@@ -14,7 +14,7 @@ namespace DeIRF.Commands.Cmdlets;
 [OutputType("DeIRF.Containment.ContainmentRecord")]
 public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
 {
-    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR, else the OS user name.</summary>
+    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
@@ -46,7 +46,7 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
             }
             var ws = ResolveWorkspace();
             var proposal = QuorumGate.GetProposal(ws, Incident, Proposal);
-            var actor = ContainmentCmdletSupport.ActorOr(Actor);
+            var actor = ResolveActor(Actor);
             ContainmentCmdletSupport.UseThisPowerShell(this);
             var options = AppendOptions(ws, actor);
             var request = ContainmentRunner.RequestFor(ws, proposal, actor, ContainmentCmdletSupport.Secrets(Secret), options);
