@@ -437,6 +437,31 @@ public sealed class ResourceLockTests : IAsyncLifetime
         Assert.Empty(_fake.Requests);
     }
 
+    [Fact]
+    public async Task The_control_plane_seeds_scopes_and_locks_and_reports_what_the_SDK_got_wrong()
+    {
+        // What ProviderRunbooks.Tests.ps1 reads from the child process: seeding, state and violations on a separate port.
+        await using var control = await ControlPlane.StartAsync(ControlPlane.ForArm(_fake));
+        using var plain = new HttpClient { BaseAddress = new Uri(control.Url) };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await plain.PostAsync("/__fake/scopes", new StringContent($$"""{"id":"{{Subscription}}/resourceGroups/dev-rg"}"""))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await plain.PostAsync("/__fake/locks", new StringContent($$"""{"scope":"{{ResourceGroup}}","name":"ops-hold","level":"CanNotDelete"}"""))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await plain.PostAsync("/__fake/locks", new StringContent("""{"scope":"x"}"""))).StatusCode);
+
+        var plan = await Provider().PlanAsync(Request(ResourceGroup), CancellationToken.None);
+        Assert.Single(plan.Before["locks"]!.AsArray());
+        var state = JsonNode.Parse(await plain.GetStringAsync("/__fake/state"))!;
+        Assert.Equal("ops-hold", (string?)state["locks"]![0]!["name"]);
+        Assert.Empty(JsonNode.Parse(await plain.GetStringAsync("/__fake/violations"))!.AsArray());
+
+        // A request the fake does not implement (as an SDK upgrade might send) shows up there.
+        using var https = new HttpClient(_fake.CreatePinnedHandler()) { BaseAddress = _fake.Endpoint };
+        https.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _fake.Token);
+        await https.GetAsync($"{Vm}/providers/Microsoft.Authorization/locks?api-version=2020-05-01");
+        var violations = JsonNode.Parse(await plain.GetStringAsync("/__fake/violations"))!.AsArray();
+        Assert.Contains("api-version '2020-05-01'", (string?)Assert.Single(violations), StringComparison.Ordinal);
+        _fake.Unexpected.Clear();
+    }
+
     public static TheoryData<string, string, string?, string?, string?> InvalidRequests => new()
     {
         { "ContainmentParameterInvalid", Vm, "Frozen", null, null },
