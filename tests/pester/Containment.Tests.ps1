@@ -13,17 +13,8 @@ BeforeAll {
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
     $Runbook = Join-Path $PSScriptRoot '../../runbooks/scripts/block-ip.ps1' | Resolve-Path | ForEach-Object Path
 
-    function New-Seed([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
-        $path
-    }
-    function New-EthKey([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
-        [IO.File]::WriteAllText($path, '0x' + [Convert]::ToHexString($k).ToLowerInvariant())
-        $path
-    }
+    function New-Seed([string] $Name) { New-DeirfTestKey DidKey (Join-Path $TestDrive $Name) }
+    function New-EthKey([string] $Name) { New-DeirfTestKey Ethereum (Join-Path $TestDrive $Name) }
     function New-Team([string] $Ws) {
         Initialize-DeirfWorkspace -Path $Ws | Out-Null
         $keys = @{}
@@ -114,6 +105,22 @@ Describe 'identity.revoke by quorum: plan, refusals, apply, no second run, no un
         Undo-DeirfContainment -Incident $inc -Action identity.revoke -Target dana -Actor bob -Workspace $ws -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ContainmentUndoNotPossible,*'
         (Get-DeirfContainment -Incident $inc -Workspace $ws).Outcome | Should -Contain 'Failed'
+    }
+
+    # Last in this Describe: it leaves carol with one proof kind (not eligible).
+    It 'the runbook one-liner proposes the revocation of one proof (runbooks/identity-revoke.ps1)' {
+        $runbook = Join-Path $PSScriptRoot '../../runbooks/identity-revoke.ps1'
+        $fp = ((Get-DeirfResponder -Handle carol -Workspace $ws).Proofs | Where-Object Kind -eq 'Ethereum').Fingerprint
+        $q = & $runbook -Incident $inc -Responder carol -Fingerprint $fp -Proposer bob -Reason 'wallet phrase photographed' -Workspace $ws
+        $q.Action | Should -Be 'identity.revoke'
+        $q.Target | Should -Be "carol/$fp"
+        $q.Parameters['reason'] | Should -Be 'wallet phrase photographed'
+        $q | Add-DeirfQuorumSignature -Responder bob -KeyPath $keys.bob.Seed -Kind DidKey -Confirm:$false | Out-Null
+        $q | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+        ($q | Invoke-DeirfContainment -Actor bob -Confirm:$false).Verified | Should -BeTrue
+        $carol = Get-DeirfResponder -Handle carol -Workspace $ws
+        ($carol.Proofs | Where-Object Kind -eq 'Ethereum').IsRevoked | Should -BeTrue
+        ($carol.Proofs | Where-Object Kind -eq 'DidKey').IsRevoked | Should -BeFalse
     }
 }
 

@@ -56,15 +56,8 @@ BeforeAll {
         Get-Content -Raw $file
     }
 
-    function New-Seed([string] $Path) {
-        [IO.File]::WriteAllText($Path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
-        $Path
-    }
-    function New-EthKey([string] $Path) {
-        do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
-        [IO.File]::WriteAllText($Path, '0x' + [Convert]::ToHexString($k).ToLowerInvariant())
-        $Path
-    }
+    function New-Seed([string] $Path) { New-DeirfTestKey DidKey $Path }
+    function New-EthKey([string] $Path) { New-DeirfTestKey Ethereum $Path }
     # bob (ContainmentLead) and carol (TriageLead) sign, bob by did:key, carol by an Ethereum key; keys made now, outside the workspace.
     function New-Team([string] $Ws, [string] $Title) {
         Initialize-DeirfWorkspace -Path $Ws | Out-Null
