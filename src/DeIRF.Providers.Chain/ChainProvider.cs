@@ -12,7 +12,7 @@ namespace DeIRF.Providers.Chain;
 /// contract whose pauser is the configured key) and evm.safe.freeze (a Safe multisig executes a call, e.g. pause(),
 /// with the quorum's owner signatures). Targets are CAIP-10 (eip155:&lt;chain&gt;:&lt;checksummed address&gt;).
 /// </summary>
-public sealed class ChainProvider : IContainmentProvider
+public sealed class ChainProvider : IContainmentProvider, IContainmentPrecheck
 {
     public const string Pause = "evm.contract.pause";
     public const string Unpause = "evm.contract.unpause";
@@ -74,6 +74,18 @@ public sealed class ChainProvider : IContainmentProvider
             Action = request.Action, Target = request.Target, Before = result.Before, After = result.After, UndoState = result.UndoState,
             Verified = result.Verified, Message = $"undo sent {(reverse == Pause ? "pause()" : "unpause()")}. {result.Message}".Trim(),
         };
+    }
+
+    /// <summary>Before consumption: for a Safe freeze, the nonce, the owners and the threshold against the counted signatures.</summary>
+    public async Task CheckAsync(ContainmentRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Action != SafeFreeze)
+        {
+            return;
+        }
+        var tx = SafeTransaction.From(request.Target, request.Parameters);
+        var (_, client) = await ConnectAsync(request, requireKey: true, cancellationToken).ConfigureAwait(false);
+        OwnerSignatures(request, tx, await ReadSafeAsync(client, tx, cancellationToken).ConfigureAwait(false));
     }
 
     // ---- evm.contract.pause / unpause ----

@@ -59,20 +59,20 @@ public static class TestContracts
                     ["outputSelection"] = new JsonObject { ["*"] = new JsonObject { ["*"] = new JsonArray("abi", "evm.bytecode.object") } },
                 },
             };
-            var psi = new ProcessStartInfo(solcjs)
+            // Output to a file through sh, not a pipe: node cuts piped output at 64 KiB when solcjs exits.
+            File.WriteAllText(Path.Combine(dir.FullName, "in.json"), input.ToJsonString());
+            var psi = new ProcessStartInfo("/bin/sh")
             {
-                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.FullName,
+                RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.FullName,
             };
-            foreach (var a in new[] { "--standard-json", "--base-path", dir.FullName, "--include-path", ChainTools.NodeModules })
+            foreach (var a in new[] { "-c", "exec \"$0\" --standard-json --base-path \"$1\" --include-path \"$2\" < in.json > out.json", solcjs, dir.FullName, ChainTools.NodeModules })
             {
                 psi.ArgumentList.Add(a);
             }
             using var p = Process.Start(psi)!;
-            p.StandardInput.Write(input.ToJsonString());
-            p.StandardInput.Close();
             var stderr = p.StandardError.ReadToEndAsync();
-            var stdout = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
+            var stdout = File.ReadAllText(Path.Combine(dir.FullName, "out.json"));
             // solcjs may print a note line before the JSON.
             var json = JsonNode.Parse(stdout[stdout.IndexOf('{')..])!;
             var errors = json["errors"]?.AsArray().Where(e => e!["severity"]!.GetValue<string>() == "error").Select(e => e!["formattedMessage"]!.GetValue<string>()).ToList() ?? [];

@@ -125,6 +125,11 @@ public static class ContainmentRunner
                 $"Proposal {proposal.ShortId} is an undo ({proposal.Action}): run it with Undo-DeirfContainment.", proposal.Id);
         }
         var provider = ContainmentProviders.Find(request.Action);
+        // Only once the signatures are there: until then the quorum's own refusal (QuorumNotMet) is the clearer one.
+        if (provider is IContainmentPrecheck precheck && Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id).IsQuorumFilled)
+        {
+            await precheck.CheckAsync(request, cancellationToken).ConfigureAwait(false);
+        }
         cancellationToken.ThrowIfCancellationRequested();
         var consumption = Quorum.QuorumGate.Consume(ws, request, proposal.Id, actor, options with { CancellationToken = CancellationToken.None }, evidenceOverrideReason);
         request = request.WithQuorumSignatures(consumption.Verdict.Signatures.Where(s => s.IsCounted).ToList());

@@ -118,6 +118,15 @@ public interface IContainmentProvider
     Task<ContainmentResult> UndoAsync(ContainmentRequest request, JsonObject undoState, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Optional: checks a provider makes right before the proposal is consumed, so a run that cannot succeed (a Safe
+/// whose owners are not the signers, a nonce that moved) is refused without using up the approvals.
+/// </summary>
+public interface IContainmentPrecheck
+{
+    Task CheckAsync(ContainmentRequest request, CancellationToken cancellationToken);
+}
+
 /// <summary>A provider failed, refused its input, or could not reach its backend.</summary>
 public sealed class ContainmentException : DeirfException
 {
