@@ -54,6 +54,7 @@
         'Approve-DeirfProposal'
         'Get-DeirfQuorumPolicy'
         'Set-DeirfQuorumPolicy'
+        'Publish-DeirfDisclosure'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

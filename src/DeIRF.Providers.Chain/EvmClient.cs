@@ -117,6 +117,40 @@ internal sealed class EvmClient
         return receipt;
     }
 
+    /// <summary>
+    /// Sends a plain value-0 transaction carrying <paramref name="data"/> as calldata to <paramref name="to"/> and waits
+    /// for it to be mined (the disclosure message). A reverted one is EvmTransactionReverted.
+    /// </summary>
+    public async Task<TransactionReceipt> SendDataAsync(string to, byte[] data, TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        var what = $"the data transaction to {to}";
+        var input = new TransactionInput
+        {
+            From = Sender, To = to, Data = "0x" + Convert.ToHexString(data).ToLowerInvariant(), Value = new Nethereum.Hex.HexTypes.HexBigInteger(0),
+        };
+        TransactionReceipt receipt;
+        try
+        {
+            receipt = await Guard(() => _web3.Eth.TransactionManager.SendTransactionAndWaitForReceiptAsync(input, cts.Token), cts.Token, what).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new ContainmentException("EvmTimeout", DeirfErrorKind.ResourceUnavailable,
+                $"No receipt for {what} within {timeout.TotalSeconds:0} s: the transaction may still be mined; look it up before sending again.", to);
+        }
+        if (receipt.Status?.Value != 1)
+        {
+            throw new ContainmentException("EvmTransactionReverted", DeirfErrorKind.InvalidOperation,
+                $"{what} was mined but reverted (transaction {receipt.TransactionHash}, block {receipt.BlockNumber?.Value}): is the target a contract without a fallback?", receipt.TransactionHash);
+        }
+        return receipt;
+    }
+
+    public Task<Transaction> TransactionAsync(string hash, CancellationToken ct)
+        => Guard(() => _web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(hash), ct, $"reading transaction {hash}");
+
     private async Task<T> Guard<T>(Func<Task<T>> call, CancellationToken ct, string? what = null)
     {
         ct.ThrowIfCancellationRequested();

@@ -60,6 +60,7 @@ public static class EntryKinds
         Register(new ProposalApproved());
         Register(new ProposalConsumed());
         Register(new QuorumPolicySet());
+        Register(new DisclosurePublished());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;

@@ -1,0 +1,126 @@
+using System.Collections;
+using System.Management.Automation;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>
+/// Records that a disclosure text was published: its SHA-256 and the incident journal's verified head go into a
+/// disclosure.published entry. With -OnChain the same digest and head are first sent as the calldata of a transaction
+/// ("deirf-disclosure-v1" ‖ digest ‖ head hash ‖ head seq) to -Target, mined, read back and checked, and the entry also
+/// holds the transaction hash and block. A direct action of the Comms Lead (not quorum-gated): ConfirmImpact High.
+/// </summary>
+[Cmdlet(VerbsData.Publish, "DeirfDisclosure", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType("DeIRF.Journal.JournalEntry")]
+public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
+{
+    /// <summary>The incident id. Binds from the Id or Incident property of piped objects.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
+    public string Incident { get; set; } = string.Empty;
+
+    /// <summary>The disclosure text file as published (its bytes are hashed; the text itself is not journaled).</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>Also send the digest and journal head in a transaction to -Target and journal its hash.</summary>
+    [Parameter]
+    public SwitchParameter OnChain { get; set; }
+
+    /// <summary>With -OnChain: where the transaction goes, CAIP-10 eip155:&lt;chain id&gt;:&lt;checksummed address&gt;.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Target { get; set; }
+
+    /// <summary>With -OnChain: the node's JSON-RPC URL; default $env:DEIRF_EVM_RPC.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Rpc { get; set; }
+
+    /// <summary>With -OnChain: @{ evmKey = (Read-Host -AsSecureString) }; default $env:DEIRF_EVM_KEY. Never journaled.</summary>
+    [Parameter]
+    public Hashtable? Secret { get; set; }
+
+    /// <summary>With -OnChain: how long to wait for the receipt (default 120).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 120;
+
+    /// <summary>The responder publishing (normally the Comms Lead); the journal entry is theirs.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Actor { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Try(Incident, () =>
+        {
+            if (Target is not null && !OnChain)
+            {
+                throw new DeirfException("DisclosureTargetWithoutOnChain", DeirfErrorKind.InvalidArgument, "-Target is for -OnChain: add -OnChain, or leave -Target out.", Target);
+            }
+            if (OnChain && Target is null)
+            {
+                throw new DeirfException("DisclosureTargetMissing", DeirfErrorKind.InvalidArgument,
+                    "-OnChain needs -Target 'eip155:<chain id>:<checksummed address>'.", nameof(Target));
+            }
+            var ws = ResolveWorkspace();
+            var draft = Disclosure.Disclosures.Prepare(ws, Incident, ResolvePath(Path), CancellationToken);
+            var incident = ws.GetIncident(draft.Incident);
+            var what = Disclosure.Disclosures.Describe(draft);
+            if (!OnChain)
+            {
+                if (ShouldProcess($"{incident.Id}: {what}", "Record disclosure"))
+                {
+                    var by = Publisher(incident);
+                    WriteObject(Disclosure.Disclosures.Record(ws, draft, null, by, AppendOptions(ws, by)));
+                }
+                return;
+            }
+            var rpc = Rpc ?? Environment.GetEnvironmentVariable("DEIRF_EVM_RPC");
+            if (string.IsNullOrWhiteSpace(rpc))
+            {
+                throw new DeirfException("DisclosureRpcMissing", DeirfErrorKind.InvalidArgument, "-OnChain needs -Rpc (or $env:DEIRF_EVM_RPC): the node's JSON-RPC URL.", nameof(Rpc));
+            }
+            var request = new Disclosure.DisclosureAnchorRequest(Target!, rpc, draft.Message, ContainmentCmdletSupport.Secrets(Secret), TimeSpan.FromSeconds(TimeoutSeconds));
+            var anchor = Disclosure.Disclosures.AnchorFor(Target!);
+            // Read-only: connects, refuses a node on another chain, reports who would send (also under -WhatIf).
+            var plan = anchor.PlanAsync(request, CancellationToken).GetAwaiter().GetResult();
+            foreach (var warning in plan.Warnings)
+            {
+                WriteWarning(warning);
+            }
+            var message = Convert.ToHexString(draft.Message).ToLowerInvariant();
+            if (!ShouldProcess($"{incident.Id}: {what}{Environment.NewLine}  send to {plan.Target} (chain {plan.ChainId}, now block {plan.Block}) from {plan.Sender ?? "(no key)"} via {rpc}"
+                + $"{Environment.NewLine}  calldata 0x{message}", "Publish disclosure on chain"))
+            {
+                return;
+            }
+            var actor = Publisher(incident);
+            var receipt = anchor.SendAsync(request, CancellationToken).GetAwaiter().GetResult();
+            WriteVerbose($"Disclosure message mined in block {receipt.Block} ({receipt.Transaction}).");
+            try
+            {
+                WriteObject(Disclosure.Disclosures.Record(ws, draft, receipt, actor, AppendOptions(ws, actor)));
+            }
+            catch (DeirfException ex)
+            {
+                throw new DeirfException("DisclosureNotJournaled", DeirfErrorKind.InvalidOperation,
+                    $"The disclosure was published on chain in {receipt.Transaction} (block {receipt.Block}) but could not be journaled: {ex.Message}", receipt.Transaction, ex);
+            }
+        });
+    }
+
+    /// <summary>The actor, resolved only once something is written (-WhatIf names nobody); warns unless they are the Comms Lead.</summary>
+    private string Publisher(Incidents.Incident incident)
+    {
+        var actor = ResolveActor(Actor);
+        if (!incident.HoldsRole("CommsLead", actor))
+        {
+            WriteWarning($"{actor} does not hold the CommsLead role in {incident.Id} ({(incident.RolesText is { Length: > 0 } r ? r : "no roles granted")}).");
+        }
+        return actor;
+    }
+}
