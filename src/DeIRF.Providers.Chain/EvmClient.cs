@@ -133,7 +133,18 @@ internal sealed class EvmClient
         TransactionReceipt receipt;
         try
         {
-            receipt = await Guard(() => _web3.Eth.TransactionManager.SendTransactionAndWaitForReceiptAsync(input, cts.Token), cts.Token, what).ConfigureAwait(false);
+            input.Gas = await Guard(() => _web3.Eth.TransactionManager.EstimateGasAsync(input), cts.Token, what).ConfigureAwait(false);
+            var hash = await Guard(() => _web3.Eth.TransactionManager.SendTransactionAsync(input), cts.Token, what).ConfigureAwait(false);
+            while (true)
+            {
+                var mined = await Guard(() => _web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash), cts.Token, what).ConfigureAwait(false);
+                if (mined is not null)
+                {
+                    receipt = mined;
+                    break;
+                }
+                await Task.Delay(50, cts.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
