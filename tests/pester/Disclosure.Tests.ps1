@@ -1,0 +1,108 @@
+# Publish-DeirfDisclosure (issue 7's on-chain disclosure message) through the built module, against a REAL anvil on
+# 127.0.0.1 (free port, stopped by PID). The sender is anvil's random dev account; the target is a fresh address.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'ChainHelpers.psm1') -Force
+    $hasChain = Test-ChainTools
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'ChainHelpers.psm1') -Force
+    Import-Module (Get-DeirfTestModulePath) -Force
+}
+
+AfterAll { Remove-Item Env:DEIRF_EVM_KEY, Env:DEIRF_EVM_RPC -ErrorAction SilentlyContinue }
+
+Describe 'Publish-DeirfDisclosure' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        New-DeirfResponder -Handle dana -Name Dana -Role CommsLead -Workspace $ws | Out-Null
+        foreach ($kind in 'DidKey', 'Ethereum') {
+            $key = New-DeirfTestKey -Kind $kind -Path (Join-Path $TestDrive "dana.$kind")
+            Add-DeirfIdentityProof -Responder dana -Kind $kind -KeyPath $key -Workspace $ws -Confirm:$false | Out-Null
+        }
+        # dana's own (checksummed) address is the disclosure board the transaction goes to.
+        $board = ((Get-DeirfResponder -Handle dana -Workspace $ws).Proofs | Where-Object { "$($_.Kind)" -eq 'Ethereum' }).Fingerprint
+        $inc = (New-DeirfIncident -Title 'Bridge exploit' -Reporter dana -Workspace $ws).Id
+        Grant-DeirfIncidentRole -Incident $inc -Role CommsLead -Responder dana -Actor dana -Workspace $ws -Confirm:$false
+        $text = Join-Path $TestDrive 'advisory.md'
+        Set-Content -Path $text -Value "# Advisory`nOn 2026-01-01 an attacker drained the bridge. Funds are frozen." -NoNewline
+        $digest = (Get-FileHash $text -Algorithm SHA256).Hash.ToLowerInvariant()
+    }
+
+    It 'journals the digest and the verified journal head (no chain)' {
+        $head = Get-DeirfJournal -Incident $inc -Workspace $ws | Select-Object -Last 1
+        $e = Publish-DeirfDisclosure -Incident $inc -Path $text -Actor dana -Workspace $ws -Confirm:$false
+        $e.Kind | Should -Be 'disclosure.published'
+        $e.Body.digest | Should -Be "sha256:$digest"
+        $e.Body.file | Should -Be 'advisory.md'
+        $e.Body.head_seq | Should -Be $head.Seq
+        $e.Body.head_hash | Should -Be $head.Hash
+        $e.Body.Keys | Should -Not -Contain 'chain'
+        (Test-DeirfJournal -Incident $inc -Workspace $ws -WarningAction SilentlyContinue).IsValid | Should -BeTrue
+    }
+
+    It 'refuses -Target without -OnChain and a missing file, journaling nothing' {
+        $before = @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count
+        Publish-DeirfDisclosure -Incident $inc -Path $text -Target 'eip155:1:0x5FbDB2315678afecb367f032d93F642f64180aa3' -Actor dana -Workspace $ws -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'DisclosureTargetWithoutOnChain,*'
+        Publish-DeirfDisclosure -Incident $inc -Path (Join-Path $TestDrive 'nope.md') -Actor dana -Workspace $ws -Confirm:$false -ErrorVariable err2 -ErrorAction SilentlyContinue
+        $err2[0].FullyQualifiedErrorId | Should -BeLike 'DisclosureFileNotFound,*'
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count | Should -Be $before
+    }
+
+    Context 'on chain, against a real anvil' -Skip:(-not $hasChain) {
+        BeforeAll {
+            $node = Start-TestAnvil $TestDrive
+            $env:DEIRF_EVM_KEY = $node.AccountKey
+        }
+        AfterAll { Stop-TestAnvil $node; Remove-Item Env:DEIRF_EVM_KEY -ErrorAction SilentlyContinue }
+
+        It '-WhatIf sends nothing (block number unchanged) and journals nothing' {
+            # An all-lowercase address carries no checksum: refused.
+            Publish-DeirfDisclosure -Incident $inc -Path $text -OnChain -Target "eip155:31337:$($board.ToLowerInvariant())" -Rpc $node.Url -Workspace $ws -WhatIf -ErrorVariable e0 -ErrorAction SilentlyContinue
+            $e0[0].FullyQualifiedErrorId | Should -BeLike 'EvmAddressChecksum,*'
+            $block = Get-BlockNumber $node
+            $before = @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count
+            Publish-DeirfDisclosure -Incident $inc -Path $text -OnChain -Target "eip155:31337:$board" -Rpc $node.Url -Workspace $ws -WhatIf | Should -BeNullOrEmpty
+            Get-BlockNumber $node | Should -Be $block
+            @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count | Should -Be $before
+        }
+
+        It 'sends a transaction carrying the digest and the journal head, and journals its hash' {
+            $head = Get-DeirfJournal -Incident $inc -Workspace $ws | Select-Object -Last 1
+            $block = Get-BlockNumber $node
+            $e = Publish-DeirfDisclosure -Incident $inc -Path $text -OnChain -Target "eip155:31337:$board" -Rpc $node.Url -Actor dana -Workspace $ws -Confirm:$false
+            Get-BlockNumber $node | Should -Be ($block + 1)
+            $e.Body.chain.transaction | Should -Match '^0x[0-9a-f]{64}$'
+            $e.Body.chain.block | Should -Be ($block + 1)
+            $e.Body.chain.target | Should -Be "eip155:31337:$board"
+            $e.Body.chain.encoding | Should -Be 'deirf-disclosure-v1'
+            $e.Body.head_hash | Should -Be $head.Hash
+            # The node's own view of the transaction: to the board, from the dev account, calldata = the v1 message.
+            $tx = Invoke-EvmRpc $node eth_getTransactionByHash @($e.Body.chain.transaction)
+            $tx.to | Should -Be $board.ToLowerInvariant()
+            $tx.from | Should -Be $node.Account.ToLowerInvariant()
+            $prefix = [Convert]::ToHexString([Text.Encoding]::ASCII.GetBytes('deirf-disclosure-v1')).ToLowerInvariant()
+            $tx.input | Should -Be ('0x' + $prefix + $digest + $head.Hash + $head.Seq.ToString('x16'))
+            # Journaled, and found again by kind.
+            $found = Get-DeirfJournal -Incident $inc -Workspace $ws | Where-Object Kind -eq 'disclosure.published' | Select-Object -Last 1
+            $found.Body.chain.transaction | Should -Be $e.Body.chain.transaction
+            (Test-DeirfJournal -Incident $inc -Workspace $ws -WarningAction SilentlyContinue).IsValid | Should -BeTrue
+            # The key is in no workspace file.
+            $secret = $node.AccountKey.Substring(2)
+            Get-ChildItem $ws -Recurse -File | Where-Object { (Get-Content -Raw $_.FullName) -match $secret } | Should -BeNullOrEmpty
+        }
+
+        It 'refuses a target on another chain id before sending, journaling nothing' {
+            $block = Get-BlockNumber $node
+            $before = @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count
+            Publish-DeirfDisclosure -Incident $inc -Path $text -OnChain -Target "eip155:1:$board" -Rpc $node.Url -Actor dana -Workspace $ws -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'EvmChainMismatch,*'
+            Get-BlockNumber $node | Should -Be $block
+            @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count | Should -Be $before
+        }
+    }
+}
