@@ -37,7 +37,11 @@ internal sealed class FileHashLevel : IHashLevel, IDisposable
 
     public void Append(ReadOnlySpan<byte> hash)
     {
-        _fs.Position = Count * 32;
+        // Moving the position flushes the write buffer: only move it after a read.
+        if (_fs.Position != Count * 32)
+        {
+            _fs.Position = Count * 32;
+        }
         _fs.Write(hash[..32]);
         Count++;
     }
@@ -80,6 +84,8 @@ public sealed class JournalTree : IDisposable
     public static string DirectoryFor(JournalFile journal) => Path.Combine(Path.GetDirectoryName(journal.Path)!, "tree");
 
     private string StatePath => Path.Combine(Directory, "state.json");
+    private string OffsetsPath => Path.Combine(Directory, "offsets.bin");
+    private FileStream? _offsets;
     private string LevelPath(int level) => Path.Combine(Directory, $"level-{level:00}.bin");
 
     /// <summary>
@@ -130,6 +136,12 @@ public sealed class JournalTree : IDisposable
                     levels.Add(f);
                 }
                 var tree = new MerkleTree(NewLevel, levels);
+                _offsets = new FileStream(OffsetsPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+                if (_offsets.Length < size * 8)
+                {
+                    throw new InvalidDataException("the entry offsets are shorter than the tree");
+                }
+                _offsets.SetLength(size * 8);
                 if (size > 0 && !LastLineBefore(offset).SequenceEqual(Merkle.LeafHashOfHex(last!)) || size > 0 && !tree.Leaf(size - 1).AsSpan().SequenceEqual(Merkle.LeafHashOfHex(last!)))
                 {
                     throw new InvalidDataException("the journal no longer has the entry the tree ends with");
@@ -158,6 +170,8 @@ public sealed class JournalTree : IDisposable
         {
             File.Delete(file);
         }
+        _offsets?.Dispose();
+        _offsets = new FileStream(OffsetsPath, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
         Tree = new MerkleTree(NewLevel, []);
         Offset = 0;
         LastEntryHash = null;
@@ -219,6 +233,12 @@ public sealed class JournalTree : IDisposable
         using (var reader = new JournalLineReader(Journal.Path, 1 << 20, Offset))
         {
             Span<byte> hash = stackalloc byte[32];
+            Span<byte> off = stackalloc byte[8];
+            Span<byte> lastHex = stackalloc byte[64];
+            if (LastEntryHash is not null)
+            {
+                Encoding.ASCII.GetBytes(LastEntryHash, lastHex);
+            }
             while (reader.TryReadLine(out var mem, out var terminated))
             {
                 if (!terminated)
@@ -240,7 +260,7 @@ public sealed class JournalTree : IDisposable
                     throw new JournalCorruptException(Journal.Path, JournalFault.SequenceGap, $"Entry at offset {reader.LineOffset} of '{Journal.Path}' has seq {f.Seq}, expected {Tree.Size}. Run Test-DeirfJournal.");
                 }
                 var hex = line.Slice(f.Hash.Start, f.Hash.Length);
-                if (Tree.Size > 0 && !line.Slice(f.Prev.Start, f.Prev.Length).SequenceEqual(Encoding.ASCII.GetBytes(LastEntryHash!)))
+                if (Tree.Size > 0 && !line.Slice(f.Prev.Start, f.Prev.Length).SequenceEqual(lastHex))
                 {
                     throw new JournalCorruptException(Journal.Path, JournalFault.BrokenLink, $"Entry {f.Seq} of '{Journal.Path}' does not link to entry {f.Seq - 1}. Run Test-DeirfJournal.");
                 }
@@ -248,9 +268,19 @@ public sealed class JournalTree : IDisposable
                 {
                     hash[i] = (byte)((Nibble(hex[2 * i]) << 4) | Nibble(hex[2 * i + 1]));
                 }
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(off, reader.LineOffset);
+                if (_offsets!.Position != Tree.Size * 8)
+                {
+                    _offsets.Position = Tree.Size * 8;
+                }
+                _offsets.Write(off);
                 Tree.AppendEntryHash(hash);
-                LastEntryHash = Encoding.ASCII.GetString(hex);
+                hex.CopyTo(lastHex);
                 Offset = reader.Position;
+            }
+            if (Tree.Size > 0)
+            {
+                LastEntryHash = Encoding.ASCII.GetString(lastHex);
             }
         }
         Save();
@@ -264,6 +294,7 @@ public sealed class JournalTree : IDisposable
         {
             f.Flush();
         }
+        _offsets!.Flush(flushToDisk: true);
         var state = new JsonObject { ["entry"] = LastEntryHash ?? string.Empty, ["offset"] = Offset, ["size"] = Size };
         var tmp = StatePath + ".tmp";
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
@@ -274,23 +305,30 @@ public sealed class JournalTree : IDisposable
         File.Move(tmp, StatePath, overwrite: true);
     }
 
-    /// <summary>The raw line (without LF) of entry <paramref name="seq"/>, read from the journal (for proof files).</summary>
+    /// <summary>The raw line (without LF) of entry <paramref name="seq"/>, read from the journal at its recorded offset (for proof files).</summary>
     public byte[] EntryLine(long seq)
     {
         if (seq < 0 || seq >= Size)
         {
             throw new CheckpointException("EntryNotInTree", DeirfErrorKind.NotFound, $"Entry {seq} is not in the journal (it has {Size} entries).", seq);
         }
-        using var reader = new JournalLineReader(Journal.Path);
-        long i = 0;
-        while (reader.TryReadLine(out var mem, out _))
+        Span<byte> off = stackalloc byte[8];
+        _offsets!.Position = seq * 8;
+        _offsets.ReadExactly(off);
+        using var reader = new JournalLineReader(Journal.Path, 1 << 16, System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(off));
+        if (!reader.TryReadLine(out var mem, out _))
         {
-            if (i++ == seq)
-            {
-                return mem.ToArray();
-            }
+            throw new CheckpointException("EntryNotInTree", DeirfErrorKind.NotFound, $"Entry {seq} is not in the journal.", seq);
         }
-        throw new CheckpointException("EntryNotInTree", DeirfErrorKind.NotFound, $"Entry {seq} is not in the journal.", seq);
+        var line = mem.ToArray();
+        // The offset index is derived data: the line found there must be that entry, and a leaf of this tree.
+        if (JournalLine.TryParse(line, out var f, out _) != JournalFault.None || f.Seq != seq
+            || !Merkle.LeafHashOfHex(Encoding.ASCII.GetString(line, f.Hash.Start, f.Hash.Length)).AsSpan().SequenceEqual(Tree.Leaf(seq)))
+        {
+            throw new CheckpointException("TreeDisagrees", DeirfErrorKind.InvalidData,
+                $"Entry {seq} of the journal does not match its tree (delete '{Directory}' to rebuild it, and run Test-DeirfJournal).", seq);
+        }
+        return line;
     }
 
     public void Dispose()
@@ -300,6 +338,8 @@ public sealed class JournalTree : IDisposable
             f.Dispose();
         }
         _files.Clear();
+        _offsets?.Dispose();
+        _offsets = null;
         _lock?.Dispose();
         _lock = null;
     }

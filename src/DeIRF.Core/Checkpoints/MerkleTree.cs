@@ -57,7 +57,20 @@ public sealed class MerkleTree
         {
             _levels.Add(newLevel(0));
         }
+        foreach (var level in _levels)
+        {
+            byte[]? last = null;
+            if (level.Count > 0)
+            {
+                last = new byte[32];
+                level.Read(level.Count - 1, last);
+            }
+            _last.Add(last);
+        }
     }
+
+    // The last hash appended at each level: the left sibling of the next odd node, so appends never read the store.
+    private readonly List<byte[]?> _last = [];
 
     public long Size => _levels[0].Count;
 
@@ -68,24 +81,32 @@ public sealed class MerkleTree
 
     public void AppendLeaf(ReadOnlySpan<byte> leafHash)
     {
-        Span<byte> left = stackalloc byte[32];
         Span<byte> node = stackalloc byte[32];
+        Span<byte> left = stackalloc byte[32];
         leafHash.CopyTo(node);
-        _levels[0].Append(node);
-        long index = _levels[0].Count - 1;
         int level = 0;
-        // Each time a subtree becomes complete (its index is odd), its parent is complete too: hash and carry up.
-        while ((index & 1) == 1)
+        while (true)
         {
-            _levels[level].Read(index - 1, left);
+            long index = _levels[level].Count;
+            bool odd = (index & 1) == 1;
+            if (odd)
+            {
+                _last[level]!.CopyTo(left);
+            }
+            _levels[level].Append(node);
+            node.CopyTo(_last[level] ??= new byte[32]);
+            // Each time a subtree becomes complete (its index is odd), its parent is complete too: hash and carry up.
+            if (!odd)
+            {
+                return;
+            }
             Merkle.NodeHash(left, node, node);
             level++;
-            index >>= 1;
             if (_levels.Count == level)
             {
                 _levels.Add(_newLevel(level));
+                _last.Add(null);
             }
-            _levels[level].Append(node);
         }
     }
 
