@@ -142,7 +142,7 @@ md.AppendLine("# Benchmarks");
 md.AppendLine();
 md.AppendLine("Written by `dotnet pwsh ./build.ps1 bench`. Every figure stands beside a baseline measured in the same run on the");
 md.AppendLine("same machine, and the ratio is what to compare across machines. Times are the best of 3 (journal) or the");
-md.AppendLine("median of 7 (process starts) or of 15 (DNS).");
+md.AppendLine("median of 7 (process starts), of 9 (quorum verdicts) or of 15 (DNS, containment).");
 md.AppendLine();
 md.AppendLine($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {TotalMemoryGiB():F0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}. Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
 md.AppendLine();
