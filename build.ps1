@@ -8,7 +8,8 @@
         dotnet tool restore && dotnet pwsh ./build.ps1 drill    # the main job: a scripted gameday drill
         dotnet tool restore && dotnet pwsh ./build.ps1 test     # every test (xUnit + Pester)
 
-    bootstrap  restores the tools: Pester from its NuGet package, Debian packages the interop tests use (as root)
+    bootstrap  restores the tools: Pester from its NuGet package, Debian packages the interop tests use (as root),
+               anvil/solcjs/contract sources from npm into tools/chain/node_modules (pinned by its package-lock.json)
     build      compiles and lays the module out in out/DeIRF (cmdlets in the default load context,
                the engine and third-party assemblies in out/DeIRF/Dependencies)
     test       bootstrap + build + xUnit + Pester; result files in out/test-results; ends with "N passed, N failed"
@@ -96,6 +97,9 @@ function Invoke-Bootstrap {
     $pester = Join-Path (Get-NuGetPackageRoot) "pester/$PesterVersion/tools/Pester.psd1"
     if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not restored to $pester" }
 
+    # On-chain tests (evm.*): anvil, solcjs and the contract sources, pinned in tools/chain/package-lock.json.
+    Install-ChainTools
+
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
     # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
     $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils' }
@@ -112,6 +116,22 @@ function Invoke-Bootstrap {
             Write-Warning "Not installed (tests that need them skip outside CI, fail under CI=true): $($missing -join ', ')"
         }
     }
+}
+
+function Install-ChainTools {
+    $dir = Join-Path $Root 'tools/chain'
+    $stamp = Join-Path $dir 'node_modules/.deirf-lock.sha256'
+    $lockHash = (Get-FileHash (Join-Path $dir 'package-lock.json') -Algorithm SHA256).Hash
+    if ((Test-Path $stamp) -and (Get-Content -Raw $stamp).Trim() -eq $lockHash -and (Test-Path (Join-Path $dir 'node_modules/.bin/anvil'))) { return }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Warning 'npm is not installed: anvil and solcjs are missing (evm tests skip outside CI, fail under CI=true)'
+        return
+    }
+    Write-Step 'bootstrap: npm ci (tools/chain: anvil, solc, @openzeppelin/contracts, @safe-global/safe-contracts)'
+    Push-Location $dir
+    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel', 'error') | Out-Null }
+    finally { Pop-Location }
+    Set-Content -Path $stamp -Value $lockHash -NoNewline
 }
 
 function Invoke-Build {
@@ -157,7 +177,7 @@ function Invoke-Test {
     New-Item -ItemType Directory -Force $Results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
 
-    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests') {
+    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests') {
         Write-Step "xUnit: $project"
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)

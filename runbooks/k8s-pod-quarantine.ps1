@@ -3,20 +3,34 @@
 .SYNOPSIS
     Quarantine one pod under a quorum: label it, deny all its ingress and egress with a NetworkPolicy, optionally cordon its node.
 .DESCRIPTION
-    The one-liner, as a responder types it (kubeconfig and context as kubectl takes them; they are signed with the proposal):
+    The one-liner kept ready for action k8s.pod.quarantine (docs/providers.md). It proposes the quarantine and returns
+    the proposal; kubeconfig and context (as kubectl takes them) are signed with it, so pass them explicitly. A bearer
+    token, when the kubeconfig user has no credentials of its own, is not part of the proposal: Invoke-DeirfContainment
+    reads it from $env:DEIRF_K8S_TOKEN at run time and never journals it.
 
-        New-DeirfProposal -Incident $Incident -Action k8s.pod.quarantine -Target prod/api-7f9 -Proposer bob -Parameter @{ kubeconfig = '~/.kube/config'; context = 'prod'; cordonNode = 'false'; includeReplicas = 'false' } | Invoke-DeirfContainment -WhatIf
+        $p = ./k8s-pod-quarantine.ps1 -Incident $Incident -Target prod/api-7f9 -Proposer bob -Kubeconfig ~/.kube/config -Context prod
+        $p | Get-DeirfSigningPayload -OutFile prop.txt      # each signer compares the digest out of band, then signs
+        $p | Add-DeirfQuorumSignature -Responder carol -SignaturePath prop.txt.sig
+        $p | Test-DeirfQuorum
+        $p | Invoke-DeirfContainment -WhatIf               # the plan: the pod (and, with -IncludeReplicas, every pod of its
+                                                           # Deployment) that gets the label deirf.io/quarantine=<incident>,
+                                                           # the NetworkPolicy deirf-quarantine-<pod> (Ingress and Egress, no
+                                                           # rules), the node to cordon, warnings (other replicas NOT isolated
+                                                           # unless -IncludeReplicas; CNI caveats)
+        $p | Invoke-DeirfContainment                       # applies, reads back, journals before/after
+        Get-DeirfContainment -Incident $Incident           # Verified
+        Undo-DeirfContainment -Incident $Incident -Action k8s.pod.quarantine -Target prod/api-7f9 -Proposer bob   # proposes the undo
+        Undo-DeirfContainment -Incident $Incident -Action k8s.pod.quarantine -Target prod/api-7f9                 # once signed: removes exactly what was added
 
-    -WhatIf shows the plan: the pod (and, with includeReplicas=true, every pod of its Deployment) that gets the label
-    deirf.io/quarantine=<incident id>, the NetworkPolicy deirf-quarantine-<pod> (policyTypes Ingress and Egress, no
-    rules), the node to cordon, and warnings (other replicas NOT isolated unless includeReplicas; CNI caveats).
-    Only the pod is isolated unless includeReplicas=true says otherwise. Undo removes exactly what was added:
-
-        Undo-DeirfContainment -Incident $Incident -Action k8s.pod.quarantine -Target prod/api-7f9
+    Only the pod is isolated unless -IncludeReplicas says otherwise. The default policy wants evidence on the target
+    first (Add-DeirfEvidence -Target prod/api-7f9). tests/pester/ProviderRunbooks.Tests.ps1 runs exactly these steps.
 .EXAMPLE
-    ./k8s-pod-quarantine.ps1 -Incident INC-20250101-ABCD -Target prod/api-7f9 -Proposer bob -Context prod
+    $p = ./k8s-pod-quarantine.ps1 -Incident INC-20250101-ABCD -Target prod/api-7f9 -Proposer bob -Kubeconfig ~/.kube/config -Context prod
+.EXAMPLE
+    $env:DEIRF_K8S_TOKEN = kubectl create token deirf-responder -n ops    # only when the kubeconfig user has no credentials
+    ./k8s-pod-quarantine.ps1 -Incident INC-20250101-ABCD -Target prod/api-7f9 -Proposer bob -Context prod -CordonNode | Invoke-DeirfContainment -WhatIf
 #>
-[CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+[CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory)] [string] $Incident,
     # namespace/pod
@@ -25,17 +39,14 @@ param(
     [string] $Kubeconfig = $(if ($env:KUBECONFIG) { $env:KUBECONFIG } else { '~/.kube/config' }),
     [string] $Context,
     [switch] $CordonNode,
-    [switch] $IncludeReplicas
+    [switch] $IncludeReplicas,
+    [string] $Workspace
 )
 $ErrorActionPreference = 'Stop'
+$ws = if ($Workspace) { @{ Workspace = $Workspace } } else { @{} }
 
 $parameters = @{ kubeconfig = $Kubeconfig; cordonNode = "$([bool]$CordonNode)".ToLowerInvariant(); includeReplicas = "$([bool]$IncludeReplicas)".ToLowerInvariant() }
 if ($Context) { $parameters.context = $Context }
 
-# Propose; signers then approve out of band (Get-DeirfSigningPayload / Add-DeirfQuorumSignature), and Test-DeirfQuorum says when it is met.
-$p = New-DeirfProposal -Incident $Incident -Action k8s.pod.quarantine -Target $Target -Proposer $Proposer -Parameter $parameters
-$p | Invoke-DeirfContainment -WhatIf
-if ($PSCmdlet.ShouldProcess($Target, 'k8s.pod.quarantine')) {
-    $p | Test-DeirfQuorum
-    $p | Invoke-DeirfContainment -Confirm:$false
-}
+# Propose and hand the proposal back; the signers approve it out of band, then Invoke-DeirfContainment runs it.
+New-DeirfProposal -Incident $Incident -Action k8s.pod.quarantine -Target $Target -Proposer $Proposer -Parameter $parameters @ws

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
@@ -57,6 +60,10 @@ public sealed class AzureProvider : IContainmentProvider
         if (spec.Level == ManagementLockLevel.ReadOnly)
         {
             warnings.Add("ReadOnly blocks every write at this scope and below, and some POST reads (listing storage account keys, App Service settings); deployments and automation there fail until undo.");
+        }
+        if (spec.EndpointCertSha256 is { } pin)
+        {
+            warnings.Add($"TLS to {spec.Endpoint} trusts exactly the certificate with SHA-256 {Convert.ToHexString(pin).ToLowerInvariant()} (endpointCertSha256), instead of the certificate authorities.");
         }
         var others = locks.Count - (existing is null ? 0 : 1);
         if (others > 0)
@@ -250,8 +257,29 @@ public sealed class AzureProvider : IContainmentProvider
         {
             options.Transport = new HttpClientTransport(_options.Handler);
         }
+        else if (spec.EndpointCertSha256 is { } pin)
+        {
+            options.Transport = PinnedTransports.GetOrAdd(Convert.ToHexString(pin), _ => new HttpClientTransport(PinnedHandler(pin)));
+        }
         return new ArmClient(new BearerTokenCredential(spec.Token), defaultSubscriptionId: null, options);
     }
+
+    /// <summary>One transport per pin, shared like Azure.Core's default one (a handler per call would leak connections).</summary>
+    private static readonly ConcurrentDictionary<string, HttpClientTransport> PinnedTransports = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Accepts exactly the certificate whose SHA-256 is pinned, whatever its chain or name, and nothing else: the pin
+    /// replaces CA validation for a private endpoint the signed proposal names. Never used without a pin.
+    /// </summary>
+    internal static SocketsHttpHandler PinnedHandler(byte[] pin)
+        => new()
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _)
+                    => certificate is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(certificate.GetRawCertData()), pin),
+            },
+        };
 
     private static ManagementLockCollection LocksAt(ArmClient client, ResourceIdentifier scope)
     {
@@ -372,7 +400,9 @@ public sealed class AzureProvider : IContainmentProvider
         return failed.Status switch
         {
             0 => new ContainmentException("AzureUnreachable", DeirfErrorKind.ResourceUnavailable,
-                $"Could not reach ARM at {spec.Endpoint} while {doing}: {Scrub(Innermost(failed).Message, spec.Token)}", target, inner),
+                $"Could not reach ARM at {spec.Endpoint} while {doing}: {Scrub(Innermost(failed).Message, spec.Token)}"
+                + (spec.EndpointCertSha256 is { } pin ? $" (only a certificate with SHA-256 {Convert.ToHexString(pin).ToLowerInvariant()} is accepted there: endpointCertSha256)" : string.Empty),
+                target, inner),
             401 => new ContainmentException("AzureUnauthenticated", DeirfErrorKind.SecurityError,
                 $"ARM refused the bearer token (401) while {doing}; it may have expired or be for another audience ({spec.Audience}). {said}", target, inner),
             403 => new ContainmentException("AzureForbidden", DeirfErrorKind.SecurityError,

@@ -14,14 +14,16 @@ internal sealed class ResourceLockSpec
     public const string DefaultEndpoint = "https://management.azure.com";
 
     /// <summary>Signed parameters this action understands; any other name is refused, so a typo cannot be ignored.</summary>
-    public static readonly IReadOnlyList<string> KnownParameters = new[] { "level", "lockName", "notes", "endpoint", "audience" };
+    public static readonly IReadOnlyList<string> KnownParameters = new[] { "level", "lockName", "notes", "endpoint", "audience", "endpointCertSha256" };
 
     // Azure's naming rules for Microsoft.Authorization/locks: 1-90 characters, none of these, no control characters,
     // not ending in a period or space.
     private static readonly char[] ForbiddenNameChars = { '<', '>', '*', '%', '{', '}', '&', ':', '\\', '?', '/', '#', '|' };
 
-    private ResourceLockSpec(ResourceIdentifier scope, string lockName, ManagementLockLevel level, string notes, Uri endpoint, string audience, string token)
+    private ResourceLockSpec(ResourceIdentifier scope, string lockName, ManagementLockLevel level, string notes, Uri endpoint, string audience, string token,
+        byte[]? endpointCertSha256)
     {
+        EndpointCertSha256 = endpointCertSha256;
         Scope = scope;
         LockName = lockName;
         Level = level;
@@ -38,6 +40,12 @@ internal sealed class ResourceLockSpec
     public string Notes { get; }
     public Uri Endpoint { get; }
     public string Audience { get; }
+
+    /// <summary>
+    /// The SHA-256 of the one certificate the endpoint may present (signed parameter endpointCertSha256), or null for
+    /// normal CA validation. Only with a non-default endpoint: a private ARM, Azure Stack Hub, a test fake.
+    /// </summary>
+    public byte[]? EndpointCertSha256 { get; }
 
     /// <summary>The bearer token. Never put into a message, a plan, a result or undo state.</summary>
     public string Token { get; }
@@ -88,6 +96,7 @@ internal sealed class ResourceLockSpec
             // Azure.Core sends a bearer token only over TLS; an http endpoint would fail later with a vaguer message.
             throw Invalid("ContainmentParameterInvalid", $"The ARM endpoint '{endpointText}' must be an absolute https URL with no query or user info.", "endpoint");
         }
+        var pin = ParsePin(request.Parameter("endpointCertSha256"), request.Parameter("endpoint"), endpoint);
         // The public cloud's token audience is its own endpoint; a sovereign or private cloud names its own.
         var audience = request.Parameter("audience") is { Length: > 0 } a ? a : endpoint.GetLeftPart(UriPartial.Authority);
 
@@ -105,7 +114,32 @@ internal sealed class ResourceLockSpec
                 "The Azure bearer token contains whitespace or non-ASCII characters; pass the bare access token.", "azureToken");
         }
 
-        return new ResourceLockSpec(scope, lockName, level, notes, endpoint, audience, token);
+        return new ResourceLockSpec(scope, lockName, level, notes, endpoint, audience, token, pin);
+    }
+
+    /// <summary>
+    /// endpointCertSha256: 64 hex digits, optionally in colon-separated pairs as openssl prints a fingerprint. Refused
+    /// without an explicit endpoint or with the public cloud's: there the certificate is checked against the CAs, always.
+    /// </summary>
+    private static byte[]? ParsePin(string? text, string? endpointParameter, Uri endpoint)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        if (string.IsNullOrEmpty(endpointParameter) || Uri.Compare(endpoint, new Uri(DefaultEndpoint), UriComponents.HostAndPort, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
+        {
+            throw Invalid("ContainmentParameterInvalid",
+                $"'endpointCertSha256' pins the certificate of a private ARM endpoint and needs the parameter 'endpoint' naming one; {DefaultEndpoint} is always validated against the certificate authorities.",
+                "endpointCertSha256");
+        }
+        var hex = text.Replace(":", string.Empty, StringComparison.Ordinal);
+        if (hex.Length != 64 || !hex.All(Uri.IsHexDigit))
+        {
+            throw Invalid("ContainmentParameterInvalid",
+                "'endpointCertSha256' must be the SHA-256 of the endpoint's certificate: 64 hex digits (colons between pairs allowed).", "endpointCertSha256");
+        }
+        return Convert.FromHexString(hex);
     }
 
     public static ResourceIdentifier ParseScope(string target)

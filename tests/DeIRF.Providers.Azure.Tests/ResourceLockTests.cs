@@ -354,6 +354,114 @@ public sealed class ResourceLockTests : IAsyncLifetime
         Assert.Empty(_fake.Requests);
     }
 
+    private static string Sha256Hex(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, bool colons = false)
+    {
+        var hex = Convert.ToHexString(certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256));
+        return colons ? string.Join(':', hex.Chunk(2).Select(c => new string(c))) : hex.ToLowerInvariant();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_signed_endpointCertSha256_pin_trusts_exactly_that_certificate_without_a_test_handler(bool opensslFormat)
+    {
+        // No test handler: the provider as the module builds it, with the pin as a signed parameter of the request.
+        var provider = new AzureProvider(new AzureProviderOptions { MaxRetries = 0 });
+        var request = Request(extra: ("endpointCertSha256", Sha256Hex(_fake.Certificate, opensslFormat)));
+
+        var plan = await provider.PlanAsync(request, CancellationToken.None);
+        var applied = await provider.ApplyAsync(request, CancellationToken.None);
+        var undone = await provider.UndoAsync(request, applied.UndoState, CancellationToken.None);
+
+        Assert.Contains(plan.Warnings, w => w.Contains(Sha256Hex(_fake.Certificate), StringComparison.Ordinal) && w.Contains("instead of the certificate authorities", StringComparison.Ordinal));
+        Assert.True(applied.Verified);
+        Assert.True(undone.Verified);
+        Assert.Empty(_fake.AllLocks());
+        Assert.Contains(_fake.Requests, r => r.Method == "PUT");
+    }
+
+    [Fact]
+    public async Task A_server_with_another_certificate_than_the_pinned_one_is_refused_and_gets_nothing()
+    {
+        await using var other = await ArmFake.StartAsync();
+        other.AddScope(Vm);
+        var provider = new AzureProvider(new AzureProviderOptions { MaxRetries = 0 });
+        // Pinned: this fake's certificate; reached: another server on 127.0.0.1 with its own certificate.
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["endpoint"] = other.Endpoint.ToString(),
+            ["endpointCertSha256"] = Sha256Hex(_fake.Certificate),
+        };
+        var request = new ContainmentRequest(Action, Vm, parameters, Incident, secrets: new Dictionary<string, string> { ["azureToken"] = other.Token });
+
+        var ex = await Assert.ThrowsAsync<ContainmentException>(() => provider.ApplyAsync(request, CancellationToken.None));
+
+        Assert.Equal("AzureUnreachable", ex.ErrorId);
+        Assert.Contains(Sha256Hex(_fake.Certificate), ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(other.Token, ex.ToString(), StringComparison.Ordinal);
+        Assert.Empty(other.Requests);
+        Assert.Empty(other.AllLocks());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("https://management.azure.com")]
+    [InlineData("https://MANAGEMENT.azure.com:443/")]
+    public async Task A_pin_is_refused_with_the_default_endpoint(string? endpoint)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["endpointCertSha256"] = Sha256Hex(_fake.Certificate) };
+        if (endpoint is not null)
+        {
+            parameters["endpoint"] = endpoint;
+        }
+        var request = new ContainmentRequest(Action, Vm, parameters, Incident, secrets: new Dictionary<string, string> { ["azureToken"] = _fake.Token });
+
+        var ex = await Assert.ThrowsAsync<ContainmentException>(() => new AzureProvider(new AzureProviderOptions { MaxRetries = 0 }).PlanAsync(request, CancellationToken.None));
+
+        Assert.Equal("ContainmentParameterInvalid", ex.ErrorId);
+        Assert.Equal("endpointCertSha256", ex.Target);
+        Assert.Contains("always validated against the certificate authorities", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("zz00000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("00000000000000000000000000000000000000000000000000000000000000000")]
+    public async Task A_malformed_pin_is_refused_before_anything_is_sent(string pin)
+    {
+        var ex = await Assert.ThrowsAsync<ContainmentException>(() =>
+            new AzureProvider(new AzureProviderOptions { MaxRetries = 0 }).PlanAsync(Request(extra: ("endpointCertSha256", pin)), CancellationToken.None));
+
+        Assert.Equal("ContainmentParameterInvalid", ex.ErrorId);
+        Assert.Equal("endpointCertSha256", ex.Target);
+        Assert.Empty(_fake.Requests);
+    }
+
+    [Fact]
+    public async Task The_control_plane_seeds_scopes_and_locks_and_reports_what_the_SDK_got_wrong()
+    {
+        // What ProviderRunbooks.Tests.ps1 reads from the child process: seeding, state and violations on a separate port.
+        await using var control = await ControlPlane.StartAsync(ControlPlane.ForArm(_fake));
+        using var plain = new HttpClient { BaseAddress = new Uri(control.Url) };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await plain.PostAsync("/__fake/scopes", new StringContent($$"""{"id":"{{Subscription}}/resourceGroups/dev-rg"}"""))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await plain.PostAsync("/__fake/locks", new StringContent($$"""{"scope":"{{ResourceGroup}}","name":"ops-hold","level":"CanNotDelete"}"""))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await plain.PostAsync("/__fake/locks", new StringContent("""{"scope":"x"}"""))).StatusCode);
+
+        var plan = await Provider().PlanAsync(Request(ResourceGroup), CancellationToken.None);
+        Assert.Single(plan.Before["locks"]!.AsArray());
+        var state = JsonNode.Parse(await plain.GetStringAsync("/__fake/state"))!;
+        Assert.Equal("ops-hold", (string?)state["locks"]![0]!["name"]);
+        Assert.Empty(JsonNode.Parse(await plain.GetStringAsync("/__fake/violations"))!.AsArray());
+
+        // A request the fake does not implement (as an SDK upgrade might send) shows up there.
+        using var https = new HttpClient(_fake.CreatePinnedHandler()) { BaseAddress = _fake.Endpoint };
+        https.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _fake.Token);
+        await https.GetAsync($"{Vm}/providers/Microsoft.Authorization/locks?api-version=2020-05-01");
+        var violations = JsonNode.Parse(await plain.GetStringAsync("/__fake/violations"))!.AsArray();
+        Assert.Contains("api-version '2020-05-01'", (string?)Assert.Single(violations), StringComparison.Ordinal);
+        _fake.Unexpected.Clear();
+    }
+
     public static TheoryData<string, string, string?, string?, string?> InvalidRequests => new()
     {
         { "ContainmentParameterInvalid", Vm, "Frozen", null, null },

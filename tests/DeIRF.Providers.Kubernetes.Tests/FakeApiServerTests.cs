@@ -126,4 +126,31 @@ public sealed class FakeApiServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, code);
         Assert.Single(_fake.Violations);
     }
+
+    [Fact]
+    public async Task ControlPlane_SeedsState_AndReportsViolations_ForPester()
+    {
+        // What ProviderRunbooks.Tests.ps1 reads from the child process: seeding, state and violations on a separate port.
+        await using var control = await ControlPlane.StartAsync(ControlPlane.ForKubernetes(_fake));
+        using var plain = new HttpClient { BaseAddress = new Uri(control.Url) };
+        Assert.Matches(@"^http://127\.0\.0\.1:\d+$", control.Url);
+
+        var seeded = await plain.PostAsync("/__fake/pods", new StringContent("""{"namespace":"prod","name":"web-1","node":"node-2","labels":{"app":"web"}}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, seeded.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await plain.PostAsync("/__fake/nodes", new StringContent("""{"name":"node-2"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await plain.PostAsync("/__fake/pods", new StringContent("""{"name":"no-namespace"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await plain.GetAsync("/__fake/nothing")).StatusCode);
+        Assert.Empty(JsonNode.Parse(await plain.GetStringAsync("/__fake/violations"))!.AsArray());
+
+        var (code, _) = await SendAsync(HttpMethod.Get, "/api/v1/namespaces/prod/secrets/db");
+        Assert.Equal(HttpStatusCode.NotFound, code);
+
+        var violations = JsonNode.Parse(await plain.GetStringAsync("/__fake/violations"))!.AsArray().Select(v => (string)v!).ToList();
+        Assert.Equal(["unexpected request GET /api/v1/namespaces/prod/secrets/db"], violations);
+        var state = JsonNode.Parse(await plain.GetStringAsync("/__fake/state"))!;
+        Assert.Equal("web", (string?)state["pods"]!["prod/web-1"]!["metadata"]!["labels"]!["app"]);
+        Assert.Equal("node-2", (string?)state["pods"]!["prod/web-1"]!["spec"]!["nodeName"]);
+        Assert.NotNull(state["nodes"]!["node-2"]);
+        _fake.Violations.Clear();
+    }
 }

@@ -13,17 +13,8 @@ BeforeAll {
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
     $Runbook = Join-Path $PSScriptRoot '../../runbooks/scripts/block-ip.ps1' | Resolve-Path | ForEach-Object Path
 
-    function New-Seed([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
-        $path
-    }
-    function New-EthKey([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
-        [IO.File]::WriteAllText($path, '0x' + [Convert]::ToHexString($k).ToLowerInvariant())
-        $path
-    }
+    function New-Seed([string] $Name) { New-DeirfTestKey DidKey (Join-Path $TestDrive $Name) }
+    function New-EthKey([string] $Name) { New-DeirfTestKey Ethereum (Join-Path $TestDrive $Name) }
     function New-Team([string] $Ws) {
         Initialize-DeirfWorkspace -Path $Ws | Out-Null
         $keys = @{}
@@ -114,6 +105,22 @@ Describe 'identity.revoke by quorum: plan, refusals, apply, no second run, no un
         Undo-DeirfContainment -Incident $inc -Action identity.revoke -Target dana -Actor bob -Workspace $ws -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ContainmentUndoNotPossible,*'
         (Get-DeirfContainment -Incident $inc -Workspace $ws).Outcome | Should -Contain 'Failed'
+    }
+
+    # Last in this Describe: it leaves carol with one proof kind (not eligible).
+    It 'the runbook one-liner proposes the revocation of one proof (runbooks/identity-revoke.ps1)' {
+        $runbook = Join-Path $PSScriptRoot '../../runbooks/identity-revoke.ps1'
+        $fp = ((Get-DeirfResponder -Handle carol -Workspace $ws).Proofs | Where-Object Kind -eq 'Ethereum').Fingerprint
+        $q = & $runbook -Incident $inc -Responder carol -Fingerprint $fp -Proposer bob -Reason 'wallet phrase photographed' -Workspace $ws
+        $q.Action | Should -Be 'identity.revoke'
+        $q.Target | Should -Be "carol/$fp"
+        $q.Parameters['reason'] | Should -Be 'wallet phrase photographed'
+        $q | Add-DeirfQuorumSignature -Responder bob -KeyPath $keys.bob.Seed -Kind DidKey -Confirm:$false | Out-Null
+        $q | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+        ($q | Invoke-DeirfContainment -Actor bob -Confirm:$false).Verified | Should -BeTrue
+        $carol = Get-DeirfResponder -Handle carol -Workspace $ws
+        ($carol.Proofs | Where-Object Kind -eq 'Ethereum').IsRevoked | Should -BeTrue
+        ($carol.Proofs | Where-Object Kind -eq 'DidKey').IsRevoked | Should -BeFalse
     }
 }
 
@@ -214,5 +221,89 @@ Describe 'evidence first: a policy that wants evidence refuses a bare target; -F
         Get-Content $deny | Should -Be @('deny 192.0.2.9;')
         $consumed = Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed' | Select-Object -Last 1
         $consumed.Body.evidenceOverride | Should -Be 'scanner IP, logs rotated away'
+    }
+}
+
+Describe 'recovery: patch review, staging replay, roll-forward, each with two signers and a manual approval' -Skip:(-not $hasSsh) {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-recovery'
+        $t = New-Team $ws
+        $inc = $t.Inc; $keys = $t.Keys
+        $danaSsh = Join-Path $TestDrive 'dana-recovery-ssh'
+        & ssh-keygen -q -t ed25519 -N '' -C dana -f $danaSsh | Out-Null
+        Add-DeirfIdentityProof -Responder dana -Kind Ssh -KeyPath $danaSsh -Workspace $ws -Confirm:$false | Out-Null
+        $script:setRelease = Join-Path $PSScriptRoot '../../runbooks/scripts/set-release.ps1' | Resolve-Path | ForEach-Object Path
+        $script:releaseSha = (Get-FileHash -Algorithm SHA256 $setRelease).Hash.ToLowerInvariant()
+        $script:staging = Join-Path $TestDrive 'staging-current'
+        $script:prod = Join-Path $TestDrive 'prod-current'
+        Set-Content $staging 'api-2026.11.20-aaaaaaa'
+        Set-Content $prod 'api-2026.11.20-aaaaaaa'
+        $patch = 'acme/api@3f1c2d9'
+        function Sign($proposal) {
+            # recovery.* forbids self-approval: the two signers are not the proposer (bob).
+            $proposal | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+            $proposal | Add-DeirfQuorumSignature -Responder dana -KeyPath $keys.dana.Seed -Kind DidKey -Confirm:$false | Out-Null
+        }
+        function Approve($proposal) {
+            Push-Location $TestDrive
+            try {
+                $proposal | Get-DeirfSigningPayload -Approval -OutFile "approve-$($proposal.ShortId).txt" | Out-Null
+                & ssh-keygen -q -Y sign -n deirf -f $danaSsh "approve-$($proposal.ShortId).txt" 2>$null
+                $proposal | Approve-DeirfProposal -Responder dana -SignaturePath "approve-$($proposal.ShortId).txt.sig" -Confirm:$false | Out-Null
+            }
+            finally { Pop-Location }
+        }
+        function Release([string] $Action, [string] $Target, [string] $File) {
+            New-DeirfProposal -Incident $inc -Action $Action -Target $Target -Proposer bob -Workspace $ws -Parameter @{
+                patch = $patch; path = $setRelease; sha256 = $releaseSha; releaseFile = $File; version = 'api-2026.11.24-3f1c2d9' }
+        }
+    }
+
+    It 'a roll-forward before any review is refused: RecoveryPatchNotReviewed, production untouched' {
+        $p = Release recovery.roll-forward prod $prod
+        Sign $p; Approve $p
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'RecoveryPatchNotReviewed,*'
+        Get-Content $prod | Should -Be 'api-2026.11.20-aaaaaaa'
+    }
+
+    It 'the patch review: two signers are not enough, -Confirm:$false does not stand in for the manual approval' {
+        $review = New-DeirfProposal -Incident $inc -Action recovery.patch-review -Target $patch -Parameter @{ patch = $patch } -Proposer bob -Workspace $ws
+        Sign $review
+        $v = $review | Test-DeirfQuorum
+        $v.IsQuorumFilled | Should -BeTrue
+        $v.IsMet | Should -BeFalse
+        "$($v.Blockers.Blocker)" | Should -Be 'ManualApprovalMissing'
+        $err = $null
+        $review | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'QuorumNotMet,*'
+        Approve $review
+        ($review | Invoke-DeirfContainment -Actor bob -Confirm:$false).Verified | Should -BeTrue
+    }
+
+    It 'roll-forward before the staging replay: RecoveryNotReplayed' {
+        $p = Release recovery.roll-forward prod $prod
+        Sign $p; Approve $p
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'RecoveryNotReplayed,*'
+        Get-Content $prod | Should -Be 'api-2026.11.20-aaaaaaa'
+    }
+
+    It 'staging replay, then roll-forward: production runs the reviewed release, and the journal says who approved each step' {
+        $s = Release recovery.staging-replay staging $staging
+        Sign $s; Approve $s
+        ($s | Invoke-DeirfContainment -Actor bob -Confirm:$false).Verified | Should -BeTrue
+        Get-Content $staging | Should -Be 'api-2026.11.24-3f1c2d9'
+        $p = Release recovery.roll-forward prod $prod
+        Sign $p; Approve $p
+        $r = $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -WarningAction SilentlyContinue
+        $r.Verified | Should -BeTrue
+        Get-Content $prod | Should -Be 'api-2026.11.24-3f1c2d9'
+        ($r.Before | ConvertFrom-Json).release | Should -Be 'api-2026.11.20-aaaaaaa'
+        $applied = Get-DeirfContainment -Incident $inc -Workspace $ws | Where-Object Outcome -eq 'Applied'
+        $applied.Action | Should -Be @('recovery.patch-review', 'recovery.staging-replay', 'recovery.roll-forward')
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.approved').Count | Should -BeGreaterOrEqual 3
     }
 }

@@ -11,24 +11,9 @@ BeforeAll {
     # Keep this run's signing-key settings away from the user's own configuration.
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
 
-    function New-SshKey([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        & ssh-keygen -q -t ed25519 -N '' -C $Name -f $path | Out-Null
-        $path
-    }
-    function New-Seed([string] $Name) {
-        # A fresh Ed25519 seed (did:key) made at test time.
-        $path = Join-Path $TestDrive $Name
-        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
-        $path
-    }
-    function New-EthKey([string] $Name) {
-        # A fresh secp256k1 private key (hex), made at test time.
-        $path = Join-Path $TestDrive $Name
-        do { $bytes = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($bytes[0] -eq 0 -or $bytes[0] -ge 0xF0)
-        [IO.File]::WriteAllText($path, '0x' + [Convert]::ToHexString($bytes).ToLowerInvariant())
-        $path
-    }
+    function New-SshKey([string] $Name) { New-DeirfTestKey Ssh (Join-Path $TestDrive $Name) }
+    function New-Seed([string] $Name) { New-DeirfTestKey DidKey (Join-Path $TestDrive $Name) }
+    function New-EthKey([string] $Name) { New-DeirfTestKey Ethereum (Join-Path $TestDrive $Name) }
 }
 
 AfterAll {

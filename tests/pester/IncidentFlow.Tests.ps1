@@ -361,3 +361,62 @@ Describe 'Flow: Get-DeirfTimeline' {
         $err[0].FullyQualifiedErrorId | Should -Be 'IncidentNotFound,DeIRF.Commands.Cmdlets.GetDeirfTimelineCommand'
     }
 }
+
+Describe 'Flow: the issue 5 walk-through, verbatim, with $env:DEIRF_ACTOR naming who types' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-verbatim'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        Copy-Item (Join-Path $Samples 'falco-event.json') (Join-Path $ws 'falco-event.json')
+        New-Item -ItemType Directory (Join-Path $ws 'pod-logs') | Out-Null
+        Set-Content (Join-Path $ws 'pod-logs/app.log') 'GET /admin 200'
+        Set-Content (Join-Path $ws 'pod-logs/audit.log') 'exec /bin/sh in api-7f9'
+        $savedActor = $env:DEIRF_ACTOR
+        $env:DEIRF_ACTOR = 'bob'
+        Push-Location $ws
+    }
+    AfterAll {
+        Pop-Location
+        $env:DEIRF_ACTOR = $savedActor
+    }
+
+    It 'runs the issue''s pipeline as written, and every step is journaled with its actor' {
+        ConvertFrom-DeirfAlert -Path ./falco-event.json |
+            New-DeirfIncident -Reporter alice |
+            Set-DeirfSeverity -Impact High -Urgency High -PassThru |
+            Grant-DeirfIncidentRole -Role TriageLead -Responder bob -PassThru |
+            Add-DeirfEvidence -Path ./pod-logs/ -Target prod/api-7f9 -Actor alice
+        $all = @(Get-DeirfIncident)
+        $all | Should -HaveCount 1
+        $id = $all[0].Id
+        $ev = Get-DeirfEvidence -Incident $id
+        ($ev | Where-Object Target -eq 'prod/api-7f9').Name | Sort-Object | Should -Be @('app.log', 'audit.log')
+        ($ev | Where-Object Target -eq 'alert').Collector | Should -Be 'alice'
+        $i = Get-DeirfIncident -Id $id
+        $i.Severity | Should -Be 'P1'
+        $i.Roles['TriageLead'] | Should -Be @('bob')
+        (Get-DeirfJournal -Incident $id -Kind 'severity.set').Actor | Should -Be 'bob'
+        ((Get-DeirfJournal -Incident $id -Kind 'evidence.added').Actor | Sort-Object -Unique) | Should -Be @('alice')
+        $kick = New-DeirfKickoffMessage -Incident $id
+        $kick | Should -Match "# P1 $id"
+        (Get-DeirfDeadline -Incident $id).Name | Should -Contain 'containment'
+        @(Get-DeirfTimeline -Incident $id).Count | Should -Be @(Get-DeirfJournal -Incident $id).Count
+        $closed = Close-DeirfIncident -Incident $id -Resolution 'Keys rotated' -PassThru
+        $closed.State | Should -Be 'Closed'
+        ($closed.RetroDue - $closed.Closed) | Should -Be ([TimeSpan]::FromHours(72))
+        (Get-DeirfJournal -Incident $id -Kind 'incident.closed').Actor | Should -Be 'bob'
+    }
+
+    It 'with neither -Actor nor $env:DEIRF_ACTOR: ActorMissing, nothing written' {
+        $id = (New-DeirfIncident -Title 'who?' -Reporter alice).Id
+        $n = @(Get-DeirfJournal -Incident $id).Count
+        $env:DEIRF_ACTOR = ''
+        try {
+            $err = $null
+            Set-DeirfSeverity -Incident $id -Impact Low -Urgency Low -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -Be 'ActorMissing,DeIRF.Commands.Cmdlets.SetDeirfSeverityCommand'
+            $err[0].Exception.Message | Should -Match 'DEIRF_ACTOR'
+        }
+        finally { $env:DEIRF_ACTOR = 'bob' }
+        @(Get-DeirfJournal -Incident $id).Count | Should -Be $n
+    }
+}

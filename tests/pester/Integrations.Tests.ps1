@@ -168,7 +168,8 @@ Describe 'Integrations: Matrix room and updates' {
         $messages[0].Text | Should -Be $kickoff
 
         # A person re-running the post: same text, same transaction id, and the homeserver hands back the first event.
-        $again = $kickoff | Send-DeirfUpdate -Incident $script:Inc -Workspace $script:Ws -Channel Matrix -Actor dana
+        # The rendered message carries Incident and Workspace: the pipe needs neither spelled out.
+        $again = $kickoff | Send-DeirfUpdate -Channel Matrix -Actor dana
         $again.TransactionId | Should -Be $first.TransactionId
         $again.Reference | Should -Be $first.Reference
         @((Get-FakeState).matrixMessages).Count | Should -Be 1

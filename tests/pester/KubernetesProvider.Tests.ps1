@@ -53,15 +53,4 @@ Initialize-DeirfWorkspace -Path '$ws' | Out-Null
         $r.ErrorId | Should -Be 'KubernetesUnreachable'
         $r.Contexts | Should -Be 'DeIRF.Providers.Kubernetes@DeIRF;KubernetesClient@DeIRF;YamlDotNet@DeIRF'
     }
-
-    It 'has a runbook one-liner that parses and names the action' {
-        $path = Join-Path (Split-Path (Get-DeirfTestModulePath)) 'runbooks/k8s-pod-quarantine.ps1'
-        $tokens = $null; $errors = $null
-        $ast = [Management.Automation.Language.Parser]::ParseFile($path, [ref] $tokens, [ref] $errors)
-        $errors | Should -BeNullOrEmpty
-        $commands = $ast.FindAll({ param($n) $n -is [Management.Automation.Language.CommandAst] }, $true) | ForEach-Object { $_.GetCommandName() }
-        $commands | Should -Contain 'New-DeirfProposal'
-        $commands | Should -Contain 'Invoke-DeirfContainment'
-        (Get-Content -Raw $path) | Should -Match '-Action k8s\.pod\.quarantine'
-    }
 }

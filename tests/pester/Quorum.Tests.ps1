@@ -9,16 +9,8 @@ BeforeAll {
     Import-Module (Get-DeirfTestModulePath) -Force
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
 
-    function New-SshKey([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        & ssh-keygen -q -t ed25519 -N '' -C $Name -f $path | Out-Null
-        $path
-    }
-    function New-Seed([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
-        $path
-    }
+    function New-SshKey([string] $Name) { New-DeirfTestKey Ssh (Join-Path $TestDrive $Name) }
+    function New-Seed([string] $Name) { New-DeirfTestKey DidKey (Join-Path $TestDrive $Name) }
 }
 
 AfterAll {

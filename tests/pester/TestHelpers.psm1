@@ -13,4 +13,24 @@ function Test-DeirfTool {
     $found
 }
 
-Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool
+function New-DeirfTestKey {
+    <#
+    Key material made at test time, never committed: a did:key Ed25519 seed (hex), an Ethereum secp256k1 key
+    (0x hex, below the curve order), or an OpenSSH Ed25519 key pair made by the real ssh-keygen. Returns the path.
+    #>
+    param(
+        [Parameter(Mandatory)] [ValidateSet('DidKey', 'Ethereum', 'Ssh')] [string] $Kind,
+        [Parameter(Mandatory)] [string] $Path
+    )
+    switch ($Kind) {
+        'DidKey' { [IO.File]::WriteAllText($Path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant()) }
+        'Ethereum' {
+            do { $bytes = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($bytes[0] -eq 0 -or $bytes[0] -ge 0xF0)
+            [IO.File]::WriteAllText($Path, '0x' + [Convert]::ToHexString($bytes).ToLowerInvariant())
+        }
+        'Ssh' { & ssh-keygen -q -t ed25519 -N '' -C (Split-Path -Leaf $Path) -f $Path | Out-Null }
+    }
+    $Path
+}
+
+Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey

@@ -34,9 +34,9 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
     public string? Target { get; set; }
 
     /// <summary>The responder collecting the evidence (the collector in the custody record).</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
     /// <summary>Store 0-byte files too (refused by default).</summary>
     [Parameter]
@@ -50,6 +50,7 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var capture = new Evidence.EvidenceCapture(ws, Incident);
             foreach (var given in Path)

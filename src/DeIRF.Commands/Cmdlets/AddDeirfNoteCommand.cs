@@ -22,9 +22,9 @@ public sealed class AddDeirfNoteCommand : WorkspaceCmdlet
     public string Text { get; set; } = string.Empty;
 
     /// <summary>The responder writing the note.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
     /// <summary>Emit the appended journal entry.</summary>
     [Parameter]
@@ -34,6 +34,7 @@ public sealed class AddDeirfNoteCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var journal = ws.JournalOf(Incident);
             if (!ShouldProcess(Incident, $"Add note by {Actor}"))

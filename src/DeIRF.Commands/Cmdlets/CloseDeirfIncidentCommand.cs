@@ -17,15 +17,16 @@ public sealed class CloseDeirfIncidentCommand : IncidentChangeCmdlet
     public string Resolution { get; set; } = string.Empty;
 
     /// <summary>The responder closing the incident.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
 
     protected override void ProcessRecord()
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var current = ws.GetIncident(Incident);
             if (!ShouldProcess(current.Id, $"Close with resolution '{Resolution}' by {Actor}"))

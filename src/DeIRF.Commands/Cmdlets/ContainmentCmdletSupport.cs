@@ -7,12 +7,6 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>What Invoke- and Undo-DeirfContainment share: who acts, run-time secrets, the PowerShell that runs scripts.</summary>
 internal static class ContainmentCmdletSupport
 {
-    /// <summary>-Actor, else $env:DEIRF_ACTOR, else the OS user name (an automation account's identity).</summary>
-    public static string ActorOr(string? actor)
-        => actor is { Length: > 0 } ? actor
-            : Environment.GetEnvironmentVariable("DEIRF_ACTOR") is { Length: > 0 } env ? env
-            : Environment.UserName;
-
     /// <summary>-Secret @{ tsigSecret = (Read-Host -AsSecureString) }: SecureString or plain string values.</summary>
     public static IReadOnlyDictionary<string, string> Secrets(Hashtable? table)
     {

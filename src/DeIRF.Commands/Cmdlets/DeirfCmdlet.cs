@@ -26,6 +26,19 @@ public abstract class DeirfCmdlet : PSCmdlet
     /// <summary>Resolves a user-supplied path against the PowerShell location, not the process directory.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>The environment variable naming who is at the keyboard (or which automation account runs).</summary>
+    public const string ActorVariable = "DEIRF_ACTOR";
+
+    /// <summary>
+    /// -Actor, else $env:DEIRF_ACTOR: every journaled change names who made it, so with neither the cmdlet refuses
+    /// (ActorMissing) rather than guess.
+    /// </summary>
+    protected static string ResolveActor(string? actor)
+        => actor is { Length: > 0 } ? actor
+            : Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env ? env.Trim()
+            : throw new DeirfException("ActorMissing", DeirfErrorKind.InvalidArgument,
+                $"Say who is acting: pass -Actor <handle> or set $env:{ActorVariable} once for the session (automation: the account's handle).", ActorVariable);
+
     /// <summary>The templates/ folder shipped next to DeIRF.dll (the module root, or a test's build output).</summary>
     protected static string ShippedTemplates => Path.Combine(Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "templates");
 

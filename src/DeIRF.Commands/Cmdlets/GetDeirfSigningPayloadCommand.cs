@@ -109,6 +109,22 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
             path = ResolvePath(OutFile);
             File.WriteAllBytes(path, bytes);
         }
+        if (!Approval && proposal.HasCustomPayload)
+        {
+            // evm.safe.freeze: the bytes are the 32-byte Safe transaction hash; the wallet shows it, so compare that.
+            var custom = Quorum.ProposalPayloads.For(proposal.Action)!;
+            WriteInformation(new HostInformationMessage
+            {
+                Message = $"Proposal {proposal.Id}: {proposal.Action} {proposal.Target} in {proposal.Incident}. Owners sign the Safe transaction hash "
+                    + $"{proposal.SigningDigest} (eth_sign / personal_sign over its 32 bytes, e.g. cast wallet sign {proposal.SigningDigest}); compare it with the hash your wallet shows.",
+            }, ["PSHOST"]);
+            WriteObject(new SigningPayload
+            {
+                Purpose = "proposal-safe-tx", Digest = proposal.SigningDigest, Path = path, Text = custom.Describe(proposal),
+                Incident = proposal.Incident, Proposal = proposal.Id,
+            });
+            return;
+        }
         WriteInformation(new HostInformationMessage
         {
             Message = $"{(Approval ? "Approval of" : "Proposal")} {proposal.Id}: {proposal.Action} {proposal.Target} in {proposal.Incident}. "

@@ -14,7 +14,7 @@ namespace DeIRF.Commands.Cmdlets;
 [OutputType("DeIRF.Containment.ContainmentRecord")]
 public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
 {
-    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR, else the OS user name.</summary>
+    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
@@ -46,15 +46,15 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
             }
             var ws = ResolveWorkspace();
             var proposal = QuorumGate.GetProposal(ws, Incident, Proposal);
-            var actor = ContainmentCmdletSupport.ActorOr(Actor);
             ContainmentCmdletSupport.UseThisPowerShell(this);
-            var options = AppendOptions(ws, actor);
-            var request = ContainmentRunner.RequestFor(ws, proposal, actor, ContainmentCmdletSupport.Secrets(Secret), options);
+            var secrets = ContainmentCmdletSupport.Secrets(Secret);
+            // Planning reads only: -WhatIf works before anyone is named as the executor.
+            var planRequest = ContainmentRunner.RequestFor(ws, proposal, Actor ?? "(plan)", secrets, AppendOptions());
             var progress = new ProgressRecord(ProgressId, $"Containment {proposal.Action}", $"Planning on '{proposal.Target}'") { PercentComplete = 10 };
             try
             {
                 WriteProgress(progress);
-                var plan = ContainmentProviders.Find(proposal.Action).PlanAsync(request, CancellationToken).GetAwaiter().GetResult();
+                var plan = ContainmentProviders.Find(proposal.Action).PlanAsync(planRequest, CancellationToken).GetAwaiter().GetResult();
                 foreach (var warning in plan.Warnings)
                 {
                     WriteWarning($"{proposal.Action} {proposal.Target}: {warning}");
@@ -65,6 +65,9 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
                 {
                     return;
                 }
+                var actor = ResolveActor(Actor);
+                var options = AppendOptions(ws, actor);
+                var request = ContainmentRunner.RequestFor(ws, proposal, actor, secrets, options);
                 progress.StatusDescription = $"Applying and reading back on '{proposal.Target}'";
                 progress.PercentComplete = 50;
                 WriteProgress(progress);

@@ -21,9 +21,9 @@ public sealed class NewDeirfIncidentChannelCommand : IntegrationCmdlet
     public string Incident { get; set; } = string.Empty;
 
     /// <summary>The responder creating the room (normally the Comms Lead); the journal entry is theirs.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
     /// <summary>The homeserver's client-server API base, e.g. https://matrix.example.org; default $env:DEIRF_MATRIX_HOMESERVER.</summary>
     [Parameter]
@@ -51,6 +51,7 @@ public sealed class NewDeirfIncidentChannelCommand : IntegrationCmdlet
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var incident = ws.GetIncident(Incident);
             if (incident.ChatRoom is { } existing && !Force)

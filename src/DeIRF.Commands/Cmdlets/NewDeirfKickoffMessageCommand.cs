@@ -42,7 +42,11 @@ public sealed class NewDeirfKickoffMessageCommand : WorkspaceCmdlet
                 : Templates.TemplateRenderer.Resolve(Templates.KickoffMessage.TemplateName, ws.Root, ShippedTemplates);
             TimeProvider? clock = AsOf is { } at ? new Identity.FixedClock(at.ToUniversalTime()) : null;
             WriteVerbose($"Rendering {template} for {incident.Id}.");
-            WriteObject(Templates.KickoffMessage.Render(ws, incident, template, ChannelName, clock));
+            // A string that also carries Incident and Workspace, so "| Send-DeirfUpdate -Channel Matrix" binds them by name.
+            var message = PSObject.AsPSObject(Templates.KickoffMessage.Render(ws, incident, template, ChannelName, clock));
+            message.Properties.Add(new PSNoteProperty("Incident", incident.Id));
+            message.Properties.Add(new PSNoteProperty("Workspace", ws.Root));
+            WriteObject(message);
         });
     }
 }

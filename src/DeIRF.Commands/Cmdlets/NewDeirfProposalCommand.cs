@@ -26,6 +26,7 @@ public sealed class NewDeirfProposalCommand : WorkspaceCmdlet
 
     /// <summary>Signed, non-secret parameters (name = value).</summary>
     [Parameter]
+    [Alias("Parameters")]
     public Hashtable? Parameter { get; set; }
 
     [Parameter(Mandatory = true)]

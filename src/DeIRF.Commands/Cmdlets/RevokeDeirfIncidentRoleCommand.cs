@@ -22,16 +22,17 @@ public sealed class RevokeDeirfIncidentRoleCommand : IncidentChangeCmdlet
     public string Responder { get; set; } = string.Empty;
 
     /// <summary>The responder revoking the role.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
 
     protected override void ProcessRecord()
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var current = ws.GetIncident(Incident);
             var role = Incidents.IncidentRoles.ParseRole(Role).ToString();

@@ -36,9 +36,9 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
     public string? Audience { get; set; }
 
     /// <summary>The responder posting (normally the Comms Lead); the journal entry is theirs.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
     /// <summary>Render this template file instead of update-&lt;audience&gt;.md (needs -Audience).</summary>
     [Parameter]
@@ -84,6 +84,7 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var incident = ws.GetIncident(Incident);
             var text = Compose(ws, incident);

@@ -29,16 +29,17 @@ public sealed class SetDeirfDeadlineCommand : IncidentChangeCmdlet
     public TimeSpan In { get; set; }
 
     /// <summary>The responder setting the deadline.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
 
     protected override void ProcessRecord()
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var current = ws.GetIncident(Incident);
             if (!DeadlineSet.IsValidName(Name))

@@ -20,9 +20,9 @@ public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
     public string Urgency { get; set; } = string.Empty;
 
     /// <summary>The responder setting the severity.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Actor { get; set; } = string.Empty;
+    public string? Actor { get; set; }
 
     /// <summary>Why: recorded in the entry.</summary>
     [Parameter]
@@ -34,6 +34,7 @@ public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
     {
         Try(Incident, () =>
         {
+            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var current = ws.GetIncident(Workspaces.Workspace.ValidateIncidentId(Incident)); // IncidentNotFound before anything else
             var matrix = Severity.SeverityMatrix.For(ws.Root);

@@ -50,7 +50,7 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ProposalIdCompleter))]
     public string Proposal { get; set; } = string.Empty;
 
-    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR, else the OS user name.</summary>
+    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
@@ -78,12 +78,12 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
                 : ContainmentRunner.PendingUndo(ws, Incident, Action, Target)
                     ?? throw new ContainmentException("UndoProposalMissing", DeirfErrorKind.NotFound,
                         $"No pending undo proposal for {Action} on '{Target}'. Propose one: Undo-DeirfContainment -Incident {Incident} -Action {Action} -Target {Target} -Proposer <you>.", Target);
-            var actor = ContainmentCmdletSupport.ActorOr(Actor);
             ContainmentCmdletSupport.UseThisPowerShell(this);
             if (!ShouldProcess($"{undo.Action} on '{undo.Target}' (proposal {undo.ShortId})", "Undo containment"))
             {
                 return;
             }
+            var actor = ResolveActor(Actor);
             var record = ContainmentRunner.ExecuteUndoAsync(ws, undo, actor, ContainmentCmdletSupport.Secrets(Secret), AppendOptions(ws, actor), CancellationToken)
                 .GetAwaiter().GetResult();
             WriteObject(record);

@@ -105,7 +105,12 @@ public static class ContainmentRunner
     /// <summary>The provider request a proposal describes; secrets are handed in at run time and never signed.</summary>
     public static ContainmentRequest RequestFor(Workspace ws, Quorum.Proposal proposal, string actor, IReadOnlyDictionary<string, string>? secrets,
         JournalAppendOptions options)
-        => new(proposal.Action, proposal.Target, proposal.Parameters, proposal.Incident, ws.Root, secrets) { Actor = actor, AppendOptions = options };
+        => new(proposal.Action, proposal.Target, proposal.Parameters, proposal.Incident, ws.Root, secrets)
+        {
+            Actor = actor, AppendOptions = options,
+            // What the quorum has counted so far, so a plan can check it (Safe owners); replaced at consumption.
+            QuorumSignatures = Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id).Signatures.Where(s => s.IsCounted).ToList(),
+        };
 
     /// <summary>
     /// Runs an approved proposal: consumes it under the journal lock (digest recomputed from the request, met verdict
@@ -120,8 +125,14 @@ public static class ContainmentRunner
                 $"Proposal {proposal.ShortId} is an undo ({proposal.Action}): run it with Undo-DeirfContainment.", proposal.Id);
         }
         var provider = ContainmentProviders.Find(request.Action);
+        // Only once the signatures are there: until then the quorum's own refusal (QuorumNotMet) is the clearer one.
+        if (provider is IContainmentPrecheck precheck && Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id).IsQuorumFilled)
+        {
+            await precheck.CheckAsync(request, cancellationToken).ConfigureAwait(false);
+        }
         cancellationToken.ThrowIfCancellationRequested();
-        Quorum.QuorumGate.Consume(ws, request, proposal.Id, actor, options with { CancellationToken = CancellationToken.None }, evidenceOverrideReason);
+        var consumption = Quorum.QuorumGate.Consume(ws, request, proposal.Id, actor, options with { CancellationToken = CancellationToken.None }, evidenceOverrideReason);
+        request = request.WithQuorumSignatures(consumption.Verdict.Signatures.Where(s => s.IsCounted).ToList());
         return await ApplyAsync(ws, proposal.Incident, proposal.Id, provider, request, actor, options, cancellationToken).ConfigureAwait(false);
     }
 

@@ -12,6 +12,7 @@ public static class ContainmentSecrets
         ["tsigSecret"] = "DEIRF_TSIG_SECRET",   // dns.*: the TSIG key (base64)
         ["token"] = "DEIRF_K8S_TOKEN",          // k8s.*: a bearer token instead of the kubeconfig user's credentials
         ["azureToken"] = "DEIRF_AZURE_TOKEN",   // azure.*: an ARM bearer token
+        ["evmKey"] = "DEIRF_EVM_KEY",           // evm.*: the hex private key that sends the transaction (pause, execTransaction)
     };
 
     public static IReadOnlyDictionary<string, string> Resolve(IReadOnlyDictionary<string, string>? given)

@@ -43,6 +43,17 @@ public sealed class ContainmentRequest
     /// <summary>How providers that write to DeIRF's own journals (identity.revoke) append: signers, durability, Ctrl+C.</summary>
     public Journal.JournalAppendOptions? AppendOptions { get; init; }
 
+    /// <summary>
+    /// The quorum signatures counted for the proposal being run (set by the runner from the verdict; empty when run
+    /// without one). Public data from the journal; a provider that submits them itself (evm.safe.freeze: the owners'
+    /// signatures go into execTransaction) reads them here.
+    /// </summary>
+    public IReadOnlyList<Quorum.QuorumSignatureStatus> QuorumSignatures { get; init; } = [];
+
+    /// <summary>The same request carrying <paramref name="signatures"/>.</summary>
+    public ContainmentRequest WithQuorumSignatures(IReadOnlyList<Quorum.QuorumSignatureStatus> signatures)
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = signatures };
+
     public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
 
     public string RequireParameter(string name)
@@ -107,6 +118,15 @@ public interface IContainmentProvider
     Task<ContainmentResult> UndoAsync(ContainmentRequest request, JsonObject undoState, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Optional: checks a provider makes right before the proposal is consumed, so a run that cannot succeed (a Safe
+/// whose owners are not the signers, a nonce that moved) is refused without using up the approvals.
+/// </summary>
+public interface IContainmentPrecheck
+{
+    Task CheckAsync(ContainmentRequest request, CancellationToken cancellationToken);
+}
+
 /// <summary>A provider failed, refused its input, or could not reach its backend.</summary>
 public sealed class ContainmentException : DeirfException
 {
@@ -127,7 +147,13 @@ public static class ContainmentProviders
     {
         [IdentityRevokeProvider.ActionName] = new IdentityRevokeProvider(),
         [ScriptProvider.ActionName] = new ScriptProvider(),
+        [RecoveryProvider.PatchReview] = Recovery,
+        [RecoveryProvider.StagingReplay] = Recovery,
+        [RecoveryProvider.RollForward] = Recovery,
     };
+
+    private static RecoveryProvider Recovery => _recovery ??= new RecoveryProvider();
+    private static RecoveryProvider? _recovery;
 
     /// <summary>Action prefix → "Assembly!Type" of the provider family that serves it.</summary>
     private static readonly Dictionary<string, string> Families = new(StringComparer.Ordinal)
@@ -135,7 +161,7 @@ public static class ContainmentProviders
         ["k8s."] = "DeIRF.Providers.Kubernetes!DeIRF.Providers.Kubernetes.KubernetesProvider",
         ["dns."] = "DeIRF.Providers.Dns!DeIRF.Providers.Dns.DnsProvider",
         ["azure."] = "DeIRF.Providers.Azure!DeIRF.Providers.Azure.AzureProvider",
-        ["chain."] = "DeIRF.Providers.Chain!DeIRF.Providers.Chain.ChainProvider",
+        ["evm."] = "DeIRF.Providers.Chain!DeIRF.Providers.Chain.ChainProvider",
     };
 
     /// <summary>Registers a provider (in-engine ones such as identity.revoke and script, or a test's own).</summary>

@@ -50,17 +50,3 @@ public sealed class JournalRepairRefusedException : DeirfException
     public JournalVerdict Verdict { get; }
 }
 
-/// <summary>Another writer appended between the caller's read and its compare-and-append (ExpectedHeadSeq).</summary>
-public sealed class JournalHeadMovedException : DeirfException
-{
-    public JournalHeadMovedException(string path, long expected, long actual)
-        : base("JournalHeadMoved", DeirfErrorKind.ResourceBusy,
-            $"Journal '{path}' moved on while this change was being decided (expected head #{expected}, found #{actual}); read it again and retry.", path)
-    {
-        Expected = expected;
-        Actual = actual;
-    }
-
-    public long Expected { get; }
-    public long Actual { get; }
-}

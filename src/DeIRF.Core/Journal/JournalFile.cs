@@ -36,13 +36,6 @@ public sealed record JournalAppendOptions
 
     public CancellationToken CancellationToken { get; init; }
 
-    /// <summary>
-    /// Compare-and-append: write only if the journal's newest entry still has this sequence number (checked under the
-    /// lock), else throw JournalHeadMoved. A caller that decided from what it read (not closed yet, not consumed yet)
-    /// re-reads and decides again instead of acting on a stale view.
-    /// </summary>
-    public long? ExpectedHeadSeq { get; init; }
-
     /// <summary>Test seam for fault injection: wraps the journal stream a write goes through.</summary>
     internal Func<Stream, Stream>? WrapStream { get; init; }
 }
@@ -165,10 +158,6 @@ public sealed class JournalFile
         }
         using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
         var tail = ReadTail(fs);
-        if (options.ExpectedHeadSeq is { } expected && tail.Seq != expected)
-        {
-            throw new JournalHeadMovedException(Path, expected, tail.Seq);
-        }
         return WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
     }
 

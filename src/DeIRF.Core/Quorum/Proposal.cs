@@ -89,7 +89,41 @@ public sealed partial class Proposal
     /// The bytes a quorum signer signs: a domain line, then the digest and a human summary, one member per line, LF,
     /// ending with LF. A signer compares the "proposal:" line with the digest the proposer sent out of band.
     /// </summary>
-    public byte[] SigningPayload() => Payload(SignatureDomainLine);
+    /// <remarks>
+    /// For an action with its own payload (<see cref="ProposalPayloads"/>: evm.safe.freeze signs the Safe transaction
+    /// hash) these are that payload's bytes, which follow from the same members, so the id still binds them.
+    /// </remarks>
+    public byte[] SigningPayload() => (byte[])(_signingPayload ??= ProposalPayloads.For(Action)?.SigningPayload(this) ?? Payload(SignatureDomainLine)).Clone();
+
+    private byte[]? _signingPayload;
+
+    /// <summary>True when quorum signers sign an action-specific payload (binary, shown as 0x-hex) instead of DeIRF's text.</summary>
+    public bool HasCustomPayload => ProposalPayloads.HasCustomPayload(Action);
+
+    /// <summary>What a signer compares on a second device: the id, or for a custom payload its digest (the Safe tx hash).</summary>
+    public string SigningDigest => ProposalPayloads.For(Action)?.Digest(this) ?? Id;
+
+    /// <summary>Signed bytes as the journal stores them (proposal.signed "payload"): text, or 0x-hex for a custom payload.</summary>
+    public string PayloadToText(byte[] bytes, bool approval)
+        => !approval && HasCustomPayload ? "0x" + Convert.ToHexString(bytes).ToLowerInvariant() : Encoding.UTF8.GetString(bytes);
+
+    /// <summary>The inverse of <see cref="PayloadToText"/>; malformed hex gives no bytes (never matches a payload).</summary>
+    public byte[] PayloadFromText(string text, bool approval)
+    {
+        if (approval || !HasCustomPayload)
+        {
+            return Encoding.UTF8.GetBytes(text);
+        }
+        var hex = text.StartsWith("0x", StringComparison.Ordinal) ? text[2..] : text;
+        try
+        {
+            return Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+    }
 
     /// <summary>The bytes the manual approver signs: the same summary under another domain line, so a quorum
     /// signature can never stand in for an approval.</summary>

@@ -25,6 +25,12 @@ public static class QuorumGate
     {
         Proposal.Validate(action, target, parameters);
         JournalFile.ValidateHandle(proposer);
+        if (ProposalPayloads.For(action) is { } custom)
+        {
+            // Binds at proposal time what the payload needs (the Safe nonce) and refuses what it cannot sign.
+            parameters = custom.Complete(action, target, parameters ?? new Dictionary<string, string>(StringComparer.Ordinal), options.CancellationToken);
+            Proposal.Validate(action, target, parameters);
+        }
         var journal = ws.JournalOf(incident);
         if (!journal.Exists)
         {
@@ -124,7 +130,7 @@ public static class QuorumGate
             {
                 ["fingerprint"] = proof.Fingerprint,
                 ["kind"] = proof.Kind.ToString(),
-                ["payload"] = Encoding.UTF8.GetString(bytes),
+                ["payload"] = proposal.PayloadToText(bytes, approval),
                 ["proposal"] = proposal.Id,
                 ["responder"] = responder,
                 ["signature"] = signature,
@@ -313,6 +319,7 @@ public static class QuorumGate
             {
                 Seq = row.Seq, Time = row.Time, Responder = row.Responder, Kind = row.Kind, Fingerprint = row.Fingerprint, IsApproval = row.IsApproval,
                 Reason = reason, Detail = reason == SignatureReason.Counted ? "valid" : detail, Roles = row.Roles.Order(StringComparer.Ordinal).ToArray(),
+                Signature = row.Signature,
             });
         }
 
@@ -391,7 +398,7 @@ public static class QuorumGate
                 return !replay;
             },
         };
-        var payload = Encoding.UTF8.GetBytes(row.Payload);
+        var payload = proposal.PayloadFromText(row.Payload, row.IsApproval);
         var check = Identity.Signatures.Verify(proof.Key, payload, row.Signature, context);
         if (!check.IsValid)
         {
@@ -457,6 +464,11 @@ public static class QuorumGate
     /// <summary>A valid signature over text that is not this proposal's payload: which workspace, incident or proposal it names.</summary>
     private static (SignatureReason, string) ClassifyPayload(string text, Proposal proposal, bool approval)
     {
+        if (!approval && proposal.HasCustomPayload)
+        {
+            return (SignatureReason.PayloadMismatch, $"the signature is over {text}, not this proposal's payload {proposal.PayloadToText(proposal.SigningPayload(), false)} "
+                + "(another Safe transaction: other to, data or nonce); owners sign exactly the hash Get-DeirfSigningPayload shows");
+        }
         var lines = text.Split('\n');
         string? Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name + ": ", StringComparison.Ordinal))?[(name.Length + 2)..];
         var domain = lines[0];

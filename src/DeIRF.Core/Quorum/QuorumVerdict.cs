@@ -99,6 +99,10 @@ public sealed class QuorumSignatureStatus
 
     public string Status => IsCounted ? "Counted" : Reason.ToString();
 
+    /// <summary>The signature as the signer's tool made it (public: it is in the journal). Providers that submit the
+    /// quorum's signatures themselves (evm.safe.freeze: Safe owner signatures) read it here.</summary>
+    public string Signature { get; init; } = string.Empty;
+
     public override string ToString() => $"#{Seq} {Responder} {Kind}: {Status} ({Detail})";
 }
 

@@ -264,32 +264,24 @@ public sealed class Workspace
     public static string AlertFileName(string sha256) => $"alert-{sha256}.json";
 
     /// <summary>
-    /// Closes an incident once. The "already closed" check and the write meet under the journal lock
-    /// (compare-and-append on the head read), so two responders closing at the same moment cannot both succeed;
-    /// a concurrent note only makes it read again.
+    /// Closes an incident once. The "already closed" check and the write happen under the journal lock
+    /// (<see cref="JournalFile.AppendChecked"/>), so two responders closing at the same moment cannot both succeed.
     /// </summary>
     public Incident CloseIncident(string id, string actor, string resolution, JournalAppendOptions? options = null)
     {
         options ??= JournalAppendOptions.Default;
-        var current = GetIncident(id);
-        for (var attempt = 0; ; attempt++)
+        var journal = JournalOf(ValidateIncidentId(id));
+        journal.AppendChecked(() =>
         {
+            var current = GetIncident(id);
             if (current.State == "Closed")
             {
                 throw new DeirfException("IncidentAlreadyClosed", DeirfErrorKind.InvalidOperation,
                     $"Incident '{current.Id}' was closed at {current.Closed:yyyy-MM-dd HH:mm}Z ({current.Resolution}). Add notes with Add-DeirfNote.", current.Id);
             }
-            try
-            {
-                JournalOf(current.Id).Append(new StatementDraft(IncidentClosed.KindName, actor, new JsonObject { ["resolution"] = resolution }),
-                    options with { ExpectedHeadSeq = current.HeadSeq });
-                return GetIncident(current.Id);
-            }
-            catch (JournalHeadMovedException) when (attempt < 50)
-            {
-                current = GetIncident(current.Id);
-            }
-        }
+            return [new StatementDraft(IncidentClosed.KindName, actor, new JsonObject { ["resolution"] = resolution })];
+        }, options);
+        return GetIncident(id);
     }
 
     public Incident GetIncident(string id) => Incident.Load(this, ValidateIncidentId(id));

@@ -145,7 +145,7 @@ public class IncidentFoldTests
                 }
                 else
                 {
-                    // Notes land in between: they move the head and force the closers to look again, nothing more.
+                    // Notes land in between: closers decide under the lock, so notes change nothing for them.
                     ws.JournalOf(inc.Id).Append(new StatementDraft(Note.KindName, $"noter{n}", new JsonObject { ["text"] = "still here" }), options);
                     outcomes.Add("note");
                 }
@@ -164,17 +164,18 @@ public class IncidentFoldTests
     }
 
     [Fact]
-    public void CompareAndAppendRefusesAMovedHead()
+    public void AppendCheckedDecidesUnderTheLock()
     {
         var (ws, inc, _) = Open();
         var journal = ws.JournalOf(inc.Id);
-        var head = ws.GetIncident(inc.Id).HeadSeq;
         var options = new JournalAppendOptions { Durable = false };
-        journal.Append(new StatementDraft(Note.KindName, "bob", new JsonObject { ["text"] = "first" }), options with { ExpectedHeadSeq = head });
-        var ex = Assert.Throws<JournalHeadMovedException>(() =>
-            journal.Append(new StatementDraft(Note.KindName, "carol", new JsonObject { ["text"] = "stale" }), options with { ExpectedHeadSeq = head }));
-        Assert.Equal("JournalHeadMoved", ex.ErrorId);
-        Assert.Equal(head + 1, ex.Actual);
+        // The decision sees every entry appended before it, and a refusal writes nothing.
+        journal.Append(new StatementDraft(Note.KindName, "bob", new JsonObject { ["text"] = "first" }), options);
+        var ex = Assert.Throws<DeirfException>(() => journal.AppendChecked(() =>
+            journal.ReadEntries().Any(e => e.Actor == "bob")
+                ? throw new DeirfException("Refused", DeirfErrorKind.InvalidOperation, "bob already wrote")
+                : [new StatementDraft(Note.KindName, "carol", new JsonObject { ["text"] = "stale" })], options));
+        Assert.Equal("Refused", ex.ErrorId);
         Assert.DoesNotContain(journal.ReadEntries(), e => e.Actor == "carol");
     }
 

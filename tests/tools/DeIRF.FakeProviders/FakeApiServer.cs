@@ -10,13 +10,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace DeIRF.Providers.Kubernetes.Tests;
+namespace DeIRF.FakeProviders;
 
 /// <summary>
 /// A kube-apiserver stand-in over real HTTPS on 127.0.0.1 (no kube-apiserver can be installed here). It serves only
 /// the endpoints the pod quarantine uses, keeps objects in memory, checks the bearer token, validates every request
 /// body against the Kubernetes object shapes and patch content types, answers errors with real Status objects, and
-/// records anything unexpected as a violation (tests assert there are none).
+/// records anything unexpected as a violation (tests assert there are none). In process for the provider's xUnit
+/// tests and as a child process for Pester (Program.cs).
 /// </summary>
 public sealed partial class FakeApiServer : IAsyncDisposable
 {
@@ -121,6 +122,24 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     }
 
     public IReadOnlyList<Request> Writes => Requests.Where(r => r.IsWrite).ToList();
+
+    /// <summary>Pods, network policies, replica sets and nodes as they are now (deep copies taken under the fake's lock).</summary>
+    public JsonObject Snapshot()
+    {
+        lock (_gate)
+        {
+            return new JsonObject
+            {
+                ["pods"] = Copy(Pods),
+                ["networkPolicies"] = Copy(Policies),
+                ["replicaSets"] = Copy(ReplicaSets),
+                ["nodes"] = Copy(Nodes),
+            };
+        }
+
+        static JsonObject Copy(Dictionary<string, JsonObject> store)
+            => new(store.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value.DeepClone())));
+    }
 
     // ------------------------------------------------------------------ seeding
 

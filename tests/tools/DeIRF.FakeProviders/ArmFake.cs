@@ -13,18 +13,19 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace DeIRF.Providers.Azure.Tests;
+namespace DeIRF.FakeProviders;
 
 /// <summary>
-/// An Azure Resource Manager endpoint fake, in process, over real HTTPS (Kestrel on 127.0.0.1, a free port, a
-/// self-signed certificate made at start). No ARM can run here, and Azure.Core sends bearer tokens only over TLS.
+/// An Azure Resource Manager endpoint fake over real HTTPS (Kestrel on 127.0.0.1, a free port, a self-signed
+/// certificate made at start), in process for the provider's xUnit tests and as a child process for Pester
+/// (Program.cs). No ARM can run here, and Azure.Core sends bearer tokens only over TLS.
 /// It implements only what Azure.ResourceManager calls for management locks —
 /// {scope}/providers/Microsoft.Authorization/locks[/{name}] with GET, PUT and DELETE at subscription, resource
 /// group and resource scope — checks the bearer token, the api-version and every request body, keeps state in
 /// memory, answers errors in ARM's {"error":{"code","message"}} shape, and records anything else as unexpected
-/// (the test class fails on it).
+/// (the test fails on it).
 /// </summary>
-internal sealed class ArmFake : IAsyncDisposable
+public sealed class ArmFake : IAsyncDisposable
 {
     /// <summary>The api-version Azure.ResourceManager 1.7.0 sends for Microsoft.Authorization/locks.</summary>
     public const string LockApiVersion = "2016-09-01";
@@ -39,14 +40,14 @@ internal sealed class ArmFake : IAsyncDisposable
     private readonly HashSet<string> _forbiddenWrites = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _conflicts = new(StringComparer.OrdinalIgnoreCase);
 
-    private ArmFake(WebApplication app, X509Certificate2 certificate)
+    private ArmFake(WebApplication app, X509Certificate2 certificate, string? token)
     {
         _app = app;
         Certificate = certificate;
-        Token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+        Token = token ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
     }
 
-    /// <summary>The one bearer token this fake accepts, made fresh per fake (never committed).</summary>
+    /// <summary>The one bearer token this fake accepts: given, or made fresh per fake (never committed).</summary>
     public string Token { get; }
 
     public X509Certificate2 Certificate { get; }
@@ -66,14 +67,14 @@ internal sealed class ArmFake : IAsyncDisposable
     /// <summary>A hostile or careless server: error messages quote the Authorization header back.</summary>
     public bool EchoTokenInErrors { get; set; }
 
-    public static async Task<ArmFake> StartAsync()
+    public static async Task<ArmFake> StartAsync(string? token = null)
     {
         var certificate = CreateCertificate();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
-        var fake = new ArmFake(app, certificate);
+        var fake = new ArmFake(app, certificate, token);
         app.Run(fake.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -449,7 +450,7 @@ internal sealed class ArmFake : IAsyncDisposable
         return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pfx), null);
     }
 
-    internal sealed record FakeLock(string Id, string Scope, string Name, string Level, string? Notes, List<string> Owners)
+    public sealed record FakeLock(string Id, string Scope, string Name, string Level, string? Notes, List<string> Owners)
     {
         public JsonObject ToJson()
         {

@@ -1,0 +1,93 @@
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace DeIRF.Quorum;
+
+/// <summary>
+/// An action whose quorum signers sign something other than DeIRF's text payload: for evm.safe.freeze, the Safe
+/// transaction hash (EIP-712 SafeTx), so the owners' signatures are exactly what the Safe checks on chain. The bytes
+/// must follow from the proposal's members alone (action, target, parameters): a changed target or parameter gives
+/// other bytes, and the verdict recomputes them for every row.
+/// </summary>
+public interface IProposalPayload
+{
+    /// <summary>
+    /// Validates target and parameters at proposal time and returns the parameters to sign, with whatever must be bound
+    /// at proposal time filled in (the Safe nonce read from the chain). Throws a <see cref="DeirfException"/> to refuse.
+    /// </summary>
+    IReadOnlyDictionary<string, string> Complete(string action, string target, IReadOnlyDictionary<string, string> parameters,
+        CancellationToken cancellationToken);
+
+    /// <summary>The exact bytes a quorum signer signs for this proposal.</summary>
+    byte[] SigningPayload(Proposal proposal);
+
+    /// <summary>What the signer compares on a second device (the Safe transaction hash, 0x-hex).</summary>
+    string Digest(Proposal proposal);
+
+    /// <summary>Lines a person reads before signing: what the bytes mean (Safe, chain, call, nonce) and the DeIRF proposal.</summary>
+    string Describe(Proposal proposal);
+}
+
+/// <summary>
+/// Which actions have their own signing payload. Families load lazily like containment providers, from the provider's
+/// assembly next to the engine; actions not listed sign <see cref="Proposal"/>'s DeIRF text.
+/// </summary>
+public static class ProposalPayloads
+{
+    private static readonly object Gate = new();
+    private static readonly Dictionary<string, IProposalPayload> Registered = new(StringComparer.Ordinal);
+
+    /// <summary>Exact action name → "Assembly!Type" of its payload.</summary>
+    private static readonly Dictionary<string, string> Families = new(StringComparer.Ordinal)
+    {
+        ["evm.safe.freeze"] = "DeIRF.Providers.Chain!DeIRF.Providers.Chain.SafeTransactionPayload",
+    };
+
+    public static bool HasCustomPayload(string action)
+    {
+        lock (Gate)
+        {
+            return Registered.ContainsKey(action) || Families.ContainsKey(action);
+        }
+    }
+
+    /// <summary>The payload of <paramref name="action"/>, or null when its signers sign DeIRF's text.</summary>
+    public static IProposalPayload? For(string action)
+    {
+        lock (Gate)
+        {
+            if (Registered.TryGetValue(action, out var found))
+            {
+                return found;
+            }
+            if (!Families.TryGetValue(action, out var spec))
+            {
+                return null;
+            }
+            var (assemblyName, typeName) = (spec[..spec.IndexOf('!')], spec[(spec.IndexOf('!') + 1)..]);
+            try
+            {
+                var context = AssemblyLoadContext.GetLoadContext(typeof(ProposalPayloads).Assembly) ?? AssemblyLoadContext.Default;
+                var type = context.LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
+                var payload = (IProposalPayload)Activator.CreateInstance(type)!;
+                Registered[action] = payload;
+                return payload;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or TypeLoadException or InvalidCastException or MissingMethodException or FileLoadException)
+            {
+                // Fail closed: without the payload no signature for this action can be checked.
+                throw new QuorumException("ProposalPayloadUnavailable", DeirfErrorKind.ResourceUnavailable,
+                    $"The signing payload of '{action}' ({assemblyName}) could not be loaded: {ex.Message}", action, inner: ex);
+            }
+        }
+    }
+
+    /// <summary>Registers a payload for an exact action name (tests, or a provider loaded some other way).</summary>
+    public static void Register(string action, IProposalPayload payload)
+    {
+        lock (Gate)
+        {
+            Registered[action] = payload;
+        }
+    }
+}
