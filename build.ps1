@@ -40,7 +40,10 @@ param(
     [int] $BenchEntries = 1000000,
 
     # Evidence ingest benchmark size in MiB (0 skips it).
-    [int] $BenchEvidenceMB = 1024
+    [int] $BenchEvidenceMB = 1024,
+
+    # Only these benchmark sections (journal, signatures, quorum, evidence, dns, containment, import); default all.
+    [string[]] $BenchOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -229,8 +232,10 @@ function Invoke-Bench {
     Invoke-Build
     Write-Step 'bench'
     $benchDll = Join-Path $Root "bench/DeIRF.Bench/bin/$Configuration/net10.0/DeIRF.Bench.dll"
-    Invoke-Native dotnet @($benchDll, '--entries', $BenchEntries, '--evidence-mb', $BenchEvidenceMB, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', ((Get-PwshCommand) -join '|'),
-        '--out', (Join-Path $Root 'docs/benchmarks.md')) | Out-Null
+    $benchArgs = @($benchDll, '--entries', $BenchEntries, '--evidence-mb', $BenchEvidenceMB, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', ((Get-PwshCommand) -join '|'),
+        '--out', (Join-Path $Root 'docs/benchmarks.md'))
+    if ($BenchOnly) { $benchArgs += @('--only', ($BenchOnly -join ',')) }
+    Invoke-Native dotnet $benchArgs | Out-Null
     Get-Content (Join-Path $Root 'docs/benchmarks.md')
 }
 

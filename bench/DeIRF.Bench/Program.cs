@@ -13,97 +13,121 @@ using DeIRF.Journal.Kinds;
 //   --module P    the built module manifest (import-time benchmark)
 //   --pwsh P      the pwsh executable
 //   --out F       where to write the markdown report
+//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, dns, containment, import (default: all)
 var opts = ParseArgs(args);
 int entries = int.Parse(opts.GetValueOrDefault("entries", "1000000"), CultureInfo.InvariantCulture);
 string outPath = opts.GetValueOrDefault("out", "benchmarks.md");
 string? module = opts.GetValueOrDefault("module");
 string? pwsh = opts.GetValueOrDefault("pwsh");
 int evidenceMb = int.Parse(opts.GetValueOrDefault("evidence-mb", "1024"), CultureInfo.InvariantCulture);
+var only = opts.TryGetValue("only", out var onlyText)
+    ? onlyText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase)
+    : null;
+bool Runs(string section) => only is null || only.Contains(section);
 
 var work = Directory.CreateTempSubdirectory("deirf-bench-").FullName;
 var rows = new List<(string Benchmark, string Figure, string Baseline, string Ratio, string Target)>();
 try
 {
     // 1. Verification against the hashing floor, on the same file.
-    var path = Path.Combine(work, "journal.jsonl");
-    var journal = new JournalFile(path);
-    journal.CreateGenesis("ws-bench", "INC-20260101-BENC", new StatementDraft(IncidentOpened.KindName, "bench",
-        new JsonObject { ["drill"] = true, ["reporter"] = "bench", ["tags"] = new JsonArray(), ["title"] = "benchmark" }));
-    var genSw = Stopwatch.StartNew();
-    JournalGenerator.Generate(journal, entries - 1);
-    genSw.Stop();
-    long bytes = new FileInfo(path).Length;
-    Console.Error.WriteLine($"generated {entries:N0} entries, {bytes / 1e6:F1} MB ({bytes / entries} B/entry) in {genSw.Elapsed.TotalSeconds:F1} s");
+    if (Runs("journal") || Runs("checkpoints"))
+    {
+        var path = Path.Combine(work, "journal.jsonl");
+        var journal = new JournalFile(path);
+        journal.CreateGenesis("ws-bench", "INC-20260101-BENC", new StatementDraft(IncidentOpened.KindName, "bench",
+            new JsonObject { ["drill"] = true, ["reporter"] = "bench", ["tags"] = new JsonArray(), ["title"] = "benchmark" }));
+        var genSw = Stopwatch.StartNew();
+        JournalGenerator.Generate(journal, entries - 1);
+        genSw.Stop();
+        long bytes = new FileInfo(path).Length;
+        Console.Error.WriteLine($"generated {entries:N0} entries, {bytes / 1e6:F1} MB ({bytes / entries} B/entry) in {genSw.Elapsed.TotalSeconds:F1} s");
 
-    double floor = Best(3, () => HashFile(path));
-    JournalVerdict? verdict = null;
-    double verify = Best(3, () => { verdict = journal.Verify(); });
-    if (verdict is null || !verdict.IsValid || verdict.EntryCount != entries)
-    {
-        throw new InvalidOperationException("benchmark journal did not verify: " + verdict);
-    }
-    rows.Add(($"Verify {entries:N0}-entry journal ({bytes / 1e6:F0} MB, {bytes / entries} B/line)",
-        $"{verify:F3} s ({entries / verify / 1e6:F2} M entries/s)",
-        $"SHA-256 of the file bytes: {floor:F3} s ({bytes / floor / 1e9:F2} GB/s)",
-        $"{verify / floor:F2}× floor", "≤ 3×"));
+        double floor = Best(3, () => HashFile(path));
+        JournalVerdict? verdict = null;
+        double verify = Best(3, () => { verdict = journal.Verify(); });
+        if (verdict is null || !verdict.IsValid || verdict.EntryCount != entries)
+        {
+            throw new InvalidOperationException("benchmark journal did not verify: " + verdict);
+        }
+        rows.Add(($"Verify {entries:N0}-entry journal ({bytes / 1e6:F0} MB, {bytes / entries} B/line)",
+            $"{verify:F3} s ({entries / verify / 1e6:F2} M entries/s)",
+            $"SHA-256 of the file bytes: {floor:F3} s ({bytes / floor / 1e9:F2} GB/s)",
+            $"{verify / floor:F2}× floor", "≤ 3×"));
 
-    // Checkpoints over that same journal, beside its linear verification.
-    rows.AddRange(CheckpointBench.Run(journal, entries, verify));
-    bool onlyCheckpoints = opts.GetValueOrDefault("only") == "checkpoints";
-    if (!onlyCheckpoints)
-    {
+        // Checkpoints over that same journal, beside its linear verification.
+        if (Runs("checkpoints"))
+        {
+            rows.AddRange(CheckpointBench.Run(journal, entries, verify));
+        }
 
-    // 2. Appends per second, durable and batched, beside raw writes of the same lines.
-    var appendPath = Path.Combine(work, "append.jsonl");
-    var appendJournal = new JournalFile(appendPath);
-    appendJournal.CreateGenesis("ws-bench", "INC-20260101-APND", new StatementDraft(IncidentOpened.KindName, "bench",
-        new JsonObject { ["drill"] = true, ["reporter"] = "bench", ["tags"] = new JsonArray(), ["title"] = "appends" }));
-    const int durableCount = 500;
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < durableCount; i++)
-    {
-        appendJournal.Append(new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = $"durable append {i}" }));
-    }
-    double durableRate = durableCount / sw.Elapsed.TotalSeconds;
-    int lineLength = (int)(new FileInfo(appendPath).Length / (durableCount + 1));
-    double rawDurableRate = RawWrites(Path.Combine(work, "raw-durable.bin"), durableCount, lineLength, fsyncEach: true);
-    rows.Add(("Durable append (lock + tail read + fsync per entry)", $"{durableRate:F0} appends/s",
-        $"raw write+fsync of {lineLength}-byte lines: {rawDurableRate:F0}/s", $"{durableRate / rawDurableRate:F2}× raw", "—"));
+        // 2. Appends per second, durable and batched, beside raw writes of the same lines.
+        var appendPath = Path.Combine(work, "append.jsonl");
+        var appendJournal = new JournalFile(appendPath);
+        appendJournal.CreateGenesis("ws-bench", "INC-20260101-APND", new StatementDraft(IncidentOpened.KindName, "bench",
+            new JsonObject { ["drill"] = true, ["reporter"] = "bench", ["tags"] = new JsonArray(), ["title"] = "appends" }));
+        const int durableCount = 500;
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < durableCount; i++)
+        {
+            appendJournal.Append(new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = $"durable append {i}" }));
+        }
+        double durableRate = durableCount / sw.Elapsed.TotalSeconds;
+        int lineLength = (int)(new FileInfo(appendPath).Length / (durableCount + 1));
+        double rawDurableRate = RawWrites(Path.Combine(work, "raw-durable.bin"), durableCount, lineLength, fsyncEach: true);
+        rows.Add(("Durable append (lock + tail read + fsync per entry)", $"{durableRate:F0} appends/s",
+            $"raw write+fsync of {lineLength}-byte lines: {rawDurableRate:F0}/s", $"{durableRate / rawDurableRate:F2}× raw", "—"));
 
-    const int batchCount = 100_000;
-    const int batchSize = 1000;
-    sw.Restart();
-    for (int done = 0; done < batchCount; done += batchSize)
-    {
-        var drafts = Enumerable.Range(done, batchSize).Select(i => new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = $"batched append {i}" })).ToList();
-        appendJournal.AppendBatch(drafts);
-    }
-    double batchRate = batchCount / sw.Elapsed.TotalSeconds;
-    double rawBatchRate = RawWrites(Path.Combine(work, "raw-batch.bin"), batchCount, lineLength, fsyncEach: false, fsyncEvery: batchSize);
-    rows.Add(($"Batched append ({batchSize} per batch, one fsync each)", $"{batchRate:F0} appends/s",
-        $"raw writes, fsync every {batchSize}: {rawBatchRate:F0}/s", $"{batchRate / rawBatchRate:F2}× raw", "—"));
-    if (!appendJournal.Verify().IsValid)
-    {
-        throw new InvalidOperationException("append benchmark journal did not verify");
+        const int batchCount = 100_000;
+        const int batchSize = 1000;
+        sw.Restart();
+        for (int done = 0; done < batchCount; done += batchSize)
+        {
+            var drafts = Enumerable.Range(done, batchSize).Select(i => new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = $"batched append {i}" })).ToList();
+            appendJournal.AppendBatch(drafts);
+        }
+        double batchRate = batchCount / sw.Elapsed.TotalSeconds;
+        double rawBatchRate = RawWrites(Path.Combine(work, "raw-batch.bin"), batchCount, lineLength, fsyncEach: false, fsyncEvery: batchSize);
+        rows.Add(($"Batched append ({batchSize} per batch, one fsync each)", $"{batchRate:F0} appends/s",
+            $"raw writes, fsync every {batchSize}: {rawBatchRate:F0}/s", $"{batchRate / rawBatchRate:F2}× raw", "—"));
+        if (!appendJournal.Verify().IsValid)
+        {
+            throw new InvalidOperationException("append benchmark journal did not verify");
+        }
     }
 
     // 3. Signature verification per proof kind, beside the command-line peers or the bare primitive.
-    rows.AddRange(SignatureBench.Run(Path.Combine(work, "sig")));
+    if (Runs("signatures"))
+    {
+        rows.AddRange(SignatureBench.Run(Path.Combine(work, "sig")));
+    }
 
     // 3b. Quorum verdicts for 2, 5 and 20 signers, beside bare verification of the same signatures.
-    rows.AddRange(QuorumBench.Run(Path.Combine(work, "quorum")));
+    if (Runs("quorum"))
+    {
+        rows.AddRange(QuorumBench.Run(Path.Combine(work, "quorum")));
+    }
 
     // 4. Evidence ingest against the hashing floor and a shell runbook, over the same files.
-    if (evidenceMb > 0)
+    if (evidenceMb > 0 && Runs("evidence"))
     {
         rows.AddRange(EvidenceBench.Run(work, evidenceMb));
     }
 
     // 5. dns.reroute against a real BIND named, beside nsupdate + dig of the same change.
-    rows.AddRange(DnsBench.Run());
+    if (Runs("dns"))
+    {
+        rows.AddRange(DnsBench.Run());
+    }
+
+    // 5b. Issue 6: last quorum signature → applied, verified DNS change (consume + apply + read-back + journal), beside
+    // nsupdate + dig of the same change.
+    if (Runs("containment"))
+    {
+        rows.AddRange(ContainmentBench.Run(work));
+    }
 
     // 6. Module import time against a bare pwsh start.
-    if (module is not null && pwsh is not null)
+    if (module is not null && pwsh is not null && Runs("import"))
     {
         var bare = Median(7, () => RunPwsh(pwsh, "exit"));
         var import = Median(7, () => RunPwsh(pwsh, $"Import-Module '{module}'; exit"));
@@ -113,7 +137,6 @@ try
         rows.Add(("Import + first command (engine load context)", $"{firstUse * 1000:F0} ms",
             $"bare pwsh: {bare * 1000:F0} ms", $"+{(firstUse - bare) * 1000:F0} ms", "—"));
     }
-    } // !onlyCheckpoints (--only checkpoints: the journal row and the checkpoint rows alone, for a loaded machine)
 }
 finally
 {
@@ -125,7 +148,7 @@ md.AppendLine("# Benchmarks");
 md.AppendLine();
 md.AppendLine("Written by `dotnet pwsh ./build.ps1 bench`. Every figure stands beside a baseline measured in the same run on the");
 md.AppendLine("same machine, and the ratio is what to compare across machines. Times are the best of 3 (journal) or the");
-md.AppendLine("median of 7 (process starts) or of 15 (DNS).");
+md.AppendLine("median of 7 (process starts), of 9 (quorum verdicts) or of 15 (DNS, containment).");
 md.AppendLine();
 md.AppendLine($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {TotalMemoryGiB():F0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}. Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
 md.AppendLine();
@@ -169,6 +192,17 @@ md.AppendLine("  the levels and an offset index to `tree/` beside the journal. A
 md.AppendLine("  since (the stored frontier and levels make appends O(1) amortised and a root O(log n)), so 100 new entries cost");
 md.AppendLine("  milliseconds whatever the journal's size. Proofs are cut from the stored levels (O(log n) reads) and verified with");
 md.AppendLine("  about 20 hashes; the baseline says how many proofs fit in the time one linear pass over the journal takes.");
+md.AppendLine("- **Last quorum signature → verified DNS change (issue 6).** A fresh dns.reroute proposal each iteration under the");
+md.AppendLine("  default policy (2 of ContainmentLead/TriageLead, evidence first); bob has signed and the plan was made (the one the");
+md.AppendLine("  signers and `-WhatIf` saw); carol's did:key signature was made off the clock, as on her laptop. The clock runs from");
+md.AppendLine("  `QuorumGate.Sign` of her signature (judged under the journal lock as the verdict would, one durable entry: the");
+md.AppendLine("  \"signature row\" figure) through `ContainmentRunner.ExecuteAsync`: consumption under the lock (digest recomputed");
+md.AppendLine("  from the request, verdict re-judged: journal, roster and both signatures; one durable entry), the provider's one");
+md.AppendLine("  TSIG-signed UPDATE pinned to the plan, the A/AAAA/CNAME read-back, and the durable `containment.applied` entry.");
+md.AppendLine("  The second row also plans inside the window, as `Invoke-DeirfContainment` does when run right after the last");
+md.AppendLine("  signature. The baseline is the same change with no quorum and no journal at all: `nsupdate -k` then `dig`, in the");
+md.AppendLine("  same run against the same named; a ratio under 1 means the whole gated, journaled path takes less time than");
+md.AppendLine("  starting those two tools. Journal entries are fsynced but not entry-signed here (no `Set-DeirfSigningKey`).");
 md.AppendLine("- **Import time.** `DeIRF.dll` alone loads at import; the engine and its dependencies load on first use.");
 File.WriteAllText(outPath, md.ToString());
 Console.Write(md.ToString());
