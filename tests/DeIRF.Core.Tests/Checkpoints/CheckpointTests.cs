@@ -31,21 +31,9 @@ public sealed class CheckpointTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private string NewSeedFile(string name)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant());
-        return path;
-    }
+    private string NewSeedFile(string name) => TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(_dir, name));
 
-    private string NewEthKeyFile(string name)
-    {
-        byte[] key;
-        do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0);
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, "0x" + Convert.ToHexString(key).ToLowerInvariant());
-        return path;
-    }
+    private string NewEthKeyFile(string name) => TestKeys.WriteNew(ProofKind.Ethereum, Path.Combine(_dir, name));
 
     private void Bind(Workspace ws, string handle, ProofKind kind, string keyFile)
     {
@@ -54,11 +42,7 @@ public sealed class CheckpointTests : IDisposable
         {
             roster.AddResponder(handle, handle, [ResponderRole.Recorder], handle, _fast);
         }
-        using var material = PrivateKeyMaterial.FromFile(keyFile);
-        var signer = Signatures.SignerFor(kind);
-        var key = Signatures.ParsePublicKey(kind, signer.PublicKeyOf(material));
-        var binding = new ProofBinding(ws.WorkspaceId, handle, kind, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
-        Roster.Load(ws).AddProof(handle, key, binding, signer.Sign(binding, material), handle, _fast);
+        TestKeys.BindFile(Roster.Load(ws), handle, kind, keyFile, _fast);
     }
 
     private static void Notes(Workspace ws, string incident, int count, string prefix)
