@@ -13,6 +13,10 @@
     TypesToProcess       = @('DeIRF.Types.ps1xml')
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
+        'New-DeirfCheckpoint'
+        'Add-DeirfCheckpointCosignature'
+        'Get-DeirfInclusionProof'
+        'Test-DeirfInclusionProof'
         'Get-DeirfWorkspace'
         'New-DeirfIncident'
         'Get-DeirfIncident'

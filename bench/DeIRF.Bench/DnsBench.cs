@@ -108,7 +108,7 @@ internal static class DnsBench
         }
     }
 
-    private static string Tool(string file, string[] args, string? stdin)
+    internal static string Tool(string file, string[] args, string? stdin)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)

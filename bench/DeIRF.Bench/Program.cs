@@ -13,7 +13,7 @@ using DeIRF.Journal.Kinds;
 //   --module P    the built module manifest (import-time benchmark)
 //   --pwsh P      the pwsh executable
 //   --out F       where to write the markdown report
-//   --only A,B    run only these sections: journal, signatures, quorum, evidence, dns, containment, evm, import (default: all)
+//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, dns, containment, evm, import (default: all)
 var opts = ParseArgs(args);
 int entries = int.Parse(opts.GetValueOrDefault("entries", "1000000"), CultureInfo.InvariantCulture);
 string outPath = opts.GetValueOrDefault("out", "benchmarks.md");
@@ -30,7 +30,7 @@ var rows = new List<(string Benchmark, string Figure, string Baseline, string Ra
 try
 {
     // 1. Verification against the hashing floor, on the same file.
-    if (Runs("journal"))
+    if (Runs("journal") || Runs("checkpoints"))
     {
         var path = Path.Combine(work, "journal.jsonl");
         var journal = new JournalFile(path);
@@ -53,6 +53,12 @@ try
             $"{verify:F3} s ({entries / verify / 1e6:F2} M entries/s)",
             $"SHA-256 of the file bytes: {floor:F3} s ({bytes / floor / 1e9:F2} GB/s)",
             $"{verify / floor:F2}× floor", "≤ 3×"));
+
+        // Checkpoints over that same journal, beside its linear verification.
+        if (Runs("checkpoints"))
+        {
+            rows.AddRange(CheckpointBench.Run(journal, entries, verify));
+        }
 
         // 2. Appends per second, durable and batched, beside raw writes of the same lines.
         var appendPath = Path.Combine(work, "append.jsonl");
@@ -111,6 +117,13 @@ try
     if (Runs("dns"))
     {
         rows.AddRange(DnsBench.Run());
+    }
+
+    // 5b. Issue 6: last quorum signature → applied, verified DNS change (consume + apply + read-back + journal), beside
+    // nsupdate + dig of the same change.
+    if (Runs("containment"))
+    {
+        rows.AddRange(ContainmentBench.Run(work));
     }
 
     // 5c. Issue 7: last quorum signature → mined, read-back pause() on anvil, beside a bare Nethereum pause().
@@ -179,6 +192,23 @@ md.AppendLine("  loopback) and read it back. DeIRF sends one UPDATE whose prereq
 md.AppendLine("  then reads the three RRsets back in parallel (verify); the runbook starts `nsupdate` (no prerequisites) and then");
 md.AppendLine("  `dig` once. Most of the runbook's time is starting the two processes. DeIRF's read of the three RRsets costs about");
 md.AppendLine("  as much as the cold-minus-warm difference (the plan's read), so most of apply is named processing the update.");
+md.AppendLine("- **Checkpoints vs linear verification.** The first checkpoint of a journal builds its RFC 6962 tree: one pass");
+md.AppendLine("  that parses and hashes every line (one thread, unlike verification) and two SHA-256 per entry for the tree, writing");
+md.AppendLine("  the levels and an offset index to `tree/` beside the journal. After that a checkpoint reads only the entries appended");
+md.AppendLine("  since (the stored frontier and levels make appends O(1) amortised and a root O(log n)), so 100 new entries cost");
+md.AppendLine("  milliseconds whatever the journal's size. Proofs are cut from the stored levels (O(log n) reads) and verified with");
+md.AppendLine("  about 20 hashes; the baseline says how many proofs fit in the time one linear pass over the journal takes.");
+md.AppendLine("- **Last quorum signature → verified DNS change (issue 6).** A fresh dns.reroute proposal each iteration under the");
+md.AppendLine("  default policy (2 of ContainmentLead/TriageLead, evidence first); bob has signed and the plan was made (the one the");
+md.AppendLine("  signers and `-WhatIf` saw); carol's did:key signature was made off the clock, as on her laptop. The clock runs from");
+md.AppendLine("  `QuorumGate.Sign` of her signature (judged under the journal lock as the verdict would, one durable entry: the");
+md.AppendLine("  \"signature row\" figure) through `ContainmentRunner.ExecuteAsync`: consumption under the lock (digest recomputed");
+md.AppendLine("  from the request, verdict re-judged: journal, roster and both signatures; one durable entry), the provider's one");
+md.AppendLine("  TSIG-signed UPDATE pinned to the plan, the A/AAAA/CNAME read-back, and the durable `containment.applied` entry.");
+md.AppendLine("  The second row also plans inside the window, as `Invoke-DeirfContainment` does when run right after the last");
+md.AppendLine("  signature. The baseline is the same change with no quorum and no journal at all: `nsupdate -k` then `dig`, in the");
+md.AppendLine("  same run against the same named; a ratio under 1 means the whole gated, journaled path takes less time than");
+md.AppendLine("  starting those two tools. Journal entries are fsynced but not entry-signed here (no `Set-DeirfSigningKey`).");
 md.AppendLine("- **Last quorum signature → mined pause() (issue 7).** A fresh evm.contract.pause proposal each iteration under");
 md.AppendLine("  the default policy (2 of ContainmentLead/TriageLead, evidence first) against an OpenZeppelin Pausable on anvil");
 md.AppendLine("  (automine, loopback). The clock runs from `QuorumGate.Sign` of the last did:key signature through");

@@ -60,7 +60,27 @@ public abstract class DeirfCmdlet : PSCmdlet
         {
             WriteVerbose($"No signing key configured for '{actor}' in this workspace: the entry is unsigned (Set-DeirfSigningKey).");
         }
-        return AppendOptions() with { Signers = signers };
+        return AppendOptions() with { Signers = signers, AfterAppend = (journal, entries) => AutomaticCheckpoint(ws, journal, entries, actor) };
+    }
+
+    /// <summary>Every N entries and on close (checkpoint-policy.json): a failure here never undoes the durable append.</summary>
+    private void AutomaticCheckpoint(Workspaces.Workspace ws, JournalFile journal, IReadOnlyList<JournalEntry> entries, string actor)
+    {
+        try
+        {
+            if (Checkpoints.CheckpointLog.AfterAppend(ws, journal, entries, actor, CancellationToken) is { } path)
+            {
+                WriteVerbose($"Checkpoint written: {path}");
+            }
+        }
+        catch (DeirfException ex)
+        {
+            WriteWarning($"The entry is written, but the automatic checkpoint is not: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            WriteWarning($"The entry is written, but the automatic checkpoint is not: {ex.Message}");
+        }
     }
 
     protected static ErrorCategory CategoryOf(DeirfErrorKind kind) => kind switch

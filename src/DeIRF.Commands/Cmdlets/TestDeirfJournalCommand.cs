@@ -18,6 +18,15 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
     [Parameter]
     public SwitchParameter RequireSignatures { get; set; }
 
+    /// <summary>
+    /// An earlier checkpoint file: the journal must extend it (its first Size entries have that root), and the Merkle
+    /// tree kept beside the journal must agree with the chain leaf by leaf.
+    /// </summary>
+    [Parameter(ParameterSetName = ByIncident)]
+    [Parameter(ParameterSetName = ByPath)]
+    [ValidateNotNullOrEmpty]
+    public string? Checkpoint { get; set; }
+
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -39,7 +48,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             var progress = new ProgressRecord(ActivityId, "Verifying journal", journal.Path);
             try
             {
-                var verdict = journal.Verify(new JournalVerifyOptions
+                var options = new JournalVerifyOptions
                 {
                     ExpectedIncident = ParameterSetName switch { ByIncident => Incident, ByRoster => Identity.Roster.JournalId, _ => null },
                     Signatures = checker,
@@ -52,7 +61,28 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
                         progress.StatusDescription = $"{done >> 20} of {total >> 20} MiB";
                         WriteProgress(progress);
                     },
-                });
+                };
+                JournalVerdict verdict;
+                if (Checkpoint is null)
+                {
+                    verdict = journal.Verify(options);
+                }
+                else
+                {
+                    var checkpoint = Checkpoints.Checkpoint.Load(ResolvePath(Checkpoint));
+                    // The journal's own origin: from the workspace and incident named here, never from the checkpoint.
+                    var ws = ParameterSetName == ByIncident || Workspace is not null ? ResolveWorkspace() : null;
+                    var origin = ws is not null && ParameterSetName == ByIncident
+                        ? Checkpoints.Checkpoint.OriginFor(ws.WorkspaceId, Incident)
+                        : OriginOfGenesis(journal);
+                    verdict = Checkpoints.CheckpointConsistency.Verify(journal, options, checkpoint, origin,
+                        roster is null ? null : Checkpoints.NoteVerifierKey.FromRoster(roster),
+                        ws is null ? null : Checkpoints.CheckpointPolicy.Load(ws));
+                    if (verdict.Checkpoint is { Signatures: { } sigs })
+                    {
+                        WriteVerbose($"Checkpoint signatures: {sigs}");
+                    }
+                }
                 foreach (var warning in verdict.Warnings)
                 {
                     WriteWarning(warning);
@@ -75,5 +105,15 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             // A journal that cannot be checked is not a valid journal: scripts testing the bool must see $false.
             WriteObject(false);
         }
+    }
+
+    /// <summary>For -Path: the origin the journal's genesis entry names (workspace and incident).</summary>
+    private static string OriginOfGenesis(JournalFile journal)
+    {
+        foreach (var e in journal.ReadEntries())
+        {
+            return Checkpoints.Checkpoint.OriginFor(e.WorkspaceId, e.Incident);
+        }
+        throw new DeirfException("JournalEmpty", DeirfErrorKind.InvalidData, $"Journal '{journal.Path}' is empty.", journal.Path);
     }
 }

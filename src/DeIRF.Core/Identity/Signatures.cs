@@ -59,6 +59,22 @@ public static class Signatures
         return null;
     }
 
+    /// <summary>
+    /// A raw Ed25519 (RFC 8032) signature over exact bytes — checkpoint note signatures and cosignatures (C2SP
+    /// signed-note) — under the same pinned strictness rule as did:key. Null when it verifies, otherwise the reason.
+    /// </summary>
+    public static string? CheckEd25519(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != 64)
+        {
+            return $"an Ed25519 signature is 64 bytes, not {signature.Length}";
+        }
+        return DidKeyVerifier.CheckEd25519(publicKey.ToArray(), message.ToArray(), signature.ToArray());
+    }
+
+    /// <summary>Null when 32 bytes are an acceptable Ed25519 public key under the pinned did:key rule, otherwise why not.</summary>
+    public static string? CheckEd25519PublicKey(ReadOnlySpan<byte> publicKey) => DidKeyVerifier.CheckPublicKey(publicKey);
+
     public static SignatureCheck Verify(ProofKey key, ReadOnlySpan<byte> payload, string signature, VerificationContext? context = null)
     {
         context ??= VerificationContext.Default;

@@ -36,6 +36,9 @@ public sealed record JournalAppendOptions
 
     public CancellationToken CancellationToken { get; init; }
 
+    /// <summary>Called after entries are durably appended and the journal lock released (automatic checkpoints).</summary>
+    public Action<JournalFile, IReadOnlyList<JournalEntry>>? AfterAppend { get; init; }
+
     /// <summary>Test seam for fault injection: wraps the journal stream a write goes through.</summary>
     internal Func<Stream, Stream>? WrapStream { get; init; }
 }
@@ -78,6 +81,22 @@ public sealed class JournalVerdict
     /// <summary>Things worth a look that do not make the journal invalid (e.g. unsigned entries by responders who have proofs).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>With -Checkpoint: whether this journal extends that checkpoint, and whether its tree agrees with the chain.</summary>
+    public Checkpoints.CheckpointConsistency? Checkpoint { get; init; }
+
+    /// <summary>A copy of this verdict made invalid by a checkpoint finding (the chain itself may be sound).</summary>
+    internal JournalVerdict WithCheckpoint(Checkpoints.CheckpointConsistency check) => new()
+    {
+        Path = Path, Incident = Incident, EntryCount = EntryCount, HeadSeq = HeadSeq, HeadHash = HeadHash,
+        IsTornTail = IsTornTail, TornOffset = TornOffset, TornBytes = TornBytes, BytesVerified = BytesVerified, Elapsed = Elapsed,
+        SignedEntries = SignedEntries, Warnings = Warnings, Checkpoint = check,
+        IsValid = IsValid && check.IsConsistent,
+        Fault = !IsValid ? Fault : check.IsConsistent ? JournalFault.None : JournalFault.CheckpointMismatch,
+        FirstBadSeq = !IsValid ? FirstBadSeq : check.FirstBadSeq,
+        FirstBadLine = !IsValid ? FirstBadLine : null,
+        Reason = !IsValid ? Reason : check.Reason,
+    };
+
     public override string ToString() => IsValid
         ? $"{Path}: valid, {EntryCount} entries, head {HeadSeq} {HeadHash}"
         : $"{Path}: INVALID at seq {FirstBadSeq} (line {FirstBadLine}): {Fault}: {Reason}";
@@ -96,8 +115,14 @@ public sealed class JournalVerifyOptions
     /// <summary>Checks each entry's signatures (against the roster as it was at that entry). Null: the chain only.</summary>
     public IEntrySignatureChecker? Signatures { get; init; }
 
+    /// <summary>Called in order with each accepted entry's seq and stored hash (64 hex bytes): checkpoints rebuild the tree from it.</summary>
+    public EntryObserver? OnEntry { get; init; }
+
     public CancellationToken CancellationToken { get; init; }
 }
+
+/// <summary>Sees each entry the verifier accepted, in order.</summary>
+public delegate void EntryObserver(long seq, ReadOnlySpan<byte> hashHex);
 
 /// <summary>What a repair did: where the torn bytes went and what remains.</summary>
 public sealed class JournalRepairResult
@@ -151,14 +176,19 @@ public sealed class JournalFile
         {
             return [];
         }
-        using var _ = JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken);
-        if (!File.Exists(Path))
+        IReadOnlyList<JournalEntry> written;
+        using (JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken))
         {
-            throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+            if (!File.Exists(Path))
+            {
+                throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+            }
+            using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+            var tail = ReadTail(fs);
+            written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
-        using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
-        var tail = ReadTail(fs);
-        return WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
+        options.AfterAppend?.Invoke(this, written);
+        return written;
     }
 
     /// <summary>
@@ -169,19 +199,24 @@ public sealed class JournalFile
     public IReadOnlyList<JournalEntry> AppendChecked(Func<IReadOnlyList<StatementDraft>> decide, JournalAppendOptions? options = null)
     {
         options ??= JournalAppendOptions.Default;
-        using var _ = JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken);
-        if (!File.Exists(Path))
+        IReadOnlyList<JournalEntry> written;
+        using (JournalLock.Acquire(LockPath, options.LockTimeout, options.CancellationToken))
         {
-            throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+            if (!File.Exists(Path))
+            {
+                throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
+            }
+            var drafts = decide();
+            if (drafts.Count == 0)
+            {
+                return [];
+            }
+            using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+            var tail = ReadTail(fs);
+            written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
-        var drafts = decide();
-        if (drafts.Count == 0)
-        {
-            return [];
-        }
-        using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
-        var tail = ReadTail(fs);
-        return WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
+        options.AfterAppend?.Invoke(this, written);
+        return written;
     }
 
     private IReadOnlyList<JournalEntry> WriteEntries(FileStream fs, string workspaceId, string incident, long lastSeq, string lastHash,

@@ -26,6 +26,9 @@ public enum JournalFault
     EntryTooLarge,
     SignatureInvalid,
     HeadRecordInvalid,
+
+    /// <summary>The journal does not extend a checkpoint, or its stored Merkle tree disagrees with the chain.</summary>
+    CheckpointMismatch,
 }
 
 /// <summary>Where the parts of one verified line sit inside it (offset, length).</summary>

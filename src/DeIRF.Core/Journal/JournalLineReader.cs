@@ -13,10 +13,17 @@ internal sealed class JournalLineReader : IDisposable
     private int _end;
     private bool _eof;
 
-    public JournalLineReader(string path, int bufferSize = 1 << 20)
+    public JournalLineReader(string path, int bufferSize = 1 << 20, long startOffset = 0)
     {
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
         _buffer = new byte[bufferSize];
+        if (startOffset > 0)
+        {
+            // Checkpoints resume where the tree stopped: lines from here on, positions still counted from the file start.
+            _stream.Seek(startOffset, SeekOrigin.Begin);
+            Position = startOffset;
+            LineOffset = startOffset;
+        }
     }
 
     /// <summary>1-based number of the line last returned.</summary>

@@ -223,6 +223,7 @@ internal sealed class JournalVerifier
             }
         }
         line.Slice(f.Hash.Start, f.Hash.Length).CopyTo(_lastHash);
+        _options.OnEntry?.Invoke(f.Seq, _lastHash);
         if (_head is not null && f.Seq == _head.Seq)
         {
             _headHashSeen = Encoding.ASCII.GetString(_lastHash);

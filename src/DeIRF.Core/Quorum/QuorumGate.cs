@@ -500,61 +500,22 @@ public static class QuorumGate
         return (SignatureReason.PayloadMismatch, $"the signer was shown other text for this proposal's digest (\"{differs.First}\" where the proposal says \"{differs.Second}\"); compare the digest and every line before signing");
     }
 
-    /// <summary>Fills the policy's groups with the counted persons (each person in one slot): a matching per alternative.</summary>
+    /// <summary>Fills the policy's groups with the counted persons (each person in one slot): <see cref="QuorumGroup.Fill"/>.</summary>
     private static (bool Filled, List<string> Missing) Fill(QuorumGroup require, List<(string Handle, HashSet<string> Roles)> persons,
         IncidentQuorumState state, Proposal proposal)
     {
-        List<string>? bestMissing = null;
-        int bestShort = int.MaxValue;
-        foreach (var alternative in require.Alternatives())
+        var (filled, missing) = require.Fill(persons.Select(p => (IReadOnlySet<string>)p.Roles).ToList());
+        if (filled)
         {
-            var slots = alternative.SelectMany((leaf, li) => Enumerable.Repeat(li, leaf.Count)).ToArray();
-            bool Fits(int person, int slot)
-            {
-                var leaf = alternative[slots[slot]];
-                return leaf.Roles.Count == 0 || leaf.Roles.Any(r => persons[person].Roles.Contains(r.ToString()));
-            }
-            var slotOwner = Enumerable.Repeat(-1, slots.Length).ToArray();
-            for (int person = 0; person < persons.Count; person++)
-            {
-                Augment(person, new bool[slots.Length]);
-            }
-            bool Augment(int person, bool[] seen)
-            {
-                for (int s = 0; s < slots.Length; s++)
-                {
-                    if (!seen[s] && Fits(person, s))
-                    {
-                        seen[s] = true;
-                        if (slotOwner[s] < 0 || Augment(slotOwner[s], seen))
-                        {
-                            slotOwner[s] = person;
-                            return true;
-                        }
-                    }
-                }
-                return false;
-            }
-            var shortBy = slotOwner.Count(o => o < 0);
-            if (shortBy == 0)
-            {
-                return (true, []);
-            }
-            if (shortBy < bestShort)
-            {
-                bestShort = shortBy;
-                var counted = persons.Select(p => p.Handle).ToHashSet(StringComparer.Ordinal);
-                bestMissing = alternative.Select((leaf, li) => (leaf, n: Enumerable.Range(0, slots.Length).Count(s => slots[s] == li && slotOwner[s] < 0)))
-                    .Where(x => x.n > 0)
-                    .Select(x =>
-                    {
-                        var could = x.leaf.Roles.Count == 0 ? [] : x.leaf.Roles.SelectMany(r => state.CurrentRoles.GetValueOrDefault(r.ToString()) ?? []).Where(h => !counted.Contains(h)).Distinct().ToArray();
-                        return $"{x.n} more of {(x.leaf.Roles.Count == 0 ? "any eligible responder" : string.Join("/", x.leaf.Roles))}"
-                            + (could.Length > 0 ? $" (could sign: {string.Join(", ", could)})" : x.leaf.Roles.Count > 0 ? " (nobody holds that role in the incident now)" : string.Empty);
-                    }).ToList();
-            }
+            return (true, []);
         }
-        return (false, bestMissing ?? []);
+        var counted = persons.Select(p => p.Handle).ToHashSet(StringComparer.Ordinal);
+        return (false, missing.Select(x =>
+        {
+            var could = x.Leaf.Roles.Count == 0 ? [] : x.Leaf.Roles.SelectMany(r => state.CurrentRoles.GetValueOrDefault(r.ToString()) ?? []).Where(h => !counted.Contains(h)).Distinct().ToArray();
+            return $"{x.Short} more of {(x.Leaf.Roles.Count == 0 ? "any eligible responder" : string.Join("/", x.Leaf.Roles))}"
+                + (could.Length > 0 ? $" (could sign: {string.Join(", ", could)})" : x.Leaf.Roles.Count > 0 ? " (nobody holds that role in the incident now)" : string.Empty);
+        }).ToList());
     }
 }
 

@@ -73,6 +73,60 @@ public sealed class QuorumGroup
         return result;
     }
 
+    /// <summary>
+    /// Fills this group with persons, each given by the role names they hold (each person fills one slot): the
+    /// alternatives are tried in turn, persons matched to slots by bipartite matching. When no alternative fills,
+    /// <c>Missing</c> lists, for the closest one, each leaf and how many persons it still lacks. Used by the quorum
+    /// verdict and by the checkpoint trust policy.
+    /// </summary>
+    internal (bool Filled, List<(QuorumGroup Leaf, int Short)> Missing) Fill(IReadOnlyList<IReadOnlySet<string>> persons)
+    {
+        List<(QuorumGroup, int)>? bestMissing = null;
+        int bestShort = int.MaxValue;
+        foreach (var alternative in Alternatives())
+        {
+            var slots = alternative.SelectMany((leaf, li) => Enumerable.Repeat(li, leaf.Count)).ToArray();
+            bool Fits(int person, int slot)
+            {
+                var leaf = alternative[slots[slot]];
+                return leaf.Roles.Count == 0 || leaf.Roles.Any(r => persons[person].Contains(r.ToString()));
+            }
+            var slotOwner = Enumerable.Repeat(-1, slots.Length).ToArray();
+            for (int person = 0; person < persons.Count; person++)
+            {
+                Augment(person, new bool[slots.Length]);
+            }
+            bool Augment(int person, bool[] seen)
+            {
+                for (int s = 0; s < slots.Length; s++)
+                {
+                    if (!seen[s] && Fits(person, s))
+                    {
+                        seen[s] = true;
+                        if (slotOwner[s] < 0 || Augment(slotOwner[s], seen))
+                        {
+                            slotOwner[s] = person;
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            }
+            var shortBy = slotOwner.Count(o => o < 0);
+            if (shortBy == 0)
+            {
+                return (true, []);
+            }
+            if (shortBy < bestShort)
+            {
+                bestShort = shortBy;
+                bestMissing = alternative.Select((leaf, li) => (leaf, Enumerable.Range(0, slots.Length).Count(s => slots[s] == li && slotOwner[s] < 0)))
+                    .Where(x => x.Item2 > 0).ToList();
+            }
+        }
+        return (false, bestMissing ?? []);
+    }
+
     public string LeafText => $"{Count} of {(Roles.Count == 0 ? "any eligible responder" : string.Join("/", Roles))}";
 
     public override string ToString() => IsLeaf ? LeafText

@@ -35,30 +35,8 @@ public sealed class BuiltInProviderTests : IDisposable
         }
     }
 
-    private string KeyFile(ProofKind kind, string name)
-    {
-        var path = Path.Combine(_dir, name);
-        if (kind == ProofKind.Ethereum)
-        {
-            byte[] key;
-            do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0);
-            File.WriteAllText(path, "0x" + Convert.ToHexString(key).ToLowerInvariant());
-        }
-        else
-        {
-            File.WriteAllText(path, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant());
-        }
-        return path;
-    }
-
     private RosterProof Bind(Roster roster, string handle, ProofKind kind)
-    {
-        using var material = PrivateKeyMaterial.FromFile(KeyFile(kind, $"{handle}-{kind}.key"));
-        var signer = Signatures.SignerFor(kind);
-        var key = Signatures.ParsePublicKey(kind, signer.PublicKeyOf(material));
-        var binding = new ProofBinding(_ws.WorkspaceId, handle, kind, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
-        return roster.AddProof(handle, key, binding, signer.Sign(binding, material), handle, _unsigned);
-    }
+        => TestKeys.BindFile(roster, handle, kind, TestKeys.WriteNew(kind, Path.Combine(_dir, $"{handle}-{kind}.key")), _unsigned);
 
     private (Roster roster, RosterProof did, RosterProof eth) Dana()
     {

@@ -23,31 +23,13 @@ public sealed class RosterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string NewSeedFile(string name)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant());
-        return path;
-    }
+    private string NewSeedFile(string name) => TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(_dir, name));
 
-    private string NewEthKeyFile(string name)
-    {
-        byte[] key;
-        do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0);
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, "0x" + Convert.ToHexString(key).ToLowerInvariant());
-        return path;
-    }
+    private string NewEthKeyFile(string name) => TestKeys.WriteNew(ProofKind.Ethereum, Path.Combine(_dir, name));
 
     /// <summary>Binds the key in <paramref name="keyFile"/> to <paramref name="handle"/> the way Add-DeirfIdentityProof -KeyPath does.</summary>
     private RosterProof Bind(Roster roster, string handle, ProofKind kind, string keyFile, JournalAppendOptions? options = null, DateTimeOffset? bindingTime = null)
-    {
-        using var material = PrivateKeyMaterial.FromFile(keyFile);
-        var signer = Signatures.SignerFor(kind);
-        var key = Signatures.ParsePublicKey(kind, signer.PublicKeyOf(material));
-        var binding = new ProofBinding(_ws.WorkspaceId, handle, kind, key.Fingerprint, bindingTime ?? DateTimeOffset.UtcNow).ToBytes();
-        return roster.AddProof(handle, key, binding, signer.Sign(binding, material), handle, options ?? _unsigned);
-    }
+        => TestKeys.BindFile(roster, handle, kind, keyFile, options ?? _unsigned, bindingTime);
 
     private JournalAppendOptions SignedBy(string handle, ProofKind kind, string keyFile)
     {

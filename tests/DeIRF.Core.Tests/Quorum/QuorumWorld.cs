@@ -60,14 +60,9 @@ internal sealed class QuorumWorld : IDisposable
 
     // ---- roster ----
 
-    public static byte[] NewSeed() => Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant());
+    public static byte[] NewSeed() => TestKeys.NewSeed();
 
-    public static byte[] NewEthKey()
-    {
-        byte[] key;
-        do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0);
-        return Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(key).ToLowerInvariant());
-    }
+    public static byte[] NewEthKey() => TestKeys.NewEthKey();
 
     /// <summary>A responder with the given roster roles and one fresh key per listed kind (did:key and Ethereum by default: eligible).</summary>
     public void Responder(string handle, ResponderRole[] roles, params ProofKind[] kinds)
@@ -88,11 +83,7 @@ internal sealed class QuorumWorld : IDisposable
     {
         var index = _keys.Keys.Count(k => k.Handle == handle && k.Kind == kind);
         _keys[(handle, kind, index)] = privateKey;
-        using var material = new PrivateKeyMaterial((byte[])privateKey.Clone());
-        var signer = Signatures.SignerFor(kind);
-        var key = Signatures.ParsePublicKey(kind, signer.PublicKeyOf(material));
-        var binding = new ProofBinding(Ws.WorkspaceId, handle, kind, key.Fingerprint, TheClock.Now).ToBytes();
-        return Roster.AddProof(handle, key, binding, signer.Sign(binding, material), handle, Options);
+        return TestKeys.Bind(Roster, handle, kind, privateKey, Options, TheClock.Now);
     }
 
     /// <summary>Binds a public key whose holder signs elsewhere (an OIDC identity): <paramref name="sign"/> signs the binding bytes.</summary>

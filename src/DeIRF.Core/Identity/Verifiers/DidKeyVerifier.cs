@@ -118,6 +118,38 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
         }
     }
 
+    /// <summary>The raw 32-byte Ed25519 public key of a seed file (checkpoint note keys).</summary>
+    internal byte[] RawPublicKeyOf(PrivateKeyMaterial key)
+    {
+        var seed = ReadSeed(key);
+        try
+        {
+            return Ed25519PublicKey(seed);
+        }
+        finally
+        {
+            Array.Clear(seed);
+        }
+    }
+
+    /// <summary>A raw RFC 8032 Ed25519 signature over exact bytes (C2SP signed-note lines), not a JWS.</summary>
+    internal byte[] SignRaw(ReadOnlySpan<byte> message, PrivateKeyMaterial key)
+    {
+        var seed = ReadSeed(key);
+        try
+        {
+            var publicKey = Ed25519PublicKey(seed);
+            var bytes = message.ToArray();
+            var sig = new byte[Ed25519.SignatureSize];
+            Ed25519.Sign(seed, 0, publicKey, 0, bytes, 0, bytes.Length, sig, 0);
+            return sig;
+        }
+        finally
+        {
+            Array.Clear(seed);
+        }
+    }
+
     public string Sign(ReadOnlySpan<byte> payload, PrivateKeyMaterial key)
     {
         var seed = ReadSeed(key);
@@ -233,7 +265,7 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Validated = new(StringComparer.Ordinal);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> GoodKeys = new(StringComparer.Ordinal);
 
-    private static byte[] DecodeDid(string did, object? target)
+    internal static byte[] DecodeDid(string did, object? target)
     {
         if (Validated.TryGetValue(did, out var known))
         {

@@ -1,0 +1,92 @@
+using System.Management.Automation;
+using DeIRF.Checkpoints;
+
+namespace DeIRF.Commands.Cmdlets;
+
+/// <summary>
+/// Verifies an inclusion proof file offline, with the module alone: the entry, its path to the checkpoint's root,
+/// the checkpoint you trust (-Checkpoint), and the signatures against the keys you trust (-TrustedKey, or a
+/// workspace's roster with -Workspace) under the trust policy.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "DeirfInclusionProof")]
+[OutputType("DeIRF.Checkpoints.InclusionProofVerdict", "System.Boolean")]
+public sealed class TestDeirfInclusionProofCommand : DeirfCmdlet
+{
+    /// <summary>The proof file.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>A checkpoint you already trust (from the Recorder or a witness): the proof must be against the same tree head.</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string? Checkpoint { get; set; }
+
+    /// <summary>Verifier keys you trust, in C2SP vkey form (name+keyid+base64), or files holding one per line.</summary>
+    [Parameter]
+    public string[] TrustedKey { get; set; } = [];
+
+    /// <summary>Take trusted keys (the roster), policy and roles from this workspace instead.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Workspace { get; set; }
+
+    /// <summary>Cosigners required, in the quorum policy's group grammar as JSON (default: the workspace's policy, else 1 of anyone).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Require { get; set; }
+
+    /// <summary>Return only $true (included and trusted) or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        bool answered = false;
+        Try(Path, () =>
+        {
+            var proof = InclusionProof.Load(ResolvePath(Path));
+            var trusted = Checkpoint is null ? null : Checkpoints.Checkpoint.Load(ResolvePath(Checkpoint));
+            var keys = new List<NoteVerifierKey>();
+            foreach (var k in TrustedKey)
+            {
+                var asPath = ResolvePath(k);
+                var lines = !k.Contains('+') && File.Exists(asPath) ? File.ReadAllLines(asPath) : [k];
+                keys.AddRange(lines.Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#')).Select(NoteVerifierKey.Parse));
+            }
+            var policy = CheckpointPolicy.Default;
+            Func<string, IReadOnlySet<string>>? roles = null;
+            if (Workspace is not null)
+            {
+                var ws = Workspaces.Workspace.Open(ResolvePath(Workspace));
+                keys.AddRange(NoteVerifierKey.FromRoster(Identity.Roster.Load(ws)));
+                policy = CheckpointPolicy.Load(ws);
+                var incident = proof.Origin[(proof.Origin.LastIndexOf('/') + 1)..];
+                if (ws.JournalOf(incident).Exists)
+                {
+                    roles = NewDeirfCheckpointCommand.RolesIn(ws, incident);
+                }
+            }
+            if (Require is not null)
+            {
+                policy = CheckpointPolicy.Parse($"{{\"version\":1,\"require\":{Require}}}");
+            }
+            if (keys.Count == 0)
+            {
+                WriteWarning("No trusted keys (-TrustedKey or -Workspace): the path is checked, but no signature can be, so the proof cannot be trusted.");
+            }
+            var verdict = proof.Verify(trusted, keys, policy, roles);
+            if (!verdict.IsTrusted)
+            {
+                WriteVerbose(verdict.ToString());
+            }
+            WriteObject(Quiet ? verdict.IsTrusted : verdict);
+            answered = true;
+        });
+        if (Quiet && !answered)
+        {
+            WriteObject(false);
+        }
+    }
+}

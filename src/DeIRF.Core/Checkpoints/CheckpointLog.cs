@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using DeIRF.Identity;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Checkpoints;
+
+/// <summary>
+/// Checkpoints of an incident journal: files in incidents/&lt;id&gt;/checkpoints/&lt;size&gt;.checkpoint, made from
+/// the journal's tree (<see cref="JournalTree"/>). Not journaled as entries: a checkpoint is a statement about the
+/// journal, and an entry recording it would itself never be covered by it (nor would a closed incident's last entry).
+/// </summary>
+public static class CheckpointLog
+{
+    public const string Extension = ".checkpoint";
+
+    public static string DirectoryFor(Workspace ws, string incident) => Path.Combine(ws.IncidentsDirectory, Workspace.ValidateIncidentId(incident), "checkpoints");
+
+    public static string PathFor(Workspace ws, string incident, long size)
+        => Path.Combine(DirectoryFor(ws, incident), size.ToString("D10", CultureInfo.InvariantCulture) + Extension);
+
+    /// <summary>
+    /// Brings the tree up to date and writes the checkpoint of the whole journal, signed by <paramref name="signer"/>
+    /// (the log signature) when given. A checkpoint of that size already on disk keeps its signatures (it must have
+    /// the same root: otherwise the journal was rewritten, and that is refused as a fork).
+    /// </summary>
+    public static (Checkpoint Checkpoint, string Path) Create(Workspace ws, string incident, CheckpointSigner? signer, TimeProvider? clock = null,
+        CancellationToken cancellationToken = default)
+    {
+        clock ??= TimeProvider.System;
+        var journal = ws.JournalOf(incident);
+        using var tree = JournalTree.Open(journal, cancellationToken);
+        if (tree.Size == 0)
+        {
+            throw new CheckpointException("JournalEmpty", DeirfErrorKind.InvalidOperation, $"The journal of {incident} has no entry to checkpoint.", incident);
+        }
+        var checkpoint = new Checkpoint(Checkpoint.OriginFor(ws.WorkspaceId, incident), tree.Size, tree.Tree.Root());
+        var path = PathFor(ws, incident, tree.Size);
+        if (File.Exists(path))
+        {
+            var existing = Checkpoint.Load(path);
+            if (!existing.SameTreeHead(checkpoint))
+            {
+                throw new CheckpointException("CheckpointFork", DeirfErrorKind.SecurityError,
+                    $"Fork: the checkpoint of size {checkpoint.Size} on disk (root {existing.Root}, signed by {Signers(existing)}) differs from this journal's root {checkpoint.Root}: the journal was rewritten.", path);
+            }
+            checkpoint = existing;
+        }
+        if (signer is not null)
+        {
+            checkpoint = checkpoint.WithSignature(signer.Sign(checkpoint, CheckpointRole.Log, clock.GetUtcNow()));
+        }
+        checkpoint.Save(path);
+        return (checkpoint, path);
+    }
+
+    /// <summary>The checkpoints on disk for an incident, smallest first.</summary>
+    public static IReadOnlyList<string> List(Workspace ws, string incident)
+    {
+        var dir = DirectoryFor(ws, incident);
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*" + Extension).Order(StringComparer.Ordinal).ToList() : [];
+    }
+
+    internal static string Signers(Checkpoint cp) => cp.Signatures.Count == 0 ? "nobody" : string.Join(", ", cp.Signatures.Select(s => s.Name).Distinct());
+
+    /// <summary>
+    /// The automatic checkpoint after an append: when the journal crossed a multiple of the policy's "every", or an
+    /// entry closed the incident. Signed by the appending actor's configured signing key when they have one (else
+    /// written unsigned, for a signer or witnesses to sign later). Returns the path written, or null.
+    /// </summary>
+    public static string? AfterAppend(Workspace ws, JournalFile journal, IReadOnlyList<JournalEntry> appended, string actor, CancellationToken cancellationToken = default)
+    {
+        if (appended.Count == 0 || appended[0].Incident == Roster.JournalId)
+        {
+            return null;
+        }
+        var policy = CheckpointPolicy.Load(ws);
+        long before = appended[0].Seq;
+        long after = appended[^1].Seq + 1;
+        bool crossed = policy.Every > 0 && before / policy.Every != after / policy.Every;
+        bool closed = policy.OnClose && appended.Any(e => e.Kind == IncidentClosed.KindName);
+        if (!crossed && !closed)
+        {
+            return null;
+        }
+        CheckpointSigner? signer = null;
+        if (SigningKeys.For(ws.WorkspaceId, actor) is { } setting && !actor.Contains('+'))
+        {
+            signer = CheckpointSigner.FromKeyFile(actor, setting.KeyPath, setting.Kind, Roster.Load(ws));
+        }
+        return Create(ws, appended[0].Incident, signer, null, cancellationToken).Path;
+    }
+
+    /// <summary>
+    /// An inclusion proof file (C2SP tlog-proof) for entry <paramref name="seq"/> against <paramref name="checkpoint"/>
+    /// (default: the largest checkpoint on disk that covers it). The checkpoint's root must be this journal's.
+    /// </summary>
+    public static InclusionProof Prove(Workspace ws, string incident, long seq, Checkpoint? checkpoint = null, CancellationToken cancellationToken = default)
+    {
+        var journal = ws.JournalOf(incident);
+        using var tree = JournalTree.Open(journal, cancellationToken);
+        if (checkpoint is null)
+        {
+            foreach (var path in List(ws, incident).Reverse())
+            {
+                var cp = Checkpoint.Load(path);
+                if (cp.Size > seq)
+                {
+                    checkpoint = cp;
+                    break;
+                }
+            }
+            if (checkpoint is null)
+            {
+                throw new CheckpointException("CheckpointNotFound", DeirfErrorKind.NotFound,
+                    $"No checkpoint of {incident} covers entry {seq} yet. Make one with New-DeirfCheckpoint.", seq);
+            }
+        }
+        var origin = Checkpoint.OriginFor(ws.WorkspaceId, incident);
+        if (checkpoint.Origin != origin)
+        {
+            throw new CheckpointException("CheckpointOriginMismatch", DeirfErrorKind.InvalidArgument, $"The checkpoint is for '{checkpoint.Origin}', not this journal ('{origin}').", checkpoint.Origin);
+        }
+        if (seq < 0 || seq >= checkpoint.Size)
+        {
+            throw new CheckpointException("EntryNotInTree", DeirfErrorKind.InvalidArgument, $"Entry {seq} is not covered by the checkpoint of size {checkpoint.Size}.", seq);
+        }
+        if (checkpoint.Size > tree.Size || !tree.Tree.Root(checkpoint.Size).AsSpan().SequenceEqual(checkpoint.RootHash))
+        {
+            throw new CheckpointException("CheckpointFork", DeirfErrorKind.SecurityError,
+                $"The checkpoint of size {checkpoint.Size} (root {checkpoint.Root}, signed by {Signers(checkpoint)}) is not a state of this journal ({tree.Size} entries).", checkpoint.Origin);
+        }
+        return new InclusionProof(seq, tree.EntryLine(seq), tree.Tree.InclusionProof(seq, checkpoint.Size), checkpoint);
+    }
+}

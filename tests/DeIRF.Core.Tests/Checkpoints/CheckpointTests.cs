@@ -1,0 +1,410 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using DeIRF.Checkpoints;
+using DeIRF.Identity;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+using DeIRF.Workspaces;
+using Org.BouncyCastle.Math.EC.Rfc8032;
+using Xunit;
+
+namespace DeIRF.Core.Tests.Checkpoints;
+
+/// <summary>Checkpoint text, signatures, witnesses and forks, proofs and the journal/tree check, on real workspaces.</summary>
+public sealed class CheckpointTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("deirf-cp-").FullName;
+    private readonly string? _oldConfig = Environment.GetEnvironmentVariable(SigningKeys.EnvironmentVariable);
+    private readonly JournalAppendOptions _fast = new() { Durable = false };
+
+    public CheckpointTests()
+    {
+        // Witness state lives beside the signing-key settings: keep it inside this test's folder.
+        Environment.SetEnvironmentVariable(SigningKeys.EnvironmentVariable, Path.Combine(_dir, "config", "signing-keys.json"));
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable(SigningKeys.EnvironmentVariable, _oldConfig);
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string NewSeedFile(string name) => TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(_dir, name));
+
+    private string NewEthKeyFile(string name) => TestKeys.WriteNew(ProofKind.Ethereum, Path.Combine(_dir, name));
+
+    private void Bind(Workspace ws, string handle, ProofKind kind, string keyFile)
+    {
+        var roster = Roster.Load(ws);
+        if (roster.Find(handle) is null)
+        {
+            roster.AddResponder(handle, handle, [ResponderRole.Recorder], handle, _fast);
+        }
+        TestKeys.BindFile(Roster.Load(ws), handle, kind, keyFile, _fast);
+    }
+
+    private static void Notes(Workspace ws, string incident, int count, string prefix)
+        => ws.JournalOf(incident).AppendBatch(Enumerable.Range(0, count).Select(i => new StatementDraft(Note.KindName, "alice", new JsonObject { ["text"] = $"{prefix} {i}" })).ToList(),
+            new JournalAppendOptions { Durable = false });
+
+    private (Workspace Ws, string Incident) NewIncident(string name = "ws", int entries = 1)
+    {
+        var ws = Workspace.Initialize(Path.Combine(_dir, name));
+        var inc = ws.OpenIncident("checkpoint test", "alice", options: _fast).Id;
+        if (entries > 1)
+        {
+            Notes(ws, inc, entries - 1, "note");
+        }
+        return (ws, inc);
+    }
+
+    [Fact]
+    public void GoldenCheckpointText_Rfc8032Key()
+    {
+        // RFC 8032 §7.1 test 1 (a published test key, not a secret) signs a fixed checkpoint body.
+        var seedPath = Path.Combine(_dir, "rfc8032.seed");
+        File.WriteAllText(seedPath, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        var signer = CheckpointSigner.FromKeyFile("rec", seedPath, ProofKind.DidKey);
+        var root = SHA256.HashData("deirf"u8);
+        var cp = new Checkpoint("deirf.local/ws-00112233445566778899aabbccddeeff/INC-20261124-3DAB", 17, root);
+        Assert.Equal("deirf.local/ws-00112233445566778899aabbccddeeff/INC-20261124-3DAB\n17\n" + Convert.ToBase64String(root) + "\n", cp.Body);
+        var signed = cp.WithSignature(signer.Sign(cp, CheckpointRole.Log, DateTimeOffset.UnixEpoch));
+
+        // Key id by the C2SP formula, computed here independently: SHA-256("rec" || 0x0A || 0x01 || public key)[:4].
+        var pub = Convert.FromHexString("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        var keyId = SHA256.HashData([.. "rec\n"u8, 0x01, .. pub])[..4];
+        var sig = new byte[64];
+        var seed = Convert.FromHexString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        var body = Encoding.UTF8.GetBytes(cp.Body);
+        Ed25519.Sign(seed, 0, pub, 0, body, 0, body.Length, sig, 0);
+        var expected = cp.Body + "\n\u2014 rec " + Convert.ToBase64String([.. keyId, .. sig]) + "\n";
+        Assert.Equal(expected, signed.Text);
+        Assert.Equal(expected, Checkpoint.Parse(expected).Text);
+        Assert.Equal("rec+" + Convert.ToHexString(keyId).ToLowerInvariant() + "+" + Convert.ToBase64String([0x01, .. pub]), signer.VerifierKey(CheckpointRole.Log).ToString());
+        var verdict = CheckpointVerdict.Judge(Checkpoint.Parse(expected), [NoteVerifierKey.Parse(signer.VerifierKey(CheckpointRole.Log).ToString())], CheckpointPolicy.Default);
+        Assert.True(verdict.IsValid);
+        Assert.Equal(["rec"], verdict.LogSigners);
+        Assert.False(verdict.IsTrusted); // no witness yet: the default policy wants one cosigner
+    }
+
+    [Theory]
+    [InlineData("o\n017\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "leading zeroes")]
+    [InlineData("o\r\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "control")]
+    [InlineData("o\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\n", "canonical base64")]
+    [InlineData("o\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "blank line")]
+    [InlineData("o\n0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "at least 1")]
+    [InlineData("o\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 rec AAAAAAA=", "newline")]
+    [InlineData("o+x\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "origin")]
+    public void MalformedCheckpointText_IsRefused(string text, string reason)
+    {
+        var ex = Assert.Throws<CheckpointException>(() => Checkpoint.Parse(text));
+        Assert.Equal("CheckpointMalformed", ex.ErrorId);
+        Assert.Contains(reason, ex.Message);
+    }
+
+    [Fact]
+    public void UnknownSignatureLines_AreIgnored_AFailingKnownOneRefusesTheNote()
+    {
+        var signer = CheckpointSigner.FromKeyFile("rec", NewSeedFile("rec.seed"), ProofKind.DidKey);
+        var cp = new Checkpoint("deirf.local/ws-x/INC-20260101-0001", 3, SHA256.HashData("x"u8));
+        var signed = cp.WithSignature(signer.Sign(cp, CheckpointRole.Log, DateTimeOffset.UtcNow))
+            .WithSignature(new NoteSignature("someone.example/w1", 0xdeadbeef, RandomNumberGenerator.GetBytes(72)));
+        var keys = new[] { signer.VerifierKey(CheckpointRole.Log) };
+        var verdict = CheckpointVerdict.Judge(Checkpoint.Parse(signed.Text), keys, CheckpointPolicy.Default);
+        Assert.True(verdict.IsValid);
+        Assert.Contains(verdict.Signatures, s => s.Name == "someone.example/w1" && s.Status == NoteSignatureStatus.Unknown);
+
+        // Same name and key id as the trusted key, but a forged signature: the whole note is refused.
+        var forged = cp.WithSignature(new NoteSignature("rec", keys[0].KeyId, RandomNumberGenerator.GetBytes(64)));
+        var bad = CheckpointVerdict.Judge(forged, keys, CheckpointPolicy.Default);
+        Assert.False(bad.IsValid);
+        Assert.Contains("does not verify", bad.Reason);
+    }
+
+    [Fact]
+    public void Cosignature_IsC2spCosignatureV1_WithTimestamp()
+    {
+        var seed = NewSeedFile("bob.seed");
+        var bob = CheckpointSigner.FromKeyFile("bob", seed, ProofKind.DidKey);
+        var cp = new Checkpoint("deirf.local/ws-x/INC-20260101-0001", 3, SHA256.HashData("x"u8));
+        var when = DateTimeOffset.FromUnixTimeSeconds(1_679_315_147);
+        var line = bob.Sign(cp, CheckpointRole.Witness, when);
+        Assert.Equal(72, line.Signature.Length);
+        Assert.Equal(1_679_315_147UL, BinaryPrimitives.ReadUInt64BigEndian(line.Signature));
+        var msg = Encoding.UTF8.GetBytes("cosignature/v1\ntime 1679315147\n" + cp.Body);
+        var pub = Convert.FromBase64String(bob.VerifierKey(CheckpointRole.Witness).ToString().Split('+', 3)[2])[1..];
+        Assert.True(Ed25519.Verify(line.Signature, 8, pub, 0, msg, 0, msg.Length));
+        Assert.Equal(NoteKeys.KeyId("bob", 0x04, pub), line.KeyId);
+        var verdict = CheckpointVerdict.Judge(cp.WithSignature(line), [bob.VerifierKey(CheckpointRole.Witness)], CheckpointPolicy.Default);
+        Assert.Equal(CheckpointRole.Witness, verdict.Signatures[0].Role);
+        Assert.Equal(when, verdict.Signatures[0].Time);
+    }
+
+    [Fact]
+    public void EnvelopeSignature_ForAnEthereumKey_VerifiesThroughTheRoster()
+    {
+        var (ws, inc) = NewIncident(entries: 3);
+        var eth = NewEthKeyFile("carol.eth");
+        Bind(ws, "carol", ProofKind.Ethereum, eth);
+        var roster = Roster.Load(ws);
+        var carol = CheckpointSigner.FromKeyFile("carol", eth, null, roster);
+        Assert.Equal(ProofKind.Ethereum, carol.Kind);
+        var (cp, _) = CheckpointLog.Create(ws, inc, carol);
+        var keys = NoteVerifierKey.FromRoster(roster);
+        var verdict = CheckpointVerdict.Judge(cp, keys, CheckpointPolicy.Default);
+        Assert.True(verdict.IsValid, verdict.Reason);
+        Assert.Equal(["carol"], verdict.LogSigners);
+        // The vkey form round-trips and verifies offline.
+        var offline = CheckpointVerdict.Judge(Checkpoint.Parse(cp.Text), [NoteVerifierKey.Parse(carol.VerifierKey(CheckpointRole.Log).ToString())], CheckpointPolicy.Default);
+        Assert.True(offline.IsValid, offline.Reason);
+        // A role swapped inside the envelope breaks its signature.
+        var line = cp.Signatures[0];
+        var tampered = Encoding.UTF8.GetString(line.Signature).Replace("\"role\":\"log\"", "\"role\":\"witness\"");
+        var swapped = new Checkpoint(cp.Origin, cp.Size, cp.RootHash, null, [new NoteSignature(line.Name, line.KeyId, Encoding.UTF8.GetBytes(tampered))]);
+        Assert.False(CheckpointVerdict.Judge(swapped, keys, CheckpointPolicy.Default).IsValid);
+    }
+
+    [Fact]
+    public void TreeIsIncremental_AndAgreesWithAFreshBuild()
+    {
+        var (ws, inc) = NewIncident(entries: 10);
+        var (cp10, _) = CheckpointLog.Create(ws, inc, null);
+        Notes(ws, inc, 7, "more");
+        var (cp17, _) = CheckpointLog.Create(ws, inc, null);
+        var fresh = new MerkleTree();
+        foreach (var e in ws.JournalOf(inc).ReadEntries())
+        {
+            fresh.AppendEntryHash(Convert.FromHexString(e.Hash));
+        }
+        Assert.Equal(fresh.Root(10), cp10.RootHash);
+        Assert.Equal(fresh.Root(17), cp17.RootHash);
+        // Deleting the tree folder only costs a rebuild.
+        Directory.Delete(JournalTree.DirectoryFor(ws.JournalOf(inc)), true);
+        using var rebuilt = JournalTree.Open(ws.JournalOf(inc));
+        Assert.Equal(fresh.Root(), rebuilt.Tree.Root());
+    }
+
+    [Fact]
+    public void InclusionProof_IsSelfContained_AndVerifiesOffline()
+    {
+        var (ws, inc) = NewIncident(entries: 30);
+        var recKey = NewSeedFile("rec.seed");
+        var bobKey = NewSeedFile("bob.seed");
+        Bind(ws, "rec", ProofKind.DidKey, recKey);
+        Bind(ws, "bob", ProofKind.DidKey, bobKey);
+        var roster = Roster.Load(ws);
+        var (_, path) = CheckpointLog.Create(ws, inc, CheckpointSigner.FromKeyFile("rec", recKey, null, roster));
+        WitnessBook.CosignInReplica(ws, path, CheckpointSigner.FromKeyFile("bob", bobKey, null, roster));
+        var proof = CheckpointLog.Prove(ws, inc, 17);
+        var file = Path.Combine(_dir, "entry17.proof");
+        proof.Save(file);
+
+        var keys = new[]
+        {
+            NoteVerifierKey.Parse(CheckpointSigner.FromKeyFile("rec", recKey, ProofKind.DidKey).VerifierKey(CheckpointRole.Log).ToString()),
+            NoteVerifierKey.Parse(CheckpointSigner.FromKeyFile("bob", bobKey, ProofKind.DidKey).VerifierKey(CheckpointRole.Witness).ToString()),
+        };
+        var loaded = InclusionProof.Load(file);
+        var verdict = loaded.Verify(Checkpoint.Load(path), keys, CheckpointPolicy.Default);
+        Assert.True(verdict.IsTrusted, verdict.Reason);
+        Assert.Contains($"{inc}#17 note by alice", verdict.Entry);
+        Assert.StartsWith("c2sp.org/tlog-proof@v1\nextra ", File.ReadAllText(file));
+
+        // Mutations of the file: index ±1, a flipped proof hash, trailing garbage after the path, a changed entry.
+        var text = File.ReadAllText(file);
+        var lines = text.Split('\n').ToList();
+        string[] mutants =
+        [
+            text.Replace("\nindex 17\n", "\nindex 16\n"),
+            text.Replace("\nindex 17\n", "\nindex 18\n"),
+            string.Join('\n', lines.Take(3).Append(Convert.ToBase64String(Flip(Convert.FromBase64String(lines[3])))).Concat(lines.Skip(4))),
+            string.Join('\n', lines.Take(3 + loaded.Path.Count).Append(Convert.ToBase64String(new byte[32])).Concat(lines.Skip(3 + loaded.Path.Count))),
+            text.Replace(lines[1], "extra " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(loaded.EntryLine).Replace("note 16", "note 99")))),
+        ];
+        foreach (var m in mutants)
+        {
+            Assert.NotEqual(text, m);
+            var v = InclusionProof.Parse(m).Verify(null, keys, CheckpointPolicy.Default);
+            Assert.False(v.IsIncluded, m);
+            Assert.False(v.IsTrusted);
+        }
+        // Without trusted keys, the path verifies but nothing is trusted.
+        var noKeys = loaded.Verify(null, [], CheckpointPolicy.Default);
+        Assert.True(noKeys.IsIncluded);
+        Assert.False(noKeys.IsTrusted);
+    }
+
+    private static byte[] Flip(byte[] b)
+    {
+        var c = (byte[])b.Clone();
+        c[5] ^= 0x10;
+        return c;
+    }
+
+    [Fact]
+    public void ForkScenario_TwoReplicasDivergeAfterEntry40_TheWitnessDetectsIt()
+    {
+        var (wsA, inc) = NewIncident("replica-a", entries: 40);
+        var recKey = NewSeedFile("rec.seed");
+        var bobKey = NewSeedFile("bob.seed");
+        Bind(wsA, "rec", ProofKind.DidKey, recKey);
+        Bind(wsA, "bob", ProofKind.DidKey, bobKey);
+        // Replica B: a copy of the workspace (same id, same roster, same first 40 entries), as a git clone would be.
+        CopyDirectory(wsA.Root, Path.Combine(_dir, "replica-b"));
+        var wsB = Workspace.Open(Path.Combine(_dir, "replica-b"));
+        Notes(wsA, inc, 10, "A says");
+        Notes(wsB, inc, 10, "B says");
+        var roster = Roster.Load(wsA);
+        var rec = CheckpointSigner.FromKeyFile("rec", recKey, null, roster);
+        var bob = CheckpointSigner.FromKeyFile("bob", bobKey, null, roster);
+
+        var (cpA, pathA) = CheckpointLog.Create(wsA, inc, rec);
+        var (cpB, pathB) = CheckpointLog.Create(wsB, inc, rec);
+        Assert.Equal(cpA.Size, cpB.Size);
+        Assert.NotEqual(cpA.Root, cpB.Root);
+        WitnessBook.CosignInReplica(wsA, pathA, bob);
+
+        // Bob's replica is A: B's checkpoint of the same size is a fork, named with its signer.
+        var copy = Path.Combine(_dir, "b.checkpoint");
+        File.Copy(pathB, copy);
+        var ex = Assert.Throws<CheckpointException>(() => WitnessBook.CosignInReplica(wsA, copy, bob));
+        Assert.Equal("CheckpointFork", ex.ErrorId);
+        Assert.Contains("rec", ex.Message);
+
+        // The witness's own memory catches it too, even shown B's tree and proofs: same size, other root…
+        var book = WitnessBook.ForThisMachine("bob");
+        var origin = Checkpoint.OriginFor(wsA.WorkspaceId, inc);
+        CheckpointException fork;
+        using (var treeB = JournalTree.Open(wsB.JournalOf(inc)))
+        {
+            fork = Assert.Throws<CheckpointException>(() => book.Cosign(origin, cpB, ["mallory"], (m, n) => treeB.Tree.ConsistencyProof(m, n), bob));
+        }
+        Assert.Equal("CheckpointFork", fork.ErrorId);
+        Assert.Contains("mallory", fork.Message);
+        Assert.Contains("rec", fork.Message);
+        // …and a larger B checkpoint does not extend what bob cosigned: the consistency proof fails.
+        Notes(wsB, inc, 10, "B goes on");
+        var (cpB60, _) = CheckpointLog.Create(wsB, inc, rec);
+        CheckpointException inconsistent;
+        using (var treeB60 = JournalTree.Open(wsB.JournalOf(inc)))
+        {
+            inconsistent = Assert.Throws<CheckpointException>(() => book.Cosign(origin, cpB60, ["rec"], (m, n) => treeB60.Tree.ConsistencyProof(m, n), bob));
+        }
+        Assert.Equal("CheckpointInconsistent", inconsistent.ErrorId);
+        Assert.Equal(50, book.Load(origin)!.Size);
+
+        // A extending its own history is cosigned.
+        Notes(wsA, inc, 5, "A goes on");
+        var (_, pathA55) = CheckpointLog.Create(wsA, inc, rec);
+        var (cosigned, _, previous) = WitnessBook.CosignInReplica(wsA, pathA55, bob);
+        Assert.Equal(50, previous!.Size);
+        Assert.Equal(55, book.Load(origin)!.Size);
+        Assert.True(CheckpointVerdict.Judge(cosigned, NoteVerifierKey.FromRoster(roster), CheckpointPolicy.Default).IsTrusted);
+    }
+
+    [Fact]
+    public void Witness_KeysStateByTheJournalsOwnOrigin_NotByWhatTheCheckpointSays()
+    {
+        var (ws, inc) = NewIncident(entries: 5);
+        var bobKey = NewSeedFile("bob.seed");
+        Bind(ws, "bob", ProofKind.DidKey, bobKey);
+        var bob = CheckpointSigner.FromKeyFile("bob", bobKey, null, Roster.Load(ws));
+        using var tree = JournalTree.Open(ws.JournalOf(inc));
+        var foreign = new Checkpoint($"deirf.local/ws-ffffffffffffffffffffffffffffffff/{inc}", 5, tree.Tree.Root());
+        var path = Path.Combine(_dir, "foreign.checkpoint");
+        foreign.Save(path);
+        tree.Dispose();
+        var ex = Assert.Throws<CheckpointException>(() => WitnessBook.CosignInReplica(ws, path, bob));
+        Assert.Equal("CheckpointOriginMismatch", ex.ErrorId);
+        var book = WitnessBook.ForThisMachine("bob");
+        Assert.Throws<CheckpointException>(() => book.Cosign(Checkpoint.OriginFor(ws.WorkspaceId, inc), foreign, [], (_, _) => [], bob));
+    }
+
+    [Fact]
+    public void TestJournalWithCheckpoint_ChecksChainAndTreeLeafByLeaf()
+    {
+        var (ws, inc) = NewIncident(entries: 20);
+        var (cp, _) = CheckpointLog.Create(ws, inc, null);
+        Notes(ws, inc, 5, "later");
+        var journal = ws.JournalOf(inc);
+        var origin = Checkpoint.OriginFor(ws.WorkspaceId, inc);
+        var ok = CheckpointConsistency.Verify(journal, new JournalVerifyOptions { ExpectedIncident = inc }, cp, origin);
+        Assert.True(ok.IsValid, ok.Reason);
+        Assert.True(ok.Checkpoint!.IsConsistent);
+        Assert.Equal(25, ok.Checkpoint.TreeLeavesCompared);
+
+        // The tree beside the journal altered at leaf 7 (the chain is intact): reported at that leaf.
+        var level0 = Path.Combine(JournalTree.DirectoryFor(journal), "level-00.bin");
+        var bytes = File.ReadAllBytes(level0);
+        bytes[7 * 32 + 3] ^= 1;
+        File.WriteAllBytes(level0, bytes);
+        var treeBad = CheckpointConsistency.Verify(journal, new JournalVerifyOptions { ExpectedIncident = inc }, cp, origin);
+        Assert.False(treeBad.IsValid);
+        Assert.Equal(JournalFault.CheckpointMismatch, treeBad.Fault);
+        Assert.Equal(7, treeBad.FirstBadSeq);
+
+        // Another journal's checkpoint (same size, other root) is not extended.
+        var (ws2, inc2) = NewIncident("other", entries: 20);
+        var (other, _) = CheckpointLog.Create(ws2, inc2, null);
+        var wrongOrigin = CheckpointConsistency.Verify(journal, new JournalVerifyOptions(), other, origin);
+        Assert.False(wrongOrigin.IsValid);
+        var forged = new Checkpoint(origin, 20, other.RootHash);
+        Directory.Delete(JournalTree.DirectoryFor(journal), true);
+        var rewritten = CheckpointConsistency.Verify(journal, new JournalVerifyOptions(), forged, origin);
+        Assert.False(rewritten.IsValid);
+        Assert.Contains("history was rewritten", rewritten.Reason);
+        // A checkpoint larger than the journal: entries were removed.
+        var bigger = new Checkpoint(origin, 26, cp.RootHash);
+        Assert.Contains("fewer", CheckpointConsistency.Verify(journal, new JournalVerifyOptions(), bigger, origin).Reason);
+    }
+
+    [Fact]
+    public void AutomaticCheckpoints_EveryNEntries_AndOnClose()
+    {
+        var (ws, inc) = NewIncident(entries: 1);
+        new CheckpointPolicy { Every = 5 }.Save(ws);
+        var journal = ws.JournalOf(inc);
+        var options = new JournalAppendOptions { Durable = false, AfterAppend = (j, entries) => CheckpointLog.AfterAppend(ws, j, entries, "alice") };
+        for (int i = 0; i < 11; i++)
+        {
+            journal.Append(new StatementDraft(Note.KindName, "alice", new JsonObject { ["text"] = $"n{i}" }), options);
+        }
+        Assert.Equal(new long[] { 5, 10 }, CheckpointLog.List(ws, inc).Select(p => Checkpoint.Load(p).Size));
+        ws.CloseIncident(inc, "alice", "done", options);
+        Assert.Equal(13, Checkpoint.Load(CheckpointLog.List(ws, inc)[^1]).Size);
+        // Unsigned (alice has no signing key here): written for a signer and witnesses to sign later.
+        Assert.Empty(Checkpoint.Load(CheckpointLog.List(ws, inc)[^1]).Signatures);
+    }
+
+    [Fact]
+    public void TrustPolicy_UsesTheQuorumGrammar()
+    {
+        var policy = CheckpointPolicy.Parse("""{"version":1,"require":{"all":[{"count":1,"roles":["Recorder"]},{"count":1}]}}""");
+        var roles = new Dictionary<string, IReadOnlySet<string>>
+        {
+            ["bob"] = new HashSet<string> { "Recorder" },
+        };
+        Assert.False(policy.Judge(roles).Met);
+        roles["carol"] = new HashSet<string>();
+        Assert.True(policy.Judge(roles).Met);
+        Assert.Equal("CheckpointPolicyInvalid", Assert.Throws<CheckpointException>(() => CheckpointPolicy.Parse("""{"version":1,"require":{"count":0}}""")).ErrorId);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(dir.Replace(from, to));
+        }
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            if (!file.EndsWith(".lock", StringComparison.Ordinal))
+            {
+                File.Copy(file, file.Replace(from, to));
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $hasSsh = Test-DeirfTool ssh-keygen
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-DeirfTestModulePath) -Force
+    $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'config/signing-keys.json'
+
+    function New-Seed([string] $Name) {
+        $path = Join-Path $TestDrive $Name
+        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
+        $path
+    }
+    function New-EthKey([string] $Name) {
+        do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
+        $path = Join-Path $TestDrive $Name
+        [IO.File]::WriteAllText($path, '0x' + [Convert]::ToHexString($k).ToLowerInvariant())
+        $path
+    }
+}
+
+AfterAll {
+    Remove-Item Env:DEIRF_SIGNING_CONFIG -ErrorAction SilentlyContinue
+}
+
+Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines drive them' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $env:DEIRF_WORKSPACE = $ws
+        $script:keys = @{}
+        foreach ($h in 'rec', 'bob', 'carol') {
+            New-DeirfResponder -Handle $h -Name $h.ToUpper() -Role Recorder | Out-Null
+            $seed = New-Seed "$h-key"
+            $eth = New-EthKey "$h-eth"
+            Add-DeirfIdentityProof -Responder $h -Kind DidKey -KeyPath $seed -Confirm:$false | Out-Null
+            Add-DeirfIdentityProof -Responder $h -Kind Ethereum -KeyPath $eth -Confirm:$false | Out-Null
+            $script:keys[$h] = @{ Seed = $seed; Eth = $eth }
+        }
+        $script:inc = (New-DeirfIncident -Title 'Leaked keys' -Reporter rec).Id
+        1..24 | ForEach-Object { Add-DeirfNote -Incident $inc -Text "note $_" -Actor rec }
+        Push-Location $TestDrive
+    }
+    AfterAll {
+        Pop-Location
+        Remove-Item Env:DEIRF_WORKSPACE -ErrorAction SilentlyContinue
+    }
+
+    It 'New-DeirfCheckpoint writes C2SP checkpoint text signed by the Recorder' {
+        $cp = New-DeirfCheckpoint -Incident $inc -Signer rec -KeyPath $keys.rec.Seed -OutFile ./cp
+        $cp.Size | Should -Be 25
+        $cp.LogSigners | Should -Be @('rec')
+        $cp.IsValid | Should -BeTrue
+        $cp.IsTrusted | Should -BeFalse
+        $lines = (Get-Content ./cp -Raw) -split "`n"
+        $lines[0] | Should -Match "^deirf\.local/ws-[0-9a-f]{32}/$inc$"
+        $lines[1] | Should -Be '25'
+        [Convert]::FromBase64String($lines[2]).Length | Should -Be 32
+        $lines[3] | Should -Be ''
+        $lines[4] | Should -Match "^\u2014 rec [A-Za-z0-9+/=]+$"
+        $cp.VerifierKey | Should -Match '^rec\+[0-9a-f]{8}\+'
+        Set-Content ./keys.txt $cp.VerifierKey
+    }
+
+    It 'Add-DeirfCheckpointCosignature adds a witness cosignature and the checkpoint becomes trusted' {
+        $v = Add-DeirfCheckpointCosignature -Checkpoint ./cp -Responder bob -KeyPath $keys.bob.Seed -Confirm:$false
+        $v.Cosigners | Should -Be @('bob')
+        $v.IsTrusted | Should -BeTrue
+        (Get-Content ./cp | Where-Object { $_ -like "`u{2014} bob *" }).Count | Should -Be 1
+        Add-Content ./keys.txt $v.VerifierKey
+        # An Ethereum key cosigns through the DeIRF envelope.
+        $e = Add-DeirfCheckpointCosignature -Checkpoint ./cp -Responder carol -KeyPath $keys.carol.Eth -Confirm:$false
+        $e.Cosigners | Sort-Object | Should -Be @('bob', 'carol')
+    }
+
+    It 'Get-DeirfInclusionProof writes a tlog-proof for one entry and Test-DeirfInclusionProof verifies it offline' {
+        $p = Get-DeirfInclusionProof -Incident $inc -Seq 17 -OutFile entry17.proof
+        $p.Index | Should -Be 17
+        (Get-Content entry17.proof)[0] | Should -Be 'c2sp.org/tlog-proof@v1'
+        # Offline: no workspace at all, only the proof, the checkpoint and the keys the reader trusts.
+        $saved = $env:DEIRF_WORKSPACE
+        Remove-Item Env:DEIRF_WORKSPACE
+        try {
+            $v = Test-DeirfInclusionProof -Path entry17.proof -Checkpoint ./cp -TrustedKey ./keys.txt
+            $v.IsIncluded | Should -BeTrue
+            $v.IsTrusted | Should -BeTrue
+            $v.Entry | Should -Match "#17 note by rec"
+            Test-DeirfInclusionProof -Path entry17.proof -Checkpoint ./cp -TrustedKey ./keys.txt -Quiet | Should -BeTrue
+            (Get-Content entry17.proof -Raw).Replace("`nindex 17`n", "`nindex 16`n") | Set-Content -NoNewline bad.proof
+            Test-DeirfInclusionProof -Path bad.proof -Checkpoint ./cp -TrustedKey ./keys.txt -Quiet | Should -BeFalse
+            $w = Test-DeirfInclusionProof -Path entry17.proof -WarningVariable warn -WarningAction SilentlyContinue
+            $w.IsIncluded | Should -BeTrue
+            $w.IsTrusted | Should -BeFalse
+            $warn | Should -Not -BeNullOrEmpty
+        }
+        finally { $env:DEIRF_WORKSPACE = $saved }
+    }
+
+    It 'Test-DeirfJournal -Checkpoint: today''s journal extends the old checkpoint; a rewritten journal does not' {
+        Add-DeirfNote -Incident $inc -Text 'after the checkpoint' -Actor rec
+        $v = Test-DeirfJournal -Incident $inc -Checkpoint ./cp -WarningAction SilentlyContinue
+        $v.IsValid | Should -BeTrue
+        $v.Checkpoint.IsConsistent | Should -BeTrue
+        $v.Checkpoint.JournalSize | Should -Be 26
+
+        $other = (New-DeirfIncident -Title 'Other' -Reporter rec).Id
+        $o = Test-DeirfJournal -Incident $other -Checkpoint ./cp -WarningAction SilentlyContinue
+        $o.IsValid | Should -BeFalse
+        $o.Fault | Should -Be 'CheckpointMismatch'
+    }
+
+    It 'a witness refuses a checkpoint whose root is not its replica''s (a fork)' {
+        $origin = (Get-Content ./cp)[0]
+        $forged = "$origin`n25`n$([Convert]::ToBase64String([byte[]]::new(32)))`n`n"
+        Set-Content -Path ./forged-cp -Value $forged -NoNewline
+        Add-DeirfCheckpointCosignature -Checkpoint ./forged-cp -Responder bob -KeyPath $keys.bob.Seed -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CheckpointFork*'
+        $err[0].Exception.Message | Should -Match 'Fork'
+    }
+
+    It 'checkpoints are written automatically every N entries and on close' {
+        Set-Content (Join-Path $ws 'checkpoint-policy.json') '{"version":1,"every":10,"onClose":true,"require":{"count":1}}'
+        $auto = (New-DeirfIncident -Title 'Auto' -Reporter rec).Id
+        1..10 | ForEach-Object { Add-DeirfNote -Incident $auto -Text "n$_" -Actor rec }
+        Close-DeirfIncident -Incident $auto -Resolution 'done' -Actor rec -Confirm:$false
+        $files = Get-ChildItem (Join-Path $ws "incidents/$auto/checkpoints") -Filter *.checkpoint | Sort-Object Name
+        ($files | ForEach-Object { (Get-Content $_)[1] }) | Should -Be @('10', '12')
+    }
+}
