@@ -44,6 +44,12 @@ Describe 'Publish-DeirfDisclosure' {
         (Test-DeirfJournal -Incident $inc -Workspace $ws -WarningAction SilentlyContinue).IsValid | Should -BeTrue
     }
 
+    It 'anchors the newest checkpoint''s root once there is one' {
+        $cp = New-DeirfCheckpoint -Incident $inc -Signer dana -KeyPath (Join-Path $TestDrive 'dana.DidKey') -Workspace $ws
+        $e = Publish-DeirfDisclosure -Incident $inc -Path $text -Actor dana -Workspace $ws -Confirm:$false
+        $e.Body.checkpoint_root | Should -Be ([Convert]::ToHexString([Convert]::FromBase64String($cp.Root)).ToLowerInvariant())
+    }
+
     It 'refuses -Target without -OnChain and a missing file, journaling nothing' {
         $before = @(Get-DeirfJournal -Incident $inc -Workspace $ws).Count
         Publish-DeirfDisclosure -Incident $inc -Path $text -Target 'eip155:1:0x5FbDB2315678afecb367f032d93F642f64180aa3' -Actor dana -Workspace $ws -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue

@@ -145,9 +145,15 @@ public static class Disclosures
         {
             Incident = incident.Id, Path = info.FullName, File = info.Name, Size = info.Length,
             Digest = Convert.ToHexString(digest).ToLowerInvariant(), HeadSeq = verdict.HeadSeq.Value, HeadHash = verdict.HeadHash,
-            CheckpointRoot = null, // no checkpoint API on this branch yet: the verified journal head is anchored
+            CheckpointRoot = LatestCheckpointRoot(ws, incident.Id),
         };
     }
+
+    /// <summary>The root (hex) of the newest checkpoint written for the incident, or null when there is none yet.</summary>
+    private static string? LatestCheckpointRoot(Workspace ws, string incident)
+        => Checkpoints.CheckpointLog.List(ws, incident).LastOrDefault() is { } path
+            ? Convert.ToHexString(Checkpoints.Checkpoint.Load(path).RootHash).ToLowerInvariant()
+            : null;
 
     /// <summary>The chain anchor for <paramref name="target"/> (eip155 CAIP-10 ids), loaded next to the engine on first use.</summary>
     public static IDisclosureAnchor AnchorFor(string target)
