@@ -229,6 +229,8 @@ function Invoke-Drill {
 }
 
 function Invoke-Bench {
+    # The DNS and EVM rows need named/nsupdate/dig and anvil/solcjs: the same bootstrap as the tests.
+    Invoke-Bootstrap
     Invoke-Build
     Write-Step 'bench'
     $benchDll = Join-Path $Root "bench/DeIRF.Bench/bin/$Configuration/net10.0/DeIRF.Bench.dll"
