@@ -15,6 +15,7 @@ using Nethereum.Hex.HexTypes;
 using Nethereum.Signer;
 using Nethereum.Web3;
 using Nethereum.Web3.Accounts;
+using static BenchTeam;
 
 /// <summary>
 /// Issue 7's benchmark: the time from the last quorum signature to the mined, read-back pause() on a real anvil
@@ -75,7 +76,7 @@ internal static class ChainBench
         var target = $"eip155:31337:{deirfToken}";
 
         var options = new JournalAppendOptions(); // durable, as the cmdlets append
-        var (ws, inc, seeds) = Team(Path.Combine(work, "chain"), target, options);
+        var (ws, inc, seeds) = Create(Path.Combine(work, "chain"), "evm benchmark", target, options);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["rpc"] = node.Url };
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal) { ["evmKey"] = keyHex };
         var provider = ContainmentProviders.Find(ChainProvider.Pause);
@@ -118,7 +119,7 @@ internal static class ChainBench
         }
         Check(ws.JournalOf(inc).Verify().IsValid, "benchmark incident journal did not verify");
 
-        double deirfMs = Median(deirf) * 1000, signMs = Median(signOnly) * 1000, bareMs = Median(bare) * 1000;
+        double deirfMs = MedianOf(deirf) * 1000, signMs = MedianOf(signOnly) * 1000, bareMs = MedianOf(bare) * 1000;
         Console.Error.WriteLine($"evm: last signature → mined, read-back pause() {deirfMs:F1} ms (signature {signMs:F1} ms), bare Nethereum pause() {bareMs:F1} ms (medians of {Iterations})");
         return new[]
         {
@@ -127,47 +128,6 @@ internal static class ChainBench
                 $"bare Nethereum `pause()` + receipt: {bareMs:F1} ms",
                 $"{deirfMs / bareMs:F2}× (+{deirfMs - bareMs:F1} ms)", "—"),
         };
-    }
-
-    private static (Workspace Ws, string Inc, (byte[] Bob, byte[] Carol) Seeds) Team(string root, string target, JournalAppendOptions options)
-    {
-        var ws = Workspace.Initialize(root);
-        var roster = Roster.Load(ws);
-        var seeds = new Dictionary<string, byte[]>();
-        foreach (var (handle, role) in new[] { ("bob", ResponderRole.ContainmentLead), ("carol", ResponderRole.TriageLead) })
-        {
-            roster.AddResponder(handle, handle, [role], handle, options);
-            foreach (var kind in new[] { ProofKind.DidKey, ProofKind.Ethereum })
-            {
-                var secret = kind == ProofKind.DidKey
-                    ? Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)))
-                    : Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(EthECKey.GenerateKey().GetPrivateKeyAsBytes()));
-                using var material = new PrivateKeyMaterial((byte[])secret.Clone());
-                var s = Signatures.SignerFor(kind);
-                var key = Signatures.ParsePublicKey(kind, s.PublicKeyOf(material));
-                var binding = new ProofBinding(ws.WorkspaceId, handle, kind, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
-                roster.AddProof(handle, key, binding, s.Sign(binding, material), handle, options);
-                if (kind == ProofKind.DidKey)
-                {
-                    seeds[handle] = secret;
-                }
-            }
-        }
-        var inc = ws.OpenIncident("evm benchmark", "bob", options: options).Id;
-        var journal = ws.JournalOf(inc);
-        journal.Append(new StatementDraft(RoleGranted.KindName, "bob", new JsonObject { ["role"] = "ContainmentLead", ["responder"] = "bob" }), options);
-        journal.Append(new StatementDraft(RoleGranted.KindName, "bob", new JsonObject { ["role"] = "TriageLead", ["responder"] = "carol" }), options);
-        journal.Append(new StatementDraft(EvidenceAdded.KindName, "carol", new JsonObject
-        {
-            ["collector"] = "carol", ["hash"] = "sha256:" + new string('0', 64), ["name"] = "drain.log", ["path"] = "/x/drain.log", ["size"] = 1L, ["target"] = target,
-        }), options);
-        return (ws, inc, (seeds["bob"], seeds["carol"]));
-    }
-
-    private static string SignWith(IProofSigner signer, byte[] seed, Proposal p)
-    {
-        using var material = new PrivateKeyMaterial((byte[])seed.Clone());
-        return signer.Sign(p.SigningPayload(), material);
     }
 
     private static (string Abi, string Bytecode) Compile(string solcjs, string nodeModules)
@@ -215,20 +175,6 @@ internal static class ChainBench
             dir = dir.Parent;
         }
         return dir?.FullName;
-    }
-
-    private static void Check(bool ok, string what)
-    {
-        if (!ok)
-        {
-            throw new InvalidOperationException(what);
-        }
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var sorted = xs.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 
     /// <summary>anvil on 127.0.0.1 on a free port (automine), stopped by its PID.</summary>

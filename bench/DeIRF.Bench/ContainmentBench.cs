@@ -10,6 +10,7 @@ using DeIRF.Journal.Kinds;
 using DeIRF.Providers.Dns.Tests;
 using DeIRF.Quorum;
 using DeIRF.Workspaces;
+using static BenchTeam;
 
 /// <summary>
 /// Issue 6's benchmark: the time from the last quorum signature to the applied, verified DNS change against a real
@@ -48,7 +49,7 @@ internal static class ContainmentBench
             "qshell 300 IN A 192.0.2.1", "qshell 300 IN AAAA 2001:db8::1",
         });
         var options = new JournalAppendOptions(); // durable (fsync per entry), as the cmdlets append
-        var (ws, inc, carolSeed) = Team(Path.Combine(work, "containment"), options);
+        var (ws, inc, carolSeed) = Create(Path.Combine(work, "containment"), "containment benchmark", Target, options);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["server"] = bind.Server, ["zone"] = bind.Zone, ["safeTarget"] = Safe, ["ttl"] = "60", ["tsigKeyName"] = bind.KeyName,
@@ -121,7 +122,7 @@ internal static class ContainmentBench
         var verdict = ws.JournalOf(inc).Verify();
         Check(verdict.IsValid, "benchmark incident journal did not verify: " + verdict);
 
-        double totalMs = Median(lastToVerified) * 1000, signMs = Median(signOnly) * 1000, planMs = Median(withPlan) * 1000, shellMs = Median(shell) * 1000;
+        double totalMs = MedianOf(lastToVerified) * 1000, signMs = MedianOf(signOnly) * 1000, planMs = MedianOf(withPlan) * 1000, shellMs = MedianOf(shell) * 1000;
         Console.Error.WriteLine($"containment: last signature → verified {totalMs:F1} ms (signature {signMs:F1} ms), with plan {planMs:F1} ms, nsupdate+dig {shellMs:F1} ms (medians of {Iterations})");
         return new[]
         {
@@ -131,49 +132,6 @@ internal static class ContainmentBench
             ($"… with the plan inside the window (as Invoke-DeirfContainment right after the last signature; median of {Iterations})",
                 $"{planMs:F1} ms", $"`nsupdate -k` + `dig`: {shellMs:F1} ms", $"{planMs / shellMs:F2}× the shell's time", "—"),
         };
-    }
-
-    /// <summary>A workspace with bob (ContainmentLead) and carol (TriageLead), each with a did:key and an Ethereum proof,
-    /// an incident with their roles granted and evidence on the target (the default dns.* rule wants it).</summary>
-    private static (Workspace Ws, string Inc, (byte[] Bob, byte[] Carol) Seeds) Team(string root, JournalAppendOptions options)
-    {
-        var ws = Workspace.Initialize(root);
-        var roster = Roster.Load(ws);
-        var seeds = new Dictionary<string, byte[]>();
-        foreach (var (handle, role) in new[] { ("bob", ResponderRole.ContainmentLead), ("carol", ResponderRole.TriageLead) })
-        {
-            roster.AddResponder(handle, handle, [role], handle, options);
-            foreach (var kind in new[] { ProofKind.DidKey, ProofKind.Ethereum })
-            {
-                var secret = kind == ProofKind.DidKey
-                    ? Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)))
-                    : Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(EthKey()));
-                using var material = new PrivateKeyMaterial((byte[])secret.Clone());
-                var s = Signatures.SignerFor(kind);
-                var key = Signatures.ParsePublicKey(kind, s.PublicKeyOf(material));
-                var binding = new ProofBinding(ws.WorkspaceId, handle, kind, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
-                roster.AddProof(handle, key, binding, s.Sign(binding, material), handle, options);
-                if (kind == ProofKind.DidKey)
-                {
-                    seeds[handle] = secret;
-                }
-            }
-        }
-        var inc = ws.OpenIncident("containment benchmark", "bob", options: options).Id;
-        var journal = ws.JournalOf(inc);
-        journal.Append(new StatementDraft(RoleGranted.KindName, "bob", new JsonObject { ["role"] = "ContainmentLead", ["responder"] = "bob" }), options);
-        journal.Append(new StatementDraft(RoleGranted.KindName, "bob", new JsonObject { ["role"] = "TriageLead", ["responder"] = "carol" }), options);
-        journal.Append(new StatementDraft(EvidenceAdded.KindName, "carol", new JsonObject
-        {
-            ["collector"] = "carol", ["hash"] = "sha256:" + new string('0', 64), ["name"] = "proxy.log", ["path"] = "/x/proxy.log", ["size"] = 1L, ["target"] = Target,
-        }), options);
-        return (ws, inc, (seeds["bob"], seeds["carol"]));
-    }
-
-    private static string SignWith(IProofSigner signer, byte[] seed, Proposal p)
-    {
-        using var material = new PrivateKeyMaterial((byte[])seed.Clone());
-        return signer.Sign(p.SigningPayload(), material);
     }
 
     /// <summary>Puts the records back through the provider (untimed, not journaled: only the name matters here).</summary>
@@ -186,24 +144,4 @@ internal static class ContainmentBench
     /// <summary>Lets named finish writing its journal and the last child process exit before the next timed step.</summary>
     private static void Settle() => Thread.Sleep(50);
 
-    private static void Check(bool ok, string what)
-    {
-        if (!ok)
-        {
-            throw new InvalidOperationException(what);
-        }
-    }
-
-    private static byte[] EthKey()
-    {
-        byte[] k;
-        do { k = RandomNumberGenerator.GetBytes(32); } while (k[0] == 0 || k[0] >= 0xF0);
-        return k;
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var sorted = xs.Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
 }

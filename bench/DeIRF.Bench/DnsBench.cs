@@ -3,6 +3,7 @@ using System.Globalization;
 using DeIRF.Containment;
 using DeIRF.Providers.Dns;
 using DeIRF.Providers.Dns.Tests;
+using static BenchTeam;
 
 /// <summary>
 /// dns.reroute against a real BIND 9 named on loopback, beside what a shell runbook would do in the same run: a bare
@@ -86,7 +87,7 @@ internal static class DnsBench
             }
         }
 
-        double applyMs = Median(applyTimes) * 1000, planApplyMs = Median(planApplyTimes) * 1000, shellMs = Median(shellTimes) * 1000;
+        double applyMs = MedianOf(applyTimes) * 1000, planApplyMs = MedianOf(planApplyTimes) * 1000, shellMs = MedianOf(shellTimes) * 1000;
         Console.Error.WriteLine($"dns: apply+verify {applyMs:F1} ms, plan+apply+verify {planApplyMs:F1} ms, nsupdate+dig {shellMs:F1} ms (medians of {Iterations})");
         return new[]
         {
@@ -99,14 +100,6 @@ internal static class DnsBench
 
     /// <summary>Lets named finish writing its journal and the last child process exit before the next timed step.</summary>
     private static void Settle() => Thread.Sleep(50);
-
-    private static void Check(bool ok, string what)
-    {
-        if (!ok)
-        {
-            throw new InvalidOperationException(what);
-        }
-    }
 
     internal static string Tool(string file, string[] args, string? stdin)
     {
@@ -132,9 +125,4 @@ internal static class DnsBench
         return stdout.Result;
     }
 
-    private static double Median(List<double> xs)
-    {
-        var sorted = xs.Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
 }

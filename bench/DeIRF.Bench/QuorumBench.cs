@@ -7,6 +7,7 @@ using DeIRF.Journal;
 using DeIRF.Journal.Kinds;
 using DeIRF.Quorum;
 using DeIRF.Workspaces;
+using static BenchTeam;
 
 /// <summary>
 /// Quorum verdict time for 2, 5 and 20 signers (did:key), beside the bare verification of the same signatures through
@@ -84,13 +85,6 @@ internal static class QuorumBench
                 $"bare Signatures.Verify of the same {n}: {bare * 1000:F1} ms", $"{judge / bare:F2}×", n == 20 ? "< 250 ms" : "—"));
         }
         return rows;
-    }
-
-    private static byte[] EthKey()
-    {
-        byte[] k;
-        do { k = RandomNumberGenerator.GetBytes(32); } while (k[0] == 0 || k[0] >= 0xF0);
-        return k;
     }
 
     private static double Median(int runs, Action op)

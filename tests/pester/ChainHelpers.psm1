@@ -16,6 +16,7 @@ function Test-ChainTools {
     <# True when anvil and solcjs are there; under CI=true a missing one throws (a failure, not a skip). #>
     $missing = @('anvil', 'solcjs') | Where-Object { -not (Get-ChainTool $_) }
     if ($missing -and $env:CI -eq 'true') { throw "$($missing -join ', ') required under CI=true (build.ps1 bootstrap installs them from npm into tools/chain)" }
+    if ($missing) { Write-Warning "$($missing -join ', ') not installed: the anvil tests are skipped (build.ps1 bootstrap installs them into tools/chain)." }
     -not $missing
 }
 

@@ -3,6 +3,7 @@ BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $named = @((Get-Command named -ErrorAction SilentlyContinue).Source, '/usr/sbin/named') | Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1
     if (-not $named -and $env:CI -eq 'true') { throw 'named is required under CI=true but is not installed (build.ps1 bootstrap installs bind9)' }
+    if (-not $named) { Write-Warning 'named is not installed: the real-BIND test is skipped (build.ps1 bootstrap installs bind9 as root).' }
     $hasNamed = [bool]$named
 }
 

@@ -10,6 +10,8 @@ function Test-DeirfTool {
     param([Parameter(Mandatory)] [string] $Name)
     $found = [bool](Get-Command $Name -ErrorAction SilentlyContinue)
     if (-not $found -and $env:CI -eq 'true') { throw "$Name is required under CI=true but is not installed" }
+    # Outside CI the tests that need it are skipped; say which tool, so a skip is never silent.
+    if (-not $found) { Write-Warning "$Name is not installed: the tests that need it are skipped (build.ps1 bootstrap installs it as root)." }
     $found
 }
 
