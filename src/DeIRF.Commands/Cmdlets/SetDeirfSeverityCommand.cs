@@ -36,31 +36,15 @@ public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
         {
             Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
-            var current = ws.GetIncident(Workspaces.Workspace.ValidateIncidentId(Incident)); // IncidentNotFound before anything else
-            var matrix = Severity.SeverityMatrix.For(ws.Root);
-            var impact = Severity.SeverityMatrix.Normalize(Impact, "impact");
-            var urgency = Severity.SeverityMatrix.Normalize(Urgency, "urgency");
-            var severity = matrix.SeverityOf(impact, urgency);
-            var policy = Incidents.DeadlinePolicy.For(ws);
-            var deadlines = policy.DraftsFor(current, severity, Actor, Incidents.Deadline.DueIn(TimeSpan.Zero));
-            var plan = $"Set severity {severity} (impact {impact}, urgency {urgency}) by {Actor}"
-                + (deadlines.Count > 0 ? $"; set deadlines {string.Join(", ", deadlines.Select(d => $"{d.Body["name"]} {d.Body["due"]}"))}" : string.Empty);
-            if (!ShouldProcess(current.Id, plan))
+            var change = Severity.SeverityChange.Plan(ws, Incident, Impact, Urgency, Actor, Reason, Incidents.Deadline.DueIn(TimeSpan.Zero));
+            if (!ShouldProcess(change.Current.Id, change.Describe(Actor)))
             {
                 return;
             }
-            var body = new JsonObject { ["impact"] = impact, ["severity"] = severity, ["urgency"] = urgency };
-            if (Reason is not null)
+            change.Apply(ws, AppendOptions(ws, Actor));
+            if (change.RaisesToP1)
             {
-                body["reason"] = Reason;
-            }
-            // Severity and the deadlines it brings land in one write: a reader never sees a P1 without its T-minus.
-            var drafts = new List<StatementDraft> { new(SeveritySet.KindName, Actor, body) };
-            drafts.AddRange(deadlines);
-            ws.JournalOf(current.Id).AppendBatch(drafts, AppendOptions(ws, Actor));
-            if (severity == "P1" && current.Severity != "P1")
-            {
-                RenderKickoff(ws, current.Id);
+                RenderKickoff(ws, change.Current.Id);
             }
             if (PassThru)
             {
@@ -77,11 +61,7 @@ public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
     {
         try
         {
-            var incident = ws.GetIncident(incidentId);
-            var template = Templates.TemplateRenderer.Resolve(Templates.KickoffMessage.TemplateName, ws.Root, ShippedTemplates);
-            var text = Templates.KickoffMessage.Render(ws, incident, template);
-            var path = Path.Combine(Path.GetDirectoryName(incident.JournalPath)!, "kickoff.md");
-            File.WriteAllText(path, text);
+            var path = Templates.KickoffMessage.WriteBesideJournal(ws, incidentId, ShippedTemplates);
             WriteInformation(new InformationRecord($"{incidentId} is P1: kickoff message rendered to {path} (New-DeirfKickoffMessage renders it again).", "Set-DeirfSeverity"));
         }
         catch (DeirfException ex)

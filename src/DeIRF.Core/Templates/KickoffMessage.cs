@@ -21,6 +21,16 @@ public static class KickoffMessage
     public static string Render(Workspace ws, Incident incident, string templatePath, string? channelName = null, TimeProvider? clock = null)
         => TemplateRenderer.RenderFile(templatePath, Model(ws, incident, channelName, clock));
 
+    /// <summary>Renders the kickoff (workspace template first, else the shipped one) to kickoff.md beside the journal; returns its path.</summary>
+    public static string WriteBesideJournal(Workspace ws, string incidentId, string shippedTemplates)
+    {
+        var incident = ws.GetIncident(incidentId);
+        var template = TemplateRenderer.Resolve(TemplateName, ws.Root, shippedTemplates);
+        var path = Path.Combine(Path.GetDirectoryName(incident.JournalPath)!, "kickoff.md");
+        File.WriteAllText(path, Render(ws, incident, template));
+        return path;
+    }
+
     /// <summary>The variables the template's header comment lists, keyed exactly as it names them.</summary>
     public static IReadOnlyDictionary<string, object?> Model(Workspace ws, Incident incident, string? channelName = null, TimeProvider? clock = null)
     {
