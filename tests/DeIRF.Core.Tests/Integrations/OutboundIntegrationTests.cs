@@ -396,7 +396,8 @@ public sealed class OutboundIntegrationTests : IAsyncLifetime
         var (ws, inc) = NewIncident();
         var room = ChatChannels.CreateMatrixRoom(Http, Base, _token, inc.Id, "room", "topic", []);
         _fake.Enqueue("matrix.send", Fault.Hang);
-        var quick = new OutboundHttp(Http.Options with { AttemptTimeout = TimeSpan.FromMilliseconds(300) });
+        // 2 s, not less: under a loaded CI the healthy second attempt must not time out too (seen at 300 ms).
+        var quick = new OutboundHttp(Http.Options with { AttemptTimeout = TimeSpan.FromSeconds(2) });
         var sent = ChatChannels.SendMatrixMessage(quick, Base, _token, inc.Id, room.Reference!, "after a timeout", null);
         Assert.True(sent.Delivered, sent.Error);
         Assert.Equal(2, sent.Attempts);
