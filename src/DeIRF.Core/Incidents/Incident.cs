@@ -101,7 +101,7 @@ public sealed class Incident
         }
         if (incident.AlertSha256 is { Length: 64 } sha && incident.AlertPath is null)
         {
-            incident.AlertPath = Evidence.LocalEvidenceStore.In(ws).LocationOf(sha);
+            incident.AlertPath = Evidence.EvidenceStores.LocationOf(ws, sha);
         }
         return incident;
     }
