@@ -31,7 +31,13 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
     private ObjectLockReadiness? _lock;
 
     public S3EvidenceStore(EvidenceStoreSettings settings)
-        : this(settings, CreateClient(settings, out var redact), redact)
+        : this(settings, CreateClient(settings, null, out var redact), redact)
+    {
+    }
+
+    /// <summary>With given credentials (tests and the bench, which must not touch the process environment).</summary>
+    internal S3EvidenceStore(EvidenceStoreSettings settings, AWSCredentials credentials)
+        : this(settings, CreateClient(settings, credentials, out var redact), redact)
     {
     }
 
@@ -61,7 +67,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
     public string LocationOf(string sha256) => Settings.LocationOf(sha256)!;
 
     /// <summary>The client: the endpoint (path-style) when set, credentials from the default chain or the named profile.</summary>
-    private static IAmazonS3 CreateClient(EvidenceStoreSettings settings, out string[] redact)
+    internal static IAmazonS3 CreateClient(EvidenceStoreSettings settings, AWSCredentials? given, out string[] redact)
     {
         var config = new AmazonS3Config
         {
@@ -83,7 +89,11 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
         AWSCredentials credentials;
         try
         {
-            if (settings.Profile is { } profile)
+            if (given is not null)
+            {
+                credentials = given;
+            }
+            else if (settings.Profile is { } profile)
             {
                 if (!new CredentialProfileStoreChain().TryGetAWSCredentials(profile, out credentials))
                 {
