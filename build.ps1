@@ -9,7 +9,8 @@
         dotnet tool restore && dotnet pwsh ./build.ps1 test     # every test (xUnit + Pester)
 
     bootstrap  restores the tools: Pester from its NuGet package, Debian packages the interop tests use (as root),
-               anvil/solcjs/contract sources from npm into tools/chain/node_modules (pinned by its package-lock.json)
+               anvil/solcjs/contract sources from npm into tools/chain/node_modules and s3rver into tools/s3/node_modules
+               (each pinned by its package-lock.json)
     build      compiles and lays the module out in out/DeIRF (cmdlets in the default load context,
                the engine and third-party assemblies in out/DeIRF/Dependencies)
     test       bootstrap + build + xUnit + Pester; result files in out/test-results; ends with "N passed, N failed"
@@ -98,7 +99,9 @@ function Invoke-Bootstrap {
     if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not restored to $pester" }
 
     # On-chain tests (evm.*): anvil, solcjs and the contract sources, pinned in tools/chain/package-lock.json.
-    Install-ChainTools
+    Install-NodeTools -Name 'chain' -Bin 'anvil' -What 'anvil and solcjs are missing (evm tests skip outside CI, fail under CI=true)'
+    # S3 evidence store tests and bench: s3rver, pinned in tools/s3/package-lock.json.
+    Install-NodeTools -Name 's3' -Bin 's3rver' -What 's3rver is missing (S3 evidence store tests skip outside CI, fail under CI=true)'
 
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
     # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
@@ -118,21 +121,22 @@ function Invoke-Bootstrap {
     }
 }
 
-function Install-ChainTools {
-    $dir = Join-Path $Root 'tools/chain'
+function Install-NodeTools([string] $Name, [string] $Bin, [string] $What) {
+    $dir = Join-Path $Root "tools/$Name"
     $stamp = Join-Path $dir 'node_modules/.deirf-lock.sha256'
     $lockHash = (Get-FileHash (Join-Path $dir 'package-lock.json') -Algorithm SHA256).Hash
-    if ((Test-Path $stamp) -and (Get-Content -Raw $stamp).Trim() -eq $lockHash -and (Test-Path (Join-Path $dir 'node_modules/.bin/anvil'))) { return }
+    if ((Test-Path $stamp) -and (Get-Content -Raw $stamp).Trim() -eq $lockHash -and (Test-Path (Join-Path $dir "node_modules/.bin/$Bin"))) { return }
     if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
-        Write-Warning 'npm is not installed: anvil and solcjs are missing (evm tests skip outside CI, fail under CI=true)'
+        Write-Warning "npm is not installed: $What"
         return
     }
-    Write-Step 'bootstrap: npm ci (tools/chain: anvil, solc, @openzeppelin/contracts, @safe-global/safe-contracts)'
+    Write-Step "bootstrap: npm ci (tools/$Name)"
     Push-Location $dir
     try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel', 'error') | Out-Null }
     finally { Pop-Location }
     Set-Content -Path $stamp -Value $lockHash -NoNewline
 }
+
 
 function Invoke-Build {
     Write-Step "build ($Configuration)"
@@ -177,7 +181,7 @@ function Invoke-Test {
     New-Item -ItemType Directory -Force $Results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
 
-    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests') {
+    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests', 'DeIRF.Providers.S3.Tests') {
         Write-Step "xUnit: $project"
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)
