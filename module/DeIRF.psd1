@@ -18,6 +18,8 @@
         'Get-DeirfInclusionProof'
         'Test-DeirfInclusionProof'
         'Get-DeirfWorkspace'
+        'Set-DeirfEvidenceStore'
+        'Get-DeirfEvidenceStore'
         'New-DeirfIncident'
         'Get-DeirfIncident'
         'Add-DeirfNote'

@@ -177,6 +177,11 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
                         size += n;
                     }
                 }
+                catch (AmazonClientException) when (size == response.ContentLength)
+                {
+                    // The SDK's own end-of-body check (the ETag's MD5) failed: every byte was read and hashed, so
+                    // our SHA-256 below says what the object holds now.
+                }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(buffer);

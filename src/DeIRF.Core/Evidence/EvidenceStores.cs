@@ -90,3 +90,55 @@ public static class EvidenceStores
         }
     }
 }
+
+/// <summary>What Get-DeirfEvidenceStore shows: the configured store and, for S3, what the bucket says about object lock.</summary>
+public sealed class EvidenceStoreInfo
+{
+    public EvidenceStoreKind Kind { get; init; }
+
+    /// <summary>A folder, or s3://bucket/prefix.</summary>
+    public string Location { get; init; } = string.Empty;
+    public string? Bucket { get; init; }
+    public string? Region { get; init; }
+    public string? Endpoint { get; init; }
+    public string? Prefix { get; init; }
+    public string? Profile { get; init; }
+    public EvidenceLockMode ObjectLock { get; init; }
+    public int RetainDays { get; init; }
+    public bool RequireObjectLock { get; init; }
+    public long PartSize { get; init; }
+
+    /// <summary>Whether the bucket has object lock enabled, as it answered now; null when not asked or not answered.</summary>
+    public bool? ObjectLockEnabled { get; init; }
+
+    /// <summary>The object lock readiness check (Pass / Warn / Fail); null when not asked.</summary>
+    public ReadinessStatus? Readiness { get; init; }
+    public string? Reason { get; init; }
+    public string SettingsPath { get; init; } = string.Empty;
+
+    public static EvidenceStoreInfo Describe(Workspace ws, bool query, CancellationToken cancellationToken = default)
+    {
+        var settings = EvidenceStoreSettings.Load(ws);
+        var check = query ? EvidenceStores.CheckObjectLock(ws, cancellationToken) : null;
+        return new EvidenceStoreInfo
+        {
+            Kind = settings.Kind,
+            Location = settings.Kind == EvidenceStoreKind.S3 ? $"s3://{settings.Bucket}/{settings.Prefix}" : LocalEvidenceStore.In(ws).Location,
+            Bucket = settings.Bucket,
+            Region = settings.Region,
+            Endpoint = settings.Endpoint,
+            Prefix = settings.Kind == EvidenceStoreKind.S3 ? settings.Prefix : null,
+            Profile = settings.Profile,
+            ObjectLock = settings.ObjectLock,
+            RetainDays = settings.RetainDays,
+            RequireObjectLock = settings.RequireObjectLock,
+            PartSize = settings.Kind == EvidenceStoreKind.S3 ? settings.PartSize : 0,
+            ObjectLockEnabled = check?.ObjectLockEnabled,
+            Readiness = check?.Status,
+            Reason = check?.Reason,
+            SettingsPath = EvidenceStoreSettings.PathIn(ws),
+        };
+    }
+
+    public override string ToString() => Kind == EvidenceStoreKind.S3 ? $"{Location} (object lock {ObjectLock}, enabled: {ObjectLockEnabled?.ToString() ?? "?"})" : Location;
+}
