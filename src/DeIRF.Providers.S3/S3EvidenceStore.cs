@@ -57,11 +57,15 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
     public string Bucket => Settings.Bucket!;
     public string Location => $"s3://{Bucket}/{Settings.Prefix}";
 
-    /// <summary>Waits before each retry of a failed part (and so how many retries there are).</summary>
+    /// <summary>Waits before each retry of a failed part or completion (and so how many retries there are).</summary>
     internal TimeSpan[] PartRetryDelays { get; set; } = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
 
-    /// <summary>How many part uploads were retried, and how many aborts failed (the server was gone), since creation.</summary>
-    public int PartRetries { get; private set; }
+    /// <summary>How many parts are on their way at once (each holds one part in memory).</summary>
+    internal int PartConcurrency { get; set; } = 4;
+
+    /// <summary>How many part uploads (and completions) were retried, and how many aborts failed (the server was gone), since creation.</summary>
+    public int PartRetries => _partRetries;
+    private int _partRetries;
     public int FailedAborts { get; private set; }
 
     public string LocationOf(string sha256) => Settings.LocationOf(sha256)!;
@@ -308,8 +312,9 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
     }
 
     /// <summary>
-    /// Part by part (each read into memory, hashed, uploaded with its own SHA-256, retried on failure); completed only
-    /// when the bytes sent hash to the key. Any failure aborts the upload, so no partial object or open upload is left.
+    /// Part by part (each read into memory, hashed, uploaded with its own SHA-256, retried on failure; a few in flight at
+    /// once); completed only when the bytes sent hash to the key. Any failure aborts the upload, so no partial object
+    /// or open upload is left.
     /// </summary>
     private bool PutMultipart(Stream source, string key, byte[] hash, long size, DateTime? retainUntil, string name, EvidencePutOptions options)
     {
@@ -336,58 +341,122 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
             throw Failure("EvidenceStoreWriteFailed", DeirfErrorKind.WriteError, "CreateMultipartUpload", key, ex);
         }
         bool completed = false;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Settings.PartSize);
+        // Parts are read and hashed here, in order, and uploaded up to PartConcurrency at a time; progress is reported
+        // here as parts are acknowledged, in order.
+        var inflight = new Queue<(int Number, long End, byte[] Buffer, string Checksum, Task<string> Upload)>();
+        var parts = new List<PartETag>();
+        void Acknowledge()
+        {
+            var (number, end, buffer, checksum, upload) = inflight.Peek();
+            try
+            {
+                var etag = upload.GetAwaiter().GetResult();
+                parts.Add(new PartETag(number, etag) { ChecksumSHA256 = checksum });
+            }
+            finally
+            {
+                inflight.Dequeue();
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            options.Progress?.Invoke(end);
+        }
         try
         {
             using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var parts = new List<PartETag>();
             long offset = 0;
             for (int number = 1; offset < size; number++)
             {
                 ct.ThrowIfCancellationRequested();
                 int want = (int)Math.Min(Settings.PartSize, size - offset);
-                int n = ReadFull(source, buffer, want, name, options.SourceName);
+                var buffer = ArrayPool<byte>.Shared.Rent(want);
+                int n;
+                try
+                {
+                    n = ReadFull(source, buffer, want, name, options.SourceName);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
                 if (n != want)
                 {
+                    ArrayPool<byte>.Shared.Return(buffer);
                     throw ChangedDuringCapture(name, options.SourceName, "it shrank between hashing and upload");
                 }
                 whole.AppendData(buffer, 0, n);
                 var partHash = Convert.ToBase64String(SHA256.HashData(buffer.AsSpan(0, n)));
-                var etag = UploadPart(key, uploadId, number, buffer, n, partHash, offset + n == size, ct);
-                parts.Add(new PartETag(number, etag) { ChecksumSHA256 = partHash });
+                int partNumber = number;
+                bool last = offset + n == size;
                 offset += n;
-                options.Progress?.Invoke(offset);
+                inflight.Enqueue((partNumber, offset, buffer, partHash,
+                    Task.Run(() => UploadPart(key, uploadId, partNumber, buffer, n, partHash, last, ct), CancellationToken.None)));
+                while (inflight.Count >= PartConcurrency || (inflight.Count > 0 && inflight.Peek().Upload.IsCompleted))
+                {
+                    Acknowledge();
+                }
+            }
+            while (inflight.Count > 0)
+            {
+                Acknowledge();
             }
             if (source.ReadByte() != -1 || !whole.GetHashAndReset().AsSpan().SequenceEqual(hash))
             {
                 throw ChangedDuringCapture(name, options.SourceName, "it changed between hashing and upload");
             }
-            try
+            for (int attempt = 0; ; attempt++)
             {
-                _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                try
                 {
-                    BucketName = Bucket,
-                    Key = key,
-                    UploadId = uploadId,
-                    PartETags = parts,
-                    IfNoneMatch = "*",
-                }, ct).GetAwaiter().GetResult();
+                    _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                    {
+                        BucketName = Bucket,
+                        Key = key,
+                        UploadId = uploadId,
+                        PartETags = parts,
+                        IfNoneMatch = "*",
+                    }, ct).GetAwaiter().GetResult();
+                    completed = true;
+                    return true;
+                }
+                catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed)
+                {
+                    // Stored by another writer meanwhile: ours is aborted below, theirs holds the same bytes.
+                    return false;
+                }
+                catch (AmazonS3Exception ex) when (attempt > 0 && ex.ErrorCode == "NoSuchUpload")
+                {
+                    // The attempt before completed it but its answer was lost; the HEAD after the put checks the object.
+                    completed = true;
+                    return true;
+                }
+                catch (Exception ex) when (IsTransport(ex) && !ct.IsCancellationRequested && attempt < PartRetryDelays.Length && IsRetryable(ex))
+                {
+                    Interlocked.Increment(ref _partRetries);
+                    ct.WaitHandle.WaitOne(PartRetryDelays[attempt]);
+                }
+                catch (Exception ex) when (IsTransport(ex) && !ct.IsCancellationRequested)
+                {
+                    throw Failure("EvidenceStoreWriteFailed", DeirfErrorKind.WriteError, "CompleteMultipartUpload", key, ex);
+                }
             }
-            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed)
-            {
-                // Stored by another writer meanwhile: ours is aborted below, theirs holds the same bytes.
-                return false;
-            }
-            catch (Exception ex) when (IsTransport(ex) && !ct.IsCancellationRequested)
-            {
-                throw Failure("EvidenceStoreWriteFailed", DeirfErrorKind.WriteError, "CompleteMultipartUpload", key, ex);
-            }
-            completed = true;
-            return true;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Never abort (or hand a buffer back) while a part may still be on its way.
+            while (inflight.Count > 0)
+            {
+                var (_, _, buffer, _, upload) = inflight.Dequeue();
+                try
+                {
+                    upload.Wait(CancellationToken.None);
+                }
+                catch (AggregateException)
+                {
+                    // Superseded by the failure in flight.
+                }
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
             if (!completed)
             {
                 Abort(key, uploadId);
@@ -423,7 +492,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
             }
             catch (Exception ex) when (IsTransport(ex) && !ct.IsCancellationRequested && attempt < PartRetryDelays.Length && IsRetryable(ex))
             {
-                PartRetries++;
+                Interlocked.Increment(ref _partRetries);
                 ct.WaitHandle.WaitOne(PartRetryDelays[attempt]);
             }
             catch (Exception ex) when (IsTransport(ex) && !ct.IsCancellationRequested)
