@@ -2,7 +2,8 @@ namespace DeIRF.Evidence;
 
 /// <summary>
 /// A write-once, content-addressed store of evidence bytes, keyed by SHA-256. The local store lives in the workspace;
-/// an S3 object-lock bucket (a later issue) implements the same contract.
+/// S3EvidenceStore (DeIRF.Providers.S3) keeps them in an S3 object-lock bucket under the same contract; EvidenceStores picks the
+/// one a workspace is configured to use.
 /// </summary>
 public interface IEvidenceStore
 {
