@@ -191,15 +191,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
                 var actual = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
-                if (size != expectedSize)
-                {
-                    return new EvidenceCheck(EvidenceFault.SizeDiffers, $"The stored object has {size} bytes; {expectedSize} were captured.", actual, size);
-                }
-                if (actual != sha256)
-                {
-                    return new EvidenceCheck(EvidenceFault.Changed, $"The stored bytes hash to sha256:{actual}, not the captured sha256:{sha256}.", actual, size);
-                }
-                return new EvidenceCheck(EvidenceFault.None, null, actual, size);
+                return EvidenceCheck.Judge(sha256, expectedSize, actual, size);
             }
             catch (Exception ex) when (IsTransport(ex))
             {
@@ -231,12 +223,11 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
             var hex = Convert.ToHexString(hash).ToLowerInvariant();
             if (size == 0 && !options.AllowEmpty)
             {
-                throw new DeirfException("EvidenceEmpty", DeirfErrorKind.InvalidData,
-                    $"'{name}' is empty (0 bytes): nothing was stored. An empty capture is usually a failed copy; use -AllowEmpty if the file really is empty.", options.SourceName);
+                throw EvidenceSource.Empty(name, options.SourceName);
             }
             if (options.ExpectedSize is long expected && expected != size)
             {
-                throw ChangedDuringCapture(name, options.SourceName, $"it had {expected} bytes, {size} were read");
+                throw EvidenceSource.ChangedDuringCapture(name, options.SourceName, $"it had {expected} bytes, {size} were read");
             }
             var key = Settings.KeyOf(hex);
             var location = LocationOf(hex);
@@ -272,10 +263,10 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
     {
         var ct = options.CancellationToken;
         var buffer = new byte[size];
-        int n = ReadFull(source, buffer, buffer.Length, name, options.SourceName);
+        int n = EvidenceSource.ReadFull(source, buffer, buffer.Length, name, options.SourceName);
         if (n != size || source.ReadByte() != -1 || !SHA256.HashData(buffer).AsSpan().SequenceEqual(hash))
         {
-            throw ChangedDuringCapture(name, options.SourceName, "it changed between hashing and upload");
+            throw EvidenceSource.ChangedDuringCapture(name, options.SourceName, "it changed between hashing and upload");
         }
         var request = new PutObjectRequest
         {
@@ -372,7 +363,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
                 int n;
                 try
                 {
-                    n = ReadFull(source, buffer, want, name, options.SourceName);
+                    n = EvidenceSource.ReadFull(source, buffer, want, name, options.SourceName);
                 }
                 catch
                 {
@@ -382,7 +373,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
                 if (n != want)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    throw ChangedDuringCapture(name, options.SourceName, "it shrank between hashing and upload");
+                    throw EvidenceSource.ChangedDuringCapture(name, options.SourceName, "it shrank between hashing and upload");
                 }
                 whole.AppendData(buffer, 0, n);
                 var partHash = Convert.ToBase64String(SHA256.HashData(buffer.AsSpan(0, n)));
@@ -402,7 +393,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
             }
             if (source.ReadByte() != -1 || !whole.GetHashAndReset().AsSpan().SequenceEqual(hash))
             {
-                throw ChangedDuringCapture(name, options.SourceName, "it changed between hashing and upload");
+                throw EvidenceSource.ChangedDuringCapture(name, options.SourceName, "it changed between hashing and upload");
             }
             for (int attempt = 0; ; attempt++)
             {
@@ -616,7 +607,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
         try
         {
             int n;
-            while ((n = ReadFull(source, buffer, HashChunk, name, target)) > 0)
+            while ((n = EvidenceSource.ReadFull(source, buffer, HashChunk, name, target)) > 0)
             {
                 ct.ThrowIfCancellationRequested();
                 sha.AppendData(buffer, 0, n);
@@ -636,7 +627,7 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
         try
         {
             int n;
-            while ((n = ReadFull(from, buffer, HashChunk, name, target)) > 0)
+            while ((n = EvidenceSource.ReadFull(from, buffer, HashChunk, name, target)) > 0)
             {
                 ct.ThrowIfCancellationRequested();
                 to.Write(buffer, 0, n);
@@ -647,34 +638,6 @@ public sealed class S3EvidenceStore : IEvidenceStore, IObjectLockCheck, IDisposa
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    /// <summary>Fills <paramref name="count"/> bytes unless the source ends; read failures name the source.</summary>
-    private static int ReadFull(Stream source, byte[] buffer, int count, string name, string? target)
-    {
-        int total = 0;
-        try
-        {
-            while (total < count)
-            {
-                int n = source.Read(buffer, total, count - total);
-                if (n == 0)
-                {
-                    break;
-                }
-                total += n;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            throw new DeirfException("EvidenceUnreadable", DeirfErrorKind.ResourceUnavailable,
-                $"Could not read '{name}': {ex.Message.TrimEnd('.')}. Nothing was stored for it.", target, ex);
-        }
-        return total;
-    }
-
-    private static DeirfException ChangedDuringCapture(string name, string? target, string how)
-        => new("EvidenceChangedDuringCapture", DeirfErrorKind.InvalidData,
-            $"'{name}' changed while it was captured ({how}): nothing was stored. Capture it again once it is quiet, or copy it first.", target);
 
     private static DeirfException Damaged(string hex, long existing, long size, string location)
         => new("EvidenceStoreDamaged", DeirfErrorKind.InvalidData,

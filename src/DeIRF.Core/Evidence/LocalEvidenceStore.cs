@@ -76,13 +76,11 @@ public sealed class LocalEvidenceStore : IEvidenceStore
                 (hex, size) = CopyAndHash(content, fs.SafeFileHandle, name, options);
                 if (size == 0 && !options.AllowEmpty)
                 {
-                    throw new DeirfException("EvidenceEmpty", DeirfErrorKind.InvalidData,
-                        $"'{name}' is empty (0 bytes): nothing was stored. An empty capture is usually a failed copy; use -AllowEmpty if the file really is empty.", options.SourceName);
+                    throw EvidenceSource.Empty(name, options.SourceName);
                 }
                 if (options.ExpectedSize is long expected && expected != size)
                 {
-                    throw new DeirfException("EvidenceChangedDuringCapture", DeirfErrorKind.InvalidData,
-                        $"'{name}' changed while it was captured (it had {expected} bytes, {size} were read): nothing was stored. Capture it again once it is quiet, or copy it first.", options.SourceName);
+                    throw EvidenceSource.ChangedDuringCapture(name, options.SourceName, $"it had {expected} bytes, {size} were read");
                 }
                 try
                 {
@@ -150,7 +148,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             {
                 ct.ThrowIfCancellationRequested();
                 var buffer = buffers[current];
-                int n = ReadChunk(source, buffer, name, options.SourceName);
+                int n = EvidenceSource.ReadFull(source, buffer, ChunkSize, name, options.SourceName);
                 if (n == 0)
                 {
                     break;
@@ -209,30 +207,6 @@ public sealed class LocalEvidenceStore : IEvidenceStore
 
     private DeirfException StoreWriteFailed(Exception ex)
         => new("EvidenceStoreWriteFailed", DeirfErrorKind.WriteError, $"Could not write to the evidence store '{Root}': {ex.Message}", Root, ex);
-
-    /// <summary>Fills the buffer (fewer, larger hash calls) unless the source ends; read failures name the source.</summary>
-    private static int ReadChunk(Stream source, byte[] buffer, string name, string? target)
-    {
-        int total = 0;
-        try
-        {
-            while (total < ChunkSize)
-            {
-                int n = source.Read(buffer, total, ChunkSize - total);
-                if (n == 0)
-                {
-                    break;
-                }
-                total += n;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            throw new DeirfException("EvidenceUnreadable", DeirfErrorKind.ResourceUnavailable,
-                $"Could not read '{name}': {ex.Message.TrimEnd('.')}. Nothing was stored for it.", target, ex);
-        }
-        return total;
-    }
 
     private static void DeleteTemporary(string tmp)
     {
@@ -338,15 +312,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
                 ArrayPool<byte>.Shared.Return(buffer);
             }
             var actual = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
-            if (size != expectedSize)
-            {
-                return new EvidenceCheck(EvidenceFault.SizeDiffers, $"The stored object has {size} bytes; {expectedSize} were captured.", actual, size);
-            }
-            if (actual != sha256)
-            {
-                return new EvidenceCheck(EvidenceFault.Changed, $"The stored bytes hash to sha256:{actual}, not the captured sha256:{sha256}.", actual, size);
-            }
-            return new EvidenceCheck(EvidenceFault.None, null, actual, size);
+            return EvidenceCheck.Judge(sha256, expectedSize, actual, size);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
