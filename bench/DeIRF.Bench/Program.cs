@@ -226,7 +226,7 @@ md.AppendLine("  `containment.applied` entry. The baseline is Nethereum's contra
 md.AppendLine("  contract and waiting for the receipt, in the same run; both wait for receipts by polling. `unpause()` runs untimed.");
 md.AppendLine("- **Evidence upload to S3 vs TransferUtility (issue 9).** Both upload the same file to the same s3rver (loopback,");
 md.AppendLine("  the page cache hot) with 16 MiB parts. `S3EvidenceStore.Put` first reads the file once for its SHA-256 (the key is");
-md.AppendLine("  the hash), asks whether the object exists, uploads part by part on the calling thread (each part read into");
+md.AppendLine("  the hash), asks whether the object exists, reads and hashes the parts in order and uploads up to 4 at a time (each part read into");
 md.AppendLine("  memory, hashed again and sent with its own `x-amz-checksum-sha256`), compares the hash of what it sent with the key,");
 md.AppendLine("  completes with `If-None-Match: *` and checks the object with a HEAD. TransferUtility sends parts in parallel with no");
 md.AppendLine("  content checksum. s3rver (Node.js, one process) writes every part to disk and concatenates them on completion.");

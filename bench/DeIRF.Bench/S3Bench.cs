@@ -9,7 +9,7 @@ using DeIRF.Providers.S3.Tests;
 
 /// <summary>
 /// Evidence upload to a real s3rver on loopback (tools/s3): S3EvidenceStore.Put of one file (hash pass, HEAD, multipart
-/// upload with a SHA-256 per part, sequential parts, HEAD after) beside the AWS SDK's own TransferUtility upload of the
+/// upload with a SHA-256 per part, up to 4 parts in flight, HEAD after) beside the AWS SDK's own TransferUtility upload of the
 /// same file to the same server in the same run (its default: parallel parts, no content checksum). Best of 3 each;
 /// every run writes a new object (deleted, untimed, after it).
 /// </summary>
