@@ -55,7 +55,15 @@ public static class EvidenceStores
         }
         try
         {
-            return ((IObjectLockCheck)OpenS3(settings)).CheckObjectLock(cancellationToken);
+            var store = OpenS3(settings);
+            try
+            {
+                return ((IObjectLockCheck)store).CheckObjectLock(cancellationToken);
+            }
+            finally
+            {
+                (store as IDisposable)?.Dispose();
+            }
         }
         catch (DeirfException ex)
         {

@@ -220,6 +220,7 @@ public sealed class Workspace
         // The alert's original bytes go into the write-once evidence store BEFORE the incident exists: if this fails,
         // nothing is opened; if opening then fails, the stored object is harmless (content-addressed, deduplicated).
         var store = Evidence.EvidenceStores.Open(this);
+        using var ownedStore = store as IDisposable;
         var storedAlert = alert is null ? null : store.Put(new MemoryStream(alert.RawBytes, writable: false), new Evidence.EvidencePutOptions
         {
             ExpectedSize = alert.RawBytes.Length,
