@@ -81,6 +81,16 @@ public sealed class Incident
     public int DeliveredUpdates { get; private set; }
     private readonly HashSet<string> _posts = new(StringComparer.Ordinal);
 
+    /// <summary>Reporter rewards decided (reward.recorded entries), in journal order. A record of the decision, not a payment.</summary>
+    public IReadOnlyList<Reward> Rewards => _rewards;
+    private readonly List<Reward> _rewards = [];
+
+    /// <summary>The rewards as one readable line: "500 USDC to alice; 50 USD to bob".</summary>
+    public string RewardsText => string.Join("; ", _rewards.Select(r => r.ToString()));
+
+    /// <summary>When the retrospective was first written (retro.written): meets the "retrospective" deadline.</summary>
+    public DateTimeOffset? RetroWrittenAt { get; private set; }
+
     /// <summary>Files captured as evidence (evidence.added entries).</summary>
     public int EvidenceCount { get; private set; }
 
@@ -211,6 +221,17 @@ public sealed class Incident
                     ContainedAt ??= entry.Timestamp;
                 }
                 break;
+            case RewardRecorded.KindName:
+                _rewards.Add(new Reward
+                {
+                    Incident = entry.Incident, Seq = entry.Seq, Time = entry.Timestamp, DecidedBy = entry.Actor,
+                    Reporter = EntryKinds.Text(entry.Body, "reporter"), Amount = EntryKinds.Text(entry.Body, "amount"),
+                    Currency = EntryKinds.Text(entry.Body, "currency"), Reason = EntryKinds.Text(entry.Body, "reason"),
+                });
+                break;
+            case RetroWritten.KindName:
+                RetroWrittenAt ??= entry.Timestamp;
+                break;
             case IncidentClosed.KindName:
                 // Notes may follow a close; the incident stays closed and the retro clock runs from the close.
                 State = "Closed";
@@ -221,4 +242,23 @@ public sealed class Incident
     }
 
     public override string ToString() => $"{Id} [{State}] {Title}";
+}
+
+/// <summary>A reporter reward as recorded in the journal (reward.recorded): the decision, never a payment.</summary>
+public sealed class Reward
+{
+    public string Incident { get; init; } = string.Empty;
+    public long Seq { get; init; }
+    public DateTimeOffset Time { get; init; }
+    public string Reporter { get; init; } = string.Empty;
+
+    /// <summary>The amount exactly as journaled (a decimal string: no float rounding).</summary>
+    public string Amount { get; init; } = string.Empty;
+    public string Currency { get; init; } = string.Empty;
+    public string Reason { get; init; } = string.Empty;
+
+    /// <summary>The responder who recorded the decision (the entry's actor).</summary>
+    public string DecidedBy { get; init; } = string.Empty;
+
+    public override string ToString() => $"{Amount} {Currency} to {Reporter}";
 }
