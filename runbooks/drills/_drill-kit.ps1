@@ -40,7 +40,7 @@ function Initialize-Drill {
 # Runs one phase: injected delay first (the work then happens late, as in a slow incident), times it against its
 # target and, with -Deadline, asks the journal whether the incident's T-minus deadline of that name was met.
 function Invoke-DrillPhase {
-    param([Parameter(Mandatory)] [string] $Name, [string] $Deadline, [Parameter(Mandatory)] [scriptblock] $Body)
+    param([Parameter(Mandatory, Position = 0)] [string] $Name, [Parameter(Mandatory, Position = 1)] [scriptblock] $Body, [string] $Deadline)
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $ok = $true; $detail = ''; $deadlineText = ''; $deadlineMissed = $false
     try {
@@ -161,7 +161,7 @@ function Invoke-DrillRecoveryGate([string] $Patch) {
     $review = New-DeirfProposal -Incident $script:Drill.Incident -Action recovery.patch-review -Target $Patch -Parameter @{ patch = $Patch } -Proposer bob -Workspace $ws
     Add-DrillQuorum $review | Out-Null
     $blocked = $review | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable gate -WarningAction SilentlyContinue
-    if ($blocked -or "$($gate[0].FullyQualifiedErrorId)" -notlike 'ManualApprovalMissing,*') { throw "the recovery ran without its manual approval: $($gate[0])" }
+    if ($blocked -or "$($gate[0])" -notmatch 'ManualApprovalMissing') { throw "the recovery ran without its manual approval: $($gate[0])" }
     Approve-DrillProposal $review
     $applied = $review | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
     if (-not $applied.Verified) { throw "the patch review was applied but not verified: $($applied.Message)" }
@@ -207,6 +207,7 @@ function Complete-Drill([int] $ExitCode = -1) {
         @{ n = 'Deadline'; e = { $_.deadline } }, @{ n = 'Result'; e = { $_.result } }, @{ n = 'Detail'; e = { $_.detail } } -AutoSize -Wrap | Out-String -Width 200 | Write-Host
     if ($ExitCode -eq 3) { Write-Host "Drill STOPPED: $($script:Drill.Score[-1].detail)" -ForegroundColor Yellow; exit 3 }
     $bad = @($script:Drill.Score | Where-Object result -ne 'met')
+    if ($script:Drill.Score.Count -eq 0) { Write-Host 'Drill FAILED: no phase ran' -ForegroundColor Red; exit 1 }
     if ($bad.Count -gt 0) { Write-Host "Drill FAILED: $($bad.phase -join ', ')" -ForegroundColor Red; exit 1 }
     Write-Host "Drill passed: $($script:Drill.Score.Count) phases met their targets." -ForegroundColor Green
     exit 0
