@@ -30,8 +30,10 @@ function Initialize-Drill {
     $script:Drill = [pscustomobject]@{
         Scenario = $Scenario; Workspace = $Workspace; Keys = $keys.FullName; ScorecardPath = $ScorecardPath
         Targets = $scaled; Delays = $delays; Score = [System.Collections.Generic.List[object]]::new()
-        Incident = $null; SavedSigningConfig = $env:DEIRF_SIGNING_CONFIG; Started = [DateTimeOffset]::UtcNow
+        Incident = $null; SavedSigningConfig = $env:DEIRF_SIGNING_CONFIG; SavedWorkspace = $env:DEIRF_WORKSPACE; Started = [DateTimeOffset]::UtcNow
     }
+    # Runbook one-liners without -Workspace find the drill workspace through the environment.
+    $env:DEIRF_WORKSPACE = $Workspace
     # The drill's signing-key settings live beside its keys: the machine's own settings stay untouched.
     $env:DEIRF_SIGNING_CONFIG = Join-Path $keys 'signing-keys.json'
     $script:Drill
@@ -40,27 +42,29 @@ function Initialize-Drill {
 # Runs one phase: injected delay first (the work then happens late, as in a slow incident), times it against its
 # target and, with -Deadline, asks the journal whether the incident's T-minus deadline of that name was met.
 function Invoke-DrillPhase {
-    param([Parameter(Mandatory, Position = 0)] [string] $Name, [Parameter(Mandatory, Position = 1)] [scriptblock] $Body, [string] $Deadline)
-    $sw = [Diagnostics.Stopwatch]::StartNew()
-    $ok = $true; $detail = ''; $deadlineText = ''; $deadlineMissed = $false
+    # The body runs inside this function, and PowerShell scopes are dynamic: every local here is prefixed (drill*) so
+    # it never hides a scenario variable such as $name or $target that the body reads.
+    param([Parameter(Mandatory, Position = 0)] [string] $DrillPhase, [Parameter(Mandatory, Position = 1)] [scriptblock] $DrillBody, [string] $Deadline)
+    $drillWatch = [Diagnostics.Stopwatch]::StartNew()
+    $drillOk = $true; $drillDetail = ''; $drillDeadlineText = ''; $drillDeadlineMissed = $false
     try {
-        if ($script:Drill.Delays[$Name]) { Start-Sleep -Milliseconds ([int](1000 * $script:Drill.Delays[$Name])) }
-        $detail = & $Body
+        if ($script:Drill.Delays[$DrillPhase]) { Start-Sleep -Milliseconds ([int](1000 * $script:Drill.Delays[$DrillPhase])) }
+        $drillDetail = & $DrillBody
     }
-    catch { $ok = $false; $detail = $_.Exception.Message }
-    $sw.Stop()
-    if ($ok -and $Deadline -and $script:Drill.Incident) {
-        $d = Get-DeirfDeadline -Incident $script:Drill.Incident -Name $Deadline -Workspace $script:Drill.Workspace
-        $deadlineText = if ($null -eq $d) { "${Deadline}: not set" } elseif ($d.Met -eq $true) { "${Deadline}: met" } elseif ($d.Met -eq $false) { "${Deadline}: MISSED" } else { "${Deadline}: open" }
-        $deadlineMissed = $null -eq $d -or $d.Met -ne $true
+    catch { $drillOk = $false; $drillDetail = $_.Exception.Message }
+    $drillWatch.Stop()
+    if ($drillOk -and $Deadline -and $script:Drill.Incident) {
+        $drillDue = Get-DeirfDeadline -Incident $script:Drill.Incident -Name $Deadline -Workspace $script:Drill.Workspace
+        $drillDeadlineText = if ($null -eq $drillDue) { "${Deadline}: not set" } elseif ($drillDue.Met -eq $true) { "${Deadline}: met" } elseif ($drillDue.Met -eq $false) { "${Deadline}: MISSED" } else { "${Deadline}: open" }
+        $drillDeadlineMissed = $null -eq $drillDue -or $drillDue.Met -ne $true
     }
-    $target = $script:Drill.Targets[$Name]
-    $result = if (-not $ok) { 'FAILED' } elseif ($deadlineMissed -or $sw.Elapsed.TotalSeconds -gt $target) { 'MISSED' } else { 'met' }
+    $drillTarget = $script:Drill.Targets[$DrillPhase]
+    $drillResult = if (-not $drillOk) { 'FAILED' } elseif ($drillDeadlineMissed -or $drillWatch.Elapsed.TotalSeconds -gt $drillTarget) { 'MISSED' } else { 'met' }
     $script:Drill.Score.Add([pscustomobject]@{
-            phase = $Name; seconds = [math]::Round($sw.Elapsed.TotalSeconds, 3); target = $target
-            deadline = $deadlineText; result = $result; detail = "$detail"
+            phase = $DrillPhase; seconds = [math]::Round($drillWatch.Elapsed.TotalSeconds, 3); target = $drillTarget
+            deadline = $drillDeadlineText; result = $drillResult; detail = "$drillDetail"
         })
-    $ok
+    $drillOk
 }
 
 # T-minus deadlines of the drill incident: each guarded phase must be done within the sum of the targets up to it,
@@ -194,6 +198,7 @@ function Stop-Drill([string] $Reason) {
 
 function Complete-Drill([int] $ExitCode = -1) {
     $env:DEIRF_SIGNING_CONFIG = $script:Drill.SavedSigningConfig
+    $env:DEIRF_WORKSPACE = $script:Drill.SavedWorkspace
     # Drill keys never outlive the drill.
     Remove-Item $script:Drill.Keys -Recurse -Force -ErrorAction SilentlyContinue
     if ($script:Drill.ScorecardPath) {

@@ -123,7 +123,7 @@ try {
             $state = Invoke-RestMethod "$($fake.control)/__fake/state"
             if ($state.pods.$Target.metadata.labels.'deirf.io/quarantine' -ne $id) { throw 'the fake does not show the quarantine label' }
         }
-        "quorum ($($verdict.Persons -join ' + ')) quarantined $Target: label + deny-all NetworkPolicy, read back"
+        "quorum ($($verdict.Persons -join ' + ')) quarantined ${Target}: label + deny-all NetworkPolicy, read back"
     }
     $null = Invoke-DrillPhase Recover {
         $gate = Invoke-DrillRecoveryGate 'acme/api@drill-rebuild'
@@ -137,7 +137,8 @@ try {
     $null = Invoke-DrillPhase Close -Deadline retrospective { Close-DrillIncident 'Pod quarantined by quorum, image rebuilt, quarantine lifted (drill)' }
     $null = Invoke-DrillPhase Verify {
         $t = Test-DrillJournal
-        if ($fake -and @(Invoke-RestMethod "$($fake.control)/__fake/violations").Count -ne 0) { throw 'the fake saw requests a real API server would reject' }
+        $violations = if ($fake) { @(Invoke-RestMethod "$($fake.control)/__fake/violations") } else { @() }
+        if ($violations.Count -ne 0) { throw "the fake saw requests a real API server would reject: $($violations | ConvertTo-Json -Compress -Depth 5)" }
         $t
     }
 }

@@ -90,7 +90,7 @@ try {
     }
     $null = Invoke-DrillPhase Contain -Deadline containment {
         $before = Get-Answer
-        $p = & (Join-Path $PSScriptRoot '../dns-reroute.ps1') -Incident $id -Name $name -SafeTarget $safe -Proposer bob -Server "127.0.0.1:$port" -Workspace $ws
+        $p = & (Join-Path $PSScriptRoot '../dns-reroute.ps1') -Incident $id -Name $name -SafeTarget $safe -Proposer bob -Server "127.0.0.1:$port"
         $verdict = Add-DrillQuorum $p
         if (-not $verdict.IsMet) { throw "quorum not met: $($verdict.Blockers -join '; ')" }
         $applied = $p | Invoke-DeirfContainment -Actor bob -Workspace $ws -Confirm:$false -WarningAction SilentlyContinue
