@@ -137,6 +137,19 @@ function New-DrillIncidentFromAlert {
     $incident
 }
 
+# Triage: P1 from the matrix, bob Triage Lead, carol and dana Containment Leads, carol Comms Lead, kickoff rendered.
+function Set-DrillTriage([string] $Reason) {
+    $ws = $script:Drill.Workspace
+    $id = $script:Drill.Incident
+    Set-DeirfSeverity -Incident $id -Impact High -Urgency High -Actor bob -Reason $Reason -Workspace $ws -InformationAction SilentlyContinue
+    Grant-DeirfIncidentRole -Incident $id -Role TriageLead -Responder bob -Actor bob -Workspace $ws
+    foreach ($who in 'carol', 'dana') { Grant-DeirfIncidentRole -Incident $id -Role ContainmentLead -Responder $who -Actor bob -Workspace $ws }
+    Grant-DeirfIncidentRole -Incident $id -Role CommsLead -Responder carol -Actor bob -Workspace $ws
+    $kickoff = New-DeirfKickoffMessage -Incident $id -Workspace $ws
+    if ($kickoff -notmatch "# P1 $id") { throw 'the kickoff message does not name the P1 incident' }
+    'P1, Triage Lead bob, Containment Leads carol + dana, Comms Lead carol, kickoff rendered'
+}
+
 # The two signers of a proposal (never its proposer, bob), by did:key and Ethereum: two persons, two kinds.
 function Add-DrillQuorum($Proposal, [string[]] $Signers = @('carol', 'dana')) {
     $kinds = @('DidKey', 'Ethereum')
@@ -170,6 +183,15 @@ function Invoke-DrillRecoveryGate([string] $Patch) {
     $applied = $review | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
     if (-not $applied.Verified) { throw "the patch review was applied but not verified: $($applied.Message)" }
     "patch $Patch reviewed by carol + dana, manually approved by dana, applied and verified"
+}
+
+# A containment lifted the way it was applied: the undo is its own proposal, signed by two, run and read back.
+function Undo-DrillContainment([string] $Action, [string] $Target) {
+    $ws = $script:Drill.Workspace
+    $u = Undo-DeirfContainment -Incident $script:Drill.Incident -Action $Action -Target $Target -Proposer bob -Workspace $ws -Confirm:$false
+    Add-DrillQuorum $u | Out-Null
+    $r = Undo-DeirfContainment -Incident $script:Drill.Incident -Action $Action -Target $Target -Actor bob -Workspace $ws -Confirm:$false -WarningAction SilentlyContinue
+    if (-not $r.Verified) { throw "the $Action undo was not verified: $($r.Message)" }
 }
 
 function Close-DrillIncident([string] $Resolution) {

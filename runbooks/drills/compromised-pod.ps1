@@ -101,12 +101,7 @@ try {
         "alert opened $($i.Id) (drill: true)$(if ($fake) { " against the API-server fake at $($fake.url)" } else { " against $Kubeconfig" })"
     }
     $id = $drill.Incident
-    $null = Invoke-DrillPhase Triage -Deadline triage {
-        Set-DeirfSeverity -Incident $id -Impact High -Urgency High -Actor bob -Reason 'code execution in a production pod' -Workspace $ws -InformationAction SilentlyContinue
-        Grant-DeirfIncidentRole -Incident $id -Role TriageLead -Responder bob -Actor bob -Workspace $ws
-        foreach ($who in 'carol', 'dana') { Grant-DeirfIncidentRole -Incident $id -Role ContainmentLead -Responder $who -Actor bob -Workspace $ws }
-        'P1, Triage Lead bob, Containment Leads carol + dana'
-    }
+    $null = Invoke-DrillPhase Triage -Deadline triage { Set-DrillTriage 'code execution in a production pod' }
     $null = Invoke-DrillPhase Evidence {
         $log = Join-Path $keys 'api-7f9.log'
         "$(Get-Date -AsUTC -Format o) xmrig: stratum+tcp://pool.example:3333 connected (drill)" | Set-Content $log
@@ -127,10 +122,7 @@ try {
     }
     $null = Invoke-DrillPhase Recover {
         $gate = Invoke-DrillRecoveryGate 'acme/api@drill-rebuild'
-        $u = Undo-DeirfContainment -Incident $id -Action k8s.pod.quarantine -Target $Target -Proposer bob -Workspace $ws -Confirm:$false
-        Add-DrillQuorum $u | Out-Null
-        $r = Undo-DeirfContainment -Incident $id -Action k8s.pod.quarantine -Target $Target -Actor bob -Workspace $ws -Confirm:$false -WarningAction SilentlyContinue
-        if (-not $r.Verified) { throw "the quarantine undo was not verified: $($r.Message)" }
+        Undo-DrillContainment k8s.pod.quarantine $Target
         if ($fake -and @((Invoke-RestMethod "$($fake.control)/__fake/state").networkPolicies.PSObject.Properties).Count -ne 0) { throw 'a NetworkPolicy is left behind' }
         "$gate; quarantine undone by quorum and read back"
     }

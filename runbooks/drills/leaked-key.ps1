@@ -61,15 +61,7 @@ try {
         "alert from leak-scanner opened $($i.Id) (drill: true)"
     }
     $id = $drill.Incident
-    $null = Invoke-DrillPhase Triage -Deadline triage {
-        Set-DeirfSeverity -Incident $id -Impact High -Urgency High -Actor bob -Reason 'a responder signing key is public' -Workspace $ws -InformationAction SilentlyContinue
-        Grant-DeirfIncidentRole -Incident $id -Role TriageLead -Responder bob -Actor bob -Workspace $ws
-        Grant-DeirfIncidentRole -Incident $id -Role ContainmentLead -Responder carol -Actor bob -Workspace $ws
-        Grant-DeirfIncidentRole -Incident $id -Role CommsLead -Responder carol -Actor bob -Workspace $ws
-        $kickoff = New-DeirfKickoffMessage -Incident $id -Workspace $ws
-        if ($kickoff -notmatch "# P1 $id") { throw 'the kickoff message does not name the P1 incident' }
-        'P1, leads assigned, kickoff rendered'
-    }
+    $null = Invoke-DrillPhase Triage -Deadline triage { Set-DrillTriage 'a responder signing key is public' }
     $null = Invoke-DrillPhase Evidence {
         $finding = Join-Path $keys 'scanner-finding.txt'
         "repo: acme/dotfiles`ncommit: 3f1c2d9`nfile: .deirf/dana.key`nfound: $([DateTimeOffset]::UtcNow.ToString('o'))" | Set-Content $finding

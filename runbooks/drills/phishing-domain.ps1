@@ -76,12 +76,7 @@ try {
         "alert opened $($i.Id) (drill: true); named on 127.0.0.1:$port"
     }
     $id = $drill.Incident
-    $null = Invoke-DrillPhase Triage -Deadline triage {
-        Set-DeirfSeverity -Incident $id -Impact High -Urgency High -Actor bob -Reason 'users are sent to a credential phishing page' -Workspace $ws -InformationAction SilentlyContinue
-        Grant-DeirfIncidentRole -Incident $id -Role TriageLead -Responder bob -Actor bob -Workspace $ws
-        foreach ($who in 'carol', 'dana') { Grant-DeirfIncidentRole -Incident $id -Role ContainmentLead -Responder $who -Actor bob -Workspace $ws }
-        'P1, Triage Lead bob, Containment Leads carol + dana'
-    }
+    $null = Invoke-DrillPhase Triage -Deadline triage { Set-DrillTriage 'users are sent to a credential phishing page' }
     $null = Invoke-DrillPhase Evidence {
         $page = Join-Path $keys 'phishing-page.html'
         "<html><!-- captured from $name at $(Get-Date -AsUTC -Format o) (drill) --><form action=https://collector.invalid/>password</form></html>" | Set-Content $page
@@ -101,10 +96,7 @@ try {
     }
     $null = Invoke-DrillPhase Recover {
         $gate = Invoke-DrillRecoveryGate 'acme/login@takedown-done'
-        $u = Undo-DeirfContainment -Incident $id -Action dns.reroute -Target $name -Proposer bob -Workspace $ws -Confirm:$false
-        Add-DrillQuorum $u | Out-Null
-        $r = Undo-DeirfContainment -Incident $id -Action dns.reroute -Target $name -Actor bob -Workspace $ws -Confirm:$false -WarningAction SilentlyContinue
-        if (-not $r.Verified) { throw "the reroute undo was not verified: $($r.Message)" }
+        Undo-DrillContainment dns.reroute $name
         if ("$(Get-Answer)" -ne '192.0.2.66') { throw "dig answers $(Get-Answer) after the undo" }
         "$gate; reroute undone by quorum, dig sees the original record"
     }
