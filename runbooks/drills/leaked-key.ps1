@@ -12,7 +12,7 @@
       Detect   - the leak scanner's alert (generic JSON) opens the incident, tagged as a drill
       Triage   - P1 severity, Triage and Containment Leads, kickoff message          (deadline: triage)
       Evidence - the scanner's finding is captured in the write-once evidence store
-      Contain  - quorum (carol + dana) revokes dana's leaked did:key; replay refused;
+      Contain  - quorum (bob + carol) revokes dana's leaked did:key; replay refused;
                  a note written with the leaked key on an attacker's copy is caught (deadline: containment)
       Re-key   - dana binds a new key and signs with it
       Recover  - recovery gate: patch review by two signers plus a manual approval

@@ -155,6 +155,27 @@ Describe 'Register-DeirfDrill prints the schedule' {
         (Register-DeirfDrill -Scenario leaked-key -Every Week -As Cron) -split ' ' | Select-Object -First 5 | Join-String -Separator ' ' | Should -Be '0 10 * * 1'
     }
 
+    It 'Cron -Install replaces the scenario''s line in the user''s crontab, keeping the others' -Skip:$IsWindows {
+        # A stand-in crontab on PATH that keeps the table in a file: the real one is never touched.
+        $bin = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'bin')
+        $table = Join-Path $TestDrive 'crontab.txt'
+        Set-Content (Join-Path $bin 'crontab') "#!/bin/sh`nif [ `"`$1`" = '-l' ]; then [ -f '$table' ] || { echo 'no crontab for user' >&2; exit 1; }; cat '$table'; else cat > '$table'; fi" -NoNewline
+        & chmod +x (Join-Path $bin 'crontab')
+        $savedPath = $env:PATH
+        $env:PATH = "$bin$([IO.Path]::PathSeparator)$env:PATH"
+        try {
+            Register-DeirfDrill -Scenario leaked-key -Every Quarter -As Cron -Install -Confirm:$false | Out-Null
+            Add-Content $table '5 4 * * * /usr/bin/backup'
+            Register-DeirfDrill -Scenario leaked-key -Every Week -As Cron -Install -Confirm:$false | Out-Null
+            Register-DeirfDrill -Scenario leaked-key -Every Day -As Cron -Install -WhatIf | Out-Null
+        }
+        finally { $env:PATH = $savedPath }
+        $lines = @(Get-Content $table)
+        $lines.Count | Should -Be 2
+        $lines[0] | Should -Be '5 4 * * * /usr/bin/backup'
+        $lines[1] | Should -Match '^0 10 \* \* 1 pwsh .*# deirf-drill:leaked-key$'
+    }
+
     It 'ScheduledTask: Task Scheduler XML with a calendar trigger and the pwsh action' {
         $xml = [xml] (Register-DeirfDrill -Scenario leaked-key -Every Month -As ScheduledTask)
         $xml.Task.xmlns | Should -Be 'http://schemas.microsoft.com/windows/2004/02/mit/task'
@@ -248,6 +269,9 @@ Describe 'Retrospective, reward and disclosure through the cmdlets' {
                 $v.TreeSize | Should -Be $cp.Size
             }
             { Publish-DeirfDisclosure -Incident $inc -Path $path -FromTemplate -Actor rec -Workspace $ws -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'DisclosureFileExists,*'
+            Publish-DeirfDisclosure -Incident $inc -Path (Join-Path $TestDrive 'whatif.md') -FromTemplate -Entry 0 -Actor rec -Workspace $ws -WhatIf | Should -BeNullOrEmpty
+            Test-Path (Join-Path $TestDrive 'whatif.md') | Should -BeFalse
+            Test-Path (Join-Path $TestDrive 'whatif.entry-0.tlog-proof') | Should -BeFalse
         }
         finally { Pop-Location }
     }

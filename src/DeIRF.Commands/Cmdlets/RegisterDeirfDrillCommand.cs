@@ -115,13 +115,13 @@ public sealed class RegisterDeirfDrillCommand : DeirfCmdlet
     private void InstallCron(string line)
     {
         var (code, current, error) = RunCrontab(["-l"], null);
-        // "no crontab for user" is exit code 1 with nothing on stdout: start from an empty table.
-        if (code != 0 && current.Trim().Length > 0)
+        // "no crontab for <user>" (exit 1) means an empty table; any other failure stops before anything is replaced.
+        if (code != 0 && !error.Contains("no crontab", StringComparison.OrdinalIgnoreCase))
         {
             throw new DeirfException("DrillCrontabFailed", DeirfErrorKind.ResourceUnavailable, $"crontab -l failed ({code}): {error.Trim()}", "crontab");
         }
         var marker = DrillSchedule.CronMarker(Scenario);
-        var lines = current.Split('\n').Where(l => l.Length > 0 && !l.EndsWith(marker, StringComparison.Ordinal)).ToList();
+        var lines = (code == 0 ? current : string.Empty).Split('\n').Where(l => l.Length > 0 && !l.EndsWith(marker, StringComparison.Ordinal)).ToList();
         lines.Add(line);
         var (set, _, setError) = RunCrontab(["-"], string.Join("\n", lines) + "\n");
         if (set != 0)
