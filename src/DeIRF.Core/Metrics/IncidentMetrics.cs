@@ -44,6 +44,11 @@ public sealed class IncidentMetrics
     /// <summary>Time to resolve: closed − opened.</summary>
     public TimeSpan? Mttr { get; init; }
 
+    public string MttdText => MetricSummary.Format(Mttd);
+    public string MttaText => MetricSummary.Format(Mtta);
+    public string MttcText => MetricSummary.Format(Mttc);
+    public string MttrText => MetricSummary.Format(Mttr);
+
     /// <summary>Why a duration is missing, per metric name (MTTD, MTTA, MTTC, MTTR); absent when it is counted.</summary>
     public IReadOnlyDictionary<string, string> Excluded { get; init; } = new Dictionary<string, string>();
 

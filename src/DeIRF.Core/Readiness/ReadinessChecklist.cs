@@ -473,7 +473,7 @@ public static class ReadinessChecklist
                 $"Not enough data: {metric} n={recent.N} in the last 90 days, n={earlier.N} in the 90 before (real incidents only).", fix, "incidents");
         }
         var change = (recent.Mean!.Value.TotalMilliseconds - earlier.Mean!.Value.TotalMilliseconds) / Math.Max(1, earlier.Mean.Value.TotalMilliseconds);
-        var text = $"{metric} {recent.Statistic} {recent.MeanText} (last 90 days, n={recent.N}) vs {earlier.Statistic} {earlier.MeanText} (90 before, n={earlier.N}): {(change >= 0 ? "+" : string.Empty)}{change:P0}.";
+        var text = $"{metric} {recent.Statistic} {recent.MeanText} (last 90 days, n={recent.N}) vs {earlier.Statistic} {earlier.MeanText} (90 before, n={earlier.N}): {(change * 100).ToString("+0;-0;0", CultureInfo.InvariantCulture)}%.";
         return change > TrendTolerance
             ? Result(item, KeepAlive, ReadinessStatus.Warn, text, $"Mean {words} got worse: review the retrospectives' action items, runbooks and detection rules.", "incidents")
             : Result(item, KeepAlive, ReadinessStatus.Pass, text, fix, "incidents");

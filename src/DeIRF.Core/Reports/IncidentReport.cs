@@ -163,6 +163,11 @@ public static class IncidentReport
         }
         sb.Append("</ul></section>\n");
 
+        // The picture right after the verdict: what happened, when, against which deadlines.
+        sb.Append("<section><h2>Timeline</h2>\n");
+        AppendChart(sb, d);
+        sb.Append("</section>\n");
+
         sb.Append("<section><h2>Incident</h2><table class=\"facts\">\n");
         void Row(string k, string v) => sb.Append("<tr><th>").Append(H(k)).Append("</th><td>").Append(H(v)).Append("</td></tr>\n");
         Row("State", inc.State);
@@ -180,10 +185,6 @@ public static class IncidentReport
         Row("Roles", inc.RolesText.Length > 0 ? inc.RolesText : "none assigned");
         Row("Tags", string.Join(", ", inc.Tags));
         sb.Append("</table></section>\n");
-
-        sb.Append("<section><h2>Timeline</h2>\n");
-        AppendChart(sb, d);
-        sb.Append("</section>\n");
 
         sb.Append("<section><h2>Metrics</h2><p class=\"note\">One incident: each value is this incident's duration (n=1), not a mean. Definitions: docs/metrics.md.</p>\n");
         sb.Append("<table><tr><th>Metric</th><th>From</th><th>To</th><th>Duration</th></tr>\n");
