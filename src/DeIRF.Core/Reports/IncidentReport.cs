@@ -311,7 +311,8 @@ public static class IncidentReport
         }
 
         // Deadlines: a dashed line at the due time, green met, red missed or overdue, grey open; a dot where the phase happened.
-        foreach (var dl in d.Deadlines.Where(x => x.Name != DeadlineSet.Retrospective || inc.Closed is not null))
+        // The retrospective falls 72 h after closing, far right of the response itself: it is in the table, not the chart.
+        foreach (var dl in d.Deadlines.Where(x => x.Name != DeadlineSet.Retrospective))
         {
             var x = X(dl.Due);
             var colour = DeadlineClass(dl) switch { "met" => "#2e9e5b", "missed" => "#d93025", _ => "#9aa0a6" };
