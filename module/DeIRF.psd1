@@ -63,6 +63,9 @@
         'Get-DeirfQuorumPolicy'
         'Set-DeirfQuorumPolicy'
         'Publish-DeirfDisclosure'
+        'Get-DeirfMetric'
+        'Export-DeirfReport'
+        'Test-DeirfReadiness'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

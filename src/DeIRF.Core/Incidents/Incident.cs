@@ -54,6 +54,9 @@ public sealed class Incident
     /// <summary>When triage first happened: the first TriageLead grant or severity.set (null until then).</summary>
     public DateTimeOffset? TriagedAt { get; private set; }
 
+    /// <summary>When a Triage Lead was first assigned (the first role.granted of TriageLead): where MTTA stops.</summary>
+    public DateTimeOffset? TriageLeadAt { get; private set; }
+
     /// <summary>When the first quorum-approved containment was applied and read back (verified).</summary>
     public DateTimeOffset? ContainedAt { get; private set; }
 
@@ -101,11 +104,13 @@ public sealed class Incident
     public string Workspace { get; private init; } = string.Empty;
     public string JournalPath { get; private init; } = string.Empty;
 
-    public static Incident Load(Workspace ws, string id)
+    public static Incident Load(Workspace ws, string id) => Load(ws, id, ws.JournalOf(id).ReadEntries());
+
+    /// <summary>Folds entries already read from the incident's journal (a report reads them once for several views).</summary>
+    public static Incident Load(Workspace ws, string id, IEnumerable<JournalEntry> entries)
     {
-        var journal = ws.JournalOf(id);
-        var incident = new Incident { Id = id, Workspace = ws.Root, JournalPath = journal.Path };
-        foreach (var entry in journal.ReadEntries())
+        var incident = new Incident { Id = id, Workspace = ws.Root, JournalPath = ws.JournalPathFor(id) };
+        foreach (var entry in entries)
         {
             incident.Apply(entry);
         }
@@ -166,6 +171,7 @@ public sealed class Incident
                 if (role == nameof(Identity.ResponderRole.TriageLead))
                 {
                     TriagedAt ??= entry.Timestamp;
+                    TriageLeadAt ??= entry.Timestamp;
                 }
                 break;
             }
