@@ -9,6 +9,7 @@ using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DeIRF.Evidence;
+using DeIRF.Readiness;
 
 namespace DeIRF.Providers.S3;
 

@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DeIRF.Evidence;
+using DeIRF.Readiness;
 using Xunit;
 
 namespace DeIRF.Providers.S3.Tests;
@@ -158,6 +159,40 @@ public sealed class FakeS3StoreTests : IDisposable
         Assert.Equal("EvidenceChangedDuringCapture", ex.ErrorId);
         Assert.Empty(_fake.Objects);
         Assert.Equal(0, _fake.OpenUploads);
+    }
+
+    [Fact]
+    public void Test_DeirfReadiness_asks_the_bucket_through_the_S3_probe_with_credentials_from_the_environment()
+    {
+        var dir = Directory.CreateTempSubdirectory("deirf-s3-readiness-").FullName;
+        var saved = (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"), Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"));
+        try
+        {
+            // The standard chain reads these (this test alone sets them; the others pass credentials explicitly).
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIAFAKE");
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "fake-secret");
+            var ws = DeIRF.Workspaces.Workspace.Initialize(Path.Combine(dir, "ws"));
+            Locked(S3Tools.Settings(_fake.Endpoint)).Save(ws);
+            ReadinessCheck Item() => ReadinessChecklist.Run(ws).Single(c => c.Item == "Evidence store write-once");
+
+            var pass = Item();
+            Assert.Equal(ReadinessStatus.Pass, pass.Status);
+            Assert.Contains("object lock enabled", pass.Reason);
+            Assert.Equal(EvidenceStoreSettings.FileName, pass.Source);
+
+            _fake.ObjectLockConfiguration = null;
+            var fail = Item();
+            Assert.Equal(ReadinessStatus.Fail, fail.Status);
+            Assert.Contains("ObjectLockConfigurationNotFoundError", fail.Reason);
+            Assert.NotEmpty(fail.Fix);
+            Assert.Contains(_fake.Requests, r => r.Method == "GET" && r.Has("object-lock"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", saved.Item1);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", saved.Item2);
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>A seekable stream whose bytes change once the first full pass has been read.</summary>

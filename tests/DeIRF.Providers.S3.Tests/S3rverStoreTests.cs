@@ -5,6 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using DeIRF.Core.Tests;
 using DeIRF.Evidence;
+using DeIRF.Readiness;
 using DeIRF.Journal;
 using DeIRF.Workspaces;
 using Xunit;

@@ -107,7 +107,7 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
             WriteVerbose($"Evidence store: {settings} ({Evidence.EvidenceStoreSettings.PathIn(ws)}).");
             bool query = settings.Kind == Evidence.EvidenceStoreKind.S3 && !NoCheck;
             var info = Evidence.EvidenceStoreInfo.Describe(ws, query, CancellationToken);
-            if (query && info.Readiness != Evidence.ReadinessStatus.Pass)
+            if (query && info.Readiness != Readiness.ReadinessStatus.Pass)
             {
                 WriteWarning($"Object lock check {info.Readiness}: {info.Reason}");
             }

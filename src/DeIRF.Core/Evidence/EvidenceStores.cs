@@ -1,10 +1,9 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using DeIRF.Readiness;
 using DeIRF.Workspaces;
 
 namespace DeIRF.Evidence;
-
-public enum ReadinessStatus { Pass, Warn, Fail }
 
 /// <summary>
 /// Whether the evidence store keeps bytes under object lock: Pass (enabled, and objects get a retention), Warn (usable

@@ -67,10 +67,10 @@ public static class ReadinessChecklist
     public static readonly string[] RuleExtensions = [".yaml", ".yml", ".json", ".rules", ".toml", ".sigma", ".yar", ".yara", ".ps1", ".sh"];
 
     /// <summary>
-    /// Probes for "evidence store write-once", asked in order; the first that applies (returns non-null) answers. The
-    /// local store probe is last and always applies. An S3 object-lock store adds its probe in front (Insert(0, ...)).
+    /// Probes for "evidence store write-once", asked in order; the first that applies (returns non-null) answers: the S3
+    /// object-lock probe for a workspace whose evidence-store.json says S3, else the local store probe (always applies).
     /// </summary>
-    public static List<IReadinessProbe> EvidenceStoreProbes { get; } = [new LocalEvidenceStoreProbe()];
+    public static List<IReadinessProbe> EvidenceStoreProbes { get; } = [new S3ObjectLockProbe(), new LocalEvidenceStoreProbe()];
 
     public static IReadOnlyList<ReadinessCheck> Run(Workspace ws, TimeProvider? clock = null, CancellationToken cancellationToken = default)
         => Run(new ReadinessContext(ws, clock, cancellationToken));

@@ -1,4 +1,5 @@
 using DeIRF.Evidence;
+using DeIRF.Readiness;
 using DeIRF.Workspaces;
 using Xunit;
 
