@@ -62,6 +62,7 @@
         'Add-DeirfQuorumSignature'
         'Test-DeirfQuorum'
         'Approve-DeirfProposal'
+        'New-DeirfSignature'
         'Get-DeirfQuorumPolicy'
         'Set-DeirfQuorumPolicy'
         'Publish-DeirfDisclosure'

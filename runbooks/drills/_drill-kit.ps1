@@ -78,14 +78,9 @@ function Set-DrillDeadline {
     }
 }
 
-function New-DrillKey([string] $Name, [ValidateSet('DidKey', 'Ethereum', 'Ssh')] [string] $Kind) {
+function New-DrillKey([string] $Name, [ValidateSet('DidKey', 'Ethereum')] [string] $Kind) {
     # Fresh key material for a scripted responder; written only to the drill's key folder.
     $path = Join-Path $script:Drill.Keys "$Name.$Kind.key"
-    if ($Kind -eq 'Ssh') {
-        & ssh-keygen -q -t ed25519 -N '' -C "$Name-drill" -f $path | Out-Null
-        if ($LASTEXITCODE -ne 0) { throw "ssh-keygen could not make a key for $Name" }
-        return $path
-    }
     if ($Kind -eq 'DidKey') {
         $text = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant()
     }
@@ -98,7 +93,6 @@ function New-DrillKey([string] $Name, [ValidateSet('DidKey', 'Ethereum', 'Ssh')]
 }
 
 # alice, bob, carol, dana: each binds a did:key and an Ethereum key (two kinds: eligible) and signs with the did:key;
-# dana also binds an SSH key, which she uses for manual approvals (recovery.*).
 function New-DrillTeam {
     $ws = $script:Drill.Workspace
     $people = @(
@@ -113,9 +107,6 @@ function New-DrillTeam {
         Add-DeirfIdentityProof -Responder $p.Handle -Kind DidKey -KeyPath $did -Workspace $ws | Out-Null
         Set-DeirfSigningKey -Responder $p.Handle -Kind DidKey -KeyPath $did -Workspace $ws | Out-Null
         Add-DeirfIdentityProof -Responder $p.Handle -Kind Ethereum -KeyPath (New-DrillKey $p.Handle Ethereum) -Workspace $ws | Out-Null
-    }
-    if (Get-Command ssh-keygen -ErrorAction SilentlyContinue) {
-        Add-DeirfIdentityProof -Responder dana -Kind Ssh -KeyPath (New-DrillKey dana Ssh) -Workspace $ws -Confirm:$false | Out-Null
     }
     $eligible = @(Get-DeirfResponder -Workspace $ws | Where-Object Eligible).Count
     if ($eligible -ne 4) { throw "only $eligible of 4 responders are eligible" }
@@ -162,13 +153,12 @@ function Add-DrillQuorum($Proposal, [string[]] $Signers = @('carol', 'dana')) {
     $verdict
 }
 
-# The manual approval recovery.* needs: dana signs the approval payload with her SSH key (ssh-keygen -Y sign).
+# The manual approval recovery.* needs: dana signs the approval payload on "her device" with her did:key
+# (New-DeirfSignature: the signer for key kinds without a standard CLI), then the signature file is recorded.
 function Approve-DrillProposal($Proposal) {
-    if (-not (Get-Command ssh-keygen -ErrorAction SilentlyContinue)) { throw 'the recovery gate needs ssh-keygen for the manual approval' }
     $payload = Join-Path $script:Drill.Keys "approve-$($Proposal.ShortId).txt"
     $Proposal | Get-DeirfSigningPayload -Approval -OutFile $payload | Out-Null
-    & ssh-keygen -q -Y sign -n deirf -f (Get-DrillKeyPath dana Ssh) $payload 2>$null
-    if ($LASTEXITCODE -ne 0) { throw 'ssh-keygen could not sign the approval' }
+    New-DeirfSignature -Path $payload -KeyPath (Get-DrillKeyPath dana DidKey) -Kind DidKey -Confirm:$false | Out-Null
     $Proposal | Approve-DeirfProposal -Responder dana -SignaturePath "$payload.sig" -Confirm:$false | Out-Null
 }
 

@@ -5,7 +5,7 @@
 .DESCRIPTION
     Runs the whole incident flow as a drill in a sandbox workspace using only public DeIRF cmdlets, times each phase
     against its target and the incident's T-minus deadlines, and prints a scorecard. Exits 1 when a phase failed or
-    missed its target or deadline. Needs no external service (ssh-keygen signs the recovery gate's manual approval).
+    missed its target or deadline. Needs no external service and no external tool (dana signs the manual approval with New-DeirfSignature).
     Copy this file (and _drill-kit.ps1) to write your own scenario.
 
       Roster   - alice, bob, carol, dana join; each binds two proofs of different kinds (keys made now)

@@ -5,8 +5,8 @@
 .DESCRIPTION
     The whole flow as a drill, with dns.reroute (RFC 2136 update signed with TSIG) run for real against BIND named,
     started here on 127.0.0.1 on a free port with a zone and a TSIG secret made at run time (the secret lives in the
-    server's config beside the drill keys and in the environment only; it is deleted with them). named, dig and
-    ssh-keygen must be installed; without them the drill stops with a clear message (exit 3): it never pretends.
+    server's config beside the drill keys and in the environment only; it is deleted with them). named and dig
+    must be installed; without them the drill stops with a clear message (exit 3): it never pretends.
 
       Roster, Detect (alert -> drill incident), Triage (deadline triage), Evidence (the phishing page on the name),
       Contain (quorum, reroute applied, dig sees the safe target; deadline containment), Recover (patch review gate,
@@ -39,8 +39,8 @@ $savedSecret = $env:DEIRF_TSIG_SECRET
 
 # Debian puts named in /usr/sbin, which a non-root PATH may lack.
 if (-not (Get-Command named -ErrorAction SilentlyContinue) -and (Test-Path /usr/sbin/named)) { $env:PATH = "$env:PATH$([IO.Path]::PathSeparator)/usr/sbin" }
-$missing = @('named', 'dig', 'ssh-keygen') | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) }
-if ($missing) { Stop-Drill "needs BIND: $($missing -join ', ') not found (Debian: apt-get install bind9 bind9-dnsutils openssh-client)" }
+$missing = @('named', 'dig') | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) }
+if ($missing) { Stop-Drill "needs BIND: $($missing -join ', ') not found (Debian: apt-get install bind9 bind9-dnsutils)" }
 
 $dir = New-Item -ItemType Directory -Force (Join-Path $keys 'named')
 $secret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))

@@ -6,8 +6,7 @@
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     if (-not (Get-Command named -ErrorAction SilentlyContinue) -and (Test-Path /usr/sbin/named)) { $env:PATH = "$env:PATH$([IO.Path]::PathSeparator)/usr/sbin" }
-    $hasBind = (Test-DeirfTool named) -and (Test-DeirfTool dig) -and (Test-DeirfTool ssh-keygen)
-    $hasSsh = Test-DeirfTool ssh-keygen
+    $hasBind = (Test-DeirfTool named) -and (Test-DeirfTool dig)
 }
 
 BeforeAll {
@@ -28,7 +27,7 @@ BeforeAll {
 
 AfterAll { $env:DEIRF_SIGNING_CONFIG = $SavedSigning }
 
-Describe 'leaked-key, the default drill: the whole flow, no external service' -Skip:(-not $hasSsh) {
+Describe 'leaked-key, the default drill: the whole flow, no external service' {
     It 'the script on its own passes: every phase met, exit 0, keys gone, workspace kept with a drill incident' {
         $ws = Join-Path $TestDrive 'drill-ok'
         $r = Invoke-DrillScript leaked-key @('-Workspace', $ws)
@@ -105,7 +104,7 @@ Complete-Drill
     }
 }
 
-Describe 'compromised-pod against the in-process API-server fake' -Skip:(-not $hasSsh) {
+Describe 'compromised-pod against the in-process API-server fake' {
     It 'runs green: quarantine applied, read back, undone; the fake saw no request a real server rejects' {
         $ws = Join-Path $TestDrive 'drill-pod'
         $card = Start-DeirfDrill -Scenario compromised-pod -Workspace $ws

@@ -23,7 +23,7 @@ public sealed class StartDeirfDrillCommand : DeirfCmdlet
     [ArgumentCompleter(typeof(DrillScenarioCompleter))]
     public string Scenario { get; set; } = string.Empty;
 
-    /// <summary>The sandbox workspace (created if missing, kept for inspection). Default: a new temporary folder.</summary>
+    /// <summary>The sandbox workspace (created if missing, kept for inspection). Default: drills/ of the team workspace, else a temporary folder.</summary>
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
     public string? Workspace { get; set; }
@@ -70,9 +70,7 @@ public sealed class StartDeirfDrillCommand : DeirfCmdlet
     protected override void ProcessRecord()
     {
         var script = FindScenario();
-        var sandbox = Workspace is null
-            ? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "deirf-drill-" + Guid.NewGuid().ToString("n")[..8])
-            : ResolvePath(Workspace);
+        var sandbox = Workspace is null ? DefaultSandbox() : ResolvePath(Workspace);
         if (!ShouldProcess(sandbox, $"Run drill '{Scenario}' ({script})"))
         {
             return;
@@ -149,6 +147,22 @@ public sealed class StartDeirfDrillCommand : DeirfCmdlet
             _child = null;
             File.Delete(scorecardPath);
         }
+    }
+
+    /// <summary>
+    /// Without -Workspace: inside the team workspace ($env:DEIRF_WORKSPACE or a parent folder) under drills/, so the
+    /// drill stays on record for Test-DeirfReadiness ("last drill within the quarter"); outside any workspace, a new
+    /// temporary folder.
+    /// </summary>
+    private string DefaultSandbox()
+    {
+        var name = $"{Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("n")[..4]}";
+        var team = Environment.GetEnvironmentVariable(Workspaces.Workspace.EnvironmentVariable) is { Length: > 0 } env && Workspaces.Workspace.IsWorkspace(env)
+            ? env
+            : Workspaces.Workspace.FindRoot(CurrentDirectory);
+        return team is not null
+            ? System.IO.Path.Combine(team, Readiness.ReadinessChecklist.DrillsFolder, name)
+            : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "deirf-drill-" + name);
     }
 
     /// <summary>The scenario script: &lt;workspace&gt;/drills, the team workspace's drills/ ($env:DEIRF_WORKSPACE or a parent folder), then the module's runbooks/drills.</summary>
