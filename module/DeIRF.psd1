@@ -13,6 +13,7 @@
     TypesToProcess       = @('DeIRF.Types.ps1xml')
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
+        'Sync-DeirfWorkspace'
         'New-DeirfCheckpoint'
         'Add-DeirfCheckpointCosignature'
         'Get-DeirfInclusionProof'
