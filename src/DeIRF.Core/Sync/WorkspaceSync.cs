@@ -583,7 +583,7 @@ public static class WorkspaceSync
         foreach (var (p, seqs) in consumed.Where(kv => kv.Value.Count > 1).OrderBy(kv => kv.Value[0]))
         {
             conflicts.Add(new SyncConflict(id, "ProposalConsumedTwice", p, seqs,
-                $"consumed on {seqs.Count} replicas while apart; the first (seq {seqs[0]}) counts, later ones are reported by Get-DeirfProposal as replays"));
+                $"consumed {seqs.Count} times on replicas that were apart (the action may have run more than once); every replica's verdict reads the first, seq {seqs[0]}"));
         }
         if (closed.Count > 1)
         {
