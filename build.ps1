@@ -42,7 +42,7 @@ param(
     # Evidence ingest benchmark size in MiB (0 skips it).
     [int] $BenchEvidenceMB = 1024,
 
-    # Only these benchmark sections (journal, signatures, quorum, evidence, dns, containment, evm, import); default all.
+    # Only these benchmark sections (journal, signatures, quorum, evidence, dns, containment, evm, sync, import); default all.
     [string[]] $BenchOnly
 )
 

@@ -13,7 +13,7 @@ using DeIRF.Journal.Kinds;
 //   --module P    the built module manifest (import-time benchmark)
 //   --pwsh P      the pwsh executable
 //   --out F       where to write the markdown report
-//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, dns, containment, evm, import (default: all)
+//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, dns, containment, evm, sync, import (default: all)
 var opts = ParseArgs(args);
 int entries = int.Parse(opts.GetValueOrDefault("entries", "1000000"), CultureInfo.InvariantCulture);
 string outPath = opts.GetValueOrDefault("out", "benchmarks.md");
@@ -132,6 +132,12 @@ try
         rows.AddRange(ChainBench.Run(work));
     }
 
+    // 5d. Issue 9: three replicas converging through a bare git repository, beside plain git on the same files.
+    if (Runs("sync"))
+    {
+        rows.AddRange(SyncBench.Run(work));
+    }
+
     // 6. Module import time against a bare pwsh start.
     if (module is not null && pwsh is not null && Runs("import"))
     {
@@ -216,6 +222,13 @@ md.AppendLine("  `ContainmentRunner.ExecuteAsync`: consumption under the journal
 md.AppendLine("  before, `pause()` from the evm key (gas estimate, nonce, send, receipt), `paused()` read back, and the durable");
 md.AppendLine("  `containment.applied` entry. The baseline is Nethereum's contract handler sending `pause()` to a second copy of the");
 md.AppendLine("  contract and waiting for the receipt, in the same run; both wait for receipts by polling. `unpause()` runs untimed.");
+md.AppendLine("- **Sync (issue 9).** Three replicas each append 1,000 did:key-signed entries while apart, then sync in the order");
+md.AppendLine("  r0, r1, r2, r0, r1 over a bare repository on local disk; the clock covers the five `WorkspaceSync.Sync` calls (fetch;");
+md.AppendLine("  verify each received journal's chain, canonical form, workspace id and every signature against the remote roster;");
+md.AppendLine("  re-link the unpushed entries; verify the merged journal again; atomic replace; commit-tree; push). The baseline");
+md.AppendLine("  runs `git commit`, `git pull --rebase`, `git push` in the same order on clones holding the very same journal bytes,");
+md.AppendLine("  with a union merge driver for `*.jsonl` (without one, the rebase stops at a conflict); it verifies nothing and");
+md.AppendLine("  leaves a journal whose chain is broken. Most of DeIRF's extra time is Ed25519 verification of every received entry.");
 md.AppendLine("- **Import time.** `DeIRF.dll` alone loads at import; the engine and its dependencies load on first use.");
 File.WriteAllText(outPath, md.ToString());
 Console.Write(md.ToString());
