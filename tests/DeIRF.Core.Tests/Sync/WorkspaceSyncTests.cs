@@ -219,4 +219,38 @@ public sealed class WorkspaceSyncTests
         Assert.Equal(team.JournalBytes(a), team.JournalBytes(c));
         Assert.True(team.Verify(c).IsValid);
     }
+
+    [SkippableFact]
+    public void LocalCheckpointOverReLinkedEntries_IsSetAside_NotPushedAsAFork_AndOneOverTheCommonPrefixSurvives()
+    {
+        using var team = new SyncTeam("file", Team);
+        var a = team.Replicas[0];
+        var b = team.Clone("bob");
+        team.Note(a, "alice", "shared before the split");
+        team.Sync(a, "alice");
+        team.Sync(b, "bob");
+        var (prefixCp, prefixPath) = DeIRF.Checkpoints.CheckpointLog.Create(a, team.Incident, null);
+        team.Note(a, "alice", "alice offline 1");
+        team.Note(a, "alice", "alice offline 2");
+        var (localCp, localPath) = DeIRF.Checkpoints.CheckpointLog.Create(a, team.Incident, null); // covers unpushed entries
+        team.Note(b, "bob", "bob got there first");
+        team.Sync(b, "bob");
+
+        var r = team.Sync(a, "alice");
+
+        var rel = Path.GetRelativePath(a.Root, localPath).Replace('\\', '/');
+        Assert.Contains(rel, r.CheckpointsSuperseded);
+        Assert.False(File.Exists(localPath));
+        Assert.Single(Directory.GetFiles(Path.Combine(a.Root, ".deirf-sync", "superseded"), "*", SearchOption.AllDirectories));
+        Assert.True(File.Exists(prefixPath)); // the common prefix is the same history everywhere: still true
+        var remoteFiles = SyncTeam.Git(a.Root, "ls-tree", "-r", "--name-only", "origin/main");
+        Assert.DoesNotContain(rel, remoteFiles);
+        Assert.Contains(Path.GetRelativePath(a.Root, prefixPath).Replace('\\', '/'), remoteFiles);
+        // The tree was rebuilt from the merged journal: a new checkpoint extends the surviving one.
+        var (after, _) = DeIRF.Checkpoints.CheckpointLog.Create(a, team.Incident, null);
+        Assert.Equal(localCp.Size + 1, after.Size);
+        var verdict = DeIRF.Checkpoints.CheckpointConsistency.Verify(a.JournalOf(team.Incident), new JournalVerifyOptions { ExpectedIncident = team.Incident },
+            prefixCp, DeIRF.Checkpoints.Checkpoint.OriginFor(a.WorkspaceId, team.Incident), null, null);
+        Assert.True(verdict.IsValid, verdict.ToString());
+    }
 }
