@@ -90,7 +90,9 @@ internal static class SyncBench
         long relinked = 0;
         foreach (var r in order)
         {
-            relinked += WorkspaceSync.Sync(replicas[r], new SyncOptions { Actor = actors[r] }).EntriesRelinked;
+            var one = WorkspaceSync.Sync(replicas[r], new SyncOptions { Actor = actors[r] });
+            relinked += one.EntriesRelinked;
+            Console.Error.WriteLine($"  sync r{r}: {one.Elapsed.TotalSeconds:F2} s, {one.EntriesReceived} received, {one.EntriesRelinked} re-linked");
         }
         double deirf = sw.Elapsed.TotalSeconds;
         var bytes = File.ReadAllBytes(replicas[0].JournalPathFor(inc));
@@ -102,10 +104,14 @@ internal static class SyncBench
         }
 
         sw.Restart();
+        var committed = new HashSet<int>();
         foreach (var r in order)
         {
             var dir = plainClones[r];
-            Git(dir, "commit", "--quiet", "-am", "entries");
+            if (committed.Add(r))
+            {
+                Git(dir, "commit", "--quiet", "-am", "entries"); // a second visit only pulls (and pushes nothing new)
+            }
             Git(dir, "pull", "--quiet", "--rebase");
             Git(dir, "push", "--quiet");
         }

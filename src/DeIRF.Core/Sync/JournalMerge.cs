@@ -185,11 +185,7 @@ public static class JournalMerge
         mid.CopyTo(span[(head.Length + signatures.Length)..]);
         statement.CopyTo(span[(head.Length + signatures.Length + mid.Length)..]);
         unhashed[^1] = (byte)'}';
-        hash = JournalLine.HashOfUnhashed(unhashed);
-        var prefix = Encoding.ASCII.GetBytes("{\"hash\":\"" + hash + "\",");
-        var line = new byte[prefix.Length + unhashed.Length - 1];
-        prefix.CopyTo(line, 0);
-        unhashed.AsSpan(1).CopyTo(line.AsSpan(prefix.Length));
+        var line = JournalFile.WithHash(unhashed, out hash);
         var fault = JournalLine.TryParse(line, out _, out var reason);
         if (fault != JournalFault.None)
         {

@@ -308,7 +308,10 @@ public static class WorkspaceSync
                 {
                     remoteRosterFile = tmp;
                 }
-                var refusal = VerifyCopy(ws, id, copy, remoteRosterFile ?? Path.Combine(tmpDir, "no-roster.jsonl"), tmp);
+                // Entries up to the trusted head were verified when accepted; the chain proves the remote still has them.
+                var trusted = trust.Get(SyncTrustStore.KeyFor(ws.WorkspaceId, id));
+                long signaturesFrom = trusted is not null && trusted.Seq < copy.Count && copy.Hash((int)trusted.Seq) == trusted.Hash ? trusted.Seq + 1 : 0;
+                var refusal = VerifyCopy(ws, id, copy, remoteRosterFile ?? Path.Combine(tmpDir, "no-roster.jsonl"), tmp, signaturesFrom);
                 if (id != Roster.JournalId)
                 {
                     File.Delete(tmp);
@@ -386,7 +389,8 @@ public static class WorkspaceSync
                         try
                         {
                             var merged = JournalCopy.TryParse(outcome.Merged, out _, out _)!;
-                            if (VerifyCopy(ws, id, merged, id == Roster.JournalId ? tmp : Roster.PathIn(ws), tmp) is { } bad)
+                            // The remote part was verified in phase 1; the re-linked entries follow it.
+                            if (VerifyCopy(ws, id, merged, id == Roster.JournalId ? tmp : Roster.PathIn(ws), tmp, remote.Count) is { } bad)
                             {
                                 throw new SyncRefusedException([bad with { ErrorId = "SyncLocalEntryInvalid", Reason = "a re-linked local entry does not verify: " + bad.Reason }]);
                             }
@@ -466,22 +470,20 @@ public static class WorkspaceSync
 
     /// <summary>
     /// Verifies one copy as Test-DeirfJournal does: chain and canonical form, the incident it belongs to, this
-    /// workspace's id in every statement, and every signature against the roster copy given.
+    /// workspace's id in every statement, and the signatures against the roster copy given — of the entries from
+    /// <paramref name="signaturesFrom"/> on. Entries before it are byte for byte (the chain proves it) ones this
+    /// replica verified when it accepted them, or ones just verified in the remote's copy.
     /// </summary>
-    private static SyncRefusal? VerifyCopy(Workspace ws, string id, JournalCopy copy, string rosterFile, string copyFile)
+    private static SyncRefusal? VerifyCopy(Workspace ws, string id, JournalCopy copy, string rosterFile, string copyFile, long signaturesFrom = 0)
     {
         var file = new JournalFile(copyFile);
-        var chain = file.Verify(new JournalVerifyOptions { ExpectedIncident = id, UseHeadRecord = false });
-        if (!chain.IsValid)
+        if (id == Roster.JournalId)
         {
-            return new SyncRefusal("SyncRemoteTampered", id, chain.FirstBadSeq, null, SafeHash(copy, chain.FirstBadSeq), $"{chain.Fault}: {chain.Reason}");
-        }
-        foreach (var e in file.ReadEntries())
-        {
-            if (e.WorkspaceId != ws.WorkspaceId)
+            // The roster is folded from this very copy: its chain must hold before it is read.
+            var chain = file.Verify(new JournalVerifyOptions { ExpectedIncident = id, UseHeadRecord = false });
+            if (!chain.IsValid)
             {
-                return new SyncRefusal("SyncRemoteTampered", id, e.Seq, null, e.Hash,
-                    $"entry names workspace '{e.WorkspaceId}', this workspace is '{ws.WorkspaceId}' (replayed from another workspace)");
+                return new SyncRefusal("SyncRemoteTampered", id, chain.FirstBadSeq, null, SafeHash(copy, chain.FirstBadSeq), $"{chain.Fault}: {chain.Reason}");
             }
         }
         Roster roster;
@@ -493,13 +495,29 @@ public static class WorkspaceSync
         {
             return new SyncRefusal("SyncRemoteTampered", id, null, null, null, "the roster it is checked against does not load: " + ex.Message);
         }
-        var signed = file.Verify(new JournalVerifyOptions
+        var verdict = file.Verify(new JournalVerifyOptions
         {
             ExpectedIncident = id, UseHeadRecord = false,
-            Signatures = new RosterSignatureChecker(roster, rosterJournal: id == Roster.JournalId),
+            Signatures = new ReceivedEntryChecker(ws.WorkspaceId, new RosterSignatureChecker(roster, rosterJournal: id == Roster.JournalId), signaturesFrom),
         });
-        return signed.IsValid ? null
-            : new SyncRefusal("SyncRemoteTampered", id, signed.FirstBadSeq, null, SafeHash(copy, signed.FirstBadSeq), $"{signed.Fault}: {signed.Reason}");
+        return verdict.IsValid ? null
+            : new SyncRefusal("SyncRemoteTampered", id, verdict.FirstBadSeq, null, SafeHash(copy, verdict.FirstBadSeq), $"{verdict.Fault}: {verdict.Reason}");
+    }
+
+    /// <summary>Every statement must name this workspace; signatures are checked from a sequence number on.</summary>
+    private sealed class ReceivedEntryChecker(string workspaceId, IEntrySignatureChecker signatures, long from) : IEntrySignatureChecker
+    {
+        // "ws" sorts last among the v1 statement members, and the line passed the canonical check: the statement ends so.
+        private readonly byte[] _tail = Encoding.UTF8.GetBytes(",\"ws\":\"" + workspaceId + "\"}");
+
+        public SignatureFinding? Check(long seq, ReadOnlySpan<byte> statement, ReadOnlySpan<byte> sigs)
+        {
+            if (!statement.EndsWith(_tail))
+            {
+                return new SignatureFinding(true, $"the statement does not name this workspace ({workspaceId}): replayed from another workspace, or not a v1 statement");
+            }
+            return seq < from ? null : signatures.Check(seq, statement, sigs);
+        }
     }
 
     private static string? SafeHash(JournalCopy copy, long? seq) => seq is { } s && s >= 0 && s < copy.Count ? copy.Hash((int)s) : null;

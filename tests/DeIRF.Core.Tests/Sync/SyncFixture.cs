@@ -188,6 +188,14 @@ internal sealed class SyncTeam : IDisposable
         return r.Stdout;
     }
 
+    /// <summary>Commits everything in a plain working copy and pushes it (no force).</summary>
+    public static void Push(string cwd, string message)
+    {
+        Git(cwd, "add", "-A");
+        Git(cwd, "commit", "--quiet", "-m", message);
+        Git(cwd, "push", "--quiet", "origin", "main");
+    }
+
     /// <summary>Rewrites a journal's lines from <paramref name="from"/> on with <paramref name="change"/> applied to entry <paramref name="at"/>'s statement, chain recomputed.</summary>
     public static byte[] Rewrite(byte[] journal, int at, Func<JsonObject, JsonObject> change, Func<byte[], JsonArray>? resign)
     {

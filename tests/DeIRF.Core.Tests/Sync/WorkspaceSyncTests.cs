@@ -122,17 +122,24 @@ public sealed class WorkspaceSyncTests
         var path = Path.Combine(mallory, "incidents", team.Incident, "journal.jsonl");
         var text = File.ReadAllText(path);
         File.WriteAllText(path, text.Replace("shared incident", "shared incidenT")); // hash no longer matches
-        SyncTeam.Git(mallory, "commit", "--quiet", "-am", "tamper");
-        SyncTeam.Git(mallory, "push", "--quiet", "origin", "main");
-        var before = team.JournalBytes(b);
+        SyncTeam.Push(mallory, "tamper");
 
-        var ex = Assert.Throws<SyncRefusedException>(() => team.Sync(b, "bob"));
+        var refusal = RefusedAsTampered(team, b);
+        Assert.Equal(0, refusal.Seq);
+        Assert.Contains("HashMismatch", refusal.Reason);
+    }
+
+    /// <summary>Syncs <paramref name="ws"/> against a tampered remote: refused once, as tampering, with its journal unchanged.</summary>
+    private SyncRefusal RefusedAsTampered(SyncTeam team, Workspace ws)
+    {
+        var before = team.JournalBytes(ws);
+        var ex = Assert.Throws<SyncRefusedException>(() => team.Sync(ws, ws == team.Replicas[0] ? "alice" : "bob"));
         var refusal = Assert.Single(ex.Refusals);
         _output.WriteLine(refusal.ToString());
         Assert.Equal("SyncRemoteTampered", refusal.ErrorId);
-        Assert.Equal(0, refusal.Seq);
-        Assert.Contains("HashMismatch", refusal.Reason);
-        Assert.Equal(before, team.JournalBytes(b));
+        Assert.Equal(team.Incident, refusal.Journal);
+        Assert.Equal(before, team.JournalBytes(ws));
+        return refusal;
     }
 
     [SkippableFact]
@@ -148,18 +155,11 @@ public sealed class WorkspaceSyncTests
         journal.Append(new StatementDraft(Note.KindName, "bob", new JsonObject { ["text"] = "bob approves the wire transfer" }),
             new JournalAppendOptions { Durable = false, Signers = [new ForgedSigner(team.SignerOf("alice"), "bob", bobFp)] });
         File.Delete(path + ".head");
-        SyncTeam.Git(mallory, "add", "-A");
-        SyncTeam.Git(mallory, "commit", "--quiet", "-m", "forged");
-        SyncTeam.Git(mallory, "push", "--quiet", "origin", "main");
-        var before = team.JournalBytes(b);
+        SyncTeam.Push(mallory, "forged");
 
-        var ex = Assert.Throws<SyncRefusedException>(() => team.Sync(b, "bob"));
-        var refusal = Assert.Single(ex.Refusals);
-        _output.WriteLine(refusal.ToString());
-        Assert.Equal("SyncRemoteTampered", refusal.ErrorId);
+        var refusal = RefusedAsTampered(team, b);
         Assert.Equal(journal.ReadEntries().Last().Seq, refusal.Seq);
         Assert.Contains("SignatureInvalid", refusal.Reason);
-        Assert.Equal(before, team.JournalBytes(b));
     }
 
     private sealed class ForgedSigner(IStatementSigner real, string claimedBy, string claimedFingerprint) : IStatementSigner
