@@ -70,7 +70,8 @@ public sealed class JournalCopy
 }
 
 /// <summary>What merging one journal gave: the merged bytes and what happened to the entries.</summary>
-public sealed record JournalMergeOutcome(byte[] Merged, HeadRecord? MergedHead, long Received, long Relinked, long Duplicates, SyncRefusal? Refusal);
+/// <remarks><paramref name="Common"/>: entries both copies held alike; everything after them is new to one side.</remarks>
+public sealed record JournalMergeOutcome(byte[] Merged, HeadRecord? MergedHead, long Received, long Relinked, long Duplicates, SyncRefusal? Refusal, long Common = 0);
 
 /// <summary>
 /// Merges one journal: the remote copy (already verified) is taken as it is, and this replica's entries that the
@@ -123,12 +124,12 @@ public static class JournalMerge
         if (local.Count == common)
         {
             // Nothing unpushed here: take the remote as it is (a fast-forward, or nothing at all).
-            return new JournalMergeOutcome(remote.Bytes, remote.Head, remote.Count - common, 0, 0, null);
+            return new JournalMergeOutcome(remote.Bytes, remote.Head, remote.Count - common, 0, 0, null, common);
         }
         if (common == remote.Count)
         {
             // The remote is a prefix of this copy: the rest is this replica's to push, already linked.
-            return new JournalMergeOutcome(local.Bytes, local.Head, 0, 0, 0, null);
+            return new JournalMergeOutcome(local.Bytes, local.Head, 0, 0, 0, null, common);
         }
         var known = new HashSet<string>(StringComparer.Ordinal);
         for (int i = common; i < remote.Count; i++)
@@ -153,7 +154,7 @@ public static class JournalMerge
             merged.WriteByte((byte)'\n');
             relinked++;
         }
-        return new JournalMergeOutcome(merged.ToArray(), new HeadRecord(seq2, prev), remote.Count - common, relinked, duplicates, null);
+        return new JournalMergeOutcome(merged.ToArray(), new HeadRecord(seq2, prev), remote.Count - common, relinked, duplicates, null, common);
     }
 
     private static JournalMergeOutcome Refused(SyncRefusal refusal) => new([], null, 0, 0, 0, refusal);

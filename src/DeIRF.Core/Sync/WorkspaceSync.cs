@@ -421,9 +421,10 @@ public static class WorkspaceSync
             round.Duplicates += outcome.Duplicates;
             round.Journals.Add(new SyncedJournal(id, localCount, remote.Count, outcome.MergedHead is null ? 0 : outcome.MergedHead.Seq + 1,
                 outcome.Received, outcome.Relinked, outcome.Duplicates));
-            if (id != Roster.JournalId && File.Exists(journal.Path))
+            if (changed && id != Roster.JournalId)
             {
-                round.Conflicts.AddRange(FindConflicts(id, journal));
+                // Reported once, by the sync that brought the two decisions together (not by every later sync).
+                round.Conflicts.AddRange(FindConflicts(id, journal).Where(c => c.Seqs[^1] >= outcome.Common));
             }
         }
         trust.Save();
