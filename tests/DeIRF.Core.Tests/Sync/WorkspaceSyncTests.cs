@@ -253,4 +253,37 @@ public sealed class WorkspaceSyncTests
             prefixCp, DeIRF.Checkpoints.Checkpoint.OriginFor(a.WorkspaceId, team.Incident), null, null);
         Assert.True(verdict.IsValid, verdict.ToString());
     }
+
+    [SkippableFact]
+    public void PushThatLosesARace_IsFetchedMergedAndPushedAgain()
+    {
+        using var team = new SyncTeam("file", Team);
+        var a = team.Replicas[0];
+        var b = team.Clone("bob");
+        team.Note(a, "alice", "alice while bob is pushing");
+        team.Note(b, "bob", "bob pushes first");
+        bool raced = false;
+        // Between alice's commit and her push, bob's whole sync lands on the remote.
+        var r = WorkspaceSync.Sync(a, new SyncOptions
+        {
+            Actor = "alice",
+            FaultPoint = at =>
+            {
+                if (at == "after-commit" && !raced)
+                {
+                    raced = true;
+                    Assert.True(team.Sync(b, "bob").Pushed);
+                }
+            },
+        });
+        Assert.True(r.Pushed);
+        Assert.Equal(2, r.Attempts);
+        Assert.Equal(1, r.EntriesReceived);
+        team.Sync(b, "bob");
+        Assert.Equal(team.JournalBytes(a), team.JournalBytes(b));
+        Assert.True(team.Verify(b).IsValid);
+        var log = SyncTeam.Git(a.Root, "log", "--format=%an %s", "origin/main");
+        _output.WriteLine(log);
+        Assert.StartsWith("alice deirf sync by alice", log); // linear history: alice's commit on top of bob's
+    }
 }
