@@ -14,6 +14,10 @@
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
         'Sync-DeirfWorkspace'
+        'Start-DeirfDrill'
+        'Register-DeirfDrill'
+        'New-DeirfRetrospective'
+        'Add-DeirfReward'
         'New-DeirfCheckpoint'
         'Add-DeirfCheckpointCosignature'
         'Get-DeirfInclusionProof'
@@ -57,9 +61,13 @@
         'Add-DeirfQuorumSignature'
         'Test-DeirfQuorum'
         'Approve-DeirfProposal'
+        'New-DeirfSignature'
         'Get-DeirfQuorumPolicy'
         'Set-DeirfQuorumPolicy'
         'Publish-DeirfDisclosure'
+        'Get-DeirfMetric'
+        'Export-DeirfReport'
+        'Test-DeirfReadiness'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
