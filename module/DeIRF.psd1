@@ -13,6 +13,7 @@
     TypesToProcess       = @('DeIRF.Types.ps1xml')
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
+        'Sync-DeirfWorkspace'
         'Start-DeirfDrill'
         'Register-DeirfDrill'
         'New-DeirfRetrospective'

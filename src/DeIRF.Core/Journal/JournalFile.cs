@@ -280,13 +280,18 @@ public sealed class JournalFile
             ["sigs"] = sigs,
             ["stmt"] = statement,
         };
-        var unhashedBytes = CanonicalJson.Serialize(unhashed);
+        return WithHash(CanonicalJson.Serialize(unhashed), out hash);
+    }
+
+    /// <summary>The stored line for the canonical entry without its hash: the hash computed and put first.</summary>
+    internal static byte[] WithHash(ReadOnlySpan<byte> unhashedBytes, out string hash)
+    {
         hash = JournalLine.HashOfUnhashed(unhashedBytes);
         // Canonical order puts "hash" first: the stored line is '{"hash":"…",' followed by the rest.
         var prefix = Encoding.ASCII.GetBytes("{\"hash\":\"" + hash + "\",");
         var line = new byte[prefix.Length + unhashedBytes.Length - 1];
         prefix.CopyTo(line, 0);
-        unhashedBytes.AsSpan(1).CopyTo(line.AsSpan(prefix.Length));
+        unhashedBytes[1..].CopyTo(line.AsSpan(prefix.Length));
         return line;
     }
 

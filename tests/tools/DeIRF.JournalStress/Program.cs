@@ -8,6 +8,8 @@ using DeIRF.Journal.Kinds;
 //   append   <journal> <count> [--split-writes] [--no-durable] [--actor NAME]   prints "ack <seq>" after each append
 //   generate <journal> <count>                  batched appends of ~300-byte entries
 //   verify   <journal>                          prints the verdict and the peak resident set as JSON
+//   sync     <workspace> <actor> <fault point>  runs Sync-DeirfWorkspace's engine; at the named point (after-rename,
+//                                               after-write, after-commit) prints "paused <point>" and waits to be killed
 var mode = args.Length > 0 ? args[0] : "";
 switch (mode)
 {
@@ -57,8 +59,28 @@ switch (mode)
             }));
             return verdict.IsValid ? 0 : 1;
         }
+    case "sync":
+        {
+            var ws = DeIRF.Workspaces.Workspace.Open(args[1]);
+            var point = args[3];
+            var result = DeIRF.Sync.WorkspaceSync.Sync(ws, new DeIRF.Sync.SyncOptions
+            {
+                Actor = args[2],
+                FaultPoint = at =>
+                {
+                    if (at == point)
+                    {
+                        Console.WriteLine($"paused {at}");
+                        Console.Out.Flush();
+                        Thread.Sleep(Timeout.Infinite);
+                    }
+                },
+            });
+            Console.WriteLine($"done {result}");
+            return 0;
+        }
     default:
-        Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify ...");
+        Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify|sync ...");
         return 2;
 }
 
