@@ -90,7 +90,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
                     {
                         File.SetUnixFileMode(fs.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
                     }
-                    fs.Flush(flushToDisk: true);
+                    NativeFiles.FlushToDisk(fs);
                 }
                 catch (IOException ex)
                 {
@@ -105,7 +105,17 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             var dir = Path.GetDirectoryName(final)!;
             Directory.CreateDirectory(dir);
             // No-replace publish: of two puts of the same content, exactly one names the object; nothing is overwritten.
-            bool already = !NativeFiles.MoveNoReplace(tmp, final);
+            bool already;
+            try
+            {
+                already = !NativeFiles.MoveNoReplace(tmp, final);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A failed link or rename names nothing; a failed unlink of the temporary name after the link leaves a
+                // complete object under its hash and the temporary name for the sweep. Either way: report it.
+                throw StoreWriteFailed(ex);
+            }
             if (already)
             {
                 long existing = new FileInfo(final).Length;
@@ -118,7 +128,16 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             else
             {
                 published = true;
-                NativeFiles.FsyncDirectory(dir);
+                try
+                {
+                    NativeFiles.FsyncDirectory(dir);
+                }
+                catch (IOException ex)
+                {
+                    // The object is complete under its name, but its name may not survive a power loss: say so, a
+                    // second put of the same bytes finds it (AlreadyStored) or stores it again.
+                    throw StoreWriteFailed(ex);
+                }
             }
             return new StoredEvidence(hex, size, final, already);
         }

@@ -8,6 +8,7 @@ using DeIRF.Journal.Kinds;
 //   append   <journal> <count> [--split-writes] [--no-durable] [--actor NAME]   prints "ack <seq>" after each append
 //   generate <journal> <count>                  batched appends of ~300-byte entries
 //   verify   <journal>                          prints the verdict and the peak resident set as JSON
+//   fault    append|repair|evidence|checkpoint  operations that ack each result, for strace fault injection (FaultHost)
 var mode = args.Length > 0 ? args[0] : "";
 switch (mode)
 {
@@ -57,8 +58,10 @@ switch (mode)
             }));
             return verdict.IsValid ? 0 : 1;
         }
+    case "fault":
+        return FaultHost.Run(args[1..]);
     default:
-        Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify ...");
+        Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify|fault ...");
         return 2;
 }
 
