@@ -20,6 +20,7 @@ namespace DeIRF.Core.Tests.Reliability;
 /// strace counts calls per thread: N is "the Nth call on a thread" (the journal's and the checkpoint's calls are all on
 /// the main thread; the evidence store writes chunks on pool threads).
 /// </summary>
+[Collection("reliability")] // one at a time: the load numbers must not include the fault sweep
 public sealed class FaultInjectionTests : IDisposable
 {
     private static readonly string[] Faults = ["error=EIO", "signal=SIGKILL"];
@@ -155,7 +156,7 @@ public sealed class FaultInjectionTests : IDisposable
                 }
             }
         }
-        _output.WriteLine($"{runs} faulted appends (batch {batchSize}), every ack present");
+        ReliabilityReport.Write(_output, $"faults: {(FullSweep ? "full" : "CI")} sweep: {runs} faulted appends (batch {batchSize}), every ack present");
     }
 
     private static string CopyJournal(string basePath, string dir)
@@ -200,7 +201,7 @@ public sealed class FaultInjectionTests : IDisposable
                 }
             }
         }
-        _output.WriteLine($"{runs} faulted repairs, every journal mended with its 5 entries");
+        ReliabilityReport.Write(_output, $"faults: {(FullSweep ? "full" : "CI")} sweep: {runs} faulted repairs, every journal mended with its 5 entries");
     }
 
     [SkippableFact]
@@ -243,7 +244,7 @@ public sealed class FaultInjectionTests : IDisposable
                 }
             }
         }
-        _output.WriteLine($"{runs} faulted evidence puts; no object under a wrong name, no temporary file left after a sweep");
+        ReliabilityReport.Write(_output, $"faults: {(FullSweep ? "full" : "CI")} sweep: {runs} faulted evidence puts; no object under a wrong name, no temporary file left after a sweep");
     }
 
     private static void AssertEveryObjectHashesToItsName(LocalEvidenceStore store, string what)
@@ -298,7 +299,7 @@ public sealed class FaultInjectionTests : IDisposable
                 }
             }
         }
-        _output.WriteLine($"{runs} faulted checkpoints; acked checkpoints intact, kept tree equal to a rebuilt one");
+        ReliabilityReport.Write(_output, $"faults: {(FullSweep ? "full" : "CI")} sweep: {runs} faulted checkpoints; acked checkpoints intact, kept tree equal to a rebuilt one");
     }
 
     private (Workspace Ws, string Incident) NewWorkspace(string name)
