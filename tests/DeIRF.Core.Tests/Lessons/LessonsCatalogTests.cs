@@ -70,7 +70,7 @@ public sealed class LessonsCatalogTests
         // The SPEC's lesson bullets, by the word each starts with; the catalog groups them under these names.
         var lessons = LessonsCatalog.Cases.Select(c => c.Lesson).ToList();
         foreach (var needle in new[] { "Merkle", "immudb CVE-2022-36111", "immudb CVE-2022-39199", "JCS", "Approvals", "OpenPGP", "SSHSIG", "EIP-191", "did:key",
-                     "WebAuthn", "OIDC", "Crash safety", "DFIR-IRIS #287", "DFIR-IRIS #122", "Falco Talon", "Dispatch", "Metrics" })
+                     "WebAuthn", "OIDC", "Crash safety", "DFIR-IRIS #287", "DFIR-IRIS #122", "Falco Talon", "Dispatch", "Metrics", "Retrospective" })
         {
             Assert.True(lessons.Any(l => l.Contains(needle, StringComparison.Ordinal)), $"no case for the lesson '{needle}'");
         }
