@@ -235,10 +235,10 @@ function Invoke-Reliability {
     foreach ($k in $settings.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $settings[$k]) }
     try {
         Write-Step 'reliability: fault injection (full sweep), load, the 10,000,000-entry journal'
-        $filter = 'FullyQualifiedName~DeIRF.Core.Tests.Reliability'
-        if ($Filter) { $filter += "&FullyQualifiedName~$Filter" }
+        $testFilter = 'FullyQualifiedName~DeIRF.Core.Tests.Reliability'
+        if ($Filter) { $testFilter += "&FullyQualifiedName~$Filter" }
         $code = Invoke-Native dotnet @('test', (Join-Path $Root 'tests/DeIRF.Core.Tests/DeIRF.Core.Tests.csproj'), '-c', $Configuration, '--no-build', '--nologo',
-            '--filter', $filter, '--logger', 'console;verbosity=normal', '--logger', 'trx;LogFileName=reliability.trx', '--results-directory', $dir) -AllowFailure
+            '--filter', $testFilter, '--logger', 'console;verbosity=normal', '--logger', 'trx;LogFileName=reliability.trx', '--results-directory', $dir) -AllowFailure
     }
     finally {
         foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
@@ -247,7 +247,10 @@ function Invoke-Reliability {
         "$(if ($IsLinux) { [math]::Round(((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB, 1) }) GB RAM, .NET $([Environment]::Version), $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm')) UTC"
     Add-Content -Path $resultFile -Value "machine: $machine"
     Get-Content $resultFile
-    if ($code -ne 0) { exit 1 }
+    $trxFile = Join-Path $dir 'reliability.trx'
+    $counts = if (Test-Path $trxFile) { Read-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    "$($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
+    if ($code -ne 0 -or $counts.Failed -gt 0 -or $counts.Passed -eq 0) { exit 1 }
 }
 
 function Invoke-Drill {

@@ -7,18 +7,7 @@ namespace DeIRF.Core.Tests.Lessons;
 /// <summary>Keeps <see cref="LessonsCatalog"/> honest: every mapped test exists, every case has one, the docs table matches.</summary>
 public sealed class LessonsCatalogTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeIRF.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new DirectoryNotFoundException("repository root (DeIRF.sln) not found above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string RepoRoot => ExternalTool.RepoRoot;
 
     private static readonly HashSet<string> XunitTests = typeof(LessonsCatalogTests).Assembly.GetTypes()
         .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
