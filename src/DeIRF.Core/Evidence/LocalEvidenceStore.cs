@@ -64,14 +64,23 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         {
             string hex;
             long size;
-            using (var fs = new FileStream(tmp, new FileStreamOptions
+            FileStream partial;
+            try
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                PreallocationSize = options.ExpectedSize is > 0 and var e ? e : 0,
-            }))
+                partial = new FileStream(tmp, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    Share = FileShare.None,
+                    BufferSize = 0,
+                    PreallocationSize = options.ExpectedSize is > 0 and var e ? e : 0,
+                });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw StoreWriteFailed(ex);
+            }
+            using (var fs = partial)
             {
                 (hex, size) = CopyAndHash(content, fs.SafeFileHandle, name, options);
                 if (size == 0 && !options.AllowEmpty)

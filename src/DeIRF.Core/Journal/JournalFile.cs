@@ -184,7 +184,7 @@ public sealed class JournalFile
             {
                 throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
             }
-            using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+            using var fs = OpenForAppend();
             var tail = ReadTail(fs);
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
@@ -212,12 +212,25 @@ public sealed class JournalFile
             {
                 return [];
             }
-            using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+            using var fs = OpenForAppend();
             var tail = ReadTail(fs);
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
         options.AfterAppend?.Invoke(this, written);
         return written;
+    }
+
+    /// <summary>Opens the journal to append; a file system failure here is JournalWriteFailed (nothing was written).</summary>
+    private FileStream OpenForAppend()
+    {
+        try
+        {
+            return new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new JournalWriteFailedException(Path, rolledBack: true, ex);
+        }
     }
 
     private IReadOnlyList<JournalEntry> WriteEntries(FileStream fs, string workspaceId, string incident, long lastSeq, string lastHash,
