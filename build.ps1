@@ -104,9 +104,10 @@ function Invoke-Bootstrap {
     Install-ChainTools
 
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
+    # chromium: the headless browser that renders Export-DeirfReport's HTML in the report test.
     # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
     # strace: the fault-injection tests (inject=<syscall>:error=EIO|signal=SIGKILL).
-    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; strace = 'strace' }
+    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace' }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$_") } |
         ForEach-Object { $wanted[$_] } | Select-Object -Unique)
     if ($missing.Count -gt 0) {

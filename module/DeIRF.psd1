@@ -13,6 +13,10 @@
     TypesToProcess       = @('DeIRF.Types.ps1xml')
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
+        'Start-DeirfDrill'
+        'Register-DeirfDrill'
+        'New-DeirfRetrospective'
+        'Add-DeirfReward'
         'New-DeirfCheckpoint'
         'Add-DeirfCheckpointCosignature'
         'Get-DeirfInclusionProof'
@@ -56,9 +60,13 @@
         'Add-DeirfQuorumSignature'
         'Test-DeirfQuorum'
         'Approve-DeirfProposal'
+        'New-DeirfSignature'
         'Get-DeirfQuorumPolicy'
         'Set-DeirfQuorumPolicy'
         'Publish-DeirfDisclosure'
+        'Get-DeirfMetric'
+        'Export-DeirfReport'
+        'Test-DeirfReadiness'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
