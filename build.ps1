@@ -16,13 +16,16 @@
     test       bootstrap + build + xUnit + Pester; result files in out/test-results; ends with "N passed, N failed"
     drill      build + runbooks/drills/<Scenario>.ps1 in a temporary workspace; prints the scorecard
     bench      build + benchmarks; writes docs/benchmarks.md
+    reliability  bootstrap + build + the reliability tests at full size: every N of the strace fault sweep, 16 writers
+               for a minute, 10,000 incidents, a 10,000,000-entry journal (~3 GB in the temp folder, deleted after);
+               the measured lines go to out/reliability/results.txt (copy them into docs/reliability.md)
 .EXAMPLE
     dotnet pwsh ./build.ps1 test -Filter Journal
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'clean')]
+    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'reliability', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -106,7 +109,8 @@ function Invoke-Bootstrap {
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
     # chromium: the headless browser that renders Export-DeirfReport's HTML in the report test.
     # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
-    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium' }
+    # strace: the fault-injection tests (inject=<syscall>:error=EIO|signal=SIGKILL).
+    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace' }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$_") } |
         ForEach-Object { $wanted[$_] } | Select-Object -Unique)
     if ($missing.Count -gt 0) {
@@ -223,6 +227,37 @@ function Invoke-Test {
     if ($failed -gt 0) { exit 1 }
 }
 
+function Invoke-Reliability {
+    Invoke-Bootstrap
+    Invoke-Build
+    $dir = New-Item -ItemType Directory -Force (Join-Path $Out 'reliability')
+    $resultFile = Join-Path $dir 'results.txt'
+    Remove-Item $resultFile -ErrorAction SilentlyContinue
+    $free = (Get-PSDrive -PSProvider FileSystem | Where-Object { [IO.Path]::GetTempPath().StartsWith($_.Root) } | Sort-Object { $_.Root.Length } -Descending | Select-Object -First 1).Free
+    if ($free -and $free -lt 8GB) { Write-Warning "Only $([math]::Round($free / 1GB, 1)) GB free for the 10,000,000-entry journal (~3 GB)" }
+    $saved = @{}
+    $settings = @{ DEIRF_FAULT_SWEEP = 'full'; DEIRF_LOAD_SECONDS = '60'; DEIRF_LOAD_INCIDENTS = '10000'; DEIRF_RELIABILITY = '1'; DEIRF_RELIABILITY_OUT = $resultFile }
+    foreach ($k in $settings.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $settings[$k]) }
+    try {
+        Write-Step 'reliability: fault injection (full sweep), load, the 10,000,000-entry journal'
+        $testFilter = 'FullyQualifiedName~DeIRF.Core.Tests.Reliability'
+        if ($Filter) { $testFilter += "&FullyQualifiedName~$Filter" }
+        $code = Invoke-Native dotnet @('test', (Join-Path $Root 'tests/DeIRF.Core.Tests/DeIRF.Core.Tests.csproj'), '-c', $Configuration, '--no-build', '--nologo',
+            '--filter', $testFilter, '--logger', 'console;verbosity=normal', '--logger', 'trx;LogFileName=reliability.trx', '--results-directory', $dir) -AllowFailure
+    }
+    finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+    }
+    $machine = "$([Environment]::ProcessorCount) cores, $(if ($IsLinux) { (Get-Content /proc/cpuinfo | Select-String 'model name' | Select-Object -First 1).Line -replace '.*:\s*', '' }), " +
+        "$(if ($IsLinux) { [math]::Round(((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB, 1) }) GB RAM, .NET $([Environment]::Version), $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm')) UTC"
+    Add-Content -Path $resultFile -Value "machine: $machine"
+    Get-Content $resultFile
+    $trxFile = Join-Path $dir 'reliability.trx'
+    $counts = if (Test-Path $trxFile) { Read-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    "$($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
+    if ($code -ne 0 -or $counts.Failed -gt 0 -or $counts.Passed -eq 0) { exit 1 }
+}
+
 function Invoke-Drill {
     Invoke-Build
     $script = Join-Path $Root "runbooks/drills/$Scenario.ps1"
@@ -252,5 +287,6 @@ switch ($Task) {
     'test' { Invoke-Test }
     'drill' { Invoke-Drill }
     'bench' { Invoke-Bench }
+    'reliability' { Invoke-Reliability }
     'clean' { if (Test-Path $Out) { Remove-Item $Out -Recurse -Force } }
 }

@@ -64,14 +64,23 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         {
             string hex;
             long size;
-            using (var fs = new FileStream(tmp, new FileStreamOptions
+            FileStream partial;
+            try
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                PreallocationSize = options.ExpectedSize is > 0 and var e ? e : 0,
-            }))
+                partial = new FileStream(tmp, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    Share = FileShare.None,
+                    BufferSize = 0,
+                    PreallocationSize = options.ExpectedSize is > 0 and var e ? e : 0,
+                });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw StoreWriteFailed(ex);
+            }
+            using (var fs = partial)
             {
                 (hex, size) = CopyAndHash(content, fs.SafeFileHandle, name, options);
                 if (size == 0 && !options.AllowEmpty)
@@ -88,7 +97,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
                     {
                         File.SetUnixFileMode(fs.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
                     }
-                    fs.Flush(flushToDisk: true);
+                    NativeFiles.FlushToDisk(fs);
                 }
                 catch (IOException ex)
                 {
@@ -103,7 +112,17 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             var dir = Path.GetDirectoryName(final)!;
             Directory.CreateDirectory(dir);
             // No-replace publish: of two puts of the same content, exactly one names the object; nothing is overwritten.
-            bool already = !NativeFiles.MoveNoReplace(tmp, final);
+            bool already;
+            try
+            {
+                already = !NativeFiles.MoveNoReplace(tmp, final);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A failed link or rename names nothing; a failed unlink of the temporary name after the link leaves a
+                // complete object under its hash and the temporary name for the sweep. Either way: report it.
+                throw StoreWriteFailed(ex);
+            }
             if (already)
             {
                 long existing = new FileInfo(final).Length;
@@ -116,7 +135,16 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             else
             {
                 published = true;
-                NativeFiles.FsyncDirectory(dir);
+                try
+                {
+                    NativeFiles.FsyncDirectory(dir);
+                }
+                catch (IOException ex)
+                {
+                    // The object is complete under its name, but its name may not survive a power loss: say so, a
+                    // second put of the same bytes finds it (AlreadyStored) or stores it again.
+                    throw StoreWriteFailed(ex);
+                }
             }
             return new StoredEvidence(hex, size, final, already);
         }
