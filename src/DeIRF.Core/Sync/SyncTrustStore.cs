@@ -77,7 +77,7 @@ public sealed class SyncTrustStore
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             fs.Write(CanonicalJson.Serialize(obj));
-            fs.Flush(true);
+            DeIRF.Evidence.NativeFiles.FlushToDisk(fs);
         }
         File.Move(tmp, Path, overwrite: true);
     }

@@ -534,7 +534,7 @@ public static class WorkspaceSync
         using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             fs.Write(merged);
-            fs.Flush(true);
+            DeIRF.Evidence.NativeFiles.FlushToDisk(fs);
         }
         var intent = PendingPath(ws, id);
         Directory.CreateDirectory(Path.GetDirectoryName(intent)!);
