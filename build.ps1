@@ -15,13 +15,15 @@
     test       bootstrap + build + xUnit + Pester; result files in out/test-results; ends with "N passed, N failed"
     drill      build + runbooks/drills/<Scenario>.ps1 in a temporary workspace; prints the scorecard
     bench      build + benchmarks; writes docs/benchmarks.md
+    fuzz       AFL++ + SharpFuzz over every parser of outside input (tests/fuzz): -Minutes N shared by the targets,
+               -Target one; crashes and hangs in out/fuzz/findings, a summary table in out/fuzz/summary.md
 .EXAMPLE
     dotnet pwsh ./build.ps1 test -Filter Journal
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'clean')]
+    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'fuzz', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -43,7 +45,13 @@ param(
     [int] $BenchEvidenceMB = 1024,
 
     # Only these benchmark sections (journal, signatures, quorum, evidence, dns, containment, evm, import); default all.
-    [string[]] $BenchOnly
+    [string[]] $BenchOnly,
+
+    # fuzz: minutes in all, shared equally by the targets run.
+    [double] $Minutes = 10,
+
+    # fuzz: only these targets (names from `dotnet tests/fuzz/DeIRF.Fuzz/... list`); default all.
+    [string[]] $Target
 )
 
 $ErrorActionPreference = 'Stop'
@@ -102,7 +110,8 @@ function Invoke-Bootstrap {
 
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
     # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
-    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils' }
+    # afl-fuzz is for `build.ps1 fuzz` only (not part of test).
+    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; 'afl-fuzz' = 'afl++' }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$_") } |
         ForEach-Object { $wanted[$_] } | Select-Object -Unique)
     if ($missing.Count -gt 0) {
@@ -241,11 +250,82 @@ function Invoke-Bench {
     Get-Content (Join-Path $Root 'docs/benchmarks.md')
 }
 
+function Invoke-Fuzz {
+    # AFL++ (Debian afl++ 4.04c, installed by bootstrap as root) drives the fuzz host through SharpFuzz: the published
+    # host's DeIRF.Core.dll is instrumented in place by the pinned `sharpfuzz` tool, the test build stays as it is.
+    Invoke-Bootstrap
+    if (-not (Get-Command afl-fuzz -ErrorAction SilentlyContinue)) { throw 'afl-fuzz is not installed: apt-get install afl++ (bootstrap does it as root)' }
+    $fuzzOut = Join-Path $Out 'fuzz'
+    $bin = Join-Path $fuzzOut 'bin'
+    if (Test-Path $fuzzOut) { Remove-Item $fuzzOut -Recurse -Force }
+    Write-Step 'fuzz: publish and instrument'
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/fuzz/DeIRF.Fuzz/DeIRF.Fuzz.csproj'), '-c', 'Release', '-o', $bin, '--nologo', '-v', 'quiet') | Out-Null
+    # An uninstrumented copy replays findings (instrumented code writes to AFL's shared memory: it only runs under afl-fuzz).
+    $replay = Join-Path $fuzzOut 'replay'
+    Copy-Item $bin $replay -Recurse
+    Invoke-Native dotnet @('sharpfuzz', (Join-Path $bin 'DeIRF.Core.dll')) | Out-Null
+    $host_ = Join-Path $bin 'DeIRF.Fuzz.dll'
+    $all = @(& dotnet $host_ list | ForEach-Object { ($_ -split "`t")[0] })
+    $targets = if ($Target) { @($Target | ForEach-Object { $_ -split "," } | Where-Object { $_ }) } else { $all }
+    foreach ($t in $targets) { if ($t -notin $all) { throw "No fuzz target '$t'. Targets: $($all -join ', ')" } }
+    $seconds = [math]::Max(10, [int]($Minutes * 60 / $targets.Count))
+    $env:AFL_SKIP_BIN_CHECK = '1'               # the target is the dotnet host, instrumented through SharpFuzz
+    $env:AFL_SKIP_CPUFREQ = '1'
+    $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
+    $env:AFL_NO_UI = '1'
+    $env:AFL_NO_AFFINITY = '1'                  # shared machine: do not pin a core
+    New-Item -ItemType Directory -Force (Join-Path $fuzzOut 'runs') | Out-Null
+    $dotnet = (Get-Command dotnet).Source
+    $rows = foreach ($t in $targets) {
+        Write-Step "fuzz: $t for $seconds s"
+        $dir = Join-Path $fuzzOut "runs/$t"
+        $aflArgs = @('-i', (Join-Path $Root "tests/fuzz/corpus/$t"), '-o', $dir, '-t', '10000', '-m', 'none', '-V', $seconds, '--', $dotnet, $host_, 'run', $t)
+        & afl-fuzz @aflArgs *> (Join-Path $fuzzOut "$t.log")
+        $statsFile = Join-Path $dir 'default/fuzzer_stats'
+        if (-not (Test-Path $statsFile)) {
+            Write-Warning "afl-fuzz produced no statistics for $t (see $(Join-Path $fuzzOut "$t.log"))"
+            [pscustomobject]@{ Target = $t; Seconds = $seconds; Executions = 0; ExecPerSec = 0; Paths = 0; Edges = 0; Crashes = -1; Hangs = -1 }
+            continue
+        }
+        $stats = @{}
+        foreach ($line in Get-Content $statsFile) { $k, $v = $line -split '\s*:\s*', 2; $stats[$k.Trim()] = $v }
+        $findings = Join-Path $fuzzOut "findings/$t"
+        foreach ($kind in 'crashes', 'hangs') {
+            foreach ($f in Get-ChildItem (Join-Path $dir "default/$kind") -File -Filter 'id*' -ErrorAction SilentlyContinue) {
+                New-Item -ItemType Directory -Force $findings | Out-Null
+                Copy-Item $f.FullName (Join-Path $findings ((@{ crashes = 'crash-'; hangs = 'hang-' })[$kind] + ($f.Name -replace '[^A-Za-z0-9_.-]', '_')))
+            }
+        }
+        [pscustomobject]@{
+            Target = $t; Seconds = [int]$stats['run_time']; Executions = [long]$stats['execs_done']; ExecPerSec = [double]$stats['execs_per_sec']
+            Paths = [int]$stats['corpus_count']; Edges = [int]$stats['edges_found']; Crashes = [int]$stats['saved_crashes']; Hangs = [int]$stats['saved_hangs']
+        }
+    }
+    $table = @('| target | seconds | executions | exec/s | paths | edges | crashes | hangs |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    $table += $rows | ForEach-Object { "| $($_.Target) | $($_.Seconds) | $($_.Executions) | $([math]::Round($_.ExecPerSec)) | $($_.Paths) | $($_.Edges) | $($_.Crashes) | $($_.Hangs) |" }
+    $table | Set-Content (Join-Path $fuzzOut 'summary.md')
+    $rows | Format-Table -AutoSize | Out-Host
+    $found = @(Get-ChildItem (Join-Path $fuzzOut 'findings') -Recurse -File -ErrorAction SilentlyContinue)
+    if ($found.Count -gt 0) {
+        Write-Host "$($found.Count) finding(s) in $(Join-Path $fuzzOut 'findings'):"
+        foreach ($group in $found | Group-Object { $_.Directory.Name }) {
+            & dotnet (Join-Path $replay 'DeIRF.Fuzz.dll') replay $group.Name @($group.Group.FullName) *> (Join-Path $fuzzOut "findings/$($group.Name).txt")
+            Get-Content (Join-Path $fuzzOut "findings/$($group.Name).txt") | Where-Object { $_ -match '^(FINDING|[A-Za-z.]+Exception)' } |
+                Where-Object { $_ -notmatch '^FINDING' } | Group-Object | ForEach-Object { Write-Host ("  {0}: {1} x {2}" -f $group.Name, $_.Count, $_.Name) }
+        }
+        Write-Host "Replay: dotnet $(Join-Path $replay 'DeIRF.Fuzz.dll') replay <target> <file> (full traces in findings/<target>.txt)"
+        Write-Host 'Fix it, then commit the input as tests/fuzz/regressions/<target>/<name> (FuzzRegressionTests replays it).'
+        exit 1
+    }
+    Write-Host "No findings. Summary: $(Join-Path $fuzzOut 'summary.md')"
+}
+
 switch ($Task) {
     'bootstrap' { Invoke-Bootstrap }
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'drill' { Invoke-Drill }
     'bench' { Invoke-Bench }
+    'fuzz' { Invoke-Fuzz }
     'clean' { if (Test-Path $Out) { Remove-Item $Out -Recurse -Force } }
 }

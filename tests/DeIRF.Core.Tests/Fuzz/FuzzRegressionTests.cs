@@ -1,0 +1,120 @@
+using System.Text;
+using DeIRF.Alerts;
+using DeIRF.Fuzz;
+using DeIRF.Journal;
+using Xunit;
+
+namespace DeIRF.Core.Tests.Fuzz;
+
+/// <summary>
+/// Replays every committed seed (tests/fuzz/corpus/&lt;target&gt;/) and every crash reproducer found by
+/// `build.ps1 fuzz` (tests/fuzz/regressions/&lt;target&gt;/) through the same target code AFL++ drives, in process:
+/// only the documented refusal (a DeirfException) may come out. Each fixed crash also has a named test below that
+/// states what the parser now does with that input.
+/// </summary>
+public sealed class FuzzRegressionTests
+{
+    private static readonly string FuzzRoot = Path.Combine(AppContext.BaseDirectory, "fuzz");
+
+    private static IEnumerable<string> Files(string folder)
+        => Directory.Exists(Path.Combine(FuzzRoot, folder))
+            ? Directory.EnumerateFiles(Path.Combine(FuzzRoot, folder), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            : [];
+
+    /// <summary>(target, path relative to fuzz/): one case per file, so a failure names the input.</summary>
+    public static TheoryData<string, string> Inputs()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var file in Files("corpus").Concat(Files("regressions")))
+        {
+            var relative = Path.GetRelativePath(FuzzRoot, file).Replace('\\', '/');
+            data.Add(relative.Split('/')[1], relative);
+        }
+        return data;
+    }
+
+    private static byte[] Read(string relative) => File.ReadAllBytes(Path.Combine(FuzzRoot, relative));
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void Input_IsParsedOrRefusedWithADeirfException(string target, string file)
+    {
+        var finding = FuzzTargets.Replay(FuzzTargets.Get(target), Read(file));
+        Assert.True(finding is null, $"{file}: {finding}");
+    }
+
+    [Fact]
+    public void EveryTarget_HasASeedCorpus_AndEveryInputFolder_IsATarget()
+    {
+        var names = FuzzTargets.All.Select(t => t.Name).ToHashSet();
+        foreach (var t in names)
+        {
+            Assert.True(Files($"corpus/{t}").Any(), $"no seed for fuzz target '{t}' in tests/fuzz/corpus/{t}");
+        }
+        foreach (var folder in new[] { "corpus", "regressions" }.Select(f => Path.Combine(FuzzRoot, f)).Where(Directory.Exists))
+        {
+            foreach (var dir in Directory.GetDirectories(folder))
+            {
+                Assert.Contains(Path.GetFileName(dir), names);
+            }
+        }
+    }
+
+    [Fact]
+    public void SignatureSeeds_AreRealSamples_ThatVerify()
+    {
+        int checkedSeeds = 0;
+        foreach (var t in FuzzTargets.All)
+        {
+            foreach (var file in Files($"corpus/{t.Name}"))
+            {
+                if (FuzzTargets.CheckSignature(t.Name, File.ReadAllBytes(file)) is { } check)
+                {
+                    Assert.True(check.IsValid, $"{file}: {check.Reason}");
+                    checkedSeeds++;
+                }
+            }
+        }
+        Assert.True(checkedSeeds >= 7, $"only {checkedSeeds} signature seeds");
+    }
+
+    [Fact]
+    public void Corpus_HoldsNoPrivateKeyMaterial()
+    {
+        foreach (var file in Files("corpus").Concat(Files("regressions")))
+        {
+            var text = Encoding.UTF8.GetString(File.ReadAllBytes(file));
+            Assert.DoesNotContain("PRIVATE KEY", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("PGP PRIVATE KEY BLOCK", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"d\":", text, StringComparison.Ordinal); // a private JWK member
+        }
+    }
+
+    [Fact]
+    public void Rechain_LinksLinesSoTheParserReachesTheBody()
+    {
+        var lines = FuzzTargets.Lines(Read("corpus/journal-line/journal.jsonl"));
+        Assert.True(lines.Length >= 3);
+        var tampered = lines.Select(l => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(l).Replace("rotated key", "rotated kez", StringComparison.Ordinal))).ToArray();
+        Assert.NotEqual(JournalFault.None, JournalLine.TryParse(tampered[^1], out _, out _));
+        var relinked = FuzzTargets.Rechain(tampered);
+        foreach (var line in relinked)
+        {
+            Assert.Equal(JournalFault.None, JournalLine.TryParse(line, out _, out var reason));
+        }
+    }
+
+    // ---- one named test per crash found and fixed ----
+
+    /// <summary>
+    /// Found by `build.ps1 fuzz` (alerts, 2026-11-24): invalid UTF-8 inside a JSON string got past JsonDocument.Parse
+    /// (which checks string bytes only when read) and escaped as InvalidOperationException from GetString.
+    /// </summary>
+    [Fact]
+    public void Alerts_InvalidUtf8InsideAString_IsRefusedAsNotUtf8()
+    {
+        var ex = Assert.Throws<AlertInvalidException>(() => AlertReader.Read(Read("regressions/alerts/invalid-utf8-in-string.bin")));
+        Assert.Contains("not valid UTF-8", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<AlertInvalidException>(() => AlertReader.Read([.. "{\"output\":\"x"u8, 0xC3, 0x28, .. "\",\"priority\":\"Error\",\"rule\":\"r\",\"time\":\"2031-03-04T05:06:07Z\"}"u8]));
+    }
+}
