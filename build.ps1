@@ -12,7 +12,8 @@
                anvil/solcjs/contract sources from npm into tools/chain/node_modules (pinned by its package-lock.json)
     build      compiles and lays the module out in out/DeIRF (cmdlets in the default load context,
                the engine and third-party assemblies in out/DeIRF/Dependencies)
-    test       bootstrap + build + xUnit + Pester; result files in out/test-results; ends with "N passed, N failed"
+    test       bootstrap + build + xUnit + Pester + the secrets scan; result files in out/test-results, everything the
+               suite wrote in out/test-artifacts (TMPDIR), runner output in out/test-logs; ends with "N passed, N failed"
     drill      build + runbooks/drills/<Scenario>.ps1 in a temporary workspace; prints the scorecard
     bench      build + benchmarks; writes docs/benchmarks.md
     fuzz       AFL++ + SharpFuzz over every parser of outside input (tests/fuzz): -Minutes N shared by the targets,
@@ -60,6 +61,10 @@ $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'DeIRF'
 $Results = Join-Path $Out 'test-results'
+# What the suite produced (kept for the secrets scan), each runner's console output and result files, the registry.
+$Artifacts = Join-Path $Out 'test-artifacts'
+$TestLogs = Join-Path $Out 'test-logs'
+$SecretsRegistry = Join-Path $Out 'test-secrets/registry.tsv'
 $PesterVersion = '5.7.1'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
@@ -179,11 +184,40 @@ function Read-TrxCounts([string] $Path) {
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
 }
 
+function Set-TestArtifactEnvironment {
+    # The suite's temp root is out/test-artifacts and nothing in it is deleted (DEIRF_TEST_KEEP: TestArtifacts.Delete,
+    # Remove-DeirfTestDirectory, Pester's TestDrive); tests register the secrets they make in the registry.
+    foreach ($dir in $Artifacts, $TestLogs, (Split-Path $SecretsRegistry)) {
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+        New-Item -ItemType Directory -Force $dir | Out-Null
+    }
+    $env:TMPDIR = $Artifacts; $env:TEMP = $Artifacts; $env:TMP = $Artifacts
+    $env:DEIRF_TEST_ARTIFACTS = $Artifacts
+    $env:DEIRF_TEST_KEEP = '1'
+    $env:DEIRF_TEST_SECRETS_REGISTRY = $SecretsRegistry
+}
+
+function Invoke-SecretsScan {
+    # One test in the summary: every file the suite produced searched for every registered secret form.
+    Write-Step 'secrets scan'
+    foreach ($f in Get-ChildItem $Results -File) { Copy-Item $f.FullName $TestLogs }
+    $scanArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/Invoke-SecretsScan.ps1'), '-Registry', $SecretsRegistry,
+        '-Root', "$Artifacts,$TestLogs", '-ResultPath', (Join-Path $Results 'secrets-scan.json'))
+    Invoke-Pwsh $scanArgs | Tee-Object -FilePath (Join-Path $TestLogs 'secrets-scan.log') | Out-Host
+    $code = $LASTEXITCODE
+    $size = (Get-ChildItem $Artifacts -Recurse -File -Force -ErrorAction SilentlyContinue | Measure-Object -Property Length -Sum).Sum
+    Write-Host ("test artifacts: {0:N1} MiB in {1}" -f ($size / 1MB), $Artifacts)
+    # The registry holds the secrets themselves: gone once scanned.
+    Remove-Item (Split-Path $SecretsRegistry) -Recurse -Force -ErrorAction SilentlyContinue
+    $code -eq 0
+}
+
 function Invoke-Test {
     Invoke-Bootstrap
     Invoke-Build
     if (Test-Path $Results) { Remove-Item $Results -Recurse -Force }
     New-Item -ItemType Directory -Force $Results | Out-Null
+    Set-TestArtifactEnvironment
     $passed = 0; $failed = 0; $skipped = 0
 
     foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests') {
@@ -191,7 +225,8 @@ function Invoke-Test {
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)
         if ($Filter) { $testArgs += @('--filter', "FullyQualifiedName~$Filter") }
-        $code = Invoke-Native dotnet $testArgs -AllowFailure
+        & dotnet @testArgs 2>&1 | Tee-Object -FilePath (Join-Path $TestLogs "$project.log") | Out-Host
+        $code = $LASTEXITCODE
         $trxFile = Join-Path $Results "$project.trx"
         if (Test-Path $trxFile) {
             $counts = Read-TrxCounts $trxFile
@@ -210,7 +245,7 @@ function Invoke-Test {
         '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'), '-ResultPath', (Join-Path $Results 'pester.xml'))
     if ($Filter) { $pesterArgs += @('-Filter', $Filter) }
     # A separate process: the suite imports the built module fresh, as a user would.
-    Invoke-Pwsh $pesterArgs
+    Invoke-Pwsh $pesterArgs 2>&1 | Tee-Object -FilePath (Join-Path $TestLogs 'pester.log') | Out-Host
     $summaryFile = Join-Path $Results 'pester-summary.json'
     if (Test-Path $summaryFile) {
         $p = Get-Content -Raw $summaryFile | ConvertFrom-Json
@@ -220,6 +255,8 @@ function Invoke-Test {
         Write-Warning 'Pester produced no summary'
         $failed++
     }
+
+    if (Invoke-SecretsScan) { $passed++ } else { $failed++ }
 
     Write-Host ''
     Write-Host "Results: $Results"

@@ -28,7 +28,7 @@ public sealed class CheckpointTests : IDisposable
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(SigningKeys.EnvironmentVariable, _oldConfig);
-        Directory.Delete(_dir, recursive: true);
+        DeIRF.Testing.TestArtifacts.Delete(_dir);
     }
 
     private string NewSeedFile(string name) => TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(_dir, name));

@@ -21,7 +21,7 @@ public sealed class RosterTests : IDisposable
         _ws = Workspace.Initialize(Path.Combine(_dir, "ws"));
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeIRF.Testing.TestArtifacts.Delete(_dir);
 
     private string NewSeedFile(string name) => TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(_dir, name));
 
