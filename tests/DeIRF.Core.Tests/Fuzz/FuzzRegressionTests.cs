@@ -1,7 +1,11 @@
 using System.Text;
 using DeIRF.Alerts;
+using DeIRF.Checkpoints;
+using DeIRF.Identity;
 using DeIRF.Fuzz;
 using DeIRF.Journal;
+using DeIRF.Testing;
+using DeIRF.Workspaces;
 using Xunit;
 
 namespace DeIRF.Core.Tests.Fuzz;
@@ -116,5 +120,76 @@ public sealed class FuzzRegressionTests
         var ex = Assert.Throws<AlertInvalidException>(() => AlertReader.Read(Read("regressions/alerts/invalid-utf8-in-string.bin")));
         Assert.Contains("not valid UTF-8", ex.Message, StringComparison.Ordinal);
         Assert.Throws<AlertInvalidException>(() => AlertReader.Read([.. "{\"output\":\"x"u8, 0xC3, 0x28, .. "\",\"priority\":\"Error\",\"rule\":\"r\",\"time\":\"2031-03-04T05:06:07Z\"}"u8]));
+    }
+
+    /// <summary>A roster journal from the fuzzer (re-chained as the target does) in a fresh workspace.</summary>
+    private static Roster LoadRoster(string regression, string dir)
+    {
+        var ws = Workspace.Initialize(Path.Combine(dir, "ws"), "fuzz-regression");
+        var raw = Read($"regressions/roster/{regression}");
+        var lines = FuzzTargets.Rechain(FuzzTargets.Lines(raw));
+        File.WriteAllText(Roster.PathIn(ws), string.Join("\n", lines.Select(Encoding.UTF8.GetString)) + "\n");
+        return Roster.Load(ws);
+    }
+
+    /// <summary>
+    /// Found by `build.ps1 fuzz` (roster, 2026-11-24): a roster entry (hash chain intact) naming a role or proof kind
+    /// that does not exist, or an empty one, escaped Roster.Load as ArgumentException from Enum.Parse (which would also
+    /// have taken "3" or "Recorder,TriageLead"). Now a DeirfException RosterEntryInvalid naming entry and member.
+    /// </summary>
+    [Theory]
+    [InlineData("unknown-role.jsonl", "roles")]
+    [InlineData("empty-proof-kind.jsonl", "kind")]
+    [InlineData("unknown-proof-kind.jsonl", "kind")]
+    public void Roster_EntryWithAnUnknownEnumName_IsRefusedAsRosterEntryInvalid(string regression, string member)
+    {
+        var dir = TestArtifacts.NewDirectory("deirf-fuzz-roster-");
+        try
+        {
+            var ex = Assert.Throws<DeirfException>(() => LoadRoster(regression, dir));
+            Assert.Equal("RosterEntryInvalid", ex.ErrorId);
+            Assert.Contains($"has '{member}' = ", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestArtifacts.Delete(dir);
+        }
+    }
+
+    /// <summary>
+    /// Found by `build.ps1 fuzz` (roster and proof-binding, 2026-11-24): a stored binding whose "time" is not a journal
+    /// timestamp escaped ProofBinding.Parse as FormatException (and so Roster.AuditBindings); a binding that is JSON
+    /// but not an object escaped as InvalidOperationException. Both are now InvalidBindingException, and the audit
+    /// reports the entry instead of crashing.
+    /// </summary>
+    [Fact]
+    public void ProofBinding_NotAnObjectOrABadTime_IsRefusedAndTheRosterAuditReportsIt()
+    {
+        Assert.Contains("not a journal timestamp", Assert.Throws<InvalidBindingException>(() => ProofBinding.Parse(Read("regressions/proof-binding/time-not-a-timestamp.json"))).Reason, StringComparison.Ordinal);
+        Assert.Contains("not a JSON object", Assert.Throws<InvalidBindingException>(() => ProofBinding.Parse(Read("regressions/proof-binding/number-root.json"))).Reason, StringComparison.Ordinal);
+        Assert.Throws<InvalidBindingException>(() => ProofBinding.Parse(Read("regressions/proof-binding/non-object-root.json")));
+
+        var dir = TestArtifacts.NewDirectory("deirf-fuzz-roster-");
+        try
+        {
+            var problems = LoadRoster("binding-time-not-a-timestamp.jsonl", dir).AuditBindings();
+            Assert.Contains(problems, p => p.Contains("not a journal timestamp", StringComparison.Ordinal));
+        }
+        finally
+        {
+            TestArtifacts.Delete(dir);
+        }
+    }
+
+    /// <summary>
+    /// Found by `build.ps1 fuzz` (checkpoint-policy, 2026-11-24): a "version" that is an object or true escaped
+    /// CheckpointPolicy.Parse as InvalidOperationException (TryGetInt32 on a non-number); now the policy refusal.
+    /// </summary>
+    [Fact]
+    public void CheckpointPolicy_VersionNotANumber_IsRefused()
+    {
+        var ex = Assert.ThrowsAny<DeirfException>(() => CheckpointPolicy.Parse(Encoding.UTF8.GetString(Read("regressions/checkpoint-policy/version-not-a-number.json"))));
+        Assert.Contains("'version' must be 1", ex.Message, StringComparison.Ordinal);
+        Assert.ThrowsAny<DeirfException>(() => CheckpointPolicy.Parse("""{ "version": true }"""));
     }
 }
