@@ -10,6 +10,8 @@ using Xunit;
 namespace DeIRF.Core.Tests.Identity;
 
 /// <summary>The roster, proof bindings and entry signatures, with keys made at test time (did:key and Ethereum).</summary>
+// Sets the process-wide DEIRF_SIGNING_CONFIG: never in parallel with the other test class that does (CheckpointTests).
+[Collection("DEIRF_SIGNING_CONFIG")]
 public sealed class RosterTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("deirf-roster-").FullName;
