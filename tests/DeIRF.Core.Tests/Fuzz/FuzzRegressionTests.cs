@@ -192,4 +192,17 @@ public sealed class FuzzRegressionTests
         Assert.Contains("'version' must be 1", ex.Message, StringComparison.Ordinal);
         Assert.ThrowsAny<DeirfException>(() => CheckpointPolicy.Parse("""{ "version": true }"""));
     }
+
+    /// <summary>
+    /// Found by `build.ps1 fuzz` (openpgp, round 2, 2026-11-24): a public key packet with an unknown version (31)
+    /// made BouncyCastle throw UnsupportedPacketVersionException, which is not an IOException or PgpException and
+    /// escaped ParsePublicKey (and would have escaped Signatures.Verify for a signature). Now the proof refusal.
+    /// </summary>
+    [Fact]
+    public void OpenPgp_UnsupportedPacketVersion_IsRefusedAsMalformedPackets()
+    {
+        var parts = FuzzTargets.Parts(Read("regressions/openpgp/unsupported-public-key-packet-version.txt"), 2);
+        var ex = Assert.Throws<InvalidProofException>(() => Signatures.ParsePublicKey(ProofKind.OpenPgp, parts[0]));
+        Assert.Contains("malformed OpenPGP packets", ex.Reason, StringComparison.Ordinal);
+    }
 }
