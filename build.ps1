@@ -303,7 +303,7 @@ function Invoke-Fuzz {
     Invoke-Native dotnet @('sharpfuzz', (Join-Path $bin 'DeIRF.Core.dll')) | Out-Null
     $host_ = Join-Path $bin 'DeIRF.Fuzz.dll'
     $all = @(& dotnet $host_ list | ForEach-Object { ($_ -split "`t")[0] })
-    $targets = if ($Target) { @($Target | ForEach-Object { $_ -split "," } | Where-Object { $_ }) } else { $all }
+    $targets = @(if ($Target) { $Target | ForEach-Object { $_ -split "," } | Where-Object { $_ } } else { $all })
     foreach ($t in $targets) { if ($t -notin $all) { throw "No fuzz target '$t'. Targets: $($all -join ', ')" } }
     $seconds = [math]::Max(10, [int]($Minutes * 60 / $targets.Count))
     $env:AFL_SKIP_BIN_CHECK = '1'               # the target is the dotnet host, instrumented through SharpFuzz
