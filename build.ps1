@@ -191,6 +191,7 @@ function Set-TestArtifactEnvironment {
         if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
         New-Item -ItemType Directory -Force $dir | Out-Null
     }
+    $script:SavedTemp = @{ TMPDIR = $env:TMPDIR; TEMP = $env:TEMP; TMP = $env:TMP }
     $env:TMPDIR = $Artifacts; $env:TEMP = $Artifacts; $env:TMP = $Artifacts
     $env:DEIRF_TEST_ARTIFACTS = $Artifacts
     $env:DEIRF_TEST_KEEP = '1'
@@ -200,6 +201,8 @@ function Set-TestArtifactEnvironment {
 function Invoke-SecretsScan {
     # One test in the summary: every file the suite produced searched for every registered secret form.
     Write-Step 'secrets scan'
+    # The scanner's own temporary files (runtime debug pipes) stay out of the tree it scans.
+    foreach ($name in $script:SavedTemp.Keys) { [Environment]::SetEnvironmentVariable($name, $script:SavedTemp[$name]) }
     foreach ($f in Get-ChildItem $Results -File) { Copy-Item $f.FullName $TestLogs }
     $scanArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/Invoke-SecretsScan.ps1'), '-Registry', $SecretsRegistry,
         '-Root', "$Artifacts,$TestLogs", '-ResultPath', (Join-Path $Results 'secrets-scan.json'))

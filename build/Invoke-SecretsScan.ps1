@@ -40,7 +40,7 @@ $registryFull = [IO.Path]::GetFullPath($Registry)
 $forms = [string[]]@($kindOf.Keys)
 $longest = ($forms | Measure-Object -Property Length -Maximum).Maximum
 $hits = [Collections.Generic.List[object]]::new()
-$files = 0; $bytes = 0L
+$files = 0; $bytes = 0L; $unreadable = 0
 
 if ($forms.Count -gt 0) {
     if (-not ('DeirfSecretsScan' -as [type])) {
@@ -91,11 +91,16 @@ public static class DeirfSecretsScan
     }
     $search = [Buffers.SearchValues]::Create($forms, [StringComparison]::Ordinal)
     foreach ($r in $Root | Where-Object { Test-Path $_ }) {
-        foreach ($file in [IO.Directory]::EnumerateFiles((Resolve-Path $r).Path, '*', [IO.SearchOption]::AllDirectories)) {
+        $full = (Resolve-Path $r).Path
+        # Regular files only: opening a FIFO (a runtime's debug pipe left in TMPDIR) would block forever, and .NET
+        # cannot tell a FIFO from a file; find can.
+        $list = if ($IsWindows) { [IO.Directory]::EnumerateFiles($full, '*', [IO.SearchOption]::AllDirectories) }
+                else { @(& find $full -type f) }
+        foreach ($file in $list) {
             if ($skip.Contains($file)) { continue }
             $read = 0L
             try { $found = [DeirfSecretsScan]::KindsIn($file, $search, $forms, $kindOf, $longest, [ref]$read) }
-            catch [IO.IOException], [UnauthorizedAccessException] { Write-Warning "secrets scan: cannot read $file"; continue }
+            catch [IO.IOException], [UnauthorizedAccessException] { $unreadable++; continue }
             $files++; $bytes += $read
             foreach ($kind in $found) { $hits.Add([pscustomobject]@{ File = $file; Kind = $kind }) }
         }
@@ -103,7 +108,7 @@ public static class DeirfSecretsScan
 }
 
 foreach ($h in $hits) { Write-Host "secrets scan: LEAK: $($h.File) contains a registered $($h.Kind)" -ForegroundColor Red }
-$summary = "secrets scan: $files files ($([math]::Round($bytes / 1MB, 1)) MiB) searched for $($forms.Count) forms of registered secrets; $($hits.Count) hit(s); $($skip.Count - 1) key files skipped"
+$summary = "secrets scan: $files files ($([math]::Round($bytes / 1MB, 1)) MiB) searched for $($forms.Count) forms of registered secrets; $($hits.Count) hit(s); $($skip.Count - 1) key files skipped; $unreadable unreadable"
 Write-Host $summary
 if ($ResultPath) {
     [ordered]@{ Files = $files; Bytes = $bytes; Forms = $forms.Count; KeyFilesSkipped = $skip.Count - 1; Hits = @($hits) } |

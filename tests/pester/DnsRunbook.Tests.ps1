@@ -83,7 +83,7 @@ zone "example.test" { type primary; file "$Dir/example.test.db"; allow-update { 
     New-DeirfResponder -Handle bob -Name Bob -Role ContainmentLead | Out-Null
     New-DeirfResponder -Handle carol -Name Carol -Role TriageLead | Out-Null
     $Keys = @{ bobSeed = New-HexKey (Join-Path $TestDrive 'bob.seed'); bobEth = New-HexKey (Join-Path $TestDrive 'bob.eth') '0x'; carolSsh = Join-Path $TestDrive 'carol-ssh'; carolSeed = New-HexKey (Join-Path $TestDrive 'carol.seed') }
-    & ssh-keygen -q -t ed25519 -N '' -C carol -f $Keys.carolSsh | Out-Null
+    New-DeirfTestKey -Kind Ssh -Path $Keys.carolSsh | Out-Null
     Add-DeirfIdentityProof -Responder bob -Kind DidKey -KeyPath $Keys.bobSeed -Confirm:$false | Out-Null
     Add-DeirfIdentityProof -Responder bob -Kind Ethereum -KeyPath $Keys.bobEth -Confirm:$false | Out-Null
     Add-DeirfIdentityProof -Responder carol -Kind Ssh -KeyPath $Keys.carolSsh -Confirm:$false | Out-Null

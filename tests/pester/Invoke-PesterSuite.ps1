@@ -26,10 +26,17 @@ if ($env:DEIRF_TEST_KEEP -eq '1') {
         Set-Item function:script:Clear-TestDrive {
             param([String[]] $Exclude, [string] $TestDrivePath)
             if ([IO.Directory]::Exists($TestDrivePath)) {
-                # Only what the block added (what Pester is about to delete) is copied aside.
+                # Only what the block added (what Pester is about to delete) is copied aside, less the registered key
+                # files (they hold a key on purpose: a copy would be a leak to the scan, and adds nothing).
+                $keyFiles = [Collections.Generic.HashSet[string]]::new()
+                if ($env:DEIRF_TEST_SECRETS_REGISTRY -and (Test-Path $env:DEIRF_TEST_SECRETS_REGISTRY)) {
+                    foreach ($line in [IO.File]::ReadLines($env:DEIRF_TEST_SECRETS_REGISTRY)) {
+                        if ($line.StartsWith("keyfile`t")) { [void]$keyFiles.Add($line.Split("`t", 3)[2]) }
+                    }
+                }
                 $kept = "$TestDrivePath.kept-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
                 foreach ($file in [IO.Directory]::GetFiles($TestDrivePath, '*', [IO.SearchOption]::AllDirectories)) {
-                    if ($Exclude -contains $file) { continue }
+                    if ($Exclude -contains $file -or $keyFiles.Contains($file)) { continue }
                     $to = Join-Path $kept ([IO.Path]::GetRelativePath($TestDrivePath, $file))
                     [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($to))
                     try { [IO.File]::Copy($file, $to, $true) } catch [IO.IOException] { }
