@@ -9,13 +9,17 @@
         dotnet tool restore && dotnet pwsh ./build.ps1 test     # every test (xUnit + Pester)
 
     bootstrap  restores the tools: Pester from its NuGet package, Debian packages the interop tests use (as root),
-               anvil/solcjs/contract sources from npm into tools/chain/node_modules (pinned by its package-lock.json)
+               anvil/solcjs/contract sources from npm into tools/chain/node_modules and s3rver into tools/s3/node_modules
+               (each pinned by its package-lock.json)
     build      compiles and lays the module out in out/DeIRF (cmdlets in the default load context,
                the engine and third-party assemblies in out/DeIRF/Dependencies)
     test       bootstrap + build + xUnit + Pester + the secrets scan; result files in out/test-results, everything the
                suite wrote in out/test-artifacts (TMPDIR), runner output in out/test-logs; ends with "N passed, N failed"
     drill      build + runbooks/drills/<Scenario>.ps1 in a temporary workspace; prints the scorecard
     bench      build + benchmarks; writes docs/benchmarks.md
+    reliability  bootstrap + build + the reliability tests at full size: every N of the strace fault sweep, 16 writers
+               for a minute, 10,000 incidents, a 10,000,000-entry journal (~3 GB in the temp folder, deleted after);
+               the measured lines go to out/reliability/results.txt (copy them into docs/reliability.md)
     fuzz       AFL++ + SharpFuzz over every parser of outside input (tests/fuzz): -Minutes N shared by the targets,
                -Target one; crashes and hangs in out/fuzz/findings, a summary table in out/fuzz/summary.md
 .EXAMPLE
@@ -24,7 +28,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'fuzz', 'clean')]
+    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'reliability', 'fuzz', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -45,7 +49,7 @@ param(
     # Evidence ingest benchmark size in MiB (0 skips it).
     [int] $BenchEvidenceMB = 1024,
 
-    # Only these benchmark sections (journal, signatures, quorum, evidence, dns, containment, evm, import); default all.
+    # Only these benchmark sections (journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, sync, import); default all.
     [string[]] $BenchOnly,
 
     # fuzz: minutes in all, shared equally by the targets run.
@@ -111,12 +115,15 @@ function Invoke-Bootstrap {
     if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not restored to $pester" }
 
     # On-chain tests (evm.*): anvil, solcjs and the contract sources, pinned in tools/chain/package-lock.json.
-    Install-ChainTools
+    Install-NodeTools -Name 'chain' -Bin 'anvil' -What 'anvil and solcjs are missing (evm tests skip outside CI, fail under CI=true)'
+    # S3 evidence store tests and bench: s3rver, pinned in tools/s3/package-lock.json.
+    Install-NodeTools -Name 's3' -Bin 's3rver' -What 's3rver is missing (S3 evidence store tests skip outside CI, fail under CI=true)'
 
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
+    # chromium: the headless browser that renders Export-DeirfReport's HTML in the report test.
     # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
-    # afl-fuzz is for `build.ps1 fuzz` only (not part of test).
-    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; 'afl-fuzz' = 'afl++' }
+    # strace: the fault-injection tests (inject=<syscall>:error=EIO|signal=SIGKILL). afl-fuzz: `build.ps1 fuzz` only (not part of test).
+    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace'; 'afl-fuzz' = 'afl++' }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$_") } |
         ForEach-Object { $wanted[$_] } | Select-Object -Unique)
     if ($missing.Count -gt 0) {
@@ -132,21 +139,22 @@ function Invoke-Bootstrap {
     }
 }
 
-function Install-ChainTools {
-    $dir = Join-Path $Root 'tools/chain'
+function Install-NodeTools([string] $Name, [string] $Bin, [string] $What) {
+    $dir = Join-Path $Root "tools/$Name"
     $stamp = Join-Path $dir 'node_modules/.deirf-lock.sha256'
     $lockHash = (Get-FileHash (Join-Path $dir 'package-lock.json') -Algorithm SHA256).Hash
-    if ((Test-Path $stamp) -and (Get-Content -Raw $stamp).Trim() -eq $lockHash -and (Test-Path (Join-Path $dir 'node_modules/.bin/anvil'))) { return }
+    if ((Test-Path $stamp) -and (Get-Content -Raw $stamp).Trim() -eq $lockHash -and (Test-Path (Join-Path $dir "node_modules/.bin/$Bin"))) { return }
     if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
-        Write-Warning 'npm is not installed: anvil and solcjs are missing (evm tests skip outside CI, fail under CI=true)'
+        Write-Warning "npm is not installed: $What"
         return
     }
-    Write-Step 'bootstrap: npm ci (tools/chain: anvil, solc, @openzeppelin/contracts, @safe-global/safe-contracts)'
+    Write-Step "bootstrap: npm ci (tools/$Name)"
     Push-Location $dir
     try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel', 'error') | Out-Null }
     finally { Pop-Location }
     Set-Content -Path $stamp -Value $lockHash -NoNewline
 }
+
 
 function Invoke-Build {
     Write-Step "build ($Configuration)"
@@ -223,7 +231,7 @@ function Invoke-Test {
     Set-TestArtifactEnvironment
     $passed = 0; $failed = 0; $skipped = 0
 
-    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests') {
+    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests', 'DeIRF.Providers.S3.Tests') {
         Write-Step "xUnit: $project"
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)
@@ -265,6 +273,37 @@ function Invoke-Test {
     Write-Host "Results: $Results"
     "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Reliability {
+    Invoke-Bootstrap
+    Invoke-Build
+    $dir = New-Item -ItemType Directory -Force (Join-Path $Out 'reliability')
+    $resultFile = Join-Path $dir 'results.txt'
+    Remove-Item $resultFile -ErrorAction SilentlyContinue
+    $free = (Get-PSDrive -PSProvider FileSystem | Where-Object { [IO.Path]::GetTempPath().StartsWith($_.Root) } | Sort-Object { $_.Root.Length } -Descending | Select-Object -First 1).Free
+    if ($free -and $free -lt 8GB) { Write-Warning "Only $([math]::Round($free / 1GB, 1)) GB free for the 10,000,000-entry journal (~3 GB)" }
+    $saved = @{}
+    $settings = @{ DEIRF_FAULT_SWEEP = 'full'; DEIRF_LOAD_SECONDS = '60'; DEIRF_LOAD_INCIDENTS = '10000'; DEIRF_RELIABILITY = '1'; DEIRF_RELIABILITY_OUT = $resultFile }
+    foreach ($k in $settings.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $settings[$k]) }
+    try {
+        Write-Step 'reliability: fault injection (full sweep), load, the 10,000,000-entry journal'
+        $testFilter = 'FullyQualifiedName~DeIRF.Core.Tests.Reliability'
+        if ($Filter) { $testFilter += "&FullyQualifiedName~$Filter" }
+        $code = Invoke-Native dotnet @('test', (Join-Path $Root 'tests/DeIRF.Core.Tests/DeIRF.Core.Tests.csproj'), '-c', $Configuration, '--no-build', '--nologo',
+            '--filter', $testFilter, '--logger', 'console;verbosity=normal', '--logger', 'trx;LogFileName=reliability.trx', '--results-directory', $dir) -AllowFailure
+    }
+    finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+    }
+    $machine = "$([Environment]::ProcessorCount) cores, $(if ($IsLinux) { (Get-Content /proc/cpuinfo | Select-String 'model name' | Select-Object -First 1).Line -replace '.*:\s*', '' }), " +
+        "$(if ($IsLinux) { [math]::Round(((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB, 1) }) GB RAM, .NET $([Environment]::Version), $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm')) UTC"
+    Add-Content -Path $resultFile -Value "machine: $machine"
+    Get-Content $resultFile
+    $trxFile = Join-Path $dir 'reliability.trx'
+    $counts = if (Test-Path $trxFile) { Read-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    "$($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
+    if ($code -ne 0 -or $counts.Failed -gt 0 -or $counts.Passed -eq 0) { exit 1 }
 }
 
 function Invoke-Drill {
@@ -366,6 +405,7 @@ switch ($Task) {
     'test' { Invoke-Test }
     'drill' { Invoke-Drill }
     'bench' { Invoke-Bench }
+    'reliability' { Invoke-Reliability }
     'fuzz' { Invoke-Fuzz }
     'clean' { if (Test-Path $Out) { Remove-Item $Out -Recurse -Force } }
 }

@@ -13,11 +13,18 @@
     TypesToProcess       = @('DeIRF.Types.ps1xml')
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
+        'Sync-DeirfWorkspace'
+        'Start-DeirfDrill'
+        'Register-DeirfDrill'
+        'New-DeirfRetrospective'
+        'Add-DeirfReward'
         'New-DeirfCheckpoint'
         'Add-DeirfCheckpointCosignature'
         'Get-DeirfInclusionProof'
         'Test-DeirfInclusionProof'
         'Get-DeirfWorkspace'
+        'Set-DeirfEvidenceStore'
+        'Get-DeirfEvidenceStore'
         'New-DeirfIncident'
         'Get-DeirfIncident'
         'Add-DeirfNote'
@@ -56,9 +63,13 @@
         'Add-DeirfQuorumSignature'
         'Test-DeirfQuorum'
         'Approve-DeirfProposal'
+        'New-DeirfSignature'
         'Get-DeirfQuorumPolicy'
         'Set-DeirfQuorumPolicy'
         'Publish-DeirfDisclosure'
+        'Get-DeirfMetric'
+        'Export-DeirfReport'
+        'Test-DeirfReadiness'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -84,7 +84,7 @@ internal static class EvidenceBench
         return rows;
     }
 
-    private static double Best(int runs, Action action, Action? after = null)
+    internal static double Best(int runs, Action action, Action? after = null)
     {
         double best = double.MaxValue;
         for (int i = 0; i < runs; i++)

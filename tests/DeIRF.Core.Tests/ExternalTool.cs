@@ -9,6 +9,20 @@ namespace DeIRF.Core.Tests;
 /// </summary>
 public static class ExternalTool
 {
+    /// <summary>The repository checkout these tests were built in (the folder holding DeIRF.sln).</summary>
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeIRF.sln")))
+            {
+                dir = dir.Parent;
+            }
+            return dir?.FullName ?? throw new InvalidOperationException("DeIRF.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
     public static bool UnderCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Full path of <paramref name="name"/> on PATH, or null.</summary>

@@ -14,18 +14,7 @@ namespace DeIRF.Providers.Chain.Tests;
 /// </summary>
 public static class ChainTools
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeIRF.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("DeIRF.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => ExternalTool.RepoRoot;
 
     public static string NodeModules => Path.Combine(RepoRoot, "tools", "chain", "node_modules");
 

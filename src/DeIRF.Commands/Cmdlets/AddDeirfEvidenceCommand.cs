@@ -53,9 +53,17 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
             Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
             var capture = new Evidence.EvidenceCapture(ws, Incident);
-            foreach (var given in Path)
+            try
             {
-                Try(given, () => CapturePath(ws, capture, given));
+                foreach (var given in Path)
+                {
+                    Try(given, () => CapturePath(ws, capture, given));
+                }
+            }
+            finally
+            {
+                // An S3 store holds an HTTP client.
+                (capture.Store as IDisposable)?.Dispose();
             }
         });
     }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using DeIRF.Journal;
 using DeIRF.Workspaces;
 
@@ -25,6 +26,39 @@ public abstract class DeirfCmdlet : PSCmdlet
 
     /// <summary>Resolves a user-supplied path against the PowerShell location, not the process directory.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    protected static DeIRF.Identity.ProofKind ParseKind(string kind) => Enum.Parse<DeIRF.Identity.ProofKind>(kind, ignoreCase: true);
+
+    /// <summary>Reads a private key file for one operation; the passphrase is copied out of the SecureString and wiped after.</summary>
+    protected DeIRF.Identity.PrivateKeyMaterial ReadPrivateKey(string keyPath, System.Security.SecureString? passphrase)
+    {
+        var full = ResolvePath(keyPath);
+        if (!File.Exists(full))
+        {
+            throw new DeirfException("PrivateKeyNotFound", DeirfErrorKind.NotFound, $"Key file '{full}' does not exist.", keyPath);
+        }
+        return DeIRF.Identity.PrivateKeyMaterial.FromFile(full, ToChars(passphrase));
+    }
+
+    protected static char[]? ToChars(System.Security.SecureString? secure)
+    {
+        if (secure is null)
+        {
+            return null;
+        }
+        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try
+        {
+            var chars = new char[secure.Length];
+            Marshal.Copy(ptr, chars, 0, chars.Length);
+            return chars;
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+        }
+    }
+
 
     /// <summary>The environment variable naming who is at the keyboard (or which automation account runs).</summary>
     public const string ActorVariable = "DEIRF_ACTOR";

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using System.Security;
 using DeIRF.Identity;
 
@@ -8,8 +7,6 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Shared by cmdlets that read public keys, signatures and private keys from files.</summary>
 public abstract class IdentityCmdlet : WorkspaceCmdlet
 {
-    protected static ProofKind ParseKind(string kind) => Enum.Parse<ProofKind>(kind, ignoreCase: true);
-
     /// <summary>Reads the public part of a proof from -PublicKeyPath or -PublicKey text.</summary>
     protected ProofKey ReadPublicKey(ProofKind kind, string? publicKeyPath, string? publicKey)
     {
@@ -32,36 +29,6 @@ public abstract class IdentityCmdlet : WorkspaceCmdlet
             text = publicKey ?? throw new DeirfException("PublicKeyMissing", DeirfErrorKind.InvalidArgument, "Give -PublicKeyPath or -PublicKey.", kind);
         }
         return Signatures.ParsePublicKey(kind, text);
-    }
-
-    /// <summary>Reads a private key file for one operation; the passphrase is copied out of the SecureString and wiped after.</summary>
-    protected PrivateKeyMaterial ReadPrivateKey(string keyPath, SecureString? passphrase)
-    {
-        var full = ResolvePath(keyPath);
-        if (!File.Exists(full))
-        {
-            throw new DeirfException("PrivateKeyNotFound", DeirfErrorKind.NotFound, $"Key file '{full}' does not exist.", keyPath);
-        }
-        return PrivateKeyMaterial.FromFile(full, ToChars(passphrase));
-    }
-
-    protected static char[]? ToChars(SecureString? secure)
-    {
-        if (secure is null)
-        {
-            return null;
-        }
-        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
-        try
-        {
-            var chars = new char[secure.Length];
-            Marshal.Copy(ptr, chars, 0, chars.Length);
-            return chars;
-        }
-        finally
-        {
-            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
-        }
     }
 
     protected string ReadSignature(string signaturePath)

@@ -2,7 +2,11 @@ using System.Management.Automation;
 
 namespace DeIRF.Commands.Cmdlets;
 
-/// <summary>Creates a workspace: settings file, incidents folder, .gitignore for replica-local files.</summary>
+/// <summary>
+/// Creates a workspace: settings file, incidents folder, .gitignore for replica-local files. With -Remote, shares it
+/// through a git remote: an empty remote gets this workspace (git init, commit, push); a remote that already holds
+/// one is cloned and every journal verified.
+/// </summary>
 [Cmdlet(VerbsData.Initialize, "DeirfWorkspace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Workspaces.Workspace")]
 public sealed class InitializeDeirfWorkspaceCommand : DeirfCmdlet
@@ -17,6 +21,16 @@ public sealed class InitializeDeirfWorkspaceCommand : DeirfCmdlet
     [Parameter]
     public string? Name { get; set; }
 
+    /// <summary>A git remote URL (any bare repository: a path, git://, ssh, https) to share the workspace through.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Remote { get; set; }
+
+    /// <summary>With -Remote: who commits (author of the first commit). Default: $env:DEIRF_ACTOR, else "deirf".</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Actor { get; set; }
+
     protected override void ProcessRecord()
     {
         var full = ResolvePath(Path);
@@ -24,6 +38,25 @@ public sealed class InitializeDeirfWorkspaceCommand : DeirfCmdlet
         {
             return;
         }
-        Try(Path, () => WriteObject(Workspaces.Workspace.Initialize(full, Name)));
+        if (Remote is null)
+        {
+            Try(Path, () => WriteObject(Workspaces.Workspace.Initialize(full, Name)));
+            return;
+        }
+        Try(Path, () =>
+        {
+            var actor = Actor ?? (Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env ? env.Trim() : "deirf");
+            try
+            {
+                var (ws, result) = Sync.WorkspaceSync.Initialize(full, Remote, Name, new Sync.SyncOptions { Actor = actor, CancellationToken = CancellationToken });
+                SyncDeirfWorkspaceCommand.Report(this, result);
+                WriteVerbose(result.ToString());
+                WriteObject(ws);
+            }
+            catch (Sync.SyncRefusedException ex)
+            {
+                SyncDeirfWorkspaceCommand.WriteRefusals(this, ex);
+            }
+        });
     }
 }

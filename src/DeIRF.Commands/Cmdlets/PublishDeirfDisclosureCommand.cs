@@ -25,6 +25,24 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>Render the text to -Path from templates/disclosure.md (the workspace's own templates/ first) before publishing it.</summary>
+    [Parameter]
+    public SwitchParameter FromTemplate { get; set; }
+
+    /// <summary>With -FromTemplate: what the team says publicly (the template prompts for it when left out).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Message { get; set; }
+
+    /// <summary>Entries (seq) chosen for disclosure: an RFC 6962 inclusion proof of each against the newest checkpoint is written beside -Path (&lt;name&gt;.entry-&lt;seq&gt;.tlog-proof).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long[] Entry { get; set; } = [];
+
+    /// <summary>With -FromTemplate: replace an existing file at -Path.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Also send the digest and journal head in a transaction to -Target and journal its hash.</summary>
     [Parameter]
     public SwitchParameter OnChain { get; set; }
@@ -67,6 +85,10 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
                     "-OnChain needs -Target 'eip155:<chain id>:<checksummed address>'.", nameof(Target));
             }
             var ws = ResolveWorkspace();
+            if (!PrepareText(ws))
+            {
+                return;
+            }
             var draft = Disclosure.Disclosures.Prepare(ws, Incident, ResolvePath(Path), CancellationToken);
             var incident = ws.GetIncident(draft.Incident);
             var what = Disclosure.Disclosures.Describe(draft);
@@ -111,6 +133,46 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
                     $"The disclosure was published on chain in {receipt.Transaction} (block {receipt.Block}) but could not be journaled: {ex.Message}", receipt.Transaction, ex);
             }
         });
+    }
+
+    /// <summary>
+    /// -FromTemplate renders the text (it names the proof files), -Entry writes the inclusion proofs beside it; both only
+    /// when ShouldProcess agrees. False: declined (-WhatIf), nothing written.
+    /// </summary>
+    private bool PrepareText(Workspaces.Workspace ws)
+    {
+        if (Message is not null && !FromTemplate)
+        {
+            throw new DeirfException("DisclosureMessageWithoutTemplate", DeirfErrorKind.InvalidArgument, "-Message is for -FromTemplate: add -FromTemplate, or write the text into -Path yourself.", nameof(Message));
+        }
+        var path = ResolvePath(Path);
+        var disclosed = Disclosure.DisclosureText.Prove(ws, Incident, path, Entry, CancellationToken);
+        if (FromTemplate)
+        {
+            if (File.Exists(path) && !Force)
+            {
+                throw new DeirfException("DisclosureFileExists", DeirfErrorKind.AlreadyExists, $"'{path}' exists: add -Force to render over it.", path);
+            }
+            var template = Templates.TemplateRenderer.Resolve(Disclosure.DisclosureText.TemplateName, ws.Root, ShippedTemplates);
+            if (!ShouldProcess(path, $"Render the disclosure text from {template}"))
+            {
+                return false;
+            }
+            File.WriteAllText(path, Disclosure.DisclosureText.Render(ws, Incident, template, Message, disclosed));
+        }
+        if (disclosed.Count > 0)
+        {
+            if (!ShouldProcess(string.Join(", ", disclosed.Select(d => d.ProofPath)), $"Write inclusion proofs against checkpoint size {disclosed[0].Proof.TreeSize}"))
+            {
+                return false;
+            }
+            Disclosure.DisclosureText.SaveProofs(disclosed);
+            foreach (var d in disclosed)
+            {
+                WriteVerbose($"Inclusion proof of {Incident}#{d.Seq} against size {d.Proof.TreeSize}: {d.ProofPath}");
+            }
+        }
+        return true;
     }
 
     /// <summary>The actor, resolved only once something is written (-WhatIf names nobody); warns unless they are the Comms Lead.</summary>

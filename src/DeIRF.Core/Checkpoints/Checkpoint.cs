@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DeIRF.Evidence;
 
 namespace DeIRF.Checkpoints;
 
@@ -235,7 +236,7 @@ public sealed class Checkpoint
         using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
         {
             fs.Write(Encoding.UTF8.GetBytes(Text));
-            fs.Flush(flushToDisk: true);
+            NativeFiles.FlushToDisk(fs);
         }
         File.Move(tmp, path, overwrite: true);
     }

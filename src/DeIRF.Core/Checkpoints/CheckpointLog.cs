@@ -30,6 +30,22 @@ public static class CheckpointLog
         CancellationToken cancellationToken = default)
     {
         clock ??= TimeProvider.System;
+        try
+        {
+            return CreateCore(ws, incident, signer, clock, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The tree and the note are written to temporary files and renamed last: a failure leaves the previous
+            // state, and the tree is rebuilt from the journal whenever it does not match it.
+            throw new CheckpointException("CheckpointWriteFailed", DeirfErrorKind.WriteError,
+                $"Could not write the checkpoint of {incident}: {ex.Message.TrimEnd('.')}. The journal is untouched; create the checkpoint again once the disk is healthy.", incident, ex);
+        }
+    }
+
+    private static (Checkpoint Checkpoint, string Path) CreateCore(Workspace ws, string incident, CheckpointSigner? signer, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
         var journal = ws.JournalOf(incident);
         using var tree = JournalTree.Open(journal, cancellationToken);
         if (tree.Size == 0)

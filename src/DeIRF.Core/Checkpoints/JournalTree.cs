@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeIRF.Canonical;
+using DeIRF.Evidence;
 using DeIRF.Journal;
 
 namespace DeIRF.Checkpoints;
@@ -46,7 +47,7 @@ internal sealed class FileHashLevel : IHashLevel, IDisposable
         Count++;
     }
 
-    public void Flush() => _fs.Flush(flushToDisk: true);
+    public void Flush() => NativeFiles.FlushToDisk(_fs);
 
     public void Dispose() => _fs.Dispose();
 }
@@ -294,13 +295,13 @@ public sealed class JournalTree : IDisposable
         {
             f.Flush();
         }
-        _offsets!.Flush(flushToDisk: true);
+        NativeFiles.FlushToDisk(_offsets!);
         var state = new JsonObject { ["entry"] = LastEntryHash ?? string.Empty, ["offset"] = Offset, ["size"] = Size };
         var tmp = StatePath + ".tmp";
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         {
             fs.Write(CanonicalJson.Serialize(state));
-            fs.Flush(flushToDisk: true);
+            NativeFiles.FlushToDisk(fs);
         }
         File.Move(tmp, StatePath, overwrite: true);
     }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeIRF.Canonical;
+using DeIRF.Evidence;
 using DeIRF.Identity;
 using DeIRF.Journal;
 using DeIRF.Workspaces;
@@ -117,7 +118,7 @@ public sealed class WitnessBook
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
         {
             fs.Write(CanonicalJson.Serialize(state));
-            fs.Flush(flushToDisk: true);
+            NativeFiles.FlushToDisk(fs);
         }
         File.Move(tmp, path, overwrite: true);
         return (cosigned, previous);

@@ -31,9 +31,9 @@ public sealed class EvidenceCapture
         Store = store;
     }
 
-    /// <summary>Capture into a workspace incident, with the workspace's local store. Fails when the incident does not exist.</summary>
+    /// <summary>Capture into a workspace incident, with the workspace's configured store (evidence-store.json). Fails when the incident does not exist.</summary>
     public EvidenceCapture(Workspace workspace, string incident)
-        : this(workspace.JournalOf(Workspace.ValidateIncidentId(incident)), LocalEvidenceStore.In(workspace))
+        : this(workspace.JournalOf(Workspace.ValidateIncidentId(incident)), EvidenceStores.Open(workspace))
     {
     }
 
@@ -183,6 +183,11 @@ public sealed class EvidenceCapture
         if (target is not null)
         {
             body["target"] = target;
+        }
+        if (Store is not LocalEvidenceStore)
+        {
+            // Off-workspace bytes: the custody record says where (s3://bucket/key), so a replica finds them.
+            body["stored"] = stored.StoredPath;
         }
         var entry = Journal.Append(new StatementDraft(EvidenceAdded.KindName, collector, body),
             (appendOptions ?? JournalAppendOptions.Default) with { CancellationToken = CancellationToken.None });

@@ -44,7 +44,7 @@ public sealed class EvidenceItem
         string stored;
         try
         {
-            stored = store.LocationOf(hex);
+            stored = entry.Body.TryGetValue("stored", out var recorded) && recorded is string { Length: > 0 } at ? at : store.LocationOf(hex);
         }
         catch (DeirfException)
         {

@@ -2,7 +2,8 @@ namespace DeIRF.Evidence;
 
 /// <summary>
 /// A write-once, content-addressed store of evidence bytes, keyed by SHA-256. The local store lives in the workspace;
-/// an S3 object-lock bucket (a later issue) implements the same contract.
+/// S3EvidenceStore (DeIRF.Providers.S3) keeps them in an S3 object-lock bucket under the same contract; EvidenceStores picks the
+/// one a workspace is configured to use.
 /// </summary>
 public interface IEvidenceStore
 {
@@ -75,4 +76,12 @@ public enum EvidenceFault
 public sealed record EvidenceCheck(EvidenceFault Fault, string? Reason, string? ActualSha256, long? ActualSize)
 {
     public bool IsValid => Fault == EvidenceFault.None;
+
+    /// <summary>The verdict on a stored object that was read to its end: its size first, then its SHA-256.</summary>
+    public static EvidenceCheck Judge(string sha256, long expectedSize, string actualSha256, long actualSize)
+        => actualSize != expectedSize
+            ? new EvidenceCheck(EvidenceFault.SizeDiffers, $"The stored object has {actualSize} bytes; {expectedSize} were captured.", actualSha256, actualSize)
+            : actualSha256 != sha256
+                ? new EvidenceCheck(EvidenceFault.Changed, $"The stored bytes hash to sha256:{actualSha256}, not the captured sha256:{sha256}.", actualSha256, actualSize)
+                : new EvidenceCheck(EvidenceFault.None, null, actualSha256, actualSize);
 }

@@ -64,25 +64,32 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         {
             string hex;
             long size;
-            using (var fs = new FileStream(tmp, new FileStreamOptions
+            FileStream partial;
+            try
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                PreallocationSize = options.ExpectedSize is > 0 and var e ? e : 0,
-            }))
+                partial = new FileStream(tmp, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    Share = FileShare.None,
+                    BufferSize = 0,
+                    PreallocationSize = options.ExpectedSize is > 0 and var e ? e : 0,
+                });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw StoreWriteFailed(ex);
+            }
+            using (var fs = partial)
             {
                 (hex, size) = CopyAndHash(content, fs.SafeFileHandle, name, options);
                 if (size == 0 && !options.AllowEmpty)
                 {
-                    throw new DeirfException("EvidenceEmpty", DeirfErrorKind.InvalidData,
-                        $"'{name}' is empty (0 bytes): nothing was stored. An empty capture is usually a failed copy; use -AllowEmpty if the file really is empty.", options.SourceName);
+                    throw EvidenceSource.Empty(name, options.SourceName);
                 }
                 if (options.ExpectedSize is long expected && expected != size)
                 {
-                    throw new DeirfException("EvidenceChangedDuringCapture", DeirfErrorKind.InvalidData,
-                        $"'{name}' changed while it was captured (it had {expected} bytes, {size} were read): nothing was stored. Capture it again once it is quiet, or copy it first.", options.SourceName);
+                    throw EvidenceSource.ChangedDuringCapture(name, options.SourceName, $"it had {expected} bytes, {size} were read");
                 }
                 try
                 {
@@ -90,7 +97,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
                     {
                         File.SetUnixFileMode(fs.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
                     }
-                    fs.Flush(flushToDisk: true);
+                    NativeFiles.FlushToDisk(fs);
                 }
                 catch (IOException ex)
                 {
@@ -105,7 +112,17 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             var dir = Path.GetDirectoryName(final)!;
             Directory.CreateDirectory(dir);
             // No-replace publish: of two puts of the same content, exactly one names the object; nothing is overwritten.
-            bool already = !NativeFiles.MoveNoReplace(tmp, final);
+            bool already;
+            try
+            {
+                already = !NativeFiles.MoveNoReplace(tmp, final);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A failed link or rename names nothing; a failed unlink of the temporary name after the link leaves a
+                // complete object under its hash and the temporary name for the sweep. Either way: report it.
+                throw StoreWriteFailed(ex);
+            }
             if (already)
             {
                 long existing = new FileInfo(final).Length;
@@ -118,7 +135,16 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             else
             {
                 published = true;
-                NativeFiles.FsyncDirectory(dir);
+                try
+                {
+                    NativeFiles.FsyncDirectory(dir);
+                }
+                catch (IOException ex)
+                {
+                    // The object is complete under its name, but its name may not survive a power loss: say so, a
+                    // second put of the same bytes finds it (AlreadyStored) or stores it again.
+                    throw StoreWriteFailed(ex);
+                }
             }
             return new StoredEvidence(hex, size, final, already);
         }
@@ -150,7 +176,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             {
                 ct.ThrowIfCancellationRequested();
                 var buffer = buffers[current];
-                int n = ReadChunk(source, buffer, name, options.SourceName);
+                int n = EvidenceSource.ReadFull(source, buffer, ChunkSize, name, options.SourceName);
                 if (n == 0)
                 {
                     break;
@@ -209,30 +235,6 @@ public sealed class LocalEvidenceStore : IEvidenceStore
 
     private DeirfException StoreWriteFailed(Exception ex)
         => new("EvidenceStoreWriteFailed", DeirfErrorKind.WriteError, $"Could not write to the evidence store '{Root}': {ex.Message}", Root, ex);
-
-    /// <summary>Fills the buffer (fewer, larger hash calls) unless the source ends; read failures name the source.</summary>
-    private static int ReadChunk(Stream source, byte[] buffer, string name, string? target)
-    {
-        int total = 0;
-        try
-        {
-            while (total < ChunkSize)
-            {
-                int n = source.Read(buffer, total, ChunkSize - total);
-                if (n == 0)
-                {
-                    break;
-                }
-                total += n;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            throw new DeirfException("EvidenceUnreadable", DeirfErrorKind.ResourceUnavailable,
-                $"Could not read '{name}': {ex.Message.TrimEnd('.')}. Nothing was stored for it.", target, ex);
-        }
-        return total;
-    }
 
     private static void DeleteTemporary(string tmp)
     {
@@ -338,15 +340,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
                 ArrayPool<byte>.Shared.Return(buffer);
             }
             var actual = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
-            if (size != expectedSize)
-            {
-                return new EvidenceCheck(EvidenceFault.SizeDiffers, $"The stored object has {size} bytes; {expectedSize} were captured.", actual, size);
-            }
-            if (actual != sha256)
-            {
-                return new EvidenceCheck(EvidenceFault.Changed, $"The stored bytes hash to sha256:{actual}, not the captured sha256:{sha256}.", actual, size);
-            }
-            return new EvidenceCheck(EvidenceFault.None, null, actual, size);
+            return EvidenceCheck.Judge(sha256, expectedSize, actual, size);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

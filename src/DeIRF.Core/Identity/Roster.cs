@@ -79,10 +79,10 @@ public sealed class Roster
     private readonly Dictionary<string, Responder> _responders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Responder> _byFingerprint = new(StringComparer.Ordinal);
 
-    private Roster(Workspace workspace)
+    private Roster(Workspace workspace, string? journalPath = null)
     {
         Workspace = workspace;
-        Journal = new JournalFile(Path.Combine(workspace.Root, FileName));
+        Journal = new JournalFile(journalPath ?? Path.Combine(workspace.Root, FileName));
     }
 
     public Workspace Workspace { get; }
@@ -97,9 +97,15 @@ public sealed class Roster
     public static string PathIn(Workspace ws) => Path.Combine(ws.Root, FileName);
 
     /// <summary>Loads the roster (empty when the workspace has none yet) by folding its entries; <see cref="AuditBindings"/> re-verifies them.</summary>
-    public static Roster Load(Workspace workspace)
+    public static Roster Load(Workspace workspace) => LoadFile(workspace, PathIn(workspace));
+
+    /// <summary>
+    /// Folds another copy of this workspace's roster journal (a remote's, checked by Sync-DeirfWorkspace before it is
+    /// accepted). The roster is for checking only: appends go to <paramref name="journalPath"/>.
+    /// </summary>
+    public static Roster LoadFile(Workspace workspace, string journalPath)
     {
-        var roster = new Roster(workspace);
+        var roster = new Roster(workspace, journalPath);
         if (roster.Journal.Exists)
         {
             foreach (var entry in roster.Journal.ReadEntries())

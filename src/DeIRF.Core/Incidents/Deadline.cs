@@ -22,9 +22,9 @@ public sealed class Deadline
 
     /// <summary>
     /// True when the phase it guards happened by <see cref="Due"/>; false when it happened late; null when it has not
-    /// happened yet or the journal has no entry kind that tells (retrospective, custom names). Triage: the first
+    /// happened yet or the journal has no entry kind that tells (custom names). Triage: the first
     /// TriageLead grant or severity.set; containment: the first verified containment.applied; first-comms: the first
-    /// delivered message.send (integration.call).
+    /// delivered message.send (integration.call); retrospective: the first retro.written.
     /// </summary>
     public bool? Met { get; init; }
 
@@ -72,7 +72,13 @@ public sealed class Deadline
         }
         if (incident.RetroDue is { } retro)
         {
-            list.Add(new Deadline { Incident = incident.Id, Name = DeadlineSet.Retrospective, Due = retro.ToUniversalTime(), Now = now });
+            // Met once a retrospective was written (retro.written, New-DeirfRetrospective) by the due time.
+            var written = incident.RetroWrittenAt;
+            list.Add(new Deadline
+            {
+                Incident = incident.Id, Name = DeadlineSet.Retrospective, Due = retro.ToUniversalTime(), Now = now,
+                MetAt = written, Met = written is { } w ? w <= retro : null,
+            });
         }
         return list;
     }

@@ -54,6 +54,9 @@ public sealed class Incident
     /// <summary>When triage first happened: the first TriageLead grant or severity.set (null until then).</summary>
     public DateTimeOffset? TriagedAt { get; private set; }
 
+    /// <summary>When a Triage Lead was first assigned (the first role.granted of TriageLead): where MTTA stops.</summary>
+    public DateTimeOffset? TriageLeadAt { get; private set; }
+
     /// <summary>When the first quorum-approved containment was applied and read back (verified).</summary>
     public DateTimeOffset? ContainedAt { get; private set; }
 
@@ -81,6 +84,16 @@ public sealed class Incident
     public int DeliveredUpdates { get; private set; }
     private readonly HashSet<string> _posts = new(StringComparer.Ordinal);
 
+    /// <summary>Reporter rewards decided (reward.recorded entries), in journal order. A record of the decision, not a payment.</summary>
+    public IReadOnlyList<Reward> Rewards => _rewards;
+    private readonly List<Reward> _rewards = [];
+
+    /// <summary>The rewards as one readable line: "500 USDC to alice; 50 USD to bob".</summary>
+    public string RewardsText => string.Join("; ", _rewards.Select(r => r.ToString()));
+
+    /// <summary>When the retrospective was first written (retro.written): meets the "retrospective" deadline.</summary>
+    public DateTimeOffset? RetroWrittenAt { get; private set; }
+
     /// <summary>Files captured as evidence (evidence.added entries).</summary>
     public int EvidenceCount { get; private set; }
 
@@ -91,17 +104,19 @@ public sealed class Incident
     public string Workspace { get; private init; } = string.Empty;
     public string JournalPath { get; private init; } = string.Empty;
 
-    public static Incident Load(Workspace ws, string id)
+    public static Incident Load(Workspace ws, string id) => Load(ws, id, ws.JournalOf(id).ReadEntries());
+
+    /// <summary>Folds entries already read from the incident's journal (a report reads them once for several views).</summary>
+    public static Incident Load(Workspace ws, string id, IEnumerable<JournalEntry> entries)
     {
-        var journal = ws.JournalOf(id);
-        var incident = new Incident { Id = id, Workspace = ws.Root, JournalPath = journal.Path };
-        foreach (var entry in journal.ReadEntries())
+        var incident = new Incident { Id = id, Workspace = ws.Root, JournalPath = ws.JournalPathFor(id) };
+        foreach (var entry in entries)
         {
             incident.Apply(entry);
         }
         if (incident.AlertSha256 is { Length: 64 } sha && incident.AlertPath is null)
         {
-            incident.AlertPath = Evidence.LocalEvidenceStore.In(ws).LocationOf(sha);
+            incident.AlertPath = Evidence.EvidenceStores.LocationOf(ws, sha);
         }
         return incident;
     }
@@ -156,6 +171,7 @@ public sealed class Incident
                 if (role == nameof(Identity.ResponderRole.TriageLead))
                 {
                     TriagedAt ??= entry.Timestamp;
+                    TriageLeadAt ??= entry.Timestamp;
                 }
                 break;
             }
@@ -211,6 +227,17 @@ public sealed class Incident
                     ContainedAt ??= entry.Timestamp;
                 }
                 break;
+            case RewardRecorded.KindName:
+                _rewards.Add(new Reward
+                {
+                    Incident = entry.Incident, Seq = entry.Seq, Time = entry.Timestamp, DecidedBy = entry.Actor,
+                    Reporter = EntryKinds.Text(entry.Body, "reporter"), Amount = EntryKinds.Text(entry.Body, "amount"),
+                    Currency = EntryKinds.Text(entry.Body, "currency"), Reason = EntryKinds.Text(entry.Body, "reason"),
+                });
+                break;
+            case RetroWritten.KindName:
+                RetroWrittenAt ??= entry.Timestamp;
+                break;
             case IncidentClosed.KindName:
                 // Notes may follow a close; the incident stays closed and the retro clock runs from the close.
                 State = "Closed";
@@ -221,4 +248,23 @@ public sealed class Incident
     }
 
     public override string ToString() => $"{Id} [{State}] {Title}";
+}
+
+/// <summary>A reporter reward as recorded in the journal (reward.recorded): the decision, never a payment.</summary>
+public sealed class Reward
+{
+    public string Incident { get; init; } = string.Empty;
+    public long Seq { get; init; }
+    public DateTimeOffset Time { get; init; }
+    public string Reporter { get; init; } = string.Empty;
+
+    /// <summary>The amount exactly as journaled (a decimal string: no float rounding).</summary>
+    public string Amount { get; init; } = string.Empty;
+    public string Currency { get; init; } = string.Empty;
+    public string Reason { get; init; } = string.Empty;
+
+    /// <summary>The responder who recorded the decision (the entry's actor).</summary>
+    public string DecidedBy { get; init; } = string.Empty;
+
+    public override string ToString() => $"{Amount} {Currency} to {Reporter}";
 }

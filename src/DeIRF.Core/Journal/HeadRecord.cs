@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeIRF.Canonical;
+using DeIRF.Evidence;
 
 namespace DeIRF.Journal;
 
@@ -41,7 +42,7 @@ public sealed record HeadRecord(long Seq, string Hash)
             fs.Write(bytes);
             if (durable)
             {
-                fs.Flush(true);
+                NativeFiles.FlushToDisk(fs);
             }
         }
         File.Move(tmp, path, overwrite: true);

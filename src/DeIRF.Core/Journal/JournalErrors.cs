@@ -50,3 +50,25 @@ public sealed class JournalRepairRefusedException : DeirfException
     public JournalVerdict Verdict { get; }
 }
 
+
+/// <summary>
+/// The file system failed a write, fsync or rename of an append or a repair (I/O error, disk full, permission). Nothing
+/// of the failed call was acknowledged; an append takes back what reached the file, so the journal is as it was.
+/// </summary>
+public sealed class JournalWriteFailedException : DeirfException
+{
+    public JournalWriteFailedException(string path, bool rolledBack, Exception inner, bool repairing = false)
+        : base("JournalWriteFailed", DeirfErrorKind.WriteError, Describe(path, rolledBack, inner, repairing), path, inner)
+    {
+        RolledBack = rolledBack;
+    }
+
+    /// <summary>True when the journal was left as it was before the failed call.</summary>
+    public bool RolledBack { get; }
+
+    private static string Describe(string path, bool rolledBack, Exception inner, bool repairing) => repairing
+        ? $"Could not repair journal '{path}': {inner.Message.TrimEnd('.')}. No entry was lost; run Repair-DeirfJournal again once the disk is healthy."
+        : rolledBack
+            ? $"Could not append to journal '{path}': {inner.Message.TrimEnd('.')}. Nothing was appended (the journal is as it was); try again once the disk is healthy."
+            : $"Could not append to journal '{path}': {inner.Message.TrimEnd('.')}. The partial write could not be taken back either: run Test-DeirfJournal and Repair-DeirfJournal once the disk is healthy.";
+}

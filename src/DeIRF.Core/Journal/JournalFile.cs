@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeIRF.Canonical;
+using DeIRF.Evidence;
 using DeIRF.Journal.Kinds;
 
 namespace DeIRF.Journal;
@@ -183,7 +184,7 @@ public sealed class JournalFile
             {
                 throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
             }
-            using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+            using var fs = OpenForAppend();
             var tail = ReadTail(fs);
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
@@ -211,12 +212,25 @@ public sealed class JournalFile
             {
                 return [];
             }
-            using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+            using var fs = OpenForAppend();
             var tail = ReadTail(fs);
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
         options.AfterAppend?.Invoke(this, written);
         return written;
+    }
+
+    /// <summary>Opens the journal to append; a file system failure here is JournalWriteFailed (nothing was written).</summary>
+    private FileStream OpenForAppend()
+    {
+        try
+        {
+            return new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new JournalWriteFailedException(Path, rolledBack: true, ex);
+        }
     }
 
     private IReadOnlyList<JournalEntry> WriteEntries(FileStream fs, string workspaceId, string incident, long lastSeq, string lastHash,
@@ -225,31 +239,55 @@ public sealed class JournalFile
         var results = new List<JournalEntry>(drafts.Count);
         var buffer = new ArrayBufferWriter<byte>(4096);
         var stream = options.WrapStream?.Invoke(fs) ?? fs;
-        fs.Seek(0, SeekOrigin.End);
+        long start = fs.Seek(0, SeekOrigin.End);
         long seq = lastSeq;
         string prev = lastHash;
-        foreach (var draft in drafts)
+        try
         {
-            options.CancellationToken.ThrowIfCancellationRequested();
-            seq++;
-            var line = Compose(workspaceId, incident, seq, prev, draft, options, out var hash);
-            buffer.Clear();
-            buffer.Write(line);
-            buffer.Write("\n"u8);
-            // One write call per line: a crash leaves a prefix of this line at worst, never an interleaving.
-            stream.Write(buffer.WrittenSpan);
-            var fault = JournalLine.TryParse(line, out var fields, out var reason);
-            Debug.Assert(fault == JournalFault.None, reason);
-            results.Add(JournalEntry.FromVerifiedLine(line, fields, 0, Path));
-            prev = hash;
+            foreach (var draft in drafts)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                seq++;
+                var line = Compose(workspaceId, incident, seq, prev, draft, options, out var hash);
+                buffer.Clear();
+                buffer.Write(line);
+                buffer.Write("\n"u8);
+                // One write call per line: a crash leaves a prefix of this line at worst, never an interleaving.
+                stream.Write(buffer.WrittenSpan);
+                var fault = JournalLine.TryParse(line, out var fields, out var reason);
+                Debug.Assert(fault == JournalFault.None, reason);
+                results.Add(JournalEntry.FromVerifiedLine(line, fields, 0, Path));
+                prev = hash;
+            }
+            stream.Flush();
+            if (options.Durable)
+            {
+                NativeFiles.FlushToDisk(fs);
+            }
+            new HeadRecord(seq, prev).Write(Path, options.Durable);
         }
-        stream.Flush();
-        if (options.Durable)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            fs.Flush(flushToDisk: true);
+            // Nothing of this call was acknowledged: take back whatever reached the file (we still hold the lock), so a
+            // failed append leaves the journal as it was, not with a torn or unacknowledged tail.
+            throw new JournalWriteFailedException(Path, RollBack(fs, start), ex);
         }
-        new HeadRecord(seq, prev).Write(Path, options.Durable);
         return results;
+    }
+
+    /// <summary>Truncates the journal back to <paramref name="length"/> after a failed write; false if that failed too.</summary>
+    private static bool RollBack(FileStream fs, long length)
+    {
+        try
+        {
+            fs.SetLength(length);
+            NativeFiles.FlushToDisk(fs);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Builds the canonical line (without LF) for one entry and returns its hash.</summary>
@@ -280,13 +318,18 @@ public sealed class JournalFile
             ["sigs"] = sigs,
             ["stmt"] = statement,
         };
-        var unhashedBytes = CanonicalJson.Serialize(unhashed);
+        return WithHash(CanonicalJson.Serialize(unhashed), out hash);
+    }
+
+    /// <summary>The stored line for the canonical entry without its hash: the hash computed and put first.</summary>
+    internal static byte[] WithHash(ReadOnlySpan<byte> unhashedBytes, out string hash)
+    {
         hash = JournalLine.HashOfUnhashed(unhashedBytes);
         // Canonical order puts "hash" first: the stored line is '{"hash":"…",' followed by the rest.
         var prefix = Encoding.ASCII.GetBytes("{\"hash\":\"" + hash + "\",");
         var line = new byte[prefix.Length + unhashedBytes.Length - 1];
         prefix.CopyTo(line, 0);
-        unhashedBytes.AsSpan(1).CopyTo(line.AsSpan(prefix.Length));
+        unhashedBytes[1..].CopyTo(line.AsSpan(prefix.Length));
         return line;
     }
 
@@ -405,18 +448,25 @@ public sealed class JournalFile
             throw new JournalRepairRefusedException(Path, verdict);
         }
         var side = Path + ".torn-" + options.Clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        using (var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1))
+        try
         {
+            using var fs = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
             var torn = new byte[verdict.TornBytes];
             fs.Seek(verdict.TornOffset, SeekOrigin.Begin);
             fs.ReadExactly(torn);
             using (var sideStream = new FileStream(side, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 sideStream.Write(torn);
-                sideStream.Flush(true);
+                NativeFiles.FlushToDisk(sideStream);
             }
             fs.SetLength(verdict.TornOffset);
-            fs.Flush(true);
+            NativeFiles.FlushToDisk(fs);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The journal is cut only after the side file is durable, so a failure here loses no byte: at worst the
+            // torn tail is still there (run Repair again) and a partial side file is left beside it.
+            throw new JournalWriteFailedException(Path, rolledBack: true, ex, repairing: true);
         }
         return new JournalRepairResult { Path = Path, TornBytes = verdict.TornBytes, SideFile = side, EntryCount = verdict.EntryCount, Changed = true };
     }

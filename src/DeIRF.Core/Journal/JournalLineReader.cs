@@ -16,7 +16,9 @@ internal sealed class JournalLineReader : IDisposable
     public JournalLineReader(string path, int bufferSize = 1 << 20, long startOffset = 0)
     {
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        _buffer = new byte[bufferSize];
+        // No bigger than the file (it grows if the file does): a 1 MiB buffer per small journal made a fold over
+        // 10,000 incidents allocate 20 GB (the load test found it).
+        _buffer = new byte[(int)Math.Clamp(_stream.Length - Math.Max(startOffset, 0) + 1, 4096, Math.Max(bufferSize, 4096))];
         if (startOffset > 0)
         {
             // Checkpoints resume where the tree stopped: lines from here on, positions still counted from the file start.

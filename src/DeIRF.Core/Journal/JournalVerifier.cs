@@ -55,7 +55,8 @@ internal sealed class JournalVerifier
     {
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
         long total = stream.Length;
-        var buffer = new byte[BlockSize];
+        // No bigger than the file (it grows for a longer line, like the reader's): not 4 MiB per small journal.
+        var buffer = new byte[(int)Math.Clamp(total + 1, 4096, BlockSize)];
         int filled = 0;
         var starts = new List<int>(16384);
         var lengths = new List<int>(16384);

@@ -80,7 +80,8 @@ public sealed class Workspace
             ["name"] = name,
         };
         // Replica-local files stay out of git when the workspace is shared through a repository.
-        File.WriteAllText(Path.Combine(root, ".gitignore"), "*.lock\n*.head\n*.head.tmp\nevidence/.incoming/\nincidents/*/tree/\n");
+        File.WriteAllText(Path.Combine(root, ".gitignore"), "*.lock\n*.head\n*.head.tmp\nevidence/.incoming/\nincidents/*/tree/\n"
+            + string.Join("\n", Sync.WorkspaceSync.IgnoredForSync) + "\n");
         var tmp = Path.Combine(root, FileName + ".tmp");
         File.WriteAllBytes(tmp, CanonicalJson.Serialize(settings));
         File.Move(tmp, Path.Combine(root, FileName), overwrite: false);
@@ -191,8 +192,8 @@ public sealed class Workspace
     /// <summary>Opens a new incident: its journal with the genesis entry "incident.opened".</summary>
     /// <remarks>
     /// With an <paramref name="alert"/>, the genesis body records its format, source, event time and the SHA-256 of
-    /// its original bytes, and those bytes are kept read-only beside the journal as alert-&lt;sha256&gt;.json (until
-    /// the evidence store takes them in).
+    /// its original bytes, and those bytes are stored in the workspace's configured evidence store (local or S3) before the
+    /// incident is opened.
     /// </remarks>
     public Incident OpenIncident(string title, string reporter, IEnumerable<string>? tags = null, bool drill = false, JournalAppendOptions? options = null,
         Alerts.Alert? alert = null)
@@ -219,7 +220,8 @@ public sealed class Workspace
         var now = options.Clock.GetUtcNow();
         // The alert's original bytes go into the write-once evidence store BEFORE the incident exists: if this fails,
         // nothing is opened; if opening then fails, the stored object is harmless (content-addressed, deduplicated).
-        var store = Evidence.LocalEvidenceStore.In(this);
+        var store = Evidence.EvidenceStores.Open(this);
+        using var ownedStore = store as IDisposable;
         var storedAlert = alert is null ? null : store.Put(new MemoryStream(alert.RawBytes, writable: false), new Evidence.EvidencePutOptions
         {
             ExpectedSize = alert.RawBytes.Length,
@@ -245,7 +247,7 @@ public sealed class Workspace
             if (alert is not null && storedAlert is not null)
             {
                 // Chain of custody for the alert, as for any evidence: the reporter collected it.
-                journal.Append(new StatementDraft(EvidenceAdded.KindName, reporter, new JsonObject
+                var custody = new JsonObject
                 {
                     ["collector"] = reporter,
                     ["hash"] = EvidenceAdded.HashPrefix + storedAlert.Sha256,
@@ -253,7 +255,12 @@ public sealed class Workspace
                     ["path"] = alert.SourcePath ?? $"({alert.Format} alert from the pipeline)",
                     ["size"] = storedAlert.Size,
                     ["target"] = "alert",
-                }) { Timestamp = now }, options with { CancellationToken = CancellationToken.None });
+                };
+                if (store is not Evidence.LocalEvidenceStore)
+                {
+                    custody["stored"] = storedAlert.StoredPath;
+                }
+                journal.Append(new StatementDraft(EvidenceAdded.KindName, reporter, custody) { Timestamp = now }, options with { CancellationToken = CancellationToken.None });
             }
             return Incident.Load(this, id);
         }

@@ -5,9 +5,13 @@ using DeIRF.Journal.Kinds;
 
 // A child process for journal tests that need a real process boundary (SIGKILL, concurrent writers, peak memory).
 //   create   <journal> <workspaceId> <incident>
-//   append   <journal> <count> [--split-writes] [--no-durable] [--actor NAME]   prints "ack <seq>" after each append
+//   append   <journal> <count> [--split-writes] [--no-durable] [--actor NAME] [--seconds S]
+//            prints "ack <seq> <hash>" after each append (with --seconds: stops when the time is up, adds the latency in µs)
 //   generate <journal> <count>                  batched appends of ~300-byte entries
 //   verify   <journal>                          prints the verdict and the peak resident set as JSON
+//   sync     <workspace> <actor> <fault point>  runs Sync-DeirfWorkspace's engine; at the named point (after-rename,
+//                                               after-write, after-commit) prints "paused <point>" and waits to be killed
+//   fault    append|repair|evidence|checkpoint  operations that ack each result, for strace fault injection (FaultHost)
 var mode = args.Length > 0 ? args[0] : "";
 switch (mode)
 {
@@ -27,7 +31,22 @@ switch (mode)
             int actorIdx = Array.IndexOf(args, "--actor");
             string actor = actorIdx > 0 ? args[actorIdx + 1] : "stress";
             var options = new JournalAppendOptions { Durable = durable, WrapStream = split ? s => new SplitWriteStream(s) : null, LockTimeout = TimeSpan.FromMinutes(2) };
+            int secondsIdx = Array.IndexOf(args, "--seconds");
             var stdout = Console.Out;
+            if (secondsIdx > 0)
+            {
+                // Load mode: append until the time is up (at most count entries); each ack carries its latency in µs.
+                var until = DateTime.UtcNow.AddSeconds(double.Parse(args[secondsIdx + 1], System.Globalization.CultureInfo.InvariantCulture));
+                for (int i = 0; i < count && DateTime.UtcNow < until; i++)
+                {
+                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var e = journal.Append(new StatementDraft(Note.KindName, actor, new JsonObject { ["text"] = $"{actor} note {i} " + new string('x', 120) }), options);
+                    var micros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+                    stdout.WriteLine($"ack {e.Seq} {e.Hash} {micros}");
+                }
+                stdout.Flush();
+                return 0;
+            }
             for (int i = 0; i < count; i++)
             {
                 var e = journal.Append(new StatementDraft(Note.KindName, actor, new JsonObject { ["text"] = $"{actor} note {i} " + new string('x', 120) }), options);
@@ -57,8 +76,30 @@ switch (mode)
             }));
             return verdict.IsValid ? 0 : 1;
         }
+    case "sync":
+        {
+            var ws = DeIRF.Workspaces.Workspace.Open(args[1]);
+            var point = args[3];
+            var result = DeIRF.Sync.WorkspaceSync.Sync(ws, new DeIRF.Sync.SyncOptions
+            {
+                Actor = args[2],
+                FaultPoint = at =>
+                {
+                    if (at == point)
+                    {
+                        Console.WriteLine($"paused {at}");
+                        Console.Out.Flush();
+                        Thread.Sleep(Timeout.Infinite);
+                    }
+                },
+            });
+            Console.WriteLine($"done {result}");
+            return 0;
+        }
+    case "fault":
+        return FaultHost.Run(args[1..]);
     default:
-        Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify ...");
+        Console.Error.WriteLine("usage: DeIRF.JournalStress create|append|generate|verify|sync|fault ...");
         return 2;
 }
 

@@ -61,6 +61,8 @@ public static class EntryKinds
         Register(new ProposalConsumed());
         Register(new QuorumPolicySet());
         Register(new DisclosurePublished());
+        Register(new RewardRecorded());
+        Register(new RetroWritten());
     }
 
     public static void Register(IEntryKind kind) => Known[kind.Name] = kind;

@@ -5,7 +5,8 @@ namespace DeIRF.Journal.Kinds;
 /// <summary>
 /// "evidence.added" — one chain-of-custody record per captured file, written after the bytes are durable in the
 /// evidence store. body: { hash: "sha256:&lt;64 hex&gt;", size: integer ≥ 0, path: original path (≤ 4096),
-/// target: optional (≤ 256, e.g. "prod/api-7f9"), collector: handle, name: file name (≤ 1024) }
+/// target: optional (≤ 256, e.g. "prod/api-7f9"), collector: handle, name: file name (≤ 1024),
+/// stored: optional (≤ 2048) where the bytes are when they are not in the workspace ("s3://bucket/prefix/sha256/&lt;hex&gt;") }
 /// </summary>
 public sealed class EvidenceAdded : IEntryKind
 {
@@ -32,6 +33,10 @@ public sealed class EvidenceAdded : IEntryKind
         if (body.ContainsKey("target"))
         {
             EntryKinds.RequireText(Name, body, "target", 256);
+        }
+        if (body.ContainsKey("stored"))
+        {
+            EntryKinds.RequireText(Name, body, "stored", 2048);
         }
     }
 

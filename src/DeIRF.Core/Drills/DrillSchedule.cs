@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Security;
+using System.Text;
+
+namespace DeIRF.Drills;
+
+/// <summary>
+/// A recurring drill as a scheduler runs it: a crontab line, a Windows Task Scheduler task (XML) or a Kubernetes
+/// CronJob (YAML). Each runs <c>pwsh -NoProfile -NonInteractive -Command "Import-Module DeIRF; Start-DeirfDrill ..."</c>,
+/// whose exit code is non-zero when a phase missed its deadline (the terminating error DrillDeadlineMissed).
+/// </summary>
+public static class DrillSchedule
+{
+    public static readonly IReadOnlyList<string> Cadences = ["Day", "Week", "Month", "Quarter"];
+    public static readonly IReadOnlyList<string> Forms = ["Cron", "ScheduledTask", "CronJob"];
+
+    /// <summary>Five-field cron expression at <paramref name="hour"/>:<paramref name="minute"/>: weekly on Mondays, monthly on the 1st, quarterly on Jan/Apr/Jul/Oct 1st.</summary>
+    public static string CronExpression(string every, int hour, int minute) => every switch
+    {
+        "Day" => $"{minute} {hour} * * *",
+        "Week" => $"{minute} {hour} * * 1",
+        "Month" => $"{minute} {hour} 1 * *",
+        "Quarter" => $"{minute} {hour} 1 1,4,7,10 *",
+        _ => throw new DeirfException("DrillCadenceInvalid", DeirfErrorKind.InvalidArgument, $"'{every}' is not a cadence ({string.Join(", ", Cadences)}).", every),
+    };
+
+    /// <summary>The PowerShell command the scheduler runs (single-quoted PowerShell strings).</summary>
+    public static string DrillCommand(string scenario, string? workspace)
+        => $"Import-Module DeIRF; Start-DeirfDrill -Scenario {Quote(scenario)}" + (workspace is null ? string.Empty : $" -Workspace {Quote(workspace)}");
+
+    private static string Quote(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>The marker comment that identifies the line in a crontab (so -Install replaces, never duplicates, it).</summary>
+    public static string CronMarker(string scenario) => $"# deirf-drill:{scenario}";
+
+    public static string Crontab(string scenario, string every, int hour, int minute, string? workspace, string pwsh = "pwsh", string? log = null)
+    {
+        // cron runs the line with /bin/sh: the PowerShell command goes in single quotes (its own quotes doubled as '\'').
+        var command = DrillCommand(scenario, workspace).Replace("'", "'\\''", StringComparison.Ordinal);
+        var redirect = log is null ? string.Empty : $" >> {log} 2>&1";
+        return $"{CronExpression(every, hour, minute)} {pwsh} -NoProfile -NonInteractive -Command '{command}'{redirect} {CronMarker(scenario)}";
+    }
+
+    /// <summary>A Task Scheduler 1.2 task (importable with schtasks /Create /XML or Register-ScheduledTask -Xml).</summary>
+    public static string ScheduledTaskXml(string scenario, string every, int hour, int minute, string? workspace, DateTimeOffset startDay)
+    {
+        var start = new DateTime(startDay.Year, startDay.Month, startDay.Day, hour, minute, 0).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        var schedule = every switch
+        {
+            "Day" => "<ScheduleByDay><DaysInterval>1</DaysInterval></ScheduleByDay>",
+            "Week" => "<ScheduleByWeek><WeeksInterval>1</WeeksInterval><DaysOfWeek><Monday /></DaysOfWeek></ScheduleByWeek>",
+            "Month" => "<ScheduleByMonth><DaysOfMonth><Day>1</Day></DaysOfMonth><Months><January /><February /><March /><April /><May /><June /><July /><August /><September /><October /><November /><December /></Months></ScheduleByMonth>",
+            "Quarter" => "<ScheduleByMonth><DaysOfMonth><Day>1</Day></DaysOfMonth><Months><January /><April /><July /><October /></Months></ScheduleByMonth>",
+            _ => throw new DeirfException("DrillCadenceInvalid", DeirfErrorKind.InvalidArgument, $"'{every}' is not a cadence ({string.Join(", ", Cadences)}).", every),
+        };
+        var args = SecurityElement.Escape($"-NoProfile -NonInteractive -Command \"{DrillCommand(scenario, workspace)}\"");
+        var sb = new StringBuilder();
+        sb.Append("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n");
+        sb.Append("<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\n");
+        sb.Append($"  <RegistrationInfo><Description>DeIRF gameday drill '{SecurityElement.Escape(scenario)}' every {every.ToLowerInvariant()}</Description><URI>\\DeIRF\\drill-{SecurityElement.Escape(scenario)}</URI></RegistrationInfo>\n");
+        sb.Append($"  <Triggers><CalendarTrigger><StartBoundary>{start}</StartBoundary><Enabled>true</Enabled>{schedule}</CalendarTrigger></Triggers>\n");
+        sb.Append("  <Principals><Principal id=\"Author\"><LogonType>S4U</LogonType><RunLevel>LeastPrivilege</RunLevel></Principal></Principals>\n");
+        sb.Append("  <Settings><MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy><ExecutionTimeLimit>PT2H</ExecutionTimeLimit><StartWhenAvailable>true</StartWhenAvailable><Enabled>true</Enabled></Settings>\n");
+        sb.Append($"  <Actions Context=\"Author\"><Exec><Command>pwsh.exe</Command><Arguments>{args}</Arguments></Exec></Actions>\n");
+        sb.Append("</Task>\n");
+        return sb.ToString();
+    }
+
+    /// <summary>A batch/v1 CronJob running the drill in <paramref name="image"/> (an image with pwsh and DeIRF installed).</summary>
+    public static string CronJobYaml(string scenario, string every, int hour, int minute, string? workspace, string image, string? ns)
+    {
+        var name = "deirf-drill-" + new string(scenario.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        name = name.Length > 52 ? name[..52].TrimEnd('-') : name;
+        var sb = new StringBuilder();
+        sb.Append("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n");
+        sb.Append($"  name: {name}\n");
+        if (ns is not null)
+        {
+            sb.Append($"  namespace: {Yaml(ns)}\n");
+        }
+        sb.Append($"  labels:\n    app.kubernetes.io/name: deirf-drill\n    deirf.dev/scenario: {Yaml(scenario)}\n");
+        sb.Append("spec:\n");
+        sb.Append($"  schedule: {Yaml(CronExpression(every, hour, minute))}\n");
+        sb.Append("  timeZone: Etc/UTC\n  concurrencyPolicy: Forbid\n  successfulJobsHistoryLimit: 3\n  failedJobsHistoryLimit: 3\n");
+        sb.Append("  jobTemplate:\n    spec:\n      backoffLimit: 0\n      template:\n        spec:\n          restartPolicy: Never\n");
+        sb.Append("          containers:\n            - name: drill\n");
+        sb.Append($"              image: {Yaml(image)}\n");
+        sb.Append("              command:\n                - pwsh\n                - -NoProfile\n                - -NonInteractive\n                - -Command\n");
+        sb.Append($"                - {Yaml(DrillCommand(scenario, workspace ?? "/drill/workspace"))}\n");
+        sb.Append("              volumeMounts:\n                - name: drill\n                  mountPath: /drill\n");
+        sb.Append("          volumes:\n            - name: drill\n              emptyDir: {}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>A YAML double-quoted scalar (JSON string escaping is valid YAML).</summary>
+    private static string Yaml(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+}

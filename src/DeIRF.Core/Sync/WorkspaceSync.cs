@@ -1,0 +1,834 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using DeIRF.Canonical;
+using DeIRF.Checkpoints;
+using DeIRF.Identity;
+using DeIRF.Journal;
+using DeIRF.Journal.Kinds;
+using DeIRF.Workspaces;
+
+namespace DeIRF.Sync;
+
+public sealed record SyncOptions
+{
+    /// <summary>The git remote to sync with.</summary>
+    public string Remote { get; init; } = "origin";
+
+    /// <summary>Who syncs: the author and committer of the sync commit.</summary>
+    public string Actor { get; init; } = "deirf";
+
+    /// <summary>Fetch-merge-push rounds before giving up when pushes keep losing races.</summary>
+    public int MaxAttempts { get; init; } = 8;
+
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>Test seam: called at named points ("after-write", "after-commit") so a test can kill the process there.</summary>
+    internal Action<string>? FaultPoint { get; init; }
+}
+
+/// <summary>
+/// Shares a workspace through a git remote. Journals are never merged by git: each is fetched, verified (chain,
+/// canonical form, signatures against the roster), checked against the head this replica last accepted from the
+/// remote, and merged by re-linking this replica's unpushed entries after the remote's; other files merge three
+/// ways. The result is committed on top of the remote commit (so the push is a fast-forward) and pushed; a push
+/// that lost a race is retried from the fetch.
+/// </summary>
+public static class WorkspaceSync
+{
+    private static readonly Regex IncidentJournal = new(@"^incidents/(INC-[A-Za-z0-9_-]{1,60})/journal\.jsonl$", RegexOptions.CultureInvariant);
+    private static readonly Regex CheckpointFile = new(@"^incidents/(INC-[A-Za-z0-9_-]{1,60})/checkpoints/[^/]+\.checkpoint$", RegexOptions.CultureInvariant);
+
+    /// <summary>Lines the workspace's .gitignore needs for sync (replica-local state).</summary>
+    /// <remarks>
+    /// Sync state and leftovers of interrupted writes are per machine; evidence objects stay out of git (memory dumps
+    /// would bloat every clone forever): the custody entries travel in the journals, the bytes in the S3 store.
+    /// </remarks>
+    public static readonly string[] IgnoredForSync = [SyncTrustStore.DirectoryName + "/", "*.deirf-sync-tmp", "*.torn-*", "**/.incoming/", "evidence/sha256/", "drills/*.keys/"];
+
+    /// <summary>The journal id of a workspace-relative path (ROSTER or the incident), or null when it is not a journal.</summary>
+    public static string? JournalIdOf(string relativePath)
+        => relativePath == Roster.FileName ? Roster.JournalId : IncidentJournal.Match(relativePath) is { Success: true } m ? m.Groups[1].Value : null;
+
+    // ---------------------------------------------------------------- initialize
+
+    /// <summary>
+    /// Shares a workspace through <paramref name="remoteUrl"/>. An empty remote gets this workspace (created if
+    /// needed): git init, commit, push. A remote that already holds a workspace is cloned into
+    /// <paramref name="path"/> (same workspace id), every journal verified before the clone is kept.
+    /// </summary>
+    public static (Workspace Workspace, SyncResult Result) Initialize(string path, string remoteUrl, string? name, SyncOptions options)
+    {
+        var root = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar))!;
+        Directory.CreateDirectory(parent);
+        var probe = new GitCli(parent);
+        var refs = probe.TryRun(["ls-remote", "--heads", remoteUrl], cancellationToken: options.CancellationToken);
+        if (refs.ExitCode != 0)
+        {
+            throw new SyncException("SyncRemoteUnreachable", DeirfErrorKind.ResourceUnavailable, $"Cannot read the remote '{remoteUrl}': {refs.Stderr.Trim()}", remoteUrl);
+        }
+        if (refs.Text.Length == 0)
+        {
+            var ws = Workspace.IsWorkspace(root) ? Workspace.Open(root) : Workspace.Initialize(root, name);
+            EnsureIgnored(ws.Root);
+            var git = new GitCli(ws.Root);
+            if (!IsRepository(ws.Root))
+            {
+                git.Run(["init", "--quiet", "--initial-branch=main"]);
+            }
+            if (git.TryRun(["remote", "get-url", options.Remote]).ExitCode == 0)
+            {
+                git.Run(["remote", "set-url", options.Remote, remoteUrl]);
+            }
+            else
+            {
+                git.Run(["remote", "add", options.Remote, remoteUrl]);
+            }
+            return (ws, Sync(ws, options));
+        }
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+        {
+            throw new SyncException("SyncTargetNotEmpty", DeirfErrorKind.AlreadyExists,
+                $"The remote '{remoteUrl}' already holds a workspace; it is cloned into an empty or new folder, and '{root}' is not empty.", root);
+        }
+        var sw = Stopwatch.StartNew();
+        probe.Run(["clone", "--quiet", "--origin", options.Remote, remoteUrl, root], cancellationToken: options.CancellationToken);
+        try
+        {
+            if (!Workspace.IsWorkspace(root))
+            {
+                throw new SyncException("SyncRemoteNotAWorkspace", DeirfErrorKind.InvalidData,
+                    $"The remote '{remoteUrl}' is not empty and holds no {Workspace.FileName}: it is not a DeIRF workspace.", remoteUrl);
+            }
+            var ws = Workspace.Open(root);
+            EnsureIgnored(ws.Root);
+            var trust = SyncTrustStore.Load(ws.Root);
+            var refusals = new List<SyncRefusal>();
+            var journals = new List<SyncedJournal>();
+            var rosterPath = Roster.PathIn(ws);
+            foreach (var (id, file) in LocalJournals(ws))
+            {
+                var copy = JournalCopy.TryParse(File.ReadAllBytes(file), out var problem, out var badLine);
+                var refusal = copy is null
+                    ? new SyncRefusal("SyncRemoteTampered", id, badLine, null, null, $"the remote copy is damaged: {problem}")
+                    : VerifyCopy(ws, id, copy, rosterPath, file);
+                if (refusal is not null)
+                {
+                    refusals.Add(refusal);
+                    continue;
+                }
+                copy!.Head!.Write(file, durable: true);
+                trust.Accept(SyncTrustStore.KeyFor(ws.WorkspaceId, id), copy.Head!);
+                journals.Add(new SyncedJournal(id, 0, copy.Count, copy.Count, copy.Count, 0, 0));
+            }
+            if (refusals.Count > 0)
+            {
+                throw new SyncRefusedException(refusals);
+            }
+            trust.Save();
+            var git = new GitCli(ws.Root);
+            return (ws, new SyncResult
+            {
+                Workspace = ws.Root, Remote = options.Remote, Branch = git.Text("symbolic-ref", "--short", "HEAD"),
+                JournalsChecked = journals.Count, EntriesReceived = journals.Sum(j => j.Received), Journals = journals,
+                Commit = git.RevParse("HEAD"), Attempts = 1, Elapsed = sw.Elapsed,
+            });
+        }
+        catch
+        {
+            // An unverified clone is not a workspace anyone should act on.
+            TryDeleteTree(root);
+            throw;
+        }
+    }
+
+    // ---------------------------------------------------------------- sync
+
+    public static SyncResult Sync(Workspace ws, SyncOptions options)
+    {
+        var sw = Stopwatch.StartNew();
+        JournalFile.ValidateHandle(options.Actor);
+        if (!IsRepository(ws.Root))
+        {
+            throw new SyncException("SyncNotARepository", DeirfErrorKind.InvalidOperation,
+                $"Workspace '{ws.Root}' is not a git repository. Share it first: Initialize-DeirfWorkspace -Path '{ws.Root}' -Remote <url>.", ws.Root);
+        }
+        EnsureIgnored(ws.Root);
+        RecoverPendingWrites(ws);
+        var git = new GitCli(ws.Root);
+        var branch = git.TryRun(["symbolic-ref", "--short", "HEAD"]) is { ExitCode: 0 } b ? b.Text : "main";
+        var trackingRef = $"refs/remotes/{options.Remote}/{branch}";
+        var totals = new Totals();
+        for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            var fetch = git.TryRun(["fetch", "--quiet", "--no-tags", options.Remote, $"+refs/heads/{branch}:{trackingRef}"], cancellationToken: options.CancellationToken);
+            if (fetch.ExitCode != 0 && !fetch.Stderr.Contains("couldn't find remote ref", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SyncException("SyncFetchFailed", DeirfErrorKind.ResourceUnavailable, $"git fetch {options.Remote} failed: {fetch.Stderr.Trim()}", options.Remote);
+            }
+            var remoteCommit = fetch.ExitCode == 0 ? git.RevParse(trackingRef) : null;
+            var round = MergeRound(ws, git, remoteCommit, options);
+            totals.Add(round);
+            options.FaultPoint?.Invoke("after-write");
+
+            git.Run(["add", "--all"]);
+            var tree = git.Text("write-tree");
+            if (remoteCommit is not null && tree == git.Text("rev-parse", remoteCommit + "^{tree}"))
+            {
+                // Nothing of ours to push: this replica now equals the remote.
+                git.Run(["update-ref", "HEAD", remoteCommit]);
+                SaveTrust(ws, round.MergedHeads);
+                return totals.Result(ws, options, branch, pushed: false, remoteCommit, attempt, sw.Elapsed);
+            }
+            var message = $"deirf sync by {options.Actor}: {round.Received} received, {round.Relinked} re-linked, {round.Journals.Count} journals";
+            var args = new List<string> { "-c", "user.name=" + options.Actor, "-c", "user.email=" + EmailOf(options.Actor), "commit-tree", tree, "-m", message };
+            if (remoteCommit is not null)
+            {
+                args.Add("-p");
+                args.Add(remoteCommit);
+            }
+            var commit = git.Run(args).Text;
+            git.Run(["update-ref", "HEAD", commit]);
+            options.FaultPoint?.Invoke("after-commit");
+            var push = git.TryRun(["push", "--porcelain", options.Remote, $"{commit}:refs/heads/{branch}"], cancellationToken: options.CancellationToken);
+            if (push.ExitCode == 0)
+            {
+                git.TryRun(["update-ref", trackingRef, commit]);
+                SaveTrust(ws, round.MergedHeads);
+                return totals.Result(ws, options, branch, pushed: true, commit, attempt, sw.Elapsed);
+            }
+            var said = push.Text + "\n" + push.Stderr;
+            if (!(said.Contains("[rejected]") || said.Contains("non-fast-forward") || said.Contains("fetch first") || said.Contains("[remote rejected]")
+                || said.Contains("cannot lock ref", StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new SyncException("SyncPushFailed", DeirfErrorKind.ResourceUnavailable, $"git push {options.Remote} failed: {push.Stderr.Trim()}", options.Remote);
+            }
+            // Another replica pushed first: fetch its commit and merge again (our commit is superseded, its content kept).
+            Thread.Sleep(Random.Shared.Next(10, 50 * attempt));
+        }
+        throw new SyncException("SyncPushRaceLost", DeirfErrorKind.ResourceBusy,
+            $"The push lost {options.MaxAttempts} races in a row to other replicas; run Sync-DeirfWorkspace again.", options.Remote);
+    }
+
+    private sealed class Totals
+    {
+        public long Received, Relinked, Duplicates;
+        public Round? Last;
+        public List<string> Superseded { get; } = [];
+        public List<string> FileConflicts { get; } = [];
+
+        public void Add(Round r)
+        {
+            Received += r.Received;
+            Relinked = r.Relinked; // re-linking again after a lost race is the same entries once more
+            Duplicates += r.Duplicates;
+            Superseded.AddRange(r.Superseded);
+            FileConflicts.AddRange(r.FileConflicts);
+            Last = r;
+        }
+
+        public SyncResult Result(Workspace ws, SyncOptions o, string branch, bool pushed, string commit, int attempts, TimeSpan elapsed) => new()
+        {
+            Workspace = ws.Root, Remote = o.Remote, Branch = branch, JournalsChecked = Last!.Journals.Count,
+            EntriesReceived = Received, EntriesRelinked = Relinked, DuplicatesDropped = Duplicates, Pushed = pushed, Commit = commit,
+            Attempts = attempts, Conflicts = Last.Conflicts, CheckpointsSuperseded = Superseded, FileConflicts = FileConflicts,
+            Journals = Last.Journals, Elapsed = elapsed,
+        };
+    }
+
+    private sealed class Round
+    {
+        public long Received, Relinked, Duplicates;
+        public List<SyncedJournal> Journals { get; } = [];
+        public List<SyncConflict> Conflicts { get; } = [];
+        public List<string> Superseded { get; } = [];
+        public List<string> FileConflicts { get; } = [];
+        public Dictionary<string, HeadRecord> MergedHeads { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>One fetch's worth of merging into the working tree: verify everything, then write.</summary>
+    private static Round MergeRound(Workspace ws, GitCli git, string? remoteCommit, SyncOptions options)
+    {
+        var round = new Round();
+        var head = git.RevParse("HEAD");
+        string? baseCommit = head is null ? null
+            : remoteCommit is null ? head
+            : git.TryRun(["merge-base", head, remoteCommit]) is { ExitCode: 0 } mb ? mb.Text : null;
+        var remoteTree = remoteCommit is null ? new Dictionary<string, string>() : git.Tree(remoteCommit);
+        var baseTree = baseCommit is null ? new Dictionary<string, string>() : git.Tree(baseCommit);
+        var trust = SyncTrustStore.Load(ws.Root);
+        var tmpDir = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "tmp");
+        Directory.CreateDirectory(tmpDir);
+
+        // Which journals: the remote's and this replica's (roster first: incident signatures are checked against it).
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var p in remoteTree.Keys)
+        {
+            if (JournalIdOf(p) is { } id)
+            {
+                ids.Add(id);
+            }
+        }
+        foreach (var (id, _) in LocalJournals(ws))
+        {
+            ids.Add(id);
+        }
+        var ordered = ids.OrderBy(i => i == Roster.JournalId ? 0 : 1).ThenBy(i => i, StringComparer.Ordinal).ToList();
+
+        // Phase 1: verify every remote journal before anything here changes.
+        var remoteCopies = new Dictionary<string, JournalCopy>(StringComparer.Ordinal);
+        var refusals = new List<SyncRefusal>();
+        string? remoteRosterFile = null;
+        try
+        {
+            foreach (var id in ordered)
+            {
+                var rel = RelativePathOf(id);
+                if (!remoteTree.TryGetValue(rel, out var blob))
+                {
+                    continue;
+                }
+                var bytes = git.Blob(blob);
+                var copy = JournalCopy.TryParse(bytes, out var problem, out var badLine);
+                if (copy is null)
+                {
+                    refusals.Add(new SyncRefusal("SyncRemoteTampered", id, badLine, null, null, $"the remote copy is damaged: {problem}"));
+                    continue;
+                }
+                var tmp = Path.Combine(tmpDir, $"remote-{id}-{Guid.NewGuid():N}.jsonl");
+                File.WriteAllBytes(tmp, bytes);
+                if (id == Roster.JournalId)
+                {
+                    remoteRosterFile = tmp;
+                }
+                // Entries up to the trusted head were verified when accepted; the chain proves the remote still has them.
+                var trusted = trust.Get(SyncTrustStore.KeyFor(ws.WorkspaceId, id));
+                long signaturesFrom = trusted is not null && trusted.Seq < copy.Count && copy.Hash((int)trusted.Seq) == trusted.Hash ? trusted.Seq + 1 : 0;
+                var refusal = VerifyCopy(ws, id, copy, remoteRosterFile ?? Path.Combine(tmpDir, "no-roster.jsonl"), tmp, signaturesFrom);
+                if (id != Roster.JournalId)
+                {
+                    File.Delete(tmp);
+                }
+                if (refusal is not null)
+                {
+                    refusals.Add(refusal);
+                    continue;
+                }
+                // The trust check against this replica's current journal (repeated under the lock before writing).
+                var local = ReadLocal(ws, id, out _);
+                if (local is not null && JournalMerge.Merge(id, local, copy, trust.Get(SyncTrustStore.KeyFor(ws.WorkspaceId, id))).Refusal is { } r)
+                {
+                    refusals.Add(r);
+                    continue;
+                }
+                remoteCopies[id] = copy;
+            }
+        }
+        finally
+        {
+            if (remoteRosterFile is not null)
+            {
+                File.Delete(remoteRosterFile);
+            }
+        }
+        foreach (var id in ordered)
+        {
+            var key = SyncTrustStore.KeyFor(ws.WorkspaceId, id);
+            if (!remoteCopies.ContainsKey(id) && !refusals.Any(r => r.Journal == id) && trust.Get(key) is { } t)
+            {
+                refusals.Add(new SyncRefusal("SyncRemoteTruncated", id, t.Seq, t.Hash, null,
+                    $"the remote no longer has this journal, but this replica accepted seq {t.Seq} of it"));
+            }
+        }
+        if (refusals.Count > 0)
+        {
+            throw new SyncRefusedException(refusals);
+        }
+
+        // Phase 2: merge each journal under its lock and replace it atomically.
+        foreach (var id in ordered)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            var journal = new JournalFile(Path.Combine(ws.Root, RelativePathOf(id)));
+            var key = SyncTrustStore.KeyFor(ws.WorkspaceId, id);
+            remoteCopies.TryGetValue(id, out var remote);
+            remote ??= JournalCopy.Empty;
+            JournalMergeOutcome outcome;
+            long localCount;
+            bool changed;
+            Directory.CreateDirectory(Path.GetDirectoryName(journal.Path)!);
+            using (JournalLock.Acquire(journal.LockPath, options.LockTimeout, options.CancellationToken))
+            {
+                var local = ReadLocal(ws, id, out var localProblem);
+                if (local is null)
+                {
+                    throw new SyncRefusedException([new SyncRefusal("SyncLocalDamaged", id, null, null, null,
+                        $"this replica's journal is damaged ({localProblem}); run Test-DeirfJournal / Repair-DeirfJournal first")]);
+                }
+                localCount = local.Count;
+                outcome = JournalMerge.Merge(id, local, remote, trust.Get(key));
+                if (outcome.Refusal is { } refusal)
+                {
+                    throw new SyncRefusedException([refusal]);
+                }
+                changed = !outcome.Merged.AsSpan().SequenceEqual(local.Bytes);
+                if (changed)
+                {
+                    if (outcome.Relinked > 0)
+                    {
+                        // Re-linked entries are checked like received ones: against the merged roster.
+                        var tmp = Path.Combine(tmpDir, $"merged-{id}-{Guid.NewGuid():N}.jsonl");
+                        File.WriteAllBytes(tmp, outcome.Merged);
+                        try
+                        {
+                            var merged = JournalCopy.TryParse(outcome.Merged, out _, out _)!;
+                            // The remote part was verified in phase 1; the re-linked entries follow it.
+                            if (VerifyCopy(ws, id, merged, id == Roster.JournalId ? tmp : Roster.PathIn(ws), tmp, remote.Count) is { } bad)
+                            {
+                                throw new SyncRefusedException([bad with { ErrorId = "SyncLocalEntryInvalid", Reason = "a re-linked local entry does not verify: " + bad.Reason }]);
+                            }
+                        }
+                        finally
+                        {
+                            File.Delete(tmp);
+                        }
+                    }
+                    ReplaceJournal(ws, id, journal, outcome.Merged, outcome.MergedHead!, tmpDir, options);
+                }
+            }
+            if (changed && Directory.Exists(JournalTree.DirectoryFor(journal)))
+            {
+                // The tree notices that its last leaf is gone and rebuilds from the merged journal.
+                using var _ = JournalTree.Open(journal, options.CancellationToken);
+            }
+            if (remote.Head is { } rh)
+            {
+                trust.Accept(key, rh);
+            }
+            if (outcome.MergedHead is { } mh)
+            {
+                round.MergedHeads[key] = mh;
+            }
+            round.Received += outcome.Received;
+            round.Relinked += outcome.Relinked;
+            round.Duplicates += outcome.Duplicates;
+            round.Journals.Add(new SyncedJournal(id, localCount, remote.Count, outcome.MergedHead is null ? 0 : outcome.MergedHead.Seq + 1,
+                outcome.Received, outcome.Relinked, outcome.Duplicates));
+            if (changed && id != Roster.JournalId)
+            {
+                // Reported once, by the sync that brought the two decisions together (not by every later sync).
+                round.Conflicts.AddRange(FindConflicts(id, journal).Where(c => c.Seqs[^1] >= outcome.Common));
+            }
+        }
+        trust.Save();
+
+        // Phase 3: the other files, three ways; then checkpoints that no longer match their journal are set aside.
+        MergeOtherFiles(ws, git, baseTree, remoteTree, round);
+        FixCheckpoints(ws, git, remoteTree, round);
+        return round;
+    }
+
+    private static void SaveTrust(Workspace ws, IReadOnlyDictionary<string, HeadRecord> heads)
+    {
+        var trust = SyncTrustStore.Load(ws.Root);
+        foreach (var (k, h) in heads)
+        {
+            trust.Accept(k, h);
+        }
+        trust.Save();
+    }
+
+    private static string EmailOf(string actor) => actor.Contains('@') ? actor : actor + "@deirf.invalid";
+
+    private static string RelativePathOf(string id) => id == Roster.JournalId ? Roster.FileName : $"incidents/{id}/journal.jsonl";
+
+    private static IEnumerable<(string Id, string Path)> LocalJournals(Workspace ws)
+    {
+        var roster = Roster.PathIn(ws);
+        if (File.Exists(roster))
+        {
+            yield return (Roster.JournalId, roster);
+        }
+        foreach (var id in ws.IncidentIds())
+        {
+            yield return (id, ws.JournalPathFor(id));
+        }
+    }
+
+    private static JournalCopy? ReadLocal(Workspace ws, string id, out string? problem)
+    {
+        var path = Path.Combine(ws.Root, RelativePathOf(id));
+        problem = null;
+        return File.Exists(path) ? JournalCopy.TryParse(File.ReadAllBytes(path), out problem, out _) : JournalCopy.Empty;
+    }
+
+    /// <summary>
+    /// Verifies one copy as Test-DeirfJournal does: chain and canonical form, the incident it belongs to, this
+    /// workspace's id in every statement, and the signatures against the roster copy given — of the entries from
+    /// <paramref name="signaturesFrom"/> on. Entries before it are byte for byte (the chain proves it) ones this
+    /// replica verified when it accepted them, or ones just verified in the remote's copy.
+    /// </summary>
+    private static SyncRefusal? VerifyCopy(Workspace ws, string id, JournalCopy copy, string rosterFile, string copyFile, long signaturesFrom = 0)
+    {
+        var file = new JournalFile(copyFile);
+        if (id == Roster.JournalId)
+        {
+            // The roster is folded from this very copy: its chain must hold before it is read.
+            var chain = file.Verify(new JournalVerifyOptions { ExpectedIncident = id, UseHeadRecord = false });
+            if (!chain.IsValid)
+            {
+                return new SyncRefusal("SyncRemoteTampered", id, chain.FirstBadSeq, null, SafeHash(copy, chain.FirstBadSeq), $"{chain.Fault}: {chain.Reason}");
+            }
+        }
+        Roster roster;
+        try
+        {
+            roster = Roster.LoadFile(ws, rosterFile);
+        }
+        catch (DeirfException ex)
+        {
+            return new SyncRefusal("SyncRemoteTampered", id, null, null, null, "the roster it is checked against does not load: " + ex.Message);
+        }
+        var verdict = file.Verify(new JournalVerifyOptions
+        {
+            ExpectedIncident = id, UseHeadRecord = false,
+            Signatures = new ReceivedEntryChecker(ws.WorkspaceId, new RosterSignatureChecker(roster, rosterJournal: id == Roster.JournalId), signaturesFrom),
+        });
+        return verdict.IsValid ? null
+            : new SyncRefusal("SyncRemoteTampered", id, verdict.FirstBadSeq, null, SafeHash(copy, verdict.FirstBadSeq), $"{verdict.Fault}: {verdict.Reason}");
+    }
+
+    /// <summary>Every statement must name this workspace; signatures are checked from a sequence number on.</summary>
+    private sealed class ReceivedEntryChecker(string workspaceId, IEntrySignatureChecker signatures, long from) : IEntrySignatureChecker
+    {
+        // "ws" sorts last among the v1 statement members, and the line passed the canonical check: the statement ends so.
+        private readonly byte[] _tail = Encoding.UTF8.GetBytes(",\"ws\":\"" + workspaceId + "\"}");
+
+        public SignatureFinding? Check(long seq, ReadOnlySpan<byte> statement, ReadOnlySpan<byte> sigs)
+        {
+            if (!statement.EndsWith(_tail))
+            {
+                return new SignatureFinding(true, $"the statement does not name this workspace ({workspaceId}): replayed from another workspace, or not a v1 statement");
+            }
+            return seq < from ? null : signatures.Check(seq, statement, sigs);
+        }
+    }
+
+    private static string? SafeHash(JournalCopy copy, long? seq) => seq is { } s && s >= 0 && s < copy.Count ? copy.Hash((int)s) : null;
+
+    /// <summary>
+    /// Replaces a journal with its merged form, atomically: temp file fsynced, an intent recording the new head, a
+    /// rename, the head record, then the intent removed. A crash leaves the old journal or the merged one, never a
+    /// mix; a crash between the rename and the head record is finished by the next sync from the intent.
+    /// </summary>
+    private static void ReplaceJournal(Workspace ws, string id, JournalFile journal, byte[] merged, HeadRecord head, string tmpDir, SyncOptions options)
+    {
+        var tmp = Path.Combine(tmpDir, $"write-{id}-{Guid.NewGuid():N}.jsonl");
+        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            fs.Write(merged);
+            DeIRF.Evidence.NativeFiles.FlushToDisk(fs);
+        }
+        var intent = PendingPath(ws, id);
+        Directory.CreateDirectory(Path.GetDirectoryName(intent)!);
+        File.WriteAllBytes(intent, CanonicalJson.Serialize(new JsonObject { ["hash"] = head.Hash, ["journal"] = RelativePathOf(id), ["seq"] = head.Seq }));
+        File.Move(tmp, journal.Path, overwrite: true);
+        Evidence.NativeFiles.FsyncDirectory(Path.GetDirectoryName(journal.Path)!);
+        options.FaultPoint?.Invoke("after-rename");
+        head.Write(journal.Path, durable: true);
+        File.Delete(intent);
+    }
+
+    private static string PendingPath(Workspace ws, string id) => Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "pending", id + ".json");
+
+    /// <summary>Finishes journal replacements a crash interrupted: the head record follows the journal that is on disk.</summary>
+    public static void RecoverPendingWrites(Workspace ws)
+    {
+        var dir = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "pending");
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+        foreach (var intent in Directory.GetFiles(dir, "*.json"))
+        {
+            using (var doc = JsonDocument.Parse(File.ReadAllBytes(intent)))
+            {
+                var r = doc.RootElement;
+                var journalPath = Path.Combine(ws.Root, r.GetProperty("journal").GetString()!);
+                var head = new HeadRecord(r.GetProperty("seq").GetInt64(), r.GetProperty("hash").GetString()!);
+                var journal = new JournalFile(journalPath);
+                using (JournalLock.Acquire(journal.LockPath, TimeSpan.FromSeconds(30)))
+                {
+                    var copy = journal.Exists ? JournalCopy.TryParse(File.ReadAllBytes(journalPath), out _, out _) : null;
+                    if (copy is not null && copy.Count > head.Seq && copy.Hash((int)head.Seq) == head.Hash)
+                    {
+                        // The rename happened; entries appended after it are covered by the append's own head record.
+                        if (HeadRecord.TryRead(journalPath) is not { } h || h.Seq < head.Seq || copy.Count <= h.Seq || copy.Hash((int)h.Seq) != h.Hash)
+                        {
+                            head.Write(journalPath, durable: true);
+                        }
+                    }
+                }
+            }
+            File.Delete(intent);
+        }
+    }
+
+    /// <summary>Order-dependent facts recorded twice after a merge: a proposal consumed twice, an incident closed twice.</summary>
+    public static IReadOnlyList<SyncConflict> FindConflicts(string id, JournalFile journal)
+    {
+        var consumed = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        var closed = new List<long>();
+        foreach (var e in journal.ReadEntries())
+        {
+            if (e.Kind == ProposalConsumed.KindName)
+            {
+                var p = EntryKinds.Text(e.Body, "proposal");
+                (consumed.TryGetValue(p, out var l) ? l : consumed[p] = []).Add(e.Seq);
+            }
+            else if (e.Kind == IncidentClosed.KindName)
+            {
+                closed.Add(e.Seq);
+            }
+        }
+        var conflicts = new List<SyncConflict>();
+        foreach (var (p, seqs) in consumed.Where(kv => kv.Value.Count > 1).OrderBy(kv => kv.Value[0]))
+        {
+            conflicts.Add(new SyncConflict(id, "ProposalConsumedTwice", p, seqs,
+                $"consumed {seqs.Count} times on replicas that were apart (the action may have run more than once); every replica's verdict reads the first, seq {seqs[0]}"));
+        }
+        if (closed.Count > 1)
+        {
+            conflicts.Add(new SyncConflict(id, "IncidentClosedTwice", id, closed,
+                $"closed {closed.Count} times while apart; the incident is closed and its retrospective deadline runs from the last close in journal order (seq {closed[^1]})"));
+        }
+        return conflicts;
+    }
+
+    // ---------------------------------------------------------------- other files
+
+    private static void MergeOtherFiles(Workspace ws, GitCli git, Dictionary<string, string> baseTree, Dictionary<string, string> remoteTree, Round round)
+    {
+        var localFiles = GitCli.Split0(git.Run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).Stdout)
+            .Where(p => JournalIdOf(p) is null && File.Exists(Path.Combine(ws.Root, p))).Distinct(StringComparer.Ordinal).ToList();
+        var localIds = git.HashObjects(localFiles);
+        var local = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < localFiles.Count; i++)
+        {
+            local[localFiles[i]] = localIds[i];
+        }
+        var paths = new SortedSet<string>(baseTree.Keys.Concat(remoteTree.Keys).Concat(local.Keys).Where(p => JournalIdOf(p) is null), StringComparer.Ordinal);
+        foreach (var p in paths)
+        {
+            baseTree.TryGetValue(p, out var b);
+            remoteTree.TryGetValue(p, out var r);
+            local.TryGetValue(p, out var l);
+            if (l == r || r == b)
+            {
+                continue; // same on both sides, or only this replica changed it
+            }
+            var full = Path.Combine(ws.Root, p);
+            if (l == b)
+            {
+                // Only the remote changed it: take the remote's.
+                if (r is null)
+                {
+                    File.Delete(full);
+                }
+                else
+                {
+                    WriteFile(full, git.Blob(r));
+                }
+                continue;
+            }
+            // Changed on both sides.
+            if (CheckpointFile.IsMatch(p) && l is not null && r is not null && TryUnionCheckpoint(full, git.Blob(r)))
+            {
+                continue;
+            }
+            if (l is not null && r is not null && CheckpointFile.IsMatch(p))
+            {
+                continue; // different tree heads: FixCheckpoints keeps the one that matches the merged journal
+            }
+            if (l is not null)
+            {
+                var aside = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "conflicts", p + "." + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(Path.GetDirectoryName(aside)!);
+                File.Copy(full, aside);
+                round.FileConflicts.Add(p);
+            }
+            if (r is null)
+            {
+                continue; // the remote deleted a file this replica changed: keep this replica's copy
+            }
+            WriteFile(full, git.Blob(r));
+        }
+    }
+
+    /// <summary>Two copies of one checkpoint with the same tree head: one file with both sets of signatures.</summary>
+    private static bool TryUnionCheckpoint(string localPath, byte[] remoteBytes)
+    {
+        try
+        {
+            var mine = Checkpoint.Load(localPath);
+            var theirs = Checkpoint.Parse(Encoding.UTF8.GetString(remoteBytes));
+            if (!mine.SameTreeHead(theirs))
+            {
+                return false;
+            }
+            foreach (var s in mine.Signatures)
+            {
+                if (!theirs.Signatures.Any(t => t.Name == s.Name && t.KeyId == s.KeyId))
+                {
+                    theirs = theirs.WithSignature(s);
+                }
+            }
+            theirs.Save(localPath);
+            return true;
+        }
+        catch (DeirfException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints that do not match the merged journal covered local entries that were re-linked: their roots are of
+    /// a history that no longer exists anywhere. They are moved to .deirf-sync/superseded (kept, never pushed), or
+    /// replaced by the remote's copy of that size when that one matches; they never travel as a fork.
+    /// </summary>
+    private static void FixCheckpoints(Workspace ws, GitCli git, Dictionary<string, string> remoteTree, Round round)
+    {
+        foreach (var id in ws.IncidentIds())
+        {
+            var dir = CheckpointLog.DirectoryFor(ws, id);
+            if (!Directory.Exists(dir))
+            {
+                continue;
+            }
+            var files = Directory.GetFiles(dir, "*" + CheckpointLog.Extension);
+            if (files.Length == 0)
+            {
+                continue;
+            }
+            var copy = JournalCopy.TryParse(File.ReadAllBytes(ws.JournalPathFor(id)), out _, out _);
+            if (copy is null)
+            {
+                continue;
+            }
+            var tree = new MerkleTree();
+            for (int i = 0; i < copy.Count; i++)
+            {
+                tree.AppendEntryHash(Convert.FromHexString(copy.Hash(i)));
+            }
+            var origin = Checkpoint.OriginFor(ws.WorkspaceId, id);
+            bool Matches(Checkpoint c) => c.Origin == origin && c.Size <= tree.Size && c.RootHash.AsSpan().SequenceEqual(tree.Root(c.Size));
+            foreach (var file in files)
+            {
+                var rel = Path.GetRelativePath(ws.Root, file).Replace(Path.DirectorySeparatorChar, '/');
+                Checkpoint? cp = null;
+                try
+                {
+                    cp = Checkpoint.Load(file);
+                }
+                catch (DeirfException)
+                {
+                }
+                if (cp is not null && Matches(cp))
+                {
+                    continue;
+                }
+                if (remoteTree.TryGetValue(rel, out var blob))
+                {
+                    var remoteBytes = git.Blob(blob);
+                    Checkpoint? theirs = null;
+                    try
+                    {
+                        theirs = Checkpoint.Parse(Encoding.UTF8.GetString(remoteBytes));
+                    }
+                    catch (DeirfException)
+                    {
+                    }
+                    if (theirs is not null && Matches(theirs))
+                    {
+                        SetAside(ws, file, rel, round);
+                        WriteFile(file, remoteBytes);
+                        continue;
+                    }
+                    if (File.ReadAllBytes(file).AsSpan().SequenceEqual(remoteBytes))
+                    {
+                        round.Conflicts.Add(new SyncConflict(id, "RemoteCheckpointMismatch", rel, [cp?.Size ?? -1],
+                            "the remote's own checkpoint does not match the journal; left as it is for a person to look at"));
+                        continue;
+                    }
+                }
+                SetAside(ws, file, rel, round);
+            }
+        }
+    }
+
+    private static void SetAside(Workspace ws, string file, string rel, Round round)
+    {
+        var aside = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "superseded", rel + "." + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(Path.GetDirectoryName(aside)!);
+        File.Move(file, aside);
+        round.Superseded.Add(rel);
+    }
+
+    private static void WriteFile(string path, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".deirf-sync-tmp";
+        File.WriteAllBytes(tmp, bytes);
+        if (File.Exists(path))
+        {
+            File.SetAttributes(path, FileAttributes.Normal);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    public static bool IsRepository(string root) => Directory.Exists(Path.Combine(root, ".git")) || File.Exists(Path.Combine(root, ".git"));
+
+    /// <summary>Adds the sync's replica-local folder to the workspace's .gitignore (older workspaces lack it).</summary>
+    public static void EnsureIgnored(string root)
+    {
+        var path = Path.Combine(root, ".gitignore");
+        var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [];
+        var missing = IgnoredForSync.Where(l => !lines.Contains(l)).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        File.AppendAllText(path, (lines.Count > 0 && !File.ReadAllText(path).EndsWith('\n') ? "\n" : string.Empty) + string.Join("\n", missing) + "\n");
+    }
+
+    private static void TryDeleteTree(string root)
+    {
+        try
+        {
+            if (Directory.Exists(root))
+            {
+                foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+                {
+                    File.SetAttributes(f, FileAttributes.Normal);
+                }
+                Directory.Delete(root, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
