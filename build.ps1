@@ -13,19 +13,22 @@
                (each pinned by its package-lock.json)
     build      compiles and lays the module out in out/DeIRF (cmdlets in the default load context,
                the engine and third-party assemblies in out/DeIRF/Dependencies)
-    test       bootstrap + build + xUnit + Pester; result files in out/test-results; ends with "N passed, N failed"
+    test       bootstrap + build + xUnit + Pester + the secrets scan; result files in out/test-results, everything the
+               suite wrote in out/test-artifacts (TMPDIR), runner output in out/test-logs; ends with "N passed, N failed"
     drill      build + runbooks/drills/<Scenario>.ps1 in a temporary workspace; prints the scorecard
     bench      build + benchmarks; writes docs/benchmarks.md
     reliability  bootstrap + build + the reliability tests at full size: every N of the strace fault sweep, 16 writers
                for a minute, 10,000 incidents, a 10,000,000-entry journal (~3 GB in the temp folder, deleted after);
                the measured lines go to out/reliability/results.txt (copy them into docs/reliability.md)
+    fuzz       AFL++ + SharpFuzz over every parser of outside input (tests/fuzz): -Minutes N shared by the targets,
+               -Target one; crashes and hangs in out/fuzz/findings, a summary table in out/fuzz/summary.md
 .EXAMPLE
     dotnet pwsh ./build.ps1 test -Filter Journal
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'reliability', 'clean')]
+    [ValidateSet('bootstrap', 'build', 'test', 'drill', 'bench', 'reliability', 'fuzz', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -47,7 +50,13 @@ param(
     [int] $BenchEvidenceMB = 1024,
 
     # Only these benchmark sections (journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, sync, import); default all.
-    [string[]] $BenchOnly
+    [string[]] $BenchOnly,
+
+    # fuzz: minutes in all, shared equally by the targets run.
+    [double] $Minutes = 10,
+
+    # fuzz: only these targets (names from `dotnet tests/fuzz/DeIRF.Fuzz/... list`); default all.
+    [string[]] $Target
 )
 
 $ErrorActionPreference = 'Stop'
@@ -56,6 +65,10 @@ $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'DeIRF'
 $Results = Join-Path $Out 'test-results'
+# What the suite produced (kept for the secrets scan), each runner's console output and result files, the registry.
+$Artifacts = Join-Path $Out 'test-artifacts'
+$TestLogs = Join-Path $Out 'test-logs'
+$SecretsRegistry = Join-Path $Out 'test-secrets/registry.tsv'
 $PesterVersion = '5.7.1'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
@@ -108,11 +121,15 @@ function Invoke-Bootstrap {
 
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
     # chromium: the headless browser that renders Export-DeirfReport's HTML in the report test.
-    # named lives in /usr/sbin, which a non-root PATH may lack: look there too.
-    # strace: the fault-injection tests (inject=<syscall>:error=EIO|signal=SIGKILL).
-    $wanted = [ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace' }
-    $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$_") } |
-        ForEach-Object { $wanted[$_] } | Select-Object -Unique)
+    # strace: the fault-injection tests (inject=<syscall>:error=EIO|signal=SIGKILL). afl++ only in `build.ps1 fuzz`.
+    Install-AptTools ([ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace' })
+}
+
+# Installs the Debian packages of the missing commands (key: command, value: package) with apt when root; otherwise warns.
+# named lives in /usr/sbin, which a non-root PATH may lack: look there too.
+function Install-AptTools([System.Collections.IDictionary] $Wanted) {
+    $missing = @($Wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) -and -not (Test-Path "/usr/sbin/$_") } |
+        ForEach-Object { $Wanted[$_] } | Select-Object -Unique)
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction SilentlyContinue) -and ((id -u) -eq '0')) {
             Write-Step "bootstrap: apt-get install $($missing -join ' ')"
@@ -125,23 +142,6 @@ function Invoke-Bootstrap {
         }
     }
 }
-
-function Install-NodeTools([string] $Name, [string] $Bin, [string] $What) {
-    $dir = Join-Path $Root "tools/$Name"
-    $stamp = Join-Path $dir 'node_modules/.deirf-lock.sha256'
-    $lockHash = (Get-FileHash (Join-Path $dir 'package-lock.json') -Algorithm SHA256).Hash
-    if ((Test-Path $stamp) -and (Get-Content -Raw $stamp).Trim() -eq $lockHash -and (Test-Path (Join-Path $dir "node_modules/.bin/$Bin"))) { return }
-    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
-        Write-Warning "npm is not installed: $What"
-        return
-    }
-    Write-Step "bootstrap: npm ci (tools/$Name)"
-    Push-Location $dir
-    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel', 'error') | Out-Null }
-    finally { Pop-Location }
-    Set-Content -Path $stamp -Value $lockHash -NoNewline
-}
-
 
 function Invoke-Build {
     Write-Step "build ($Configuration)"
@@ -179,11 +179,43 @@ function Read-TrxCounts([string] $Path) {
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
 }
 
+function Set-TestArtifactEnvironment {
+    # The suite's temp root is out/test-artifacts and nothing in it is deleted (DEIRF_TEST_KEEP: TestArtifacts.Delete,
+    # Remove-DeirfTestDirectory, Pester's TestDrive); tests register the secrets they make in the registry.
+    foreach ($dir in $Artifacts, $TestLogs, (Split-Path $SecretsRegistry)) {
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+        New-Item -ItemType Directory -Force $dir | Out-Null
+    }
+    $script:SavedTemp = @{ TMPDIR = $env:TMPDIR; TEMP = $env:TEMP; TMP = $env:TMP }
+    $env:TMPDIR = $Artifacts; $env:TEMP = $Artifacts; $env:TMP = $Artifacts
+    $env:DEIRF_TEST_ARTIFACTS = $Artifacts
+    $env:DEIRF_TEST_KEEP = '1'
+    $env:DEIRF_TEST_SECRETS_REGISTRY = $SecretsRegistry
+}
+
+function Invoke-SecretsScan {
+    # One test in the summary: every file the suite produced searched for every registered secret form.
+    Write-Step 'secrets scan'
+    # The scanner's own temporary files (runtime debug pipes) stay out of the tree it scans.
+    foreach ($name in $script:SavedTemp.Keys) { [Environment]::SetEnvironmentVariable($name, $script:SavedTemp[$name]) }
+    foreach ($f in Get-ChildItem $Results -File) { Copy-Item $f.FullName $TestLogs }
+    $scanArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/Invoke-SecretsScan.ps1'), '-Registry', $SecretsRegistry,
+        '-Root', "$Artifacts,$TestLogs", '-ResultPath', (Join-Path $Results 'secrets-scan.json'))
+    Invoke-Pwsh $scanArgs | Tee-Object -FilePath (Join-Path $TestLogs 'secrets-scan.log') | Out-Host
+    $code = $LASTEXITCODE
+    $size = (Get-ChildItem $Artifacts -Recurse -File -Force -ErrorAction SilentlyContinue | Measure-Object -Property Length -Sum).Sum
+    Write-Host ("test artifacts: {0:N1} MiB in {1}" -f ($size / 1MB), $Artifacts)
+    # The registry holds the secrets themselves: gone once scanned.
+    Remove-Item (Split-Path $SecretsRegistry) -Recurse -Force -ErrorAction SilentlyContinue
+    $code -eq 0
+}
+
 function Invoke-Test {
     Invoke-Bootstrap
     Invoke-Build
     if (Test-Path $Results) { Remove-Item $Results -Recurse -Force }
     New-Item -ItemType Directory -Force $Results | Out-Null
+    Set-TestArtifactEnvironment
     $passed = 0; $failed = 0; $skipped = 0
 
     foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests', 'DeIRF.Providers.S3.Tests') {
@@ -192,7 +224,8 @@ function Invoke-Test {
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)
         # Run=Reliability (the 10,000,000-entry journal, ~3 GB) belongs to build.ps1 reliability, not to the suite.
         $testArgs += @('--filter', $(if ($Filter) { "FullyQualifiedName~$Filter&Run!=Reliability" } else { 'Run!=Reliability' }))
-        $code = Invoke-Native dotnet $testArgs -AllowFailure
+        & dotnet @testArgs 2>&1 | Tee-Object -FilePath (Join-Path $TestLogs "$project.log") | Out-Host
+        $code = $LASTEXITCODE
         $trxFile = Join-Path $Results "$project.trx"
         if (Test-Path $trxFile) {
             $counts = Read-TrxCounts $trxFile
@@ -211,7 +244,7 @@ function Invoke-Test {
         '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'), '-ResultPath', (Join-Path $Results 'pester.xml'))
     if ($Filter) { $pesterArgs += @('-Filter', $Filter) }
     # A separate process: the suite imports the built module fresh, as a user would.
-    Invoke-Pwsh $pesterArgs
+    Invoke-Pwsh $pesterArgs 2>&1 | Tee-Object -FilePath (Join-Path $TestLogs 'pester.log') | Out-Host
     $summaryFile = Join-Path $Results 'pester-summary.json'
     if (Test-Path $summaryFile) {
         $p = Get-Content -Raw $summaryFile | ConvertFrom-Json
@@ -221,6 +254,8 @@ function Invoke-Test {
         Write-Warning 'Pester produced no summary'
         $failed++
     }
+
+    if (Invoke-SecretsScan) { $passed++ } else { $failed++ }
 
     Write-Host ''
     Write-Host "Results: $Results"
@@ -282,6 +317,77 @@ function Invoke-Bench {
     Get-Content (Join-Path $Root 'docs/benchmarks.md')
 }
 
+function Invoke-Fuzz {
+    # AFL++ (Debian afl++ 4.04c, installed here as root; it pulls clang/llvm, so the test bootstrap leaves it out) drives the fuzz host through SharpFuzz: the published
+    # host's DeIRF.Core.dll is instrumented in place by the pinned `sharpfuzz` tool, the test build stays as it is.
+    Invoke-Bootstrap
+    Install-AptTools ([ordered]@{ 'afl-fuzz' = 'afl++' })
+    if (-not (Get-Command afl-fuzz -ErrorAction SilentlyContinue)) { throw 'afl-fuzz is not installed: apt-get install afl++ (build.ps1 fuzz does it as root)' }
+    $fuzzOut = Join-Path $Out 'fuzz'
+    $bin = Join-Path $fuzzOut 'bin'
+    if (Test-Path $fuzzOut) { Remove-Item $fuzzOut -Recurse -Force }
+    Write-Step 'fuzz: publish and instrument'
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/fuzz/DeIRF.Fuzz/DeIRF.Fuzz.csproj'), '-c', 'Release', '-o', $bin, '--nologo', '-v', 'quiet') | Out-Null
+    # An uninstrumented copy replays findings (instrumented code writes to AFL's shared memory: it only runs under afl-fuzz).
+    $replay = Join-Path $fuzzOut 'replay'
+    Copy-Item $bin $replay -Recurse
+    Invoke-Native dotnet @('sharpfuzz', (Join-Path $bin 'DeIRF.Core.dll')) | Out-Null
+    $host_ = Join-Path $bin 'DeIRF.Fuzz.dll'
+    $all = @(& dotnet $host_ list | ForEach-Object { ($_ -split "`t")[0] })
+    $targets = @(if ($Target) { $Target | ForEach-Object { $_ -split "," } | Where-Object { $_ } } else { $all })
+    foreach ($t in $targets) { if ($t -notin $all) { throw "No fuzz target '$t'. Targets: $($all -join ', ')" } }
+    $seconds = [math]::Max(10, [int]($Minutes * 60 / $targets.Count))
+    $env:AFL_SKIP_BIN_CHECK = '1'               # the target is the dotnet host, instrumented through SharpFuzz
+    $env:AFL_SKIP_CPUFREQ = '1'
+    $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
+    $env:AFL_NO_UI = '1'
+    $env:AFL_NO_AFFINITY = '1'                  # shared machine: do not pin a core
+    New-Item -ItemType Directory -Force (Join-Path $fuzzOut 'runs') | Out-Null
+    $dotnet = (Get-Command dotnet).Source
+    $rows = foreach ($t in $targets) {
+        Write-Step "fuzz: $t for $seconds s"
+        $dir = Join-Path $fuzzOut "runs/$t"
+        $aflArgs = @('-i', (Join-Path $Root "tests/fuzz/corpus/$t"), '-o', $dir, '-t', '10000', '-m', 'none', '-V', $seconds, '--', $dotnet, $host_, 'run', $t)
+        & afl-fuzz @aflArgs *> (Join-Path $fuzzOut "$t.log")
+        $statsFile = Join-Path $dir 'default/fuzzer_stats'
+        if (-not (Test-Path $statsFile)) {
+            Write-Warning "afl-fuzz produced no statistics for $t (see $(Join-Path $fuzzOut "$t.log"))"
+            [pscustomobject]@{ Target = $t; Seconds = $seconds; Executions = 0; ExecPerSec = 0; Paths = 0; Edges = 0; Crashes = -1; Hangs = -1 }
+            continue
+        }
+        $stats = @{}
+        foreach ($line in Get-Content $statsFile) { $k, $v = $line -split '\s*:\s*', 2; $stats[$k.Trim()] = $v }
+        $findings = Join-Path $fuzzOut "findings/$t"
+        foreach ($kind in 'crashes', 'hangs') {
+            foreach ($f in Get-ChildItem (Join-Path $dir "default/$kind") -File -Filter 'id*' -ErrorAction SilentlyContinue) {
+                New-Item -ItemType Directory -Force $findings | Out-Null
+                Copy-Item $f.FullName (Join-Path $findings ((@{ crashes = 'crash-'; hangs = 'hang-' })[$kind] + ($f.Name -replace '[^A-Za-z0-9_.-]', '_')))
+            }
+        }
+        [pscustomobject]@{
+            Target = $t; Seconds = [int]$stats['run_time']; Executions = [long]$stats['execs_done']; ExecPerSec = [double]$stats['execs_per_sec']
+            Paths = [int]$stats['corpus_count']; Edges = [int]$stats['edges_found']; Crashes = [int]$stats['saved_crashes']; Hangs = [int]$stats['saved_hangs']
+        }
+    }
+    $table = @('| target | seconds | executions | exec/s | paths | edges | crashes | hangs |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    $table += $rows | ForEach-Object { "| $($_.Target) | $($_.Seconds) | $($_.Executions) | $([math]::Round($_.ExecPerSec)) | $($_.Paths) | $($_.Edges) | $($_.Crashes) | $($_.Hangs) |" }
+    $table | Set-Content (Join-Path $fuzzOut 'summary.md')
+    $rows | Format-Table -AutoSize | Out-Host
+    $found = @(Get-ChildItem (Join-Path $fuzzOut 'findings') -Recurse -File -ErrorAction SilentlyContinue)
+    if ($found.Count -gt 0) {
+        Write-Host "$($found.Count) finding(s) in $(Join-Path $fuzzOut 'findings'):"
+        foreach ($group in $found | Group-Object { $_.Directory.Name }) {
+            & dotnet (Join-Path $replay 'DeIRF.Fuzz.dll') replay $group.Name @($group.Group.FullName) *> (Join-Path $fuzzOut "findings/$($group.Name).txt")
+            Get-Content (Join-Path $fuzzOut "findings/$($group.Name).txt") | Where-Object { $_ -match '^(FINDING|[A-Za-z.]+Exception)' } |
+                Where-Object { $_ -notmatch '^FINDING' } | Group-Object | ForEach-Object { Write-Host ("  {0}: {1} x {2}" -f $group.Name, $_.Count, $_.Name) }
+        }
+        Write-Host "Replay: dotnet $(Join-Path $replay 'DeIRF.Fuzz.dll') replay <target> <file> (full traces in findings/<target>.txt)"
+        Write-Host 'Fix it, then commit the input as tests/fuzz/regressions/<target>/<name> (FuzzRegressionTests replays it).'
+        exit 1
+    }
+    Write-Host "No findings. Summary: $(Join-Path $fuzzOut 'summary.md')"
+}
+
 switch ($Task) {
     'bootstrap' { Invoke-Bootstrap }
     'build' { Invoke-Build }
@@ -289,5 +395,6 @@ switch ($Task) {
     'drill' { Invoke-Drill }
     'bench' { Invoke-Bench }
     'reliability' { Invoke-Reliability }
+    'fuzz' { Invoke-Fuzz }
     'clean' { if (Test-Path $Out) { Remove-Item $Out -Recurse -Force } }
 }

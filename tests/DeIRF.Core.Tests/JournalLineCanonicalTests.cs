@@ -251,7 +251,7 @@ public sealed class JournalLineCanonicalTests
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(dir);
         }
     }
 }

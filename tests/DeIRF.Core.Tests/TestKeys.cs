@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DeIRF.Identity;
 using DeIRF.Journal;
+using DeIRF.Testing;
 
 namespace DeIRF.Core.Tests;
 
@@ -11,14 +12,20 @@ namespace DeIRF.Core.Tests;
 /// </summary>
 internal static class TestKeys
 {
-    /// <summary>A did:key Ed25519 seed, as hex text.</summary>
-    public static byte[] NewSeed() => Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant());
+    /// <summary>A did:key Ed25519 seed, as hex text (registered for the secrets scan).</summary>
+    public static byte[] NewSeed()
+    {
+        var seed = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+        TestArtifacts.RegisterSecret("did:key seed", seed);
+        return Encoding.ASCII.GetBytes(seed);
+    }
 
     /// <summary>An Ethereum secp256k1 key, as 0x hex (first byte kept well below the curve order).</summary>
     public static byte[] NewEthKey()
     {
         byte[] key;
         do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0);
+        TestArtifacts.RegisterSecretBytes("ethereum private key", key);
         return Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(key).ToLowerInvariant());
     }
 
@@ -26,6 +33,7 @@ internal static class TestKeys
     public static string WriteNew(ProofKind kind, string path)
     {
         File.WriteAllBytes(path, kind == ProofKind.Ethereum ? NewEthKey() : NewSeed());
+        TestArtifacts.RegisterKeyFile(kind == ProofKind.Ethereum ? "ethereum private key" : "did:key seed", path);
         return path;
     }
 

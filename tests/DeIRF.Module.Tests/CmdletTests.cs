@@ -12,7 +12,7 @@ public sealed class CmdletTests : IDisposable
     public void Dispose()
     {
         _ps.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        DeIRF.Testing.TestArtifacts.Delete(_dir);
     }
 
     [Fact]

@@ -100,6 +100,7 @@ public static class TestContracts
     public static (string Key, string Address) NewKey()
     {
         var key = EthECKey.GenerateKey();
+        DeIRF.Testing.TestArtifacts.RegisterSecretBytes("ethereum private key", key.GetPrivateKeyAsBytes());
         return ("0x" + Convert.ToHexString(key.GetPrivateKeyAsBytes()).ToLowerInvariant(), Nethereum.Util.AddressUtil.Current.ConvertToChecksumAddress(key.GetPublicAddress()));
     }
 

@@ -68,6 +68,7 @@ public sealed class BindServer : IDisposable
     {
         zone = zone.TrimEnd('.');
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        DeIRF.Testing.TestArtifacts.RegisterSecretBytes("tsig secret", Convert.FromBase64String(secret));
         var recordLines = records.ToList();
         Exception? last = null;
         for (int attempt = 0; attempt < 3; attempt++)
@@ -114,6 +115,7 @@ public sealed class BindServer : IDisposable
         var keyBlock = $"key \"{keyName}\" {{\n  algorithm hmac-sha256;\n  secret \"{secret}\";\n}};\n";
         var keyFile = Path.Combine(dir, "tsig.key");
         File.WriteAllText(keyFile, keyBlock);
+        DeIRF.Testing.TestArtifacts.RegisterKeyFile("tsig secret", keyFile);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         var conf = Path.Combine(dir, "named.conf");
@@ -264,7 +266,7 @@ public sealed class BindServer : IDisposable
     {
         try
         {
-            System.IO.Directory.Delete(dir, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(dir);
         }
         catch (IOException)
         {

@@ -10,7 +10,14 @@ namespace DeIRF.Providers.Dns.Tests;
 public sealed class DnsRerouteInputTests
 {
     private readonly DnsProvider _provider = new();
-    private static readonly string Secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    private static readonly string Secret = NewSecret();
+
+    private static string NewSecret()
+    {
+        var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        DeIRF.Testing.TestArtifacts.RegisterSecretBytes("tsig secret", bytes);
+        return Convert.ToBase64String(bytes);
+    }
 
     private static ContainmentRequest Request(string target, IDictionary<string, string?> overrides, string? secret = null)
     {

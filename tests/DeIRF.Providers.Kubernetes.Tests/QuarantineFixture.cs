@@ -33,7 +33,7 @@ public abstract class QuarantineFixture : IAsyncLifetime
         await Fake.DisposeAsync();
         try
         {
-            Directory.Delete(_dir, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(_dir);
         }
         catch (IOException)
         {

@@ -191,7 +191,7 @@ public sealed class FakeS3StoreTests : IDisposable
         {
             Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", saved.Item1);
             Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", saved.Item2);
-            Directory.Delete(dir, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(dir);
         }
     }
 

@@ -115,7 +115,7 @@ public sealed class S3rverServer : IDisposable
         _process?.Dispose();
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(Directory);
         }
         catch (IOException)
         {

@@ -69,7 +69,7 @@ public sealed class S3rverStoreTests : IDisposable
     public void Dispose()
     {
         _server?.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        DeIRF.Testing.TestArtifacts.Delete(_dir);
     }
 
     [SkippableFact]

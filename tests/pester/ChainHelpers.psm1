@@ -2,6 +2,8 @@
 # solcjs from the npm packages' sources at test time, deployments from anvil's unlocked dev account over raw
 # JSON-RPC. EIP-55 checksums and key->address use Nethereum as loaded by the module (the DeIRF load context).
 
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')   # Register-DeirfTestSecret for anvil's key
+
 $script:Bin = Join-Path $PSScriptRoot '../../tools/chain/node_modules/.bin'
 $script:NodeModules = Join-Path $PSScriptRoot '../../tools/chain/node_modules'
 $script:Compiled = $null
@@ -33,6 +35,9 @@ function Start-TestAnvil([string] $LogDirectory) {
     if (-not $node.Account) { throw "anvil did not answer on port $port" }
     # anvil prints the dev account's key (made at random for this run): dana's wallet in the Safe tests.
     $node.AccountKey = [regex]::Match((Get-Content -Raw $out), '\(0\) (0x[0-9a-f]{64})').Groups[1].Value
+    # anvil's own log prints the key (and its mnemonic): a key file as far as the secrets scan goes.
+    Register-DeirfTestSecret -Kind 'anvil dev account key' -Secret $node.AccountKey
+    Register-DeirfTestKeyFile -Kind 'anvil dev account key' -Path $out
     $node
 }
 

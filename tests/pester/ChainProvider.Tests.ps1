@@ -17,18 +17,12 @@ BeforeAll {
 
     function New-EthKey([string] $Name, [string] $Hex) {
         $path = Join-Path $TestDrive $Name
-        if (-not $Hex) {
-            do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
-            $Hex = '0x' + [Convert]::ToHexString($k).ToLowerInvariant()
-        }
+        if (-not $Hex) { return New-DeirfTestKey -Kind Ethereum -Path $path }
         [IO.File]::WriteAllText($path, $Hex)
+        Register-DeirfTestKeyFile -Kind 'ethereum private key' -Path $path
         $path
     }
-    function New-Seed([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
-        $path
-    }
+    function New-Seed([string] $Name) { New-DeirfTestKey -Kind DidKey -Path (Join-Path $TestDrive $Name) }
     function Get-EthAddress([string] $Ws, [string] $Handle) {
         ((Get-DeirfResponder -Handle $Handle -Workspace $Ws).Proofs | Where-Object { "$($_.Kind)" -eq 'Ethereum' -and -not $_.IsRevoked }).Fingerprint
     }

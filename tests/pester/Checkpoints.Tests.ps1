@@ -8,16 +8,9 @@ BeforeAll {
     Import-Module (Get-DeirfTestModulePath) -Force
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'config/signing-keys.json'
 
-    function New-Seed([string] $Name) {
-        $path = Join-Path $TestDrive $Name
-        [IO.File]::WriteAllText($path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
-        $path
-    }
+    function New-Seed([string] $Name) { New-DeirfTestKey -Kind DidKey -Path (Join-Path $TestDrive $Name) }
     function New-EthKey([string] $Name) {
-        do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
-        $path = Join-Path $TestDrive $Name
-        [IO.File]::WriteAllText($path, '0x' + [Convert]::ToHexString($k).ToLowerInvariant())
-        $path
+        New-DeirfTestKey -Kind Ethereum -Path (Join-Path $TestDrive $Name)
     }
 }
 

@@ -175,7 +175,7 @@ Describe 'evidence first: a policy that wants evidence refuses a bare target; -F
         $inc = $t.Inc; $keys = $t.Keys
         # dana also binds an SSH key: the manual approval of the policy change is signed with ssh-keygen, as a person would.
         $danaSsh = Join-Path $TestDrive 'dana-ssh'
-        & ssh-keygen -q -t ed25519 -N '' -C dana -f $danaSsh | Out-Null
+        New-DeirfTestKey -Kind Ssh -Path $danaSsh | Out-Null
         Add-DeirfIdentityProof -Responder dana -Kind Ssh -KeyPath $danaSsh -Workspace $ws -Confirm:$false | Out-Null
         $policy = Join-Path $TestDrive 'policy.json'
         @{ version = 1; rules = @(@{ action = 'script'; require = @{ count = 2 }; ttlMinutes = 60; evidenceRequired = $true }) } |
@@ -230,7 +230,7 @@ Describe 'recovery: patch review, staging replay, roll-forward, each with two si
         $t = New-Team $ws
         $inc = $t.Inc; $keys = $t.Keys
         $danaSsh = Join-Path $TestDrive 'dana-recovery-ssh'
-        & ssh-keygen -q -t ed25519 -N '' -C dana -f $danaSsh | Out-Null
+        New-DeirfTestKey -Kind Ssh -Path $danaSsh | Out-Null
         Add-DeirfIdentityProof -Responder dana -Kind Ssh -KeyPath $danaSsh -Workspace $ws -Confirm:$false | Out-Null
         $script:setRelease = Join-Path $PSScriptRoot '../../runbooks/scripts/set-release.ps1' | Resolve-Path | ForEach-Object Path
         $script:releaseSha = (Get-FileHash -Algorithm SHA256 $setRelease).Hash.ToLowerInvariant()

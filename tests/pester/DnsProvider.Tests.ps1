@@ -31,6 +31,7 @@ Describe 'dns.reroute inside the built module (issue 6)' {
         $named = @((Get-Command named -ErrorAction SilentlyContinue).Source, '/usr/sbin/named') | Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1
         $dir = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'named')
         $secret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+        Register-DeirfTestSecret -Kind 'tsig secret' -Secret $secret
         $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $listener.Start()
         $port = $listener.LocalEndpoint.Port; $listener.Stop()
         Set-Content (Join-Path $dir 'example.test.db') @(

@@ -53,9 +53,7 @@ zone "example.test" { type primary; file "$Dir/example.test.db"; allow-update { 
     }
 
     function New-HexKey([string] $Path, [string] $Prefix = '') {
-        do { $k = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($k[0] -eq 0 -or $k[0] -ge 0xF0)
-        [IO.File]::WriteAllText($Path, $Prefix + [Convert]::ToHexString($k).ToLowerInvariant())
-        $Path
+        if ($Prefix -eq '0x') { New-DeirfTestKey -Kind Ethereum -Path $Path } else { New-DeirfTestKey -Kind DidKey -Path $Path }
     }
 
     function Add-SshSignature($Proposal, [string] $Name) {
@@ -74,6 +72,7 @@ zone "example.test" { type primary; file "$Dir/example.test.db"; allow-update { 
     # The server, with a TSIG secret made now; it lives in named.conf (outside the workspace) and in the environment only.
     $namedDir = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'named')
     $Secret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+    Register-DeirfTestSecret -Kind 'tsig secret' -Secret $Secret
     $Named = Start-Named $namedDir $Secret
 
     # The team: bob (ContainmentLead) signs with a did:key seed or an Ethereum key file, carol (TriageLead) with ssh-keygen;
@@ -84,7 +83,7 @@ zone "example.test" { type primary; file "$Dir/example.test.db"; allow-update { 
     New-DeirfResponder -Handle bob -Name Bob -Role ContainmentLead | Out-Null
     New-DeirfResponder -Handle carol -Name Carol -Role TriageLead | Out-Null
     $Keys = @{ bobSeed = New-HexKey (Join-Path $TestDrive 'bob.seed'); bobEth = New-HexKey (Join-Path $TestDrive 'bob.eth') '0x'; carolSsh = Join-Path $TestDrive 'carol-ssh'; carolSeed = New-HexKey (Join-Path $TestDrive 'carol.seed') }
-    & ssh-keygen -q -t ed25519 -N '' -C carol -f $Keys.carolSsh | Out-Null
+    New-DeirfTestKey -Kind Ssh -Path $Keys.carolSsh | Out-Null
     Add-DeirfIdentityProof -Responder bob -Kind DidKey -KeyPath $Keys.bobSeed -Confirm:$false | Out-Null
     Add-DeirfIdentityProof -Responder bob -Kind Ethereum -KeyPath $Keys.bobEth -Confirm:$false | Out-Null
     Add-DeirfIdentityProof -Responder carol -Kind Ssh -KeyPath $Keys.carolSsh -Confirm:$false | Out-Null

@@ -8,6 +8,7 @@ BeforeAll {
     Import-Module (Get-DeirfTestModulePath) -Force
 
     $script:Token = 'tok_' + [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(20)).ToLowerInvariant()
+    Register-DeirfTestSecret -Kind 'fake service token' -Secret $script:Token
     $script:SecureToken = ConvertTo-SecureString $script:Token -AsPlainText -Force
 
     $fakeDll = @('Release', 'Debug') | ForEach-Object { Join-Path $PSScriptRoot "../tools/DeIRF.FakeServices/bin/$_/net10.0/DeIRF.FakeServices.dll" } |
@@ -47,7 +48,7 @@ AfterAll {
         $script:Fake.WaitForExit(10000) | Out-Null
     }
     Remove-Item Env:DEIRF_GITLAB_TOKEN, Env:DEIRF_MATRIX_TOKEN -ErrorAction SilentlyContinue
-    if ($script:Ws -and (Test-Path $script:Ws)) { Remove-Item $script:Ws -Recurse -Force }
+    if ($script:Ws -and (Test-Path $script:Ws)) { Remove-DeirfTestDirectory $script:Ws }
 }
 
 Describe 'Integrations: New-DeirfIncident -Tracker' {

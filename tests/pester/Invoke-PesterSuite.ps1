@@ -11,6 +11,41 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
+if ($env:DEIRF_TEST_KEEP -eq '1') {
+    # Keep what the tests wrote for the suite's secrets scan (build.ps1 test): a TestDrive is left on disk instead of
+    # deleted, and what Pester clears between blocks is copied aside first (<drive>.kept-<id>). Pester's own functions
+    # are replaced inside its module scope for this process only.
+    & (Get-Module Pester) {
+        $script:DeirfClearTestDrive = ${function:Clear-TestDrive}
+        Set-Item function:script:Remove-TestDrive {
+            param($TestDrivePath)
+            $drive = Get-PSDrive -Name TestDrive -ErrorAction Ignore
+            if ($drive) { $drive | Remove-PSDrive -Force }
+            if (Get-Variable -Name TestDrive -Scope Global -ErrorAction Ignore) { Remove-Variable -Scope Global -Name TestDrive -Force }
+        }
+        Set-Item function:script:Clear-TestDrive {
+            param([String[]] $Exclude, [string] $TestDrivePath)
+            if ([IO.Directory]::Exists($TestDrivePath)) {
+                # Only what the block added (what Pester is about to delete) is copied aside, less the registered key
+                # files (they hold a key on purpose: a copy would be a leak to the scan, and adds nothing).
+                $keyFiles = [Collections.Generic.HashSet[string]]::new()
+                if ($env:DEIRF_TEST_SECRETS_REGISTRY -and (Test-Path $env:DEIRF_TEST_SECRETS_REGISTRY)) {
+                    foreach ($line in [IO.File]::ReadLines($env:DEIRF_TEST_SECRETS_REGISTRY)) {
+                        if ($line.StartsWith("keyfile`t")) { [void]$keyFiles.Add($line.Split("`t", 3)[2]) }
+                    }
+                }
+                $kept = "$TestDrivePath.kept-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+                foreach ($file in [IO.Directory]::GetFiles($TestDrivePath, '*', [IO.SearchOption]::AllDirectories)) {
+                    if ($Exclude -contains $file -or $keyFiles.Contains($file)) { continue }
+                    $to = Join-Path $kept ([IO.Path]::GetRelativePath($TestDrivePath, $file))
+                    [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($to))
+                    try { [IO.File]::Copy($file, $to, $true) } catch [IO.IOException] { }
+                }
+            }
+            & $script:DeirfClearTestDrive -Exclude $Exclude -TestDrivePath $TestDrivePath
+        }
+    }
+}
 $env:DEIRF_TEST_MODULE = $ModulePath
 $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot

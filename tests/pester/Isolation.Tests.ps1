@@ -10,7 +10,7 @@ Describe 'Dependency isolation: another module''s version of a shared dependency
         $ws = Join-Path $TestDrive 'ws'
         $seed = Join-Path $TestDrive 'drill.seed'
         # A fresh Ed25519 seed, made now (never a committed key).
-        [IO.File]::WriteAllText($seed, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant())
+        New-DeirfTestKey -Kind DidKey -Path $seed | Out-Null
         $script = @"
 `$ErrorActionPreference = 'Stop'
 Add-Type -Path '$($old.FullName)'

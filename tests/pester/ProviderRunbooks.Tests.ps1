@@ -19,7 +19,11 @@ BeforeAll {
         Where-Object { Test-Path $_ } | Select-Object -First 1
     if (-not $script:FakeDll) { throw 'DeIRF.FakeProviders.dll is not built: run ./build.ps1 build' }
 
-    function New-Secret { 'tok_' + [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(24)).ToLowerInvariant() }
+    function New-Secret {
+        $token = 'tok_' + [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(24)).ToLowerInvariant()
+        Register-DeirfTestSecret -Kind 'provider token' -Secret $token
+        $token
+    }
 
     # The fake (k8s or arm) as a child process; the token reaches it through its environment, never its command line.
     function Start-FakeProvider([string] $Kind, [string] $Token) {

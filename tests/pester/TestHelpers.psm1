@@ -15,6 +15,31 @@ function Test-DeirfTool {
     $found
 }
 
+# The suite's one TestArtifacts helper (tests/shared/TestArtifacts.cs, linked into every xUnit project) compiled here
+# too, so Pester registers secrets and keeps test folders exactly as xUnit does (see docs/reliability.md).
+if (-not ('DeIRF.Testing.TestArtifacts' -as [type])) {
+    $source = (Get-Content -Raw (Join-Path $PSScriptRoot '../shared/TestArtifacts.cs')) -replace 'internal static class TestArtifacts', 'public static class TestArtifacts'
+    Add-Type -TypeDefinition $source -Language CSharp
+}
+
+function Register-DeirfTestSecret {
+    <# Registers a secret the test made (token, passphrase, TSIG secret, hex key) for the suite's secrets scan. #>
+    param([Parameter(Mandatory)] [string] $Kind, [Parameter(Mandatory)] [AllowEmptyString()] [string] $Secret)
+    [DeIRF.Testing.TestArtifacts]::RegisterSecret($Kind, $Secret)
+}
+
+function Register-DeirfTestKeyFile {
+    <# A file that holds a key on purpose (a key file, named.conf, a tool log printing keys): skipped by the scan, its secret searched elsewhere. #>
+    param([Parameter(Mandatory)] [string] $Kind, [Parameter(Mandatory)] [string] $Path)
+    [DeIRF.Testing.TestArtifacts]::RegisterKeyFile($Kind, $Path, $null)
+}
+
+function Remove-DeirfTestDirectory {
+    <# Deletes a test folder, unless the run keeps artifacts for the secrets scan (DEIRF_TEST_KEEP=1). #>
+    param([Parameter(Mandatory)] [string] $Path)
+    [DeIRF.Testing.TestArtifacts]::Delete($Path)
+}
+
 function New-DeirfTestKey {
     <#
     Key material made at test time, never committed: a did:key Ed25519 seed (hex), an Ethereum secp256k1 key
@@ -32,7 +57,8 @@ function New-DeirfTestKey {
         }
         'Ssh' { & ssh-keygen -q -t ed25519 -N '' -C (Split-Path -Leaf $Path) -f $Path | Out-Null }
     }
+    Register-DeirfTestKeyFile -Kind $(switch ($Kind) { 'DidKey' { 'did:key seed' } 'Ethereum' { 'ethereum private key' } 'Ssh' { 'openssh private key' } }) -Path $Path
     $Path
 }
 
-Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey
+Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory

@@ -26,6 +26,11 @@ public static partial class AlertReader
         {
             throw new AlertInvalidException("unknown", "(document)", "the input is empty.", sourcePath);
         }
+        if (!System.Text.Unicode.Utf8.IsValid(trimmed))
+        {
+            // JsonDocument checks UTF-8 inside strings only when a string is read: refuse the document as a whole first.
+            throw new AlertInvalidException("unknown", "(document)", "the input is not valid UTF-8.", sourcePath);
+        }
         try
         {
             using var doc = JsonDocument.Parse(trimmed.ToArray(), Options);

@@ -45,7 +45,7 @@ public sealed class CheckpointPolicy
             {
                 throw Invalid($"unknown member '{extra}'");
             }
-            if (!root.TryGetProperty("version", out var v) || !v.TryGetInt32(out var version) || version != 1)
+            if (!root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != 1)
             {
                 throw Invalid("'version' must be 1");
             }

@@ -49,6 +49,10 @@ public sealed record ProofBinding(string WorkspaceId, string Handle, ProofKind K
         }
         using var doc = JsonDocument.Parse(bytes);
         var r = doc.RootElement;
+        if (r.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidBindingException("the binding is not a JSON object");
+        }
         string Member(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new InvalidBindingException($"the binding lacks '{name}'");
         if (Member("domain") != Domain)
         {
@@ -58,7 +62,10 @@ public sealed record ProofBinding(string WorkspaceId, string Handle, ProofKind K
         {
             throw new InvalidBindingException($"unknown proof kind '{Member("kind")}'");
         }
-        var time = DateTimeOffset.ParseExact(Member("time"), Timestamps.Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        if (!DateTimeOffset.TryParseExact(Member("time"), Timestamps.Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            throw new InvalidBindingException($"'time' is not a journal timestamp ({Timestamps.Format})");
+        }
         return new ProofBinding(Member("ws"), Member("handle"), kind, Member("fingerprint"), time);
     }
 }

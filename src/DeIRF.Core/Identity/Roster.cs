@@ -144,7 +144,7 @@ public sealed class Roster
             case ProofAdded.KindName:
                 {
                     var responder = Get(Text("handle"));
-                    var kind = Enum.Parse<ProofKind>(Text("kind"));
+                    var kind = Named<ProofKind>(Text("kind"), "kind", entry);
                     var key = Signatures.ParsePublicKey(kind, Text("publicKey"));
                     var proof = new RosterProof
                     {
@@ -179,7 +179,14 @@ public sealed class Roster
     }
 
     private static IReadOnlyList<ResponderRole> Roles(JournalEntry entry)
-        => entry.Body.TryGetValue("roles", out var v) && v is object?[] items ? items.Select(i => Enum.Parse<ResponderRole>(i!.ToString()!)).ToArray() : [];
+        => entry.Body.TryGetValue("roles", out var v) && v is object?[] items ? items.Select(i => Named<ResponderRole>(i as string, "roles", entry)).ToArray() : [];
+
+    /// <summary>An enum member by its exact name (no numbers, no comma lists); anything else refuses the roster entry.</summary>
+    private static T Named<T>(string? text, string member, JournalEntry entry) where T : struct, Enum
+        => text is not null && Enum.GetNames<T>().Contains(text, StringComparer.Ordinal)
+            ? Enum.Parse<T>(text)
+            : throw new DeirfException("RosterEntryInvalid", DeirfErrorKind.InvalidData,
+                $"Roster entry {entry.Seq} ({entry.Kind}) has '{member}' = '{text}', which is not one of {string.Join(", ", Enum.GetNames<T>())}.", entry.Seq);
 
     private JournalEntry Append(StatementDraft draft, JournalAppendOptions options)
     {

@@ -13,6 +13,8 @@ using Xunit;
 namespace DeIRF.Core.Tests.Checkpoints;
 
 /// <summary>Checkpoint text, signatures, witnesses and forks, proofs and the journal/tree check, on real workspaces.</summary>
+// Sets the process-wide DEIRF_SIGNING_CONFIG: never in parallel with the other test class that does (RosterTests).
+[Collection("DEIRF_SIGNING_CONFIG")]
 public sealed class CheckpointTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("deirf-cp-").FullName;
@@ -28,7 +30,7 @@ public sealed class CheckpointTests : IDisposable
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(SigningKeys.EnvironmentVariable, _oldConfig);
-        Directory.Delete(_dir, recursive: true);
+        DeIRF.Testing.TestArtifacts.Delete(_dir);
     }
 
     private string NewSeedFile(string name) => TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(_dir, name));

@@ -28,7 +28,7 @@ public sealed class BuiltInProviderTests : IDisposable
     {
         try
         {
-            Directory.Delete(_dir, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(_dir);
         }
         catch (IOException)
         {

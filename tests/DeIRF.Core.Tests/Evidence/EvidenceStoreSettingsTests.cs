@@ -10,7 +10,7 @@ public sealed class EvidenceStoreSettingsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("deirf-store-settings-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeIRF.Testing.TestArtifacts.Delete(_dir);
 
     private static EvidenceStoreSettings S3() => new()
     {

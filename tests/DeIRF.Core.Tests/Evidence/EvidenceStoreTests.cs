@@ -16,7 +16,7 @@ public sealed class EvidenceStoreTests : IDisposable
     {
         try
         {
-            Directory.Delete(_dir, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(_dir);
         }
         catch (IOException)
         {

@@ -23,6 +23,12 @@ internal sealed class LocalIssuer : IDisposable
 
     public static readonly DateTimeOffset Now = new(2031, 3, 4, 5, 6, 7, TimeSpan.Zero);
 
+    public LocalIssuer()
+    {
+        DeIRF.Testing.TestArtifacts.RegisterSecretBytes("oidc issuer RSA private exponent", Rsa.ExportParameters(true).D);
+        DeIRF.Testing.TestArtifacts.RegisterSecretBytes("oidc issuer EC private key", Ec.ExportParameters(true).D);
+    }
+
     public RSA Rsa { get; } = RSA.Create(2048);
     public ECDsa Ec { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 

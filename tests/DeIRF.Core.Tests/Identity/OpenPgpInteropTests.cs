@@ -754,6 +754,7 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
 
         public string GenerateKey(string userId, string algorithm, string usage, string expire, string passphrase = "")
         {
+            DeIRF.Testing.TestArtifacts.RegisterSecret("gpg passphrase", passphrase);
             RunOk(["--passphrase", passphrase, "--quick-gen-key", userId, algorithm, usage, expire]);
             return Fingerprints(userId)[0];
         }
@@ -779,7 +780,11 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
         public string ExportPublic(string fingerprint) => RunOk(["--armor", "--export", fingerprint]).Stdout;
 
         public string ExportSecret(string fingerprint, string passphrase = "")
-            => RunOk(["--passphrase", passphrase, "--armor", "--export-secret-keys", fingerprint]).Stdout;
+        {
+            var secret = RunOk(["--passphrase", passphrase, "--armor", "--export-secret-keys", fingerprint]).Stdout;
+            DeIRF.Testing.TestArtifacts.RegisterKeyText("openpgp secret key", secret, ExportPublic(fingerprint));
+            return secret;
+        }
 
         public string DetachSign(string signingFingerprint, byte[] payload, params string[] extra)
             => TryDetachSign(signingFingerprint, payload, extra) ?? throw new InvalidOperationException($"gpg could not sign with {string.Join(' ', extra)}");
@@ -829,7 +834,7 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
             }
             try
             {
-                Directory.Delete(dir, recursive: true);
+                DeIRF.Testing.TestArtifacts.Delete(dir);
             }
             catch (IOException)
             {
@@ -880,7 +885,9 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
             var generator = new Ed25519KeyPairGenerator();
             generator.Init(new Ed25519KeyGenerationParameters(new SecureRandom()));
             var created = DateTime.UtcNow.AddMinutes(-2);
-            var pair = new PgpKeyPair(PublicKeyAlgorithmTag.EdDsa_Legacy, generator.GenerateKeyPair(), created);
+            var keyPair = generator.GenerateKeyPair();
+            DeIRF.Testing.TestArtifacts.RegisterSecretBytes("openpgp ed25519 secret", ((Ed25519PrivateKeyParameters)keyPair.Private).GetEncoded());
+            var pair = new PgpKeyPair(PublicKeyAlgorithmTag.EdDsa_Legacy, keyPair, created);
             var subkey = new PgpPublicKey(new PublicSubkeyPacket(PublicKeyPacket.Version4, PublicKeyAlgorithmTag.EdDsa_Legacy, pair.PublicKey.CreationTime, pair.PublicKey.PublicKeyPacket.Key));
             return (subkey, pair.PrivateKey);
         }
@@ -893,6 +900,7 @@ public sealed class OpenPgpInteropTests : IClassFixture<OpenPgpInteropTests.Shar
         {
             var secret = new byte[Ed25519.SecretKeySize];
             new SecureRandom().NextBytes(secret);
+            DeIRF.Testing.TestArtifacts.RegisterSecretBytes("openpgp ed25519 secret", secret);
             var raw = new byte[Ed25519.PublicKeySize];
             Ed25519.GeneratePublicKey(secret, 0, raw, 0);
             var packet = new PublicKeyPacket(PublicKeyPacket.Version4, PublicKeyAlgorithmTag.Ed25519, DateTime.UtcNow.AddMinutes(-2), new Ed25519PublicBcpgKey(raw));

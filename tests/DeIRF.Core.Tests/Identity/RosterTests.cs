@@ -10,6 +10,8 @@ using Xunit;
 namespace DeIRF.Core.Tests.Identity;
 
 /// <summary>The roster, proof bindings and entry signatures, with keys made at test time (did:key and Ethereum).</summary>
+// Sets the process-wide DEIRF_SIGNING_CONFIG: never in parallel with the other test class that does (CheckpointTests).
+[Collection("DEIRF_SIGNING_CONFIG")]
 public sealed class RosterTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("deirf-roster-").FullName;
@@ -21,7 +23,7 @@ public sealed class RosterTests : IDisposable
         _ws = Workspace.Initialize(Path.Combine(_dir, "ws"));
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeIRF.Testing.TestArtifacts.Delete(_dir);
 
     private string NewSeedFile(string name) => TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(_dir, name));
 

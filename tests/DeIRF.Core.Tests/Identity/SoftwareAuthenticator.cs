@@ -42,6 +42,7 @@ internal sealed class SoftwareAuthenticator : IDisposable
         RpId = rpId;
         Origin = origin;
         CredentialId = RandomNumberGenerator.GetBytes(32);
+        DeIRF.Testing.TestArtifacts.RegisterSecretBytes("fido2 authenticator private key", _key.ExportParameters(true).D);
     }
 
     public string RpId { get; }

@@ -613,7 +613,9 @@ public sealed class SshInteropTests : IClassFixture<SshInteropTests.SshKeys>
                         _ => throw new ArgumentException(keyType),
                     };
                     var passphrase = keyType == "ed25519-encrypted" ? "correct horse" : string.Empty;
+                    DeIRF.Testing.TestArtifacts.RegisterSecret("ssh key passphrase", passphrase);
                     SshKeygen([.. args, "-q", "-N", passphrase, "-C", $"{name}@deirf.test", "-f", Path(name)]);
+                    DeIRF.Testing.TestArtifacts.RegisterKeyFile("openssh private key", Path(name));
                 }
                 return name;
             }
@@ -630,10 +632,12 @@ public sealed class SshInteropTests : IClassFixture<SshInteropTests.SshKeys>
                     if (made.Add(ca))
                     {
                         SshKeygen(["-q", "-t", "ed25519", "-N", string.Empty, "-C", ca, "-f", Path(ca)]);
+                        DeIRF.Testing.TestArtifacts.RegisterKeyFile("openssh CA private key", Path(ca));
                     }
                     var key = Key(keyType);
                     // ssh-keygen -s writes <key>-cert.pub next to the key: copy the key pair under the certificate's id.
                     File.Copy(Path(key), Path(id), overwrite: true);
+                    DeIRF.Testing.TestArtifacts.RegisterKeyFile("openssh private key", Path(id));
                     File.Copy(Path(key + ".pub"), Path(id + ".pub"), overwrite: true);
                     string[] hostFlag = host ? ["-h"] : [];
                     SshKeygen(["-q", "-s", Path(ca), "-I", id, "-n", principals, "-V", validity, .. hostFlag, Path(id + ".pub")]);
@@ -652,6 +656,7 @@ public sealed class SshInteropTests : IClassFixture<SshInteropTests.SshKeys>
                 {
                     File.Copy(Path(name), pem, overwrite: true);
                     SshKeygen(["-q", "-p", "-m", "PEM", "-N", string.Empty, "-P", string.Empty, "-f", pem]);
+                    DeIRF.Testing.TestArtifacts.RegisterKeyFile("PEM private key", pem);
                 }
                 return pem;
             }
@@ -704,7 +709,7 @@ public sealed class SshInteropTests : IClassFixture<SshInteropTests.SshKeys>
         {
             try
             {
-                Directory.Delete(Root, recursive: true);
+                DeIRF.Testing.TestArtifacts.Delete(Root);
             }
             catch (IOException)
             {

@@ -19,7 +19,7 @@ namespace DeIRF.Core.Tests.Integrations;
 /// </summary>
 public sealed class OutboundIntegrationTests : IAsyncLifetime
 {
-    private readonly string _token = "tok_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+    private readonly string _token = "tok_" + DeIRF.Testing.TestArtifacts.NewRegisteredHex("fake service token", 20);
     private FakeServiceHost _fake = null!;
 
     // Fast back-off so retry cases run in milliseconds; Retry-After is honoured as given.
@@ -350,6 +350,7 @@ public sealed class OutboundIntegrationTests : IAsyncLifetime
     public void WebhookFailureMessageNeverShowsTheUrlPath()
     {
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+        DeIRF.Testing.TestArtifacts.RegisterSecret("webhook url secret", secret);
         // A closed port: the connection fails before sending (retried, then reported).
         var port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/hooks/{secret}");

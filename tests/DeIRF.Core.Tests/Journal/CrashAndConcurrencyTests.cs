@@ -13,7 +13,7 @@ public sealed class CrashAndConcurrencyTests : IDisposable
 
     public CrashAndConcurrencyTests(ITestOutputHelper output) => _output = output;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeIRF.Testing.TestArtifacts.Delete(_dir);
 
     [Fact]
     public void SigkillAtRandomMoments_LosesNoAcknowledgedEntry_AndRepairMendsTornTails()

@@ -31,7 +31,7 @@ public sealed class TamperSweepTests : IDisposable
         Assert.True(_journal.Verify().IsValid);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeIRF.Testing.TestArtifacts.Delete(_dir);
 
     private JournalVerdict VerifyBytes(byte[] content)
     {

@@ -13,7 +13,7 @@ public sealed class LessonTests : IDisposable
 {
     private readonly string _dir = JournalFixture.NewDirectory();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeIRF.Testing.TestArtifacts.Delete(_dir);
 
     [Fact]
     public void Lesson_Md5EvidenceHash_IsRefused_OnlySha256ComputedAtCapture()

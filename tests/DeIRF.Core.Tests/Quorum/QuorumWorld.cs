@@ -49,7 +49,7 @@ internal sealed class QuorumWorld : IDisposable
         {
             try
             {
-                Directory.Delete(Dir, recursive: true);
+                DeIRF.Testing.TestArtifacts.Delete(Dir);
             }
             catch (IOException)
             {

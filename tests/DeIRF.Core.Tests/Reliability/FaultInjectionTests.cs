@@ -29,7 +29,7 @@ public sealed class FaultInjectionTests : IDisposable
 
     public FaultInjectionTests(ITestOutputHelper output) => _output = output;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => DeIRF.Testing.TestArtifacts.Delete(_dir);
 
     public static bool FullSweep => Environment.GetEnvironmentVariable("DEIRF_FAULT_SWEEP") == "full";
 

@@ -236,7 +236,7 @@ internal sealed class SyncTeam : IDisposable
             {
                 File.SetAttributes(f, FileAttributes.Normal);
             }
-            Directory.Delete(Dir, recursive: true);
+            DeIRF.Testing.TestArtifacts.Delete(Dir);
         }
         catch (IOException)
         {

@@ -80,7 +80,8 @@ public sealed class OpenPgpVerifier : IProofVerifier, IProofSigner
         {
             return Check(cert, sig, payload, context);
         }
-        catch (Exception ex) when (ex is PgpException or IOException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException)
+        catch (Exception ex) when (ex is PgpException or IOException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException
+            or UnsupportedPacketVersionException)
         {
             // A signature BouncyCastle cannot process is refused with a reason, never a crash of the verdict.
             return Invalid(key.Fingerprint, "the signature could not be checked: malformed OpenPGP signature data");
@@ -398,7 +399,8 @@ public sealed class OpenPgpVerifier : IProofVerifier, IProofSigner
             throw Refuse($"{what} uses a signature algorithm this build cannot read ({ex.Message[UnknownAlgorithmPrefix.Length..].Trim()}); "
                 + "gpg ed25519 (EdDSA), RSA and NIST ECDSA keys are accepted", ex);
         }
-        catch (Exception ex) when (ex is IOException or PgpException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is IOException or PgpException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException or IndexOutOfRangeException
+            or UnsupportedPacketVersionException)
         {
             // Never echo the packets: they may be key material.
             throw Refuse($"{what} could not be read: malformed OpenPGP packets", ex);
