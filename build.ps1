@@ -143,6 +143,22 @@ function Install-AptTools([System.Collections.IDictionary] $Wanted) {
     }
 }
 
+function Install-NodeTools([string] $Name, [string] $Bin, [string] $What) {
+    $dir = Join-Path $Root "tools/$Name"
+    $stamp = Join-Path $dir 'node_modules/.deirf-lock.sha256'
+    $lockHash = (Get-FileHash (Join-Path $dir 'package-lock.json') -Algorithm SHA256).Hash
+    if ((Test-Path $stamp) -and (Get-Content -Raw $stamp).Trim() -eq $lockHash -and (Test-Path (Join-Path $dir "node_modules/.bin/$Bin"))) { return }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Warning "npm is not installed: $What"
+        return
+    }
+    Write-Step "bootstrap: npm ci (tools/$Name)"
+    Push-Location $dir
+    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel', 'error') | Out-Null }
+    finally { Pop-Location }
+    Set-Content -Path $stamp -Value $lockHash -NoNewline
+}
+
 function Invoke-Build {
     Write-Step "build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'DeIRF.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
