@@ -35,7 +35,11 @@ if ($env:DEIRF_TEST_KEEP -eq '1') {
                     }
                 }
                 $kept = "$TestDrivePath.kept-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
-                foreach ($file in [IO.Directory]::GetFiles($TestDrivePath, '*', [IO.SearchOption]::AllDirectories)) {
+                # Regular files only: copying a FIFO (Evidence.Tests makes one) opens it and waits for a writer forever,
+                # and .NET cannot tell a FIFO from a file; find can.
+                $files = if ($IsWindows) { [IO.Directory]::GetFiles($TestDrivePath, '*', [IO.SearchOption]::AllDirectories) }
+                         else { @(& find $TestDrivePath -type f) }
+                foreach ($file in $files) {
                     if ($Exclude -contains $file -or $keyFiles.Contains($file)) { continue }
                     $to = Join-Path $kept ([IO.Path]::GetRelativePath($TestDrivePath, $file))
                     [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($to))
