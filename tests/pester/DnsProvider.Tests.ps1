@@ -44,6 +44,8 @@ controls { };
 key "deirf-tsig" { algorithm hmac-sha256; secret "$secret"; };
 zone "example.test" { type primary; file "$dir/example.test.db"; allow-update { key "deirf-tsig"; }; };
 "@
+        # The server's own config holds the TSIG secret on purpose: a key file to the secrets scan.
+        Register-DeirfTestKeyFile -Kind 'tsig secret' -Path (Join-Path $dir 'named.conf')
         $process = Start-Process -FilePath $named -ArgumentList '-g', '-4', '-n', '1', '-c', "$dir/named.conf" -PassThru `
             -RedirectStandardError (Join-Path $dir 'named.log') -RedirectStandardOutput (Join-Path $dir 'named.out')
         try {

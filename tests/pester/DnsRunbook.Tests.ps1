@@ -35,6 +35,8 @@ controls { };
 key "deirf-tsig" { algorithm hmac-sha256; secret "$Secret"; };
 zone "example.test" { type primary; file "$Dir/example.test.db"; allow-update { key "deirf-tsig"; }; };
 "@
+        # The server's own config holds the TSIG secret on purpose: a key file to the secrets scan.
+        Register-DeirfTestKeyFile -Kind 'tsig secret' -Path (Join-Path $Dir 'named.conf')
         $process = Start-Process -FilePath (Get-Command named).Source -ArgumentList '-g', '-4', '-n', '1', '-c', "$Dir/named.conf" -PassThru `
             -RedirectStandardError (Join-Path $Dir 'named.log') -RedirectStandardOutput (Join-Path $Dir 'named.out')
         # Wait (at most ~15 s) until it answers for the zone.
