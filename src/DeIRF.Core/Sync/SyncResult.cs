@@ -53,6 +53,9 @@ public sealed class SyncResult
     /// <summary>Other files changed on both sides: the remote copy was kept, this replica's copy set aside under .deirf-sync/conflicts.</summary>
     public IReadOnlyList<string> FileConflicts { get; init; } = [];
 
+    /// <summary>Git lock files an interrupted sync had left (relative to .git), removed before this one ran.</summary>
+    public IReadOnlyList<string> StaleGitLocksRemoved { get; init; } = [];
+
     public IReadOnlyList<SyncedJournal> Journals { get; init; } = [];
     public TimeSpan Elapsed { get; init; }
 

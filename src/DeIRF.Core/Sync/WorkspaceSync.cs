@@ -160,11 +160,16 @@ public static class WorkspaceSync
                 $"Workspace '{ws.Root}' is not a git repository. Share it first: Initialize-DeirfWorkspace -Path '{ws.Root}' -Remote <url>.", ws.Root);
         }
         EnsureIgnored(ws.Root);
+        // One sync at a time on a replica; under this lock, git lock files can only be left by an interrupted sync.
+        var syncLock = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "sync.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(syncLock)!);
+        using var held = JournalLock.Acquire(syncLock, options.LockTimeout, options.CancellationToken);
+        var staleLocks = ClearStaleGitLocks(ws.Root);
         RecoverPendingWrites(ws);
         var git = new GitCli(ws.Root);
         var branch = git.TryRun(["symbolic-ref", "--short", "HEAD"]) is { ExitCode: 0 } b ? b.Text : "main";
         var trackingRef = $"refs/remotes/{options.Remote}/{branch}";
-        var totals = new Totals();
+        var totals = new Totals { StaleGitLocks = staleLocks };
         for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
@@ -223,6 +228,7 @@ public static class WorkspaceSync
         public Round? Last;
         public List<string> Superseded { get; } = [];
         public List<string> FileConflicts { get; } = [];
+        public IReadOnlyList<string> StaleGitLocks { get; init; } = [];
 
         public void Add(Round r)
         {
@@ -239,7 +245,7 @@ public static class WorkspaceSync
             Workspace = ws.Root, Remote = o.Remote, Branch = branch, JournalsChecked = Last!.Journals.Count,
             EntriesReceived = Received, EntriesRelinked = Relinked, DuplicatesDropped = Duplicates, Pushed = pushed, Commit = commit,
             Attempts = attempts, Conflicts = Last.Conflicts, CheckpointsSuperseded = Superseded, FileConflicts = FileConflicts,
-            Journals = Last.Journals, Elapsed = elapsed,
+            Journals = Last.Journals, Elapsed = elapsed, StaleGitLocksRemoved = StaleGitLocks,
         };
     }
 
@@ -442,7 +448,18 @@ public static class WorkspaceSync
         {
             trust.Accept(k, h);
         }
-        trust.Save();
+        try
+        {
+            trust.Save();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The journals are merged (and pushed when this follows a push); the trusted heads stay where they were, so
+            // the next sync verifies from the older head again: slower, never less safe.
+            throw new SyncException("SyncWriteFailed", DeirfErrorKind.WriteError,
+                $"Saving the trusted heads failed ({ex.Message.TrimEnd('.')}); the journals are whole. Run Sync-DeirfWorkspace again.",
+                SyncTrustStore.DirectoryName, ex);
+        }
     }
 
     private static string EmailOf(string actor) => actor.Contains('@') ? actor : actor + "@deirf.invalid";
@@ -531,19 +548,36 @@ public static class WorkspaceSync
     private static void ReplaceJournal(Workspace ws, string id, JournalFile journal, byte[] merged, HeadRecord head, string tmpDir, SyncOptions options)
     {
         var tmp = Path.Combine(tmpDir, $"write-{id}-{Guid.NewGuid():N}.jsonl");
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        var renamed = false;
+        try
         {
-            fs.Write(merged);
-            DeIRF.Evidence.NativeFiles.FlushToDisk(fs);
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                fs.Write(merged);
+                DeIRF.Evidence.NativeFiles.FlushToDisk(fs);
+            }
+            var intent = PendingPath(ws, id);
+            Directory.CreateDirectory(Path.GetDirectoryName(intent)!);
+            File.WriteAllBytes(intent, CanonicalJson.Serialize(new JsonObject { ["hash"] = head.Hash, ["journal"] = RelativePathOf(id), ["seq"] = head.Seq }));
+            File.Move(tmp, journal.Path, overwrite: true);
+            renamed = true;
+            Evidence.NativeFiles.FsyncDirectory(Path.GetDirectoryName(journal.Path)!);
+            options.FaultPoint?.Invoke("after-rename");
+            head.Write(journal.Path, durable: true);
+            File.Delete(intent);
         }
-        var intent = PendingPath(ws, id);
-        Directory.CreateDirectory(Path.GetDirectoryName(intent)!);
-        File.WriteAllBytes(intent, CanonicalJson.Serialize(new JsonObject { ["hash"] = head.Hash, ["journal"] = RelativePathOf(id), ["seq"] = head.Seq }));
-        File.Move(tmp, journal.Path, overwrite: true);
-        Evidence.NativeFiles.FsyncDirectory(Path.GetDirectoryName(journal.Path)!);
-        options.FaultPoint?.Invoke("after-rename");
-        head.Write(journal.Path, durable: true);
-        File.Delete(intent);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Before the rename the journal is untouched; after it, the merged journal is whole and the intent file lets
+            // the next sync finish its head record (RecoverPendingWrites). Either way nothing is torn.
+            if (!renamed)
+            {
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            throw new SyncException("SyncWriteFailed", DeirfErrorKind.WriteError,
+                $"Writing the merged journal {RelativePathOf(id)} failed ({ex.Message.TrimEnd('.')}); the journal is {(renamed ? "merged and whole (the next sync completes its head record)" : "as it was")}. Nothing was pushed.",
+                RelativePathOf(id), ex);
+        }
     }
 
     private static string PendingPath(Workspace ws, string id) => Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "pending", id + ".json");
@@ -795,6 +829,35 @@ public static class WorkspaceSync
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>
+    /// Removes the lock files git leaves when it is killed mid-command (index.lock, HEAD.lock, packed-refs.lock,
+    /// refs/**/*.lock): with them every later git command in the replica fails with "File exists". Called under the
+    /// replica's sync lock, so a lock found here belongs to a sync that died; running git by hand in a workspace while
+    /// Sync-DeirfWorkspace runs is not supported (docs/sync.md). Returns the removed paths, relative to .git.
+    /// </summary>
+    internal static IReadOnlyList<string> ClearStaleGitLocks(string root)
+    {
+        var gitDir = Path.Combine(root, ".git");
+        if (!Directory.Exists(gitDir))
+        {
+            return [];
+        }
+        var candidates = new[] { "index.lock", "HEAD.lock", "packed-refs.lock", "shallow.lock", "config.lock", "FETCH_HEAD.lock", "ORIG_HEAD.lock" }
+            .Select(n => Path.Combine(gitDir, n)).Where(File.Exists).ToList();
+        var refs = Path.Combine(gitDir, "refs");
+        if (Directory.Exists(refs))
+        {
+            candidates.AddRange(Directory.EnumerateFiles(refs, "*.lock", SearchOption.AllDirectories));
+        }
+        var removed = new List<string>();
+        foreach (var file in candidates)
+        {
+            File.Delete(file);
+            removed.Add(Path.GetRelativePath(gitDir, file).Replace('\\', '/'));
+        }
+        return removed;
+    }
 
     public static bool IsRepository(string root) => Directory.Exists(Path.Combine(root, ".git")) || File.Exists(Path.Combine(root, ".git"));
 

@@ -41,6 +41,10 @@ public sealed class FaultInjectionTests : IDisposable
     /// <summary>Runs the fault host under strace, failing the <paramref name="when"/>th call of <paramref name="syscall"/>.</summary>
     /// <remarks>Host arguments of the form "-P=&lt;path&gt;" go to strace instead: only calls on those paths are counted and faulted.</remarks>
     public static FaultRun RunFaulted(string syscall, string fault, int when, params string[] hostArgs)
+        => RunFaultedMode("fault", syscall, fault, when, hostArgs);
+
+    /// <summary>As <see cref="RunFaulted"/>, for another mode of the stress tool (e.g. "sync", whose git children strace -f follows).</summary>
+    public static FaultRun RunFaultedMode(string mode, string syscall, string fault, int when, params string[] hostArgs)
     {
         var (only, rest) = SplitPaths(hostArgs);
         hostArgs = rest;
@@ -48,13 +52,16 @@ public sealed class FaultInjectionTests : IDisposable
         // --seccomp-bpf (stop only at the traced syscall: faster) delivers injected errors but not injected signals (strace 6.1).
         string[] speed = fault.StartsWith("signal=", StringComparison.Ordinal) ? [] : ["--seccomp-bpf"];
         string[] args = ["-f", "-qq", .. speed, .. only, "-o", "/dev/null", "-e", $"trace={syscall}", "-e", $"inject={syscall}:{fault}:when={when}",
-            "dotnet", JournalFixture.StressToolDll, "fault", .. hostArgs];
+            "dotnet", JournalFixture.StressToolDll, mode, .. hostArgs];
         var (code, stdout, stderr) = ExternalTool.Run(strace, args, environment: HostEnvironment, timeout: TimeSpan.FromMinutes(2));
         return Parse(code, stdout, stderr);
     }
 
     /// <summary>How many calls of <paramref name="syscall"/> the operation makes when nothing fails.</summary>
-    public static int CountCalls(string syscall, params string[] hostArgs)
+    public static int CountCalls(string syscall, params string[] hostArgs) => CountCallsMode("fault", syscall, hostArgs);
+
+    /// <summary>As <see cref="CountCalls"/>, for another mode of the stress tool.</summary>
+    public static int CountCallsMode(string mode, string syscall, params string[] hostArgs)
     {
         var (only, rest) = SplitPaths(hostArgs);
         hostArgs = rest;
@@ -62,7 +69,7 @@ public sealed class FaultInjectionTests : IDisposable
         var log = Path.GetTempFileName();
         try
         {
-            var (code, stdout, stderr) = ExternalTool.Run(strace, ["-f", "-qq", "--seccomp-bpf", .. only, "-o", log, "-e", $"trace={syscall}", "dotnet", JournalFixture.StressToolDll, "fault", .. hostArgs],
+            var (code, stdout, stderr) = ExternalTool.Run(strace, ["-f", "-qq", "--seccomp-bpf", .. only, "-o", log, "-e", $"trace={syscall}", "dotnet", JournalFixture.StressToolDll, mode, .. hostArgs],
                 environment: HostEnvironment, timeout: TimeSpan.FromMinutes(2));
             Assert.True(code == 0, $"unfaulted run failed: {stdout}{stderr}");
             return File.ReadLines(log).Count(l => l.Contains(syscall + "(", StringComparison.Ordinal) && !l.Contains("resumed>", StringComparison.Ordinal));
@@ -80,7 +87,7 @@ public sealed class FaultInjectionTests : IDisposable
     });
 
     /// <summary>strace on PATH and allowed to trace (ptrace may be forbidden in a container): skip outside CI, fail under CI.</summary>
-    private static string RequireStrace()
+    internal static string RequireStrace()
     {
         var strace = ExternalTool.Require("strace");
         if (TraceProblem.Value is { } problem)

@@ -80,7 +80,10 @@ switch (mode)
         {
             var ws = DeIRF.Workspaces.Workspace.Open(args[1]);
             var point = args[3];
-            var result = DeIRF.Sync.WorkspaceSync.Sync(ws, new DeIRF.Sync.SyncOptions
+            DeIRF.Sync.SyncResult result;
+            try
+            {
+            result = DeIRF.Sync.WorkspaceSync.Sync(ws, new DeIRF.Sync.SyncOptions
             {
                 Actor = args[2],
                 FaultPoint = at =>
@@ -93,6 +96,13 @@ switch (mode)
                     }
                 },
             });
+            }
+            catch (DeIRF.DeirfException ex)
+            {
+                // As the fault host: the documented refusal, for the strace fault tests.
+                Console.WriteLine($"error {ex.ErrorId} {ex.Message.ReplaceLineEndings(" ")}");
+                return 3;
+            }
             Console.WriteLine($"done {result}");
             return 0;
         }
