@@ -11,8 +11,7 @@ namespace DeIRF.Core.Tests.Identity;
 
 public sealed class EthereumVerifierTests
 {
-    // Anvil's default account 0: a key published by Foundry for local testing, public by design, never a secret.
-    private const string AnvilKey0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    // Anvil's default account 0 (its address and viem's signatures: public data; the account's key is not committed).
     private const string AnvilAddress0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
     // wevm/viem src/accounts/utils/signMessage.test.ts: signMessage with anvil account 0.
@@ -94,21 +93,29 @@ public sealed class EthereumVerifierTests
     }
 
     [Fact]
-    public void KnownVector_OurSignerReproducesTheViemSignature()
+    public void OurSignerMatchesNethereumsPersonalSign_ForAKeyMadeNow()
     {
-        using var material = new PrivateKeyMaterial(Utf8("  " + AnvilKey0 + "\n"), source: "anvil account 0");
+        var key = EthECKey.GenerateKey();
+        DeIRF.Testing.TestArtifacts.RegisterSecret("ethereum private key", key.GetPrivateKey());
+        using var material = new PrivateKeyMaterial(Utf8("  " + key.GetPrivateKey() + "\n"), source: "test key");
 
-        Assert.Equal(AnvilAddress0, signer.PublicKeyOf(material));
-        Assert.Equal(HelloWorldSignature, signer.Sign(Utf8("hello world"), material));
-        Assert.Equal(HotFaceSignature, signer.Sign(Utf8("🥵"), material));
+        Assert.Equal(key.GetPublicAddress(), signer.PublicKeyOf(material));
+        foreach (var message in new[] { "hello world", "🥵" })
+        {
+            // RFC 6979 signatures are deterministic: an independent signer over the same key gives the same bytes.
+            var reference = new EthereumMessageSigner().EncodeUTF8AndSign(message, key);
+            Assert.Equal(reference.ToLowerInvariant(), signer.Sign(Utf8(message), material));
+        }
     }
 
     [Fact]
     public void PrivateKeyWithout0x_IsAccepted()
     {
-        using var material = new PrivateKeyMaterial(Utf8(AnvilKey0[2..]));
+        var key = EthECKey.GenerateKey();
+        DeIRF.Testing.TestArtifacts.RegisterSecret("ethereum private key", key.GetPrivateKey());
+        using var material = new PrivateKeyMaterial(Utf8(key.GetPrivateKey().StartsWith("0x", StringComparison.Ordinal) ? key.GetPrivateKey()[2..] : key.GetPrivateKey()));
 
-        Assert.Equal(AnvilAddress0, signer.PublicKeyOf(material));
+        Assert.Equal(key.GetPublicAddress(), signer.PublicKeyOf(material));
     }
 
     [Fact]
