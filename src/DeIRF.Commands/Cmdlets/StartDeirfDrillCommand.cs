@@ -69,8 +69,18 @@ public sealed class StartDeirfDrillCommand : DeirfCmdlet
 
     protected override void ProcessRecord()
     {
-        var script = FindScenario();
-        var sandbox = Workspace is null ? DefaultSandbox() : ResolvePath(Workspace);
+        var given = Workspace is null ? null : ResolvePath(Workspace);
+        string script;
+        try
+        {
+            script = DrillScenarios.Find(Scenario, given, CurrentDirectory, ShippedDrills);
+        }
+        catch (DrillException ex)
+        {
+            ThrowTerminating(ex, Scenario);
+            return;
+        }
+        var sandbox = given ?? DrillScenarios.DefaultSandbox(Scenario, CurrentDirectory, DateTimeOffset.UtcNow);
         if (!ShouldProcess(sandbox, $"Run drill '{Scenario}' ({script})"))
         {
             return;
@@ -149,54 +159,9 @@ public sealed class StartDeirfDrillCommand : DeirfCmdlet
         }
     }
 
-    /// <summary>
-    /// Without -Workspace: inside the team workspace ($env:DEIRF_WORKSPACE or a parent folder) under drills/, so the
-    /// drill stays on record for Test-DeirfReadiness ("last drill within the quarter"); outside any workspace, a new
-    /// temporary folder.
-    /// </summary>
-    private string DefaultSandbox()
-    {
-        var name = $"{Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("n")[..4]}";
-        var team = Environment.GetEnvironmentVariable(Workspaces.Workspace.EnvironmentVariable) is { Length: > 0 } env && Workspaces.Workspace.IsWorkspace(env)
-            ? env
-            : Workspaces.Workspace.FindRoot(CurrentDirectory);
-        return team is not null
-            ? System.IO.Path.Combine(team, Readiness.ReadinessChecklist.DrillsFolder, name)
-            : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "deirf-drill-" + name);
-    }
-
-    /// <summary>The scenario script: &lt;workspace&gt;/drills, the team workspace's drills/ ($env:DEIRF_WORKSPACE or a parent folder), then the module's runbooks/drills.</summary>
-    private string FindScenario()
-    {
-        var file = Scenario + ".ps1";
-        var candidates = new List<string>();
-        if (Workspace is not null)
-        {
-            candidates.Add(System.IO.Path.Combine(ResolvePath(Workspace), "drills", file));
-        }
-        if (Environment.GetEnvironmentVariable(Workspaces.Workspace.EnvironmentVariable) is { Length: > 0 } env)
-        {
-            candidates.Add(System.IO.Path.Combine(env, "drills", file));
-        }
-        if (Workspaces.Workspace.FindRoot(CurrentDirectory) is { } found)
-        {
-            candidates.Add(System.IO.Path.Combine(found, "drills", file));
-        }
-        candidates.Add(System.IO.Path.Combine(ShippedDrills, file));
-        if (candidates.FirstOrDefault(File.Exists) is { } script)
-        {
-            return script;
-        }
-        ThrowTerminating(new DrillException("DrillScenarioNotFound", DeirfErrorKind.NotFound,
-            $"No drill scenario '{Scenario}' ({string.Join(", ", candidates)}). Shipped: {string.Join(", ", ShippedScenarios())}.", Scenario));
-        return string.Empty;
-    }
-
     internal static string ShippedDrills => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "runbooks", "drills");
 
-    internal static IEnumerable<string> ShippedScenarios() => Directory.Exists(ShippedDrills)
-        ? Directory.EnumerateFiles(ShippedDrills, "*.ps1").Select(System.IO.Path.GetFileNameWithoutExtension).Where(n => n is not null && !n.StartsWith('_')).Order(StringComparer.Ordinal)!
-        : [];
+    internal static IEnumerable<string> ShippedScenarios() => DrillScenarios.Shipped(ShippedDrills);
 
     private static string ModuleManifest() => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "DeIRF.psd1");
 
