@@ -22,22 +22,7 @@ internal static class BenchTeam
         var seeds = new Dictionary<string, byte[]>();
         foreach (var (handle, role) in new[] { ("bob", ResponderRole.ContainmentLead), ("carol", ResponderRole.TriageLead) })
         {
-            roster.AddResponder(handle, handle, [role], handle, options);
-            foreach (var kind in new[] { ProofKind.DidKey, ProofKind.Ethereum })
-            {
-                var secret = kind == ProofKind.DidKey
-                    ? Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)))
-                    : Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(EthKey()));
-                using var material = new PrivateKeyMaterial((byte[])secret.Clone());
-                var s = Signatures.SignerFor(kind);
-                var key = Signatures.ParsePublicKey(kind, s.PublicKeyOf(material));
-                var binding = new ProofBinding(ws.WorkspaceId, handle, kind, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
-                roster.AddProof(handle, key, binding, s.Sign(binding, material), handle, options);
-                if (kind == ProofKind.DidKey)
-                {
-                    seeds[handle] = secret;
-                }
-            }
+            seeds[handle] = AddResponder(ws, roster, handle, role, options).Seed;
         }
         var inc = ws.OpenIncident(title, "bob", options: options).Id;
         var journal = ws.JournalOf(inc);
@@ -48,6 +33,29 @@ internal static class BenchTeam
             ["collector"] = "carol", ["hash"] = "sha256:" + new string('0', 64), ["name"] = "capture.log", ["path"] = "/x/capture.log", ["size"] = 1L, ["target"] = target,
         }), options);
         return (ws, inc, (seeds["bob"], seeds["carol"]));
+    }
+
+    /// <summary>Adds a responder with a did:key and an Ethereum proof (two kinds: eligible), keys made now; returns the did:key seed and proof.</summary>
+    public static (byte[] Seed, ProofKey DidKey) AddResponder(Workspace ws, Roster roster, string handle, ResponderRole role, JournalAppendOptions options)
+    {
+        roster.AddResponder(handle, handle, [role], handle, options);
+        (byte[] Seed, ProofKey DidKey) result = default;
+        foreach (var kind in new[] { ProofKind.DidKey, ProofKind.Ethereum })
+        {
+            var secret = kind == ProofKind.DidKey
+                ? Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)))
+                : Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(EthKey()));
+            using var material = new PrivateKeyMaterial((byte[])secret.Clone());
+            var s = Signatures.SignerFor(kind);
+            var key = Signatures.ParsePublicKey(kind, s.PublicKeyOf(material));
+            var binding = new ProofBinding(ws.WorkspaceId, handle, kind, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
+            roster.AddProof(handle, key, binding, s.Sign(binding, material), handle, options);
+            if (kind == ProofKind.DidKey)
+            {
+                result = (secret, key);
+            }
+        }
+        return result;
     }
 
     public static string SignWith(IProofSigner signer, byte[] seed, Proposal p)

@@ -29,22 +29,8 @@ internal static class QuorumBench
             for (int i = 0; i < n; i++)
             {
                 var handle = $"r{i:D2}";
-                roster.AddResponder(handle, handle, [ResponderRole.ContainmentLead], handle, options);
-                foreach (var kind in new[] { ProofKind.DidKey, ProofKind.Ethereum })
-                {
-                    var secret = kind == ProofKind.DidKey
-                        ? Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)))
-                        : Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(EthKey()));
-                    using var material = new PrivateKeyMaterial((byte[])secret.Clone());
-                    var s = Signatures.SignerFor(kind);
-                    var key = Signatures.ParsePublicKey(kind, s.PublicKeyOf(material));
-                    var binding = new ProofBinding(ws.WorkspaceId, handle, kind, key.Fingerprint, DateTimeOffset.UtcNow).ToBytes();
-                    roster.AddProof(handle, key, binding, s.Sign(binding, material), handle, options);
-                    if (kind == ProofKind.DidKey)
-                    {
-                        keys.Add((handle, secret, key));
-                    }
-                }
+                var (seed, didKey) = BenchTeam.AddResponder(ws, roster, handle, ResponderRole.ContainmentLead, options);
+                keys.Add((handle, seed, didKey));
             }
             var inc = ws.OpenIncident("bench", "r00", options: options).Id;
             foreach (var k in keys)
