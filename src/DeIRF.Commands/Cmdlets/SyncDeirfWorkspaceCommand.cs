@@ -68,6 +68,10 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
         {
             cmdlet.WriteWarning($"Sync conflict: {c}");
         }
+        foreach (var f in result.NotShared)
+        {
+            cmdlet.WriteWarning($"'{f}' was not shared: it is a link or outside the workspace layout, and every other replica would refuse it (docs/sync.md).");
+        }
         foreach (var f in result.FileConflicts)
         {
             cmdlet.WriteWarning($"'{f}' changed on both sides: the remote's copy is kept, this replica's is under .deirf-sync/conflicts.");

@@ -23,6 +23,16 @@ public sealed class GitCli
     /// <summary>How long one git command may run (network fetch and push included).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The <c>-c</c> settings every git call runs with (docs/sync.md, "What a sync refuses").</summary>
+    public static readonly IReadOnlyList<string> HardenedConfig =
+    [
+        "core.autocrlf=false", "core.safecrlf=false", "core.quotepath=false", "gc.auto=0",
+        "core.hooksPath=" + (OperatingSystem.IsWindows() ? "NUL" : "/dev/null"), "core.fsmonitor=false", "core.symlinks=false",
+        "core.protectNTFS=true", "core.protectHFS=true",
+        "protocol.allow=never", "protocol.file.allow=always", "protocol.git.allow=always", "protocol.ssh.allow=always", "protocol.https.allow=always",
+        "submodule.recurse=false", "fetch.recurseSubmodules=false",
+    ];
+
     public static string? Find()
     {
         var names = OperatingSystem.IsWindows() ? new[] { "git.exe", "git.cmd" } : new[] { "git" };
@@ -56,9 +66,12 @@ public sealed class GitCli
             UseShellExecute = false,
             WorkingDirectory = WorkingDirectory,
         };
-        // Fixed behaviour whatever the user's git config: no pager, no prompt, no autocrlf rewriting journal bytes.
-        foreach (var a in new[] { "-c", "core.autocrlf=false", "-c", "core.safecrlf=false", "-c", "core.quotepath=false", "-c", "gc.auto=0" })
+        // Fixed behaviour whatever the user's git config: no pager, no prompt, no autocrlf rewriting journal bytes;
+        // and nothing the remote could plant runs: no hooks, no fsmonitor command, no symbolic links checked out,
+        // transports limited to the ones a workspace remote uses (no ext::, no fd::).
+        foreach (var a in HardenedConfig)
         {
+            psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add(a);
         }
         foreach (var a in args)
@@ -66,6 +79,13 @@ public sealed class GitCli
             psi.ArgumentList.Add(a);
         }
         psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        // The system-wide config is not ours to trust; hooks and fsmonitor are off above whatever any config says.
+        psi.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        psi.Environment.Remove("GIT_DIR");
+        psi.Environment.Remove("GIT_WORK_TREE");
+        psi.Environment.Remove("GIT_CONFIG_PARAMETERS");
+        psi.Environment.Remove("GIT_CONFIG_COUNT");
+        psi.Environment.Remove("GIT_EXTERNAL_DIFF");
         psi.Environment["GIT_PAGER"] = "cat";
         psi.Environment["LC_ALL"] = "C";
         using var p = Process.Start(psi)!;
@@ -129,6 +149,22 @@ public sealed class GitCli
         return files;
     }
 
+    /// <summary>Every file entry of a commit's tree with its mode, type and size (checked before any blob is read).</summary>
+    public IReadOnlyList<SyncTreeEntry> Entries(string commit)
+    {
+        var entries = new List<SyncTreeEntry>();
+        foreach (var rec in Split0(Run(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]).Stdout))
+        {
+            // "<mode> <type> <id> <size>\t<path>", size right-aligned, "-" for a submodule
+            int tab = rec.IndexOf('\t');
+            var meta = rec[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long size = long.TryParse(meta[3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+            entries.Add(new SyncTreeEntry(meta[0], meta[1], meta[2], size, rec[(tab + 1)..]));
+        }
+        return entries;
+    }
+
+    /// <summary>A blob's bytes; callers read only blobs whose size <see cref="SyncTreePolicy"/> has bounded.</summary>
     public byte[] Blob(string id) => Run(["cat-file", "blob", id]).Stdout;
 
     /// <summary>Blob ids of working-tree files, in one git process.</summary>

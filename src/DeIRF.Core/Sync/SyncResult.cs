@@ -56,6 +56,9 @@ public sealed class SyncResult
     /// <summary>Git lock files an interrupted sync had left (relative to .git), removed before this one ran.</summary>
     public IReadOnlyList<string> StaleGitLocksRemoved { get; init; } = [];
 
+    /// <summary>Files of this replica left out of the commit: links, or paths outside the workspace layout the other replicas would refuse.</summary>
+    public IReadOnlyList<string> NotShared { get; init; } = [];
+
     public IReadOnlyList<SyncedJournal> Journals { get; init; } = [];
     public TimeSpan Elapsed { get; init; }
 

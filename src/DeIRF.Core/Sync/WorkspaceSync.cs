@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,6 +24,9 @@ public sealed record SyncOptions
 
     /// <summary>Fetch-merge-push rounds before giving up when pushes keep losing races.</summary>
     public int MaxAttempts { get; init; } = 8;
+
+    /// <summary>Size caps a fetched tree must keep (per blob, per tree, files).</summary>
+    public SyncTreeLimits TreeLimits { get; init; } = SyncTreeLimits.Default;
 
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -49,7 +53,6 @@ public static class WorkspaceSync
     /// Sync state and leftovers of interrupted writes are per machine; evidence objects stay out of git (memory dumps
     /// would bloat every clone forever): the custody entries travel in the journals, the bytes in the S3 store.
     /// </remarks>
-    public static readonly string[] IgnoredForSync = [SyncTrustStore.DirectoryName + "/", "*.deirf-sync-tmp", "*.torn-*", "**/.incoming/", "evidence/sha256/", "drills/*.keys/"];
 
     /// <summary>The journal id of a workspace-relative path (ROSTER or the incident), or null when it is not a journal.</summary>
     public static string? JournalIdOf(string relativePath)
@@ -98,9 +101,20 @@ public static class WorkspaceSync
                 $"The remote '{remoteUrl}' already holds a workspace; it is cloned into an empty or new folder, and '{root}' is not empty.", root);
         }
         var sw = Stopwatch.StartNew();
-        probe.Run(["clone", "--quiet", "--origin", options.Remote, remoteUrl, root], cancellationToken: options.CancellationToken);
+        // No checkout: the fetched tree is checked before a single file of it is written.
+        probe.Run(["clone", "--quiet", "--no-checkout", "--origin", options.Remote, remoteUrl, root], cancellationToken: options.CancellationToken);
         try
         {
+            var cloned = new GitCli(root);
+            if (cloned.RevParse("HEAD") is { } fetchedHead)
+            {
+                var treeRefusals = SyncTreePolicy.Check(cloned.Entries(fetchedHead), options.TreeLimits);
+                if (treeRefusals.Count > 0)
+                {
+                    throw new SyncRefusedException(treeRefusals);
+                }
+                cloned.Run(["reset", "--quiet", "--hard", fetchedHead]);
+            }
             if (!Workspace.IsWorkspace(root))
             {
                 throw new SyncException("SyncRemoteNotAWorkspace", DeirfErrorKind.InvalidData,
@@ -183,7 +197,7 @@ public static class WorkspaceSync
             totals.Add(round);
             options.FaultPoint?.Invoke("after-write");
 
-            git.Run(["add", "--all"]);
+            round.NotShared.AddRange(Stage(git));
             var tree = git.Text("write-tree");
             if (remoteCommit is not null && tree == git.Text("rev-parse", remoteCommit + "^{tree}"))
             {
@@ -245,7 +259,7 @@ public static class WorkspaceSync
             Workspace = ws.Root, Remote = o.Remote, Branch = branch, JournalsChecked = Last!.Journals.Count,
             EntriesReceived = Received, EntriesRelinked = Relinked, DuplicatesDropped = Duplicates, Pushed = pushed, Commit = commit,
             Attempts = attempts, Conflicts = Last.Conflicts, CheckpointsSuperseded = Superseded, FileConflicts = FileConflicts,
-            Journals = Last.Journals, Elapsed = elapsed, StaleGitLocksRemoved = StaleGitLocks,
+            Journals = Last.Journals, Elapsed = elapsed, StaleGitLocksRemoved = StaleGitLocks, NotShared = Last.NotShared.Distinct(StringComparer.Ordinal).ToList(),
         };
     }
 
@@ -256,6 +270,7 @@ public static class WorkspaceSync
         public List<SyncConflict> Conflicts { get; } = [];
         public List<string> Superseded { get; } = [];
         public List<string> FileConflicts { get; } = [];
+        public List<string> NotShared { get; } = [];
         public Dictionary<string, HeadRecord> MergedHeads { get; } = new(StringComparer.Ordinal);
     }
 
@@ -267,7 +282,14 @@ public static class WorkspaceSync
         string? baseCommit = head is null ? null
             : remoteCommit is null ? head
             : git.TryRun(["merge-base", head, remoteCommit]) is { ExitCode: 0 } mb ? mb.Text : null;
-        var remoteTree = remoteCommit is null ? new Dictionary<string, string>() : git.Tree(remoteCommit);
+        var remoteEntries = remoteCommit is null ? [] : git.Entries(remoteCommit);
+        // Nothing of a tree that holds a link, a .git path, a path outside the layout or an oversized blob is taken.
+        var treeRefusals = SyncTreePolicy.Check(remoteEntries, options.TreeLimits);
+        if (treeRefusals.Count > 0)
+        {
+            throw new SyncRefusedException(treeRefusals);
+        }
+        var remoteTree = remoteEntries.ToDictionary(e => e.Path, e => e.Id, StringComparer.Ordinal);
         var baseTree = baseCommit is null ? new Dictionary<string, string>() : git.Tree(baseCommit);
         var trust = SyncTrustStore.Load(ws.Root);
         var tmpDir = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "tmp");
@@ -362,7 +384,7 @@ public static class WorkspaceSync
         foreach (var id in ordered)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
-            var journal = new JournalFile(Path.Combine(ws.Root, RelativePathOf(id)));
+            var journal = new JournalFile(SyncTreePolicy.SafeTarget(ws.Root, RelativePathOf(id)));
             var key = SyncTrustStore.KeyFor(ws.WorkspaceId, id);
             remoteCopies.TryGetValue(id, out var remote);
             remote ??= JournalCopy.Empty;
@@ -650,15 +672,17 @@ public static class WorkspaceSync
 
     private static void MergeOtherFiles(Workspace ws, GitCli git, Dictionary<string, string> baseTree, Dictionary<string, string> remoteTree, Round round)
     {
+        // Only layout paths take part: a file this replica keeps outside the layout is neither shared nor replaced.
+        static bool Shared(string p) => JournalIdOf(p) is null && SyncTreePolicy.CheckPath(p) is null;
         var localFiles = GitCli.Split0(git.Run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).Stdout)
-            .Where(p => JournalIdOf(p) is null && File.Exists(Path.Combine(ws.Root, p))).Distinct(StringComparer.Ordinal).ToList();
+            .Where(p => Shared(p) && File.Exists(Path.Combine(ws.Root, p))).Distinct(StringComparer.Ordinal).ToList();
         var localIds = git.HashObjects(localFiles);
         var local = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < localFiles.Count; i++)
         {
             local[localFiles[i]] = localIds[i];
         }
-        var paths = new SortedSet<string>(baseTree.Keys.Concat(remoteTree.Keys).Concat(local.Keys).Where(p => JournalIdOf(p) is null), StringComparer.Ordinal);
+        var paths = new SortedSet<string>(baseTree.Keys.Concat(remoteTree.Keys).Concat(local.Keys).Where(Shared), StringComparer.Ordinal);
         foreach (var p in paths)
         {
             baseTree.TryGetValue(p, out var b);
@@ -668,7 +692,8 @@ public static class WorkspaceSync
             {
                 continue; // same on both sides, or only this replica changed it
             }
-            var full = Path.Combine(ws.Root, p);
+            // Every step from the workspace root is a real folder: a write never follows a link in this replica.
+            var full = SyncTreePolicy.SafeTarget(ws.Root, p);
             if (l == b)
             {
                 // Only the remote changed it: take the remote's.
@@ -678,7 +703,7 @@ public static class WorkspaceSync
                 }
                 else
                 {
-                    WriteFile(full, git.Blob(r));
+                    WriteFile(ws.Root, p, git.Blob(r));
                 }
                 continue;
             }
@@ -702,8 +727,35 @@ public static class WorkspaceSync
             {
                 continue; // the remote deleted a file this replica changed: keep this replica's copy
             }
-            WriteFile(full, git.Blob(r));
+            WriteFile(ws.Root, p, git.Blob(r));
         }
+    }
+
+    /// <summary>
+    /// Stages the workspace for the sync commit: every change under the layout, never a replica-local path whatever
+    /// the synced .gitignore says (exclude pathspecs win over its negations), and then takes out of the index anything
+    /// the other replicas would refuse (a link, a path outside the layout). Returns what was left out.
+    /// </summary>
+    private static List<string> Stage(GitCli git)
+    {
+        git.Run(["add", "--all", "--", ".", .. SyncTreePolicy.ExcludePathspecs()]);
+        var refused = new List<string>();
+        foreach (var rec in GitCli.Split0(git.Run(["ls-files", "-z", "--stage"]).Stdout))
+        {
+            // "<mode> <id> <stage>\t<path>"
+            int tab = rec.IndexOf('\t');
+            var path = rec[(tab + 1)..];
+            var mode = rec[..rec.IndexOf(' ')];
+            if ((mode != "100644" && mode != "100755") || SyncTreePolicy.CheckPath(path) is not null)
+            {
+                refused.Add(path);
+            }
+        }
+        if (refused.Count > 0)
+        {
+            git.Run(["rm", "--cached", "--quiet", "--ignore-unmatch", "--", .. refused.Select(p => ":(literal)" + p)]);
+        }
+        return refused;
     }
 
     /// <summary>Two copies of one checkpoint with the same tree head: one file with both sets of signatures.</summary>
@@ -793,7 +845,7 @@ public static class WorkspaceSync
                     if (theirs is not null && Matches(theirs))
                     {
                         SetAside(ws, file, rel, round);
-                        WriteFile(file, remoteBytes);
+                        WriteFile(ws.Root, rel, remoteBytes);
                         continue;
                     }
                     if (File.ReadAllBytes(file).AsSpan().SequenceEqual(remoteBytes))
@@ -816,11 +868,19 @@ public static class WorkspaceSync
         round.Superseded.Add(rel);
     }
 
-    private static void WriteFile(string path, byte[] bytes)
+    /// <summary>
+    /// Writes a layout file: no step of its path may be a link; the bytes go to a temp file created exclusively under
+    /// a random name (never a planted one), then renamed over the target (a rename replaces a link, never follows it).
+    /// </summary>
+    private static void WriteFile(string root, string relative, byte[] bytes)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + ".deirf-sync-tmp";
-        File.WriteAllBytes(tmp, bytes);
+        var path = SyncTreePolicy.SafeTarget(root, relative);
+        var tmp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + "." + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + ".deirf-sync-tmp");
+        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            fs.Write(bytes);
+            fs.Flush(flushToDisk: true);
+        }
         if (File.Exists(path))
         {
             File.SetAttributes(path, FileAttributes.Normal);
@@ -866,7 +926,19 @@ public static class WorkspaceSync
     {
         var path = Path.Combine(root, ".gitignore");
         var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [];
-        var missing = IgnoredForSync.Where(l => !lines.Contains(l)).ToList();
+        // This replica's own exclude file: the synced .gitignore is shared, so it is a convenience, not the guard.
+        var info = Path.Combine(root, ".git", "info");
+        if (Directory.Exists(Path.Combine(root, ".git")) && new DirectoryInfo(Path.Combine(root, ".git")).LinkTarget is null)
+        {
+            Directory.CreateDirectory(info);
+            var exclude = Path.Combine(info, "exclude");
+            var want = string.Join("\n", SyncTreePolicy.ReplicaLocal) + "\n";
+            if (!File.Exists(exclude) || File.ReadAllText(exclude) != want)
+            {
+                File.WriteAllText(exclude, want);
+            }
+        }
+        var missing = SyncTreePolicy.ReplicaLocal.Where(l => !lines.Contains(l)).ToList();
         if (missing.Count == 0)
         {
             return;
