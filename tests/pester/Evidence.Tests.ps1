@@ -79,7 +79,8 @@ Describe 'Evidence: a generated 50 MB folder, hashed while stored, one custody e
     It 'keeps each object read-only under evidence/sha256, named by its hash' {
         foreach ($item in $items) {
             $item.StoredPath | Should -Be (Join-Path $ws "evidence/sha256/$($item.Sha256.Substring(0, 2))/$($item.Sha256)")
-            (Get-Item $item.StoredPath).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, GroupRead, OtherRead')
+            (Get-Item $item.StoredPath).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead')
+            (Get-Item (Split-Path $item.StoredPath)).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
         }
         Get-Incoming $ws | Should -BeNullOrEmpty
     }

@@ -51,12 +51,30 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
     }
 
+    /// <summary>Creates (or narrows) a store folder to 0700: its objects are not for other local users to list or read.</summary>
+    private static void CreatePrivateDirectory(string dir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dir);
+            return;
+        }
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var info = Directory.CreateDirectory(dir, Private);
+        if (info.UnixFileMode != Private)
+        {
+            File.SetUnixFileMode(dir, Private);
+        }
+    }
+
     public StoredEvidence Put(Stream content, EvidencePutOptions? options = null)
     {
         options ??= EvidencePutOptions.Default;
         var name = options.SourceName ?? "(stream)";
         options.CancellationToken.ThrowIfCancellationRequested();
-        Directory.CreateDirectory(IncomingDirectory);
+        CreatePrivateDirectory(Root);
+        CreatePrivateDirectory(ObjectsDirectory);
+        CreatePrivateDirectory(IncomingDirectory);
         SweepIncomingNowAndThen();
         var tmp = Path.Combine(IncomingDirectory, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant() + ".partial");
         bool published = false;
@@ -95,7 +113,8 @@ public sealed class LocalEvidenceStore : IEvidenceStore
                 {
                     if (!OperatingSystem.IsWindows())
                     {
-                        File.SetUnixFileMode(fs.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                        // Evidence is often a secret (a memory dump, a key file): readable by its owner only, never written again.
+                        File.SetUnixFileMode(fs.SafeFileHandle, UnixFileMode.UserRead);
                     }
                     NativeFiles.FlushToDisk(fs);
                 }
@@ -110,7 +129,7 @@ public sealed class LocalEvidenceStore : IEvidenceStore
             }
             var final = LocationOf(hex);
             var dir = Path.GetDirectoryName(final)!;
-            Directory.CreateDirectory(dir);
+            CreatePrivateDirectory(dir);
             // No-replace publish: of two puts of the same content, exactly one names the object; nothing is overwritten.
             bool already;
             try

@@ -141,7 +141,12 @@ public sealed class EvidenceStoreTests : IDisposable
         }
         else
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(stored.StoredPath));
+            // Issue "No one acts alone" attack 5: a 0600 dump was stored 0444 in 0755 folders.
+            Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(stored.StoredPath));
+            const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Assert.Equal(Private, File.GetUnixFileMode(Path.GetDirectoryName(stored.StoredPath)!));
+            Assert.Equal(Private, File.GetUnixFileMode(store.ObjectsDirectory));
+            Assert.Equal(Private, File.GetUnixFileMode(store.IncomingDirectory));
         }
     }
 
