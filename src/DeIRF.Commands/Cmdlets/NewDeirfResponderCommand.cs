@@ -30,6 +30,18 @@ public sealed class NewDeirfResponderCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
+    /// <summary>
+    /// Once the roster is sealed: the met ROSTER proposal roster.responder.add (target the handle, parameters name and
+    /// roles — comma-separated, sorted — and optionally proofs) that admits this responder.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Proposal { get; set; }
+
+    /// <summary>Key fingerprints the newcomer may then bind themselves (the admission proposal's "proofs" parameter).</summary>
+    [Parameter]
+    public string[] PinnedProof { get; set; } = [];
+
     protected override void ProcessRecord()
     {
         Try(Handle, () =>
@@ -40,7 +52,8 @@ public sealed class NewDeirfResponderCommand : WorkspaceCmdlet
                 return;
             }
             var actor = Actor ?? Handle;
-            WriteObject(Roster.Load(ws).AddResponder(Handle, Name, Role.Select(r => Enum.Parse<ResponderRole>(r, ignoreCase: true)), actor, AppendOptions(ws, actor)));
+            WriteObject(Roster.Load(ws).AddResponder(Handle, Name, Role.Select(r => Enum.Parse<ResponderRole>(r, ignoreCase: true)), actor, AppendOptions(ws, actor),
+                Proposal, PinnedProof));
         });
     }
 }

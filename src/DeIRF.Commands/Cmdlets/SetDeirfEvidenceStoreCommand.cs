@@ -71,11 +71,21 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>The met ROSTER proposal (settings.set, target evidence-store.json, sha256 of the shared settings) once the roster is sealed.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    public string? Proposal { get; set; }
+
+    /// <summary>Who changes it (default: the configured actor).</summary>
+    [Parameter]
+    public string? Actor { get; set; }
+
     protected override void ProcessRecord()
     {
         Try(Bucket.Length > 0 ? Bucket : "local", () =>
         {
             var ws = ResolveWorkspace();
+            var actor = ResolveActor(Actor);
             Evidence.EvidenceStoreSettings settings;
             if (Local)
             {
@@ -103,7 +113,7 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
             {
                 return;
             }
-            settings.Save(ws);
+            settings.Save(ws, actor, AppendOptions(ws, actor), Proposal);
             WriteVerbose($"Evidence store: {settings} ({Evidence.EvidenceStoreSettings.PathIn(ws)}).");
             bool query = settings.Kind == Evidence.EvidenceStoreKind.S3 && !NoCheck;
             var info = Evidence.EvidenceStoreInfo.Describe(ws, query, CancellationToken);

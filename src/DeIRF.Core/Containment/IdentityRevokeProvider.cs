@@ -93,7 +93,18 @@ public sealed class IdentityRevokeProvider : IContainmentProvider
         var actor = request.Actor
             ?? throw new ContainmentException("ContainmentParameterMissing", DeirfErrorKind.InvalidArgument, "identity.revoke needs the executing responder (actor).", request.Target);
         var reason = request.Parameter("reason") is { Length: > 0 } r ? r : $"key compromise ({request.IncidentId ?? "no incident"})";
-        roster.RevokeProofs(responder.Handle, active, reason, actor, request.AppendOptions ?? JournalAppendOptions.Default);
+        // The decision behind it, for the sealed roster to check: the incident's consumed identity.revoke of this target.
+        (string, string)? authority = null;
+        if (request.IncidentId is { } incident && ws.IncidentIds().Contains(incident, StringComparer.Ordinal))
+        {
+            var consumed = ws.JournalOf(incident).ReadEntries().LastOrDefault(e => e.Kind == Journal.Kinds.ProposalConsumed.KindName
+                && Journal.Kinds.EntryKinds.Text(e.Body, "action") == ActionName && Journal.Kinds.EntryKinds.Text(e.Body, "target") == request.Target);
+            if (consumed is not null)
+            {
+                authority = (incident, Journal.Kinds.EntryKinds.Text(consumed.Body, "proposal"));
+            }
+        }
+        roster.RevokeProofs(responder.Handle, active, reason, actor, request.AppendOptions ?? JournalAppendOptions.Default, authority);
         foreach (var fp in active)
         {
             SigningKeys.Forget(ws, fp);

@@ -52,19 +52,76 @@ public sealed record EvidenceStoreSettings
 
     public static string PathIn(Workspace ws) => Path.Combine(ws.Root, FileName);
 
+    /// <summary>
+    /// The settings in force: what the roster journal last set (settings.set), checked against evidence-store.json
+    /// (a file nobody journaled, e.g. one a remote commit changed, is refused: EvidenceStoreUnjournaled); the AWS
+    /// profile comes from this machine only (<see cref="SaveReplicaProfile"/>), never from the shared file.
+    /// </summary>
     public static EvidenceStoreSettings Load(Workspace ws)
     {
-        var path = PathIn(ws);
-        return File.Exists(path) ? Parse(File.ReadAllText(path), path) : Local;
+        var governed = Identity.Roster.LoadGoverned(ws, FileName, "EvidenceStoreUnjournaled");
+        if (governed is null)
+        {
+            return Local;
+        }
+        var parsed = Parse(governed.Value.Content, PathIn(ws));
+        if (parsed.Profile is not null)
+        {
+            throw Invalid("'profile' is replica-local (Set-DeirfEvidenceStore -Profile keeps it on this machine); a shared file naming one is refused", PathIn(ws));
+        }
+        return ReplicaProfile(ws) is { } profile ? parsed with { Profile = profile } : parsed;
     }
 
-    /// <summary>Validates and writes the settings (atomically: a reader sees the old file or the new one).</summary>
-    public void Save(Workspace ws)
+    /// <summary>
+    /// Sets the shared settings through the roster journal (once the roster is sealed, with a met settings.set
+    /// proposal whose sha256 is <see cref="Sha256"/>) and keeps <see cref="Profile"/> on this machine only.
+    /// </summary>
+    public void Save(Workspace ws, string actor, Journal.JournalAppendOptions options, string? proposalId = null)
     {
         Validate();
-        var path = PathIn(ws);
-        var tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, CanonicalJson.Serialize(ToJson()));
+        Identity.Roster.Load(ws).SetSettings(FileName, (this with { Profile = null }).ToJson(), proposalId, actor, options);
+        SaveReplicaProfile(ws, Profile);
+    }
+
+    /// <summary>The digest a settings.set proposal for these settings names (the shared part: no profile).</summary>
+    public string Sha256 => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(CanonicalJson.Serialize((this with { Profile = null }).ToJson()))).ToLowerInvariant();
+
+    private static string ReplicaProfilesPath => Path.Combine(Path.GetDirectoryName(Identity.SigningKeys.ConfigPath)!, "evidence-profiles.json");
+
+    /// <summary>This machine's AWS profile for the workspace's S3 store (a name, never a secret), or null.</summary>
+    public static string? ReplicaProfile(Workspace ws)
+    {
+        var path = ReplicaProfilesPath;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.TryGetProperty(ws.WorkspaceId, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    }
+
+    public static void SaveReplicaProfile(Workspace ws, string? profile)
+    {
+        var path = ReplicaProfilesPath;
+        var all = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? new JsonObject() : new JsonObject();
+        if (profile is null && !all.ContainsKey(ws.WorkspaceId))
+        {
+            return;
+        }
+        if (profile is null)
+        {
+            all.Remove(ws.WorkspaceId);
+        }
+        else
+        {
+            all[ws.WorkspaceId] = profile;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + "." + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            fs.Write(CanonicalJson.Serialize(all));
+        }
         File.Move(tmp, path, overwrite: true);
     }
 

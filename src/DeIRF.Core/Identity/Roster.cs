@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DeIRF.Journal;
 using DeIRF.Journal.Kinds;
+using DeIRF.Quorum;
 using DeIRF.Workspaces;
 
 namespace DeIRF.Identity;
@@ -70,7 +71,7 @@ public sealed class Responder
 /// The roster: who the responders are and which keys prove who they are. It is itself a hash-chained journal
 /// (roster.jsonl at the workspace root, journal id "ROSTER"), folded into this state on load.
 /// </summary>
-public sealed class Roster
+public sealed partial class Roster
 {
     public const string JournalId = "ROSTER";
     public const string FileName = "roster.jsonl";
@@ -126,11 +127,24 @@ public sealed class Roster
 
     private void Apply(JournalEntry entry)
     {
+        var problem = Govern(entry);
         EntryCount++;
         HeadHash = entry.Hash;
+        _entries.Add(entry);
+        if (problem is not null)
+        {
+            _problems.Add(problem); // not applied: the roster stays as the rules allow
+            return;
+        }
         string Text(string member) => EntryKinds.Text(entry.Body, member);
         switch (entry.Kind)
         {
+            case RosterSealed.KindName:
+                ApplySeal(entry);
+                break;
+            case SettingsSet.KindName:
+                ApplySettings(entry);
+                break;
             case ResponderAdded.KindName:
                 _responders[Text("handle")] = new Responder { Handle = Text("handle"), Name = Text("name"), Roles = Roles(entry), Added = entry.Timestamp };
                 break;
@@ -188,36 +202,39 @@ public sealed class Roster
             : throw new DeirfException("RosterEntryInvalid", DeirfErrorKind.InvalidData,
                 $"Roster entry {entry.Seq} ({entry.Kind}) has '{member}' = '{text}', which is not one of {string.Join(", ", Enum.GetNames<T>())}.", entry.Seq);
 
-    private JournalEntry Append(StatementDraft draft, JournalAppendOptions options)
-    {
-        if (!Journal.Exists)
-        {
-            var genesis = Journal.CreateGenesis(Workspace.WorkspaceId, JournalId,
-                new StatementDraft(RosterOpened.KindName, draft.Actor, new JsonObject { ["name"] = Workspace.Name }), options with { Signers = [] });
-            Apply(genesis);
-        }
-        var entry = Journal.Append(draft, options);
-        Apply(entry);
-        return entry;
-    }
-
-    public Responder AddResponder(string handle, string name, IEnumerable<ResponderRole> roles, string actor, JournalAppendOptions options)
+    /// <summary>
+    /// Adds a responder: during founding directly; once the roster is sealed only with a met ROSTER proposal
+    /// roster.responder.add (target the handle, parameters name and roles, optionally proofs: fingerprints the newcomer
+    /// may then bind themselves).
+    /// </summary>
+    public Responder AddResponder(string handle, string name, IEnumerable<ResponderRole> roles, string actor, JournalAppendOptions options, string? proposalId = null,
+        IReadOnlyList<string>? pinnedProofs = null)
     {
         JournalFile.ValidateHandle(handle);
         if (Find(handle) is not null)
         {
             throw new DeirfException("ResponderAlreadyExists", DeirfErrorKind.AlreadyExists, $"Responder '{handle}' is already in the roster.", handle);
         }
-        var roleArray = new JsonArray(roles.Distinct().Order().Select(r => (JsonNode)JsonValue.Create(r.ToString())!).ToArray());
-        Append(new StatementDraft(ResponderAdded.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name, ["roles"] = roleArray }), options);
+        var sorted = roles.Distinct().Order().Select(r => r.ToString()).ToArray();
+        var roleArray = new JsonArray(sorted.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray());
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = name, ["roles"] = string.Join(",", sorted.Order(StringComparer.Ordinal)) };
+        if (pinnedProofs is { Count: > 0 })
+        {
+            parameters["proofs"] = string.Join(",", pinnedProofs);
+        }
+        AppendGoverned(new StatementDraft(ResponderAdded.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name, ["roles"] = roleArray }),
+            proposalId, AddResponderAction, handle, parameters, options);
         return Get(handle);
     }
 
-    public Responder UpdateResponder(string handle, string? name, IEnumerable<ResponderRole>? roles, string actor, JournalAppendOptions options)
+    public Responder UpdateResponder(string handle, string? name, IEnumerable<ResponderRole>? roles, string actor, JournalAppendOptions options, string? proposalId = null)
     {
         var r = Get(handle);
-        var roleArray = new JsonArray((roles ?? r.Roles).Distinct().Order().Select(x => (JsonNode)JsonValue.Create(x.ToString())!).ToArray());
-        Append(new StatementDraft(ResponderUpdated.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name ?? r.Name, ["roles"] = roleArray }), options);
+        var sorted = (roles ?? r.Roles).Distinct().Order().Select(x => x.ToString()).ToArray();
+        var roleArray = new JsonArray(sorted.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
+        AppendGoverned(new StatementDraft(ResponderUpdated.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name ?? r.Name, ["roles"] = roleArray }),
+            proposalId, UpdateResponderAction, handle,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = name ?? r.Name, ["roles"] = string.Join(",", sorted.Order(StringComparer.Ordinal)) }, options);
         return Get(handle);
     }
 
@@ -243,7 +260,7 @@ public sealed class Roster
     /// Binds a proof after checking proof of possession: the binding names this workspace, this responder, this key
     /// and a recent time, and the signature over its exact bytes verifies with the key.
     /// </summary>
-    public RosterProof AddProof(string handle, ProofKey key, byte[] bindingBytes, string signature, string actor, JournalAppendOptions options)
+    public RosterProof AddProof(string handle, ProofKey key, byte[] bindingBytes, string signature, string actor, JournalAppendOptions options, string? proposalId = null)
     {
         var responder = Get(handle);
         var binding = ProofBinding.Parse(bindingBytes);
@@ -278,7 +295,8 @@ public sealed class Roster
             {
                 confirmation["signCount"] = ccount;
             }
-            Append(new StatementDraft(ProofConfirmed.KindName, actor, confirmation), options);
+            AppendGoverned(new StatementDraft(ProofConfirmed.KindName, actor, confirmation), proposalId, BindProofAction, handle,
+                new Dictionary<string, string>(StringComparer.Ordinal) { ["fingerprint"] = key.Fingerprint }, options);
             return responder.FindProof(key.Fingerprint)!;
         }
         var body = new JsonObject
@@ -295,8 +313,10 @@ public sealed class Roster
         {
             body["signCount"] = count;
         }
-        Append(new StatementDraft(ProofAdded.KindName, actor, body), options);
-        return responder.FindProof(key.Fingerprint)!;
+        AppendGoverned(new StatementDraft(ProofAdded.KindName, actor, body), proposalId, BindProofAction, handle,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["fingerprint"] = key.Fingerprint }, options);
+        return responder.FindProof(key.Fingerprint)
+            ?? throw new DeirfException("RosterChangeUnapproved", DeirfErrorKind.SecurityError, $"The proof {key.Fingerprint} of '{handle}' was not bound: {Problems.LastOrDefault()?.Reason}.", handle);
     }
 
     private void CheckBinding(ProofBinding binding, string handle, ProofKey key, DateTimeOffset now)
@@ -372,7 +392,9 @@ public sealed class Roster
     }
 
     /// <summary>Revokes several proofs of one responder in one write: all of them or none (a key compromise).</summary>
-    public IReadOnlyList<RosterProof> RevokeProofs(string handle, IReadOnlyList<string> fingerprints, string reason, string actor, JournalAppendOptions options)
+    /// <param name="authority">The incident and the consumed identity.revoke proposal that decided it (required once the roster is sealed and the keys are someone else's).</param>
+    public IReadOnlyList<RosterProof> RevokeProofs(string handle, IReadOnlyList<string> fingerprints, string reason, string actor, JournalAppendOptions options,
+        (string Incident, string Proposal)? authority = null)
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
@@ -390,16 +412,30 @@ public sealed class Roster
         {
             return proofs;
         }
-        var drafts = proofs.Select(p => new StatementDraft(ProofRevoked.KindName, actor,
-            new JsonObject { ["fingerprint"] = p.Fingerprint, ["handle"] = handle, ["reason"] = reason })).ToList();
-        foreach (var entry in Journal.AppendBatch(drafts, options))
+        var drafts = proofs.Select(p =>
+        {
+            var body = new JsonObject { ["fingerprint"] = p.Fingerprint, ["handle"] = handle, ["reason"] = reason };
+            if (authority is { } a)
+            {
+                body["incident"] = a.Incident;
+                body["proposal"] = a.Proposal;
+            }
+            return new StatementDraft(ProofRevoked.KindName, actor, body);
+        }).ToList();
+        EnsureGenesis(actor, options);
+        var written = Journal.AppendBatch(drafts, options);
+        foreach (var entry in written)
         {
             Apply(entry);
+        }
+        if (written.Select(e => ProblemAt(e.Seq)).FirstOrDefault(x => x is not null) is { } problem)
+        {
+            throw new QuorumException(problem.ErrorId, DeirfErrorKind.SecurityError, $"The revocation was journaled but the roster refuses it: {problem.Reason}.", handle);
         }
         return proofs;
     }
 
-    public RosterProof RevokeProof(string handle, string fingerprint, string reason, string actor, JournalAppendOptions options)
+    public RosterProof RevokeProof(string handle, string fingerprint, string reason, string actor, JournalAppendOptions options, string? proposalId = null)
     {
         var proof = Get(handle).FindProof(fingerprint)
             ?? throw new DeirfException("ProofNotFound", DeirfErrorKind.NotFound, $"Responder '{handle}' has no proof {fingerprint}.", fingerprint);
@@ -411,7 +447,8 @@ public sealed class Roster
         {
             throw new DeirfException("RevocationReasonMissing", DeirfErrorKind.InvalidArgument, "A revocation needs a reason (it is journaled).", fingerprint);
         }
-        Append(new StatementDraft(ProofRevoked.KindName, actor, new JsonObject { ["fingerprint"] = fingerprint, ["handle"] = handle, ["reason"] = reason }), options);
+        AppendGoverned(new StatementDraft(ProofRevoked.KindName, actor, new JsonObject { ["fingerprint"] = fingerprint, ["handle"] = handle, ["reason"] = reason }),
+            proposalId, RevokeProofAction, handle, new Dictionary<string, string>(StringComparer.Ordinal) { ["fingerprint"] = fingerprint }, options);
         return proof;
     }
 }

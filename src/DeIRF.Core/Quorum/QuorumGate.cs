@@ -235,48 +235,13 @@ public static class QuorumGate
     // ---- policy ----
 
     /// <summary>
-    /// Replaces the workspace policy: needs a met "policy.set" proposal whose "sha256" parameter is the new document's
-    /// digest. Consumes it and journals quorum.policy.set in one locked append, then writes quorum-policy.json.
+    /// Replaces the workspace policy: needs a met ROSTER "policy.set" proposal (target workspace) whose "sha256"
+    /// parameter is the new document's digest. Consumes it and journals settings.set in the roster journal in one
+    /// locked append, then writes quorum-policy.json (a copy: Load reads the journal).
     /// </summary>
-    public static QuorumPolicy SetPolicy(Workspace ws, string incident, string proposalId, QuorumPolicy policy, string actor, JournalAppendOptions options)
+    public static QuorumPolicy SetPolicy(Workspace ws, string proposalId, QuorumPolicy policy, string actor, JournalAppendOptions options)
     {
-        var journal = ws.JournalOf(incident);
-        var entries = journal.AppendChecked(() =>
-        {
-            var state = IncidentQuorumState.Read(ws, incident);
-            var record = state.Find(proposalId);
-            var proposal = record.Proposal;
-            if (proposal.Action != QuorumPolicy.PolicySetAction || proposal.Parameters.GetValueOrDefault("sha256") != policy.Sha256)
-            {
-                throw new QuorumException("ProposalMismatch", DeirfErrorKind.SecurityError,
-                    $"Proposal {proposal.ShortId} is not a {QuorumPolicy.PolicySetAction} proposal for this policy (sha256 {policy.Sha256}); "
-                    + $"propose: New-DeirfProposal -Action {QuorumPolicy.PolicySetAction} -Target workspace -Parameter @{{sha256='{policy.Sha256}'}}.", proposal.Id);
-            }
-            var now = options.Clock.GetUtcNow();
-            var verdict = Judge(state, record.StoredId, Roster.Load(ws), QuorumPolicy.Load(ws), now);
-            if (!verdict.IsMet)
-            {
-                throw new QuorumException(verdict.IsConsumed ? "ProposalConsumed" : "QuorumNotMet", DeirfErrorKind.SecurityError,
-                    $"Proposal {proposal.ShortId} may not change the policy: {string.Join("; ", verdict.Blockers)}.", proposal.Id, verdict);
-            }
-            return
-            [
-                new StatementDraft(ProposalConsumed.KindName, actor, new JsonObject
-                {
-                    ["action"] = proposal.Action,
-                    ["persons"] = new JsonArray(verdict.Persons.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
-                    ["proposal"] = proposal.Id,
-                    ["target"] = proposal.Target,
-                }) { Timestamp = now },
-                new StatementDraft(QuorumPolicySet.KindName, actor, new JsonObject
-                {
-                    ["policy"] = policy.ToJson(),
-                    ["proposal"] = proposal.Id,
-                    ["sha256"] = policy.Sha256,
-                }) { Timestamp = now },
-            ];
-        }, options);
-        policy.WriteFile(ws, incident, entries[^1].Hash);
+        Roster.Load(ws).SetSettings(QuorumPolicy.FileName, policy.ToJson(), proposalId, actor, options);
         return QuorumPolicy.Load(ws);
     }
 
@@ -560,6 +525,24 @@ internal sealed class IncidentQuorumState
     private readonly Incident _fold = new();
     private long _lastSeq = -1;
 
+    /// <summary>
+    /// Where a row's roles come from: the incident's role grants, or for the roster journal (no incident roles) the
+    /// responder's roster roles.
+    /// </summary>
+    private Func<string, IEnumerable<string>>? _rolesOf;
+
+    /// <summary>The state of the entries given (the roster fold judges a change against the entries before it).</summary>
+    public static IncidentQuorumState FromEntries(Workspace ws, IEnumerable<JournalEntry> entries, Func<string, IEnumerable<string>> rolesOf)
+    {
+        var state = new IncidentQuorumState(ws) { _rolesOf = rolesOf };
+        foreach (var entry in entries)
+        {
+            state._lastSeq = entry.Seq;
+            state.Apply(entry);
+        }
+        return state;
+    }
+
     public static IncidentQuorumState Read(Workspace ws, string incident)
     {
         var journal = ws.JournalOf(incident);
@@ -568,6 +551,11 @@ internal sealed class IncidentQuorumState
             throw new DeirfException("IncidentNotFound", DeirfErrorKind.NotFound, $"No incident {incident} in '{ws.Root}'.", incident);
         }
         var state = new IncidentQuorumState(ws);
+        if (incident == Roster.JournalId)
+        {
+            var roster = Roster.Load(ws);
+            state._rolesOf = h => roster.Find(h)?.Roles.Select(r => r.ToString()) ?? [];
+        }
         string? prevHash = null;
         foreach (var entry in journal.ReadEntries())
         {
@@ -634,7 +622,8 @@ internal sealed class IncidentQuorumState
         {
             Seq = seq, Time = time, IsApproval = approval, ProposalId = T("proposal"), Responder = responder, Kind = T("kind"),
             Fingerprint = T("fingerprint"), Signature = T("signature"), Payload = T("payload"),
-            Roles = Enum.GetNames<ResponderRole>().Where(r => _fold.HoldsRole(r, responder)).ToHashSet(StringComparer.Ordinal),
+            Roles = _rolesOf is { } rolesOf ? rolesOf(responder).ToHashSet(StringComparer.Ordinal)
+                : Enum.GetNames<ResponderRole>().Where(r => _fold.HoldsRole(r, responder)).ToHashSet(StringComparer.Ordinal),
         };
     }
 

@@ -348,56 +348,22 @@ public sealed class QuorumPolicy
     public static string PathIn(Workspace ws) => Path.Combine(ws.Root, FileName);
 
     /// <summary>
-    /// The policy in force: <see cref="Defaults"/> without a file; with one, its "journaled" pointer must name a
-    /// quorum.policy.set entry (in that incident's journal) carrying the same document digest, else PolicyUnjournaled.
+    /// The policy in force: what the roster journal last set (a settings.set of quorum-policy.json, by a met and
+    /// consumed ROSTER policy.set proposal), the <see cref="Defaults"/> when it never did. quorum-policy.json is a
+    /// copy for people to read: one that differs from the journaled document (edited by hand, changed by a remote
+    /// commit, an older one put back) is refused, PolicyUnjournaled; a deleted one changes nothing.
     /// </summary>
     public static QuorumPolicy Load(Workspace ws)
     {
-        var path = PathIn(ws);
-        if (!File.Exists(path))
+        var governed = Roster.LoadGoverned(ws, FileName, "PolicyUnjournaled");
+        if (governed is not { Setting: { } setting } g)
         {
             return Defaults;
         }
-        var text = File.ReadAllText(path);
-        var parsed = Parse(text);
-        using var doc = JsonDocument.Parse(text);
-        if (!doc.RootElement.TryGetProperty("journaled", out var j) || j.ValueKind != JsonValueKind.Object
-            || !j.TryGetProperty("incident", out var inc) || !j.TryGetProperty("entry", out var entryHash))
-        {
-            throw Unjournaled(path, "it names no journal entry that set it (edit the policy with Set-DeirfQuorumPolicy, which needs a met policy.set proposal)");
-        }
-        var incident = inc.GetString() ?? string.Empty;
-        var hash = entryHash.GetString() ?? string.Empty;
-        var journal = ws.JournalOf(incident);
-        if (!journal.Exists)
-        {
-            throw Unjournaled(path, $"the incident {incident} it names has no journal here");
-        }
-        foreach (var entry in journal.ReadEntries())
-        {
-            if (entry.Hash == hash && entry.Kind == Journal.Kinds.QuorumPolicySet.KindName)
-            {
-                if (Journal.Kinds.EntryKinds.Text(entry.Body, "sha256") != parsed.Sha256)
-                {
-                    throw Unjournaled(path, $"its rules (sha256 {parsed.Sha256[..12]}…) differ from what {incident}#{entry.Seq} set");
-                }
-                return new QuorumPolicy { Rules = parsed.Rules, Source = $"{incident}#{entry.Seq}" };
-            }
-        }
-        throw Unjournaled(path, $"no quorum.policy.set entry {hash[..Math.Min(12, hash.Length)]}… in {incident}");
+        var parsed = Parse(g.Content, $"{Roster.JournalId}#{setting.Seq}");
+        return new QuorumPolicy { Rules = parsed.Rules, Source = $"{Roster.JournalId}#{setting.Seq}" };
     }
 
     private static QuorumException Unjournaled(string path, string reason)
         => new("PolicyUnjournaled", DeirfErrorKind.SecurityError, $"The quorum policy '{path}' is refused: {reason}.", path);
-
-    /// <summary>Writes the file with its pointer to the journal entry that set it (after that entry is durable).</summary>
-    internal void WriteFile(Workspace ws, string incident, string entryHash)
-    {
-        var doc = ToJson();
-        doc["journaled"] = new JsonObject { ["entry"] = entryHash, ["incident"] = incident };
-        var path = PathIn(ws);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", new UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
-    }
 }

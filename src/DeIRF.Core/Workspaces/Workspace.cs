@@ -160,7 +160,12 @@ public sealed class Workspace
         return Open(def, WorkspaceSource.UserDefault);
     }
 
-    public string JournalPathFor(string incidentId) => Path.Combine(IncidentsDirectory, ValidateIncidentId(incidentId), "journal.jsonl");
+    /// <summary>
+    /// The journal file of an incident, or of the workspace's governance journal, the roster (id "ROSTER"): roster
+    /// changes and shared settings are proposed, signed and consumed there like incident steps.
+    /// </summary>
+    public string JournalPathFor(string incidentId)
+        => incidentId == Identity.Roster.JournalId ? Path.Combine(Root, Identity.Roster.FileName) : Path.Combine(IncidentsDirectory, ValidateIncidentId(incidentId), "journal.jsonl");
 
     public JournalFile JournalOf(string incidentId)
     {

@@ -33,7 +33,7 @@ public sealed class EvidenceStoreSettingsTests : IDisposable
     public void S3_settings_round_trip_through_the_file_and_name_keys_and_locations()
     {
         var ws = Workspace.Initialize(Path.Combine(_dir, "ws"));
-        S3().Save(ws);
+        S3().Save(ws, "alice", new DeIRF.Journal.JournalAppendOptions { Durable = false });
         var loaded = EvidenceStoreSettings.Load(ws);
         Assert.Equal(S3(), loaded);
         var sha = new string('b', 64);
@@ -72,7 +72,7 @@ public sealed class EvidenceStoreSettingsTests : IDisposable
     {
         // In this test process DeIRF.Providers.S3 is not next to the engine: the store is unavailable, not a crash.
         var ws = Workspace.Initialize(Path.Combine(_dir, "ws"));
-        (S3() with { RequireObjectLock = false }).Save(ws);
+        (S3() with { RequireObjectLock = false }).Save(ws, "alice", new DeIRF.Journal.JournalAppendOptions { Durable = false });
         if (File.Exists(Path.Combine(AppContext.BaseDirectory, "DeIRF.Providers.S3.dll")))
         {
             return;

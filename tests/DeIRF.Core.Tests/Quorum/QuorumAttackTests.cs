@@ -697,7 +697,7 @@ public sealed class QuorumAttackTests : IDisposable
     {
         _w.InstallPolicy(_inc, new QuorumPolicy { Rules = [new QuorumRule { Action = "k8s.*", Require = QuorumGroup.Of(3) }] });
         var path = QuorumPolicy.PathIn(_w.Ws);
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"count\": 3", "\"count\": 1", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"count\":3", "\"count\":1", StringComparison.Ordinal));
 
         var ex = Assert.Throws<QuorumException>(() => QuorumPolicy.Load(_w.Ws));
 
@@ -708,10 +708,10 @@ public sealed class QuorumAttackTests : IDisposable
     public void PolicyChangeWithoutQuorum_IsRefused()
     {
         var policy = new QuorumPolicy { Rules = [new QuorumRule { Action = "*", Require = QuorumGroup.Of(1) }] };
-        var p = _w.Propose(_inc, QuorumPolicy.PolicySetAction, "workspace", new Dictionary<string, string> { ["sha256"] = policy.Sha256 });
+        var p = _w.Propose(Roster.JournalId, QuorumPolicy.PolicySetAction, "workspace", new Dictionary<string, string> { ["sha256"] = policy.Sha256 });
         _w.Sign(p, "bob");
 
-        var ex = Assert.Throws<QuorumException>(() => QuorumGate.SetPolicy(_w.Ws, _inc, p.Id, policy, "alice", _w.Options));
+        var ex = Assert.Throws<QuorumException>(() => QuorumGate.SetPolicy(_w.Ws, p.Id, policy, "alice", _w.Options));
 
         Assert.Equal("QuorumNotMet", ex.ErrorId);
         Assert.Same(QuorumPolicy.Defaults, QuorumPolicy.Load(_w.Ws));

@@ -167,16 +167,17 @@ internal sealed class QuorumWorld : IDisposable
 
     public QuorumVerdict Judge(Proposal p) => QuorumGate.Judge(Ws, p.Incident, p.Id, TheClock);
 
-    /// <summary>Installs a policy the honest way: a policy.set proposal, two signers, a manual approval, SetPolicy.</summary>
+    /// <summary>Installs a policy the honest way: a ROSTER policy.set proposal, two signers, a manual approval, SetPolicy.</summary>
     public QuorumPolicy InstallPolicy(string incident, QuorumPolicy policy, string proposer = "alice", string[]? signers = null, string approver = "dana")
     {
-        var p = Propose(incident, QuorumPolicy.PolicySetAction, "workspace", new Dictionary<string, string> { ["sha256"] = policy.Sha256 }, proposer);
+        _ = incident; // policy changes are decided in the roster journal, whatever incident a test is about
+        var p = Propose(Roster.JournalId, QuorumPolicy.PolicySetAction, "workspace", new Dictionary<string, string> { ["sha256"] = policy.Sha256 }, proposer);
         foreach (var s in signers ?? ["bob", "carol"])
         {
             Sign(p, s);
         }
         Approve(p, approver);
-        return QuorumGate.SetPolicy(Ws, incident, p.Id, policy, proposer, Options);
+        return QuorumGate.SetPolicy(Ws, p.Id, policy, proposer, Options);
     }
 
     /// <summary>The usual cast: alice and carol lead containment and triage, bob contains, dana triages; all eligible.</summary>

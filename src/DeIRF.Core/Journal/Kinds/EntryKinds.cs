@@ -47,6 +47,8 @@ public static class EntryKinds
         Register(new ProofAdded());
         Register(new ProofConfirmed());
         Register(new ProofRevoked());
+        Register(new RosterSealed());
+        Register(new SettingsSet());
         Register(new EvidenceAdded());
         Register(new RoleGranted());
         Register(new RoleRevoked());

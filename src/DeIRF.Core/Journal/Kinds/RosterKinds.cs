@@ -110,3 +110,55 @@ public sealed class ProofRevoked : IEntryKind
     public string Summarize(IReadOnlyDictionary<string, object?> body)
         => $"Proof {EntryKinds.Text(body, "fingerprint")} of {EntryKinds.Text(body, "handle")} revoked: {EntryKinds.Text(body, "reason")}";
 }
+
+/// <summary>
+/// "roster.sealed" — one founder signs off the founding roster. body: { founders: [handles, sorted], head: the hash
+/// of the roster entry before the first seal }. When every founder has sealed (each entry signed by that founder),
+/// the founding is over: from then on responders, other people's proofs and shared settings change only by quorum.
+/// </summary>
+public sealed class RosterSealed : IEntryKind
+{
+    public const string KindName = "roster.sealed";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        ProposalSigned.RequireDigest(Name, body, "head");
+        if (body["founders"] is not JsonArray founders || founders.Count < 2 || founders.Any(f => f is not JsonValue v || !v.TryGetValue<string>(out var h) || h.Length is 0 or > 64))
+        {
+            throw new InvalidStatementException(Name, "founders", $"'{Name}' needs 'founders': the handles of at least two founders.");
+        }
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body) => $"Founding roster sealed ({EntryKinds.List(body, "founders")})";
+}
+
+/// <summary>
+/// "settings.set" — a shared settings file (quorum-policy.json, evidence-store.json, …) changed. body: { file,
+/// sha256 (of the canonical document), content (the document), proposal? (the met, consumed ROSTER proposal: required
+/// once the roster is sealed) }. The file on disk must match the latest one; a file that does not is refused.
+/// </summary>
+public sealed class SettingsSet : IEntryKind
+{
+    public const string KindName = "settings.set";
+
+    public string Name => KindName;
+
+    public void Validate(JsonObject body)
+    {
+        EntryKinds.RequireText(Name, body, "file", 64);
+        ProposalSigned.RequireDigest(Name, body, "sha256");
+        if (body["content"] is not JsonObject)
+        {
+            throw new InvalidStatementException(Name, "content", $"'{Name}' needs the 'content' document.");
+        }
+        if (body.ContainsKey("proposal"))
+        {
+            ProposalSigned.RequireDigest(Name, body, "proposal");
+        }
+    }
+
+    public string Summarize(IReadOnlyDictionary<string, object?> body)
+        => $"{EntryKinds.Text(body, "file")} set to {EntryKinds.Text(body, "sha256")[..Math.Min(12, EntryKinds.Text(body, "sha256").Length)]}";
+}
