@@ -128,7 +128,7 @@ internal static class SyncBench
 
     private sealed class SeedSigner(string handle, string fingerprint, byte[] seed) : IStatementSigner
     {
-        public JsonObject Sign(ReadOnlySpan<byte> statement)
+        public JsonObject? Sign(ReadOnlySpan<byte> statement)
         {
             using var material = new PrivateKeyMaterial((byte[])seed.Clone());
             return EntrySignature.ToJson(handle, ProofKind.DidKey, fingerprint, Signatures.SignerFor(ProofKind.DidKey).Sign(statement, material));

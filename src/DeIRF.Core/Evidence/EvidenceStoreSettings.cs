@@ -59,7 +59,7 @@ public sealed record EvidenceStoreSettings
     /// </summary>
     public static EvidenceStoreSettings Load(Workspace ws)
     {
-        var governed = Identity.Roster.LoadGoverned(ws, FileName, "EvidenceStoreUnjournaled");
+        var governed = Identity.Roster.LoadGoverned(ws, FileName, (message, path) => new EvidenceStoreException("EvidenceStoreUnjournaled", DeirfErrorKind.SecurityError, message, path));
         if (governed is null)
         {
             return Local;

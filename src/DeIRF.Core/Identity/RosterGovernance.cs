@@ -435,10 +435,10 @@ public sealed partial class Roster
 
     /// <summary>
     /// The content of a governed file as the roster journal last set it, checked against the file on disk: a file
-    /// that differs from it is refused (<paramref name="unjournaledErrorId"/>); a missing one means the journaled
+    /// that differs from it is refused (<paramref name="refused"/>); a missing one means the journaled
     /// content (a deletion is no rollback to the defaults). Null when the journal never set it and no file exists.
     /// </summary>
-    public static (string Content, SharedSetting? Setting)? LoadGoverned(Workspaces.Workspace ws, string file, string unjournaledErrorId)
+    public static (string Content, SharedSetting? Setting)? LoadGoverned(Workspaces.Workspace ws, string file, Func<string, string, DeirfException> refused)
     {
         var roster = Load(ws);
         roster._settings.TryGetValue(file, out var setting);
@@ -456,17 +456,15 @@ public sealed partial class Roster
         }
         catch (System.Text.Json.JsonException ex)
         {
-            throw new DeirfException(unjournaledErrorId, DeirfErrorKind.SecurityError, $"'{path}' is refused: it is not JSON ({ex.Message}).", path);
+            throw refused($"'{path}' is refused: it is not JSON ({ex.Message}).", path);
         }
         if (setting is null)
         {
-            throw new DeirfException(unjournaledErrorId, DeirfErrorKind.SecurityError,
-                $"'{path}' is refused: no settings.set entry in the roster journal set it (a file that arrived by sync or an edit by hand is not a decision). Set it with the cmdlet that owns it.", path);
+            throw refused($"'{path}' is refused: no settings.set entry in the roster journal set it (a file that arrived by sync or an edit by hand is not a decision). Set it with the cmdlet that owns it.", path);
         }
         if (sha != setting.Sha256)
         {
-            throw new DeirfException(unjournaledErrorId, DeirfErrorKind.SecurityError,
-                $"'{path}' is refused: its content (sha256 {sha[..12]}…) is not what {JournalId}#{setting.Seq} set ({setting.Sha256[..12]}…).", path);
+            throw refused($"'{path}' is refused: its content (sha256 {sha[..12]}…) is not what {JournalId}#{setting.Seq} set ({setting.Sha256[..12]}…).", path);
         }
         return (setting.Content, setting);
     }

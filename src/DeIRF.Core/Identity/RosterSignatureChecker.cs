@@ -32,6 +32,11 @@ public sealed class RosterSignatureChecker : IEntrySignatureChecker
 
     public SignatureFinding? Check(long seq, ReadOnlySpan<byte> statement, ReadOnlySpan<byte> signatures)
     {
+        // A roster entry the fold refused (an unapproved change after the seal) fails whatever else holds.
+        if (_rosterJournal && _roster.ProblemAt(seq) is { } refused)
+        {
+            return new SignatureFinding(true, $"{refused.ErrorId}: {refused.Reason}", refused.ErrorId);
+        }
         bool unsigned = signatures.Length <= 2; // "[]"
         if (unsigned && !_roster.HasProofs)
         {
@@ -96,7 +101,7 @@ public sealed class RosterSignatureChecker : IEntrySignatureChecker
         if (who is not null && who.Proofs.Any(InForce))
         {
             return new SignatureFinding(RequireSignatures,
-                $"entry by '{actor}' carries no signature of theirs although they had a proof (configure one with Set-DeirfSigningKey)");
+                $"entry by '{actor}' carries no signature of theirs although they had a proof (configure one with Set-DeirfSigningKey)", "EntryUnsigned");
         }
         // Once anyone holds a proof, the bootstrap is over: changes come from responders who can sign them.
         // A responder binding their own key is vouched for by the binding signature itself (audited above).
@@ -107,7 +112,8 @@ public sealed class RosterSignatureChecker : IEntrySignatureChecker
         {
             return new SignatureFinding(RequireSignatures, who is null
                 ? $"entry by '{actor}', who is not a responder in the roster: nobody can vouch for it"
-                : $"roster change by '{actor}', who held no proof yet: after the bootstrap, roster changes are made (-Actor) and signed by a responder with a proof");
+                : $"roster change by '{actor}', who held no proof yet: after the bootstrap, roster changes are made (-Actor) and signed by a responder with a proof",
+                "ActorUnknown");
         }
         return null;
     }

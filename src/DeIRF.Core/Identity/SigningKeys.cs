@@ -149,7 +149,7 @@ public sealed class KeyFileStatementSigner : IStatementSigner
         _passphrase = passphrase;
     }
 
-    public JsonObject Sign(ReadOnlySpan<byte> statement)
+    public JsonObject? Sign(ReadOnlySpan<byte> statement)
     {
         if (!File.Exists(_keyPath))
         {

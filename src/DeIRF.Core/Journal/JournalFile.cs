@@ -19,7 +19,8 @@ public sealed record StatementDraft(string Kind, string Actor, JsonObject Body)
 /// <summary>Signs the canonical statement bytes of an entry; returns the signature object stored in "sigs".</summary>
 public interface IStatementSigner
 {
-    JsonObject Sign(ReadOnlySpan<byte> statement);
+    /// <summary>The signature over the statement bytes; null when this signer does not sign this statement.</summary>
+    JsonObject? Sign(ReadOnlySpan<byte> statement);
 }
 
 public sealed record JournalAppendOptions
@@ -51,7 +52,8 @@ public interface IEntrySignatureChecker
 }
 
 /// <summary>A signature problem: a failure makes the journal invalid at that entry; otherwise it is a warning.</summary>
-public sealed record SignatureFinding(bool IsFailure, string Reason);
+/// <param name="Code">What kind of finding (EntryUnsigned, ActorUnknown, RosterChangeUnapproved, …): the sync names its refusal after it.</param>
+public sealed record SignatureFinding(bool IsFailure, string Reason, string? Code = null);
 
 /// <summary>The verdict on a journal: valid, or the first bad entry with its sequence, line and reason.</summary>
 public sealed class JournalVerdict
@@ -309,7 +311,10 @@ public sealed class JournalFile
         var sigs = new JsonArray();
         foreach (var signer in options.Signers)
         {
-            sigs.Add(signer.Sign(statementBytes));
+            if (signer.Sign(statementBytes) is { } sig)
+            {
+                sigs.Add(sig);
+            }
         }
         var unhashed = new JsonObject
         {

@@ -355,7 +355,7 @@ public sealed class QuorumPolicy
     /// </summary>
     public static QuorumPolicy Load(Workspace ws)
     {
-        var governed = Roster.LoadGoverned(ws, FileName, "PolicyUnjournaled");
+        var governed = Roster.LoadGoverned(ws, FileName, (message, path) => new QuorumException("PolicyUnjournaled", DeirfErrorKind.SecurityError, message, path));
         if (governed is not { Setting: { } setting } g)
         {
             return Defaults;

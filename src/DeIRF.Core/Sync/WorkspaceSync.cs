@@ -535,13 +535,18 @@ public static class WorkspaceSync
         {
             return new SyncRefusal("SyncRemoteTampered", id, null, null, null, "the roster it is checked against does not load: " + ex.Message);
         }
-        var verdict = file.Verify(new JournalVerifyOptions
+        // Received entries are held to the strict rule: signed by a roster member with a proof in force at that point;
+        // unsigned by someone who had a proof, or by someone nobody can vouch for, is refused (each with its own id).
+        var checker = new ReceivedEntryChecker(ws.WorkspaceId, new RosterSignatureChecker(roster, requireSignatures: true, rosterJournal: id == Roster.JournalId), signaturesFrom);
+        var verdict = file.Verify(new JournalVerifyOptions { ExpectedIncident = id, UseHeadRecord = false, Signatures = checker });
+        if (verdict.IsValid)
         {
-            ExpectedIncident = id, UseHeadRecord = false,
-            Signatures = new ReceivedEntryChecker(ws.WorkspaceId, new RosterSignatureChecker(roster, rosterJournal: id == Roster.JournalId), signaturesFrom),
-        });
-        return verdict.IsValid ? null
-            : new SyncRefusal("SyncRemoteTampered", id, verdict.FirstBadSeq, null, SafeHash(copy, verdict.FirstBadSeq), $"{verdict.Fault}: {verdict.Reason}");
+            return null;
+        }
+        var errorId = verdict.Fault == JournalFault.SignatureInvalid && checker.Failure?.Code is { } code
+            ? (code.StartsWith("Roster", StringComparison.Ordinal) ? "Sync" + code : "SyncEntry" + code.Replace("Entry", string.Empty, StringComparison.Ordinal))
+            : "SyncRemoteTampered";
+        return new SyncRefusal(errorId, id, verdict.FirstBadSeq, null, SafeHash(copy, verdict.FirstBadSeq), $"{verdict.Fault}: {verdict.Reason}");
     }
 
     /// <summary>Every statement must name this workspace; signatures are checked from a sequence number on.</summary>
@@ -550,13 +555,21 @@ public static class WorkspaceSync
         // "ws" sorts last among the v1 statement members, and the line passed the canonical check: the statement ends so.
         private readonly byte[] _tail = Encoding.UTF8.GetBytes(",\"ws\":\"" + workspaceId + "\"}");
 
+        /// <summary>The first failing finding (its code names the refusal).</summary>
+        public SignatureFinding? Failure { get; private set; }
+
         public SignatureFinding? Check(long seq, ReadOnlySpan<byte> statement, ReadOnlySpan<byte> sigs)
         {
             if (!statement.EndsWith(_tail))
             {
                 return new SignatureFinding(true, $"the statement does not name this workspace ({workspaceId}): replayed from another workspace, or not a v1 statement");
             }
-            return seq < from ? null : signatures.Check(seq, statement, sigs);
+            var finding = seq < from ? null : signatures.Check(seq, statement, sigs);
+            if (finding is { IsFailure: true })
+            {
+                Failure ??= finding;
+            }
+            return finding;
         }
     }
 

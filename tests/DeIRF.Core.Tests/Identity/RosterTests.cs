@@ -279,7 +279,7 @@ public sealed class RosterTests : IDisposable
     /// <summary>Signs with one key while naming another responder's proof in the signature object.</summary>
     private sealed class ForgedSigner(string claimedHandle, string claimedFingerprint, byte[] keyBytes) : IStatementSigner
     {
-        public JsonObject Sign(ReadOnlySpan<byte> statement)
+        public JsonObject? Sign(ReadOnlySpan<byte> statement)
         {
             using var material = new PrivateKeyMaterial((byte[])keyBytes.Clone());
             return EntrySignature.ToJson(claimedHandle, ProofKind.DidKey, claimedFingerprint, Signatures.SignerFor(ProofKind.DidKey).Sign(statement, material));

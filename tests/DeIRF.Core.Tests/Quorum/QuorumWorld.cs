@@ -32,7 +32,27 @@ internal sealed class QuorumWorld : IDisposable
         Dir = dir ?? Directory.CreateTempSubdirectory("deirf-quorum-").FullName;
         Ws = Workspace.Initialize(Path.Combine(Dir, "ws-" + Guid.NewGuid().ToString("N")[..6]));
         TheClock = clock ?? new Clock(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-        Options = new JournalAppendOptions { Durable = false, Clock = TheClock };
+        // Every entry is signed by its actor's first did:key (or Ethereum) key that the roster holds now, as
+        // Set-DeirfSigningKey does for a person: the documented, strict bootstrap.
+        Options = new JournalAppendOptions { Durable = false, Clock = TheClock, Signers = [new ActorSigner(this)] };
+    }
+
+    private sealed class ActorSigner(QuorumWorld world) : IStatementSigner
+    {
+        public JsonObject? Sign(ReadOnlySpan<byte> statement)
+        {
+            var actor = JsonNode.Parse(statement.ToArray())!["actor"]!.GetValue<string>();
+            var who = Roster.Load(world.Ws).Find(actor);
+            foreach (var ((handle, kind, index), _) in world._keys.Where(k => k.Key.Handle == actor && k.Key.Kind is ProofKind.DidKey or ProofKind.Ethereum))
+            {
+                var fp = world.Fingerprint(handle, kind, index);
+                if (who?.FindProof(fp) is { IsRevoked: false })
+                {
+                    return EntrySignature.ToJson(actor, kind, fp, world.SignBytes(handle, kind, statement.ToArray(), index));
+                }
+            }
+            return null;
+        }
     }
 
     public string Dir { get; }
@@ -70,7 +90,9 @@ internal sealed class QuorumWorld : IDisposable
         var roster = Roster;
         if (roster.Find(handle) is null)
         {
-            roster.AddResponder(handle, handle.ToUpperInvariant(), roles, handle, Options);
+            // The first responder adds herself; the others are added by her (signed), as the README bootstraps.
+            var adder = roster.Responders.FirstOrDefault(r => r.ActiveProofs.Any())?.Handle ?? handle;
+            roster.AddResponder(handle, handle.ToUpperInvariant(), roles, adder, Options);
         }
         foreach (var kind in kinds.Length == 0 ? [ProofKind.DidKey, ProofKind.Ethereum] : kinds)
         {

@@ -127,13 +127,16 @@ internal sealed class SyncTeam : IDisposable
         var first = Workspace.Initialize(Path.Combine(Dir, "replica-0"), "team");
         var roster = Roster.Load(first);
         var plain = new JournalAppendOptions { Durable = false };
+        // The documented bootstrap: the first responder adds herself, everyone after is added by her (signed); each
+        // binds a first key unsigned (the binding proves possession) and signs the second binding with the first.
         foreach (var h in handles)
         {
-            roster.AddResponder(h, h.ToUpperInvariant(), [ResponderRole.ContainmentLead, ResponderRole.TriageLead], h, plain);
+            var adder = h == handles[0] ? plain : SignedBy(handles[0]);
+            roster.AddResponder(h, h.ToUpperInvariant(), [ResponderRole.ContainmentLead, ResponderRole.TriageLead], h == handles[0] ? h : handles[0], adder);
             var seed = TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(Dir, "keys", h + ".seed"));
             var proof = TestKeys.BindFile(roster, h, ProofKind.DidKey, seed, plain);
-            TestKeys.BindFile(roster, h, ProofKind.Ethereum, TestKeys.WriteNew(ProofKind.Ethereum, Path.Combine(Dir, "keys", h + ".eth")), plain);
             _signers[h] = new KeyFileStatementSigner(h, ProofKind.DidKey, seed, proof.Fingerprint);
+            TestKeys.BindFile(roster, h, ProofKind.Ethereum, TestKeys.WriteNew(ProofKind.Ethereum, Path.Combine(Dir, "keys", h + ".eth")), SignedBy(h));
             roster = Roster.Load(first);
         }
         Incident = first.OpenIncident("shared incident", handles[0], options: SignedBy(handles[0])).Id;

@@ -40,8 +40,8 @@ public sealed class SyncOrderTests
         w.Tick(TimeSpan.FromMinutes(1));
         QuorumGate.Consume(a, inc, p.Id, p.Action, p.Target, p.Parameters, "alice", w.Options);
         QuorumGate.Consume(b, inc, p.Id, p.Action, p.Target, p.Parameters, "bob", w.Options);
-        Deadline(a, inc, "alice", w.TheClock.Now.AddHours(2));
-        Deadline(b, inc, "bob", w.TheClock.Now.AddHours(5));
+        Deadline(a, inc, "alice", w.TheClock.Now.AddHours(2), w.Options);
+        Deadline(b, inc, "bob", w.TheClock.Now.AddHours(5), w.Options);
         w.Tick(TimeSpan.FromMinutes(1));
         a.CloseIncident(inc, "alice", "contained by alice", w.Options);
         w.Tick(TimeSpan.FromMinutes(1));
@@ -85,9 +85,8 @@ public sealed class SyncOrderTests
 
     private static SyncResult Sync(Workspace ws, string actor) => WorkspaceSync.Sync(ws, new SyncOptions { Actor = actor });
 
-    private static void Deadline(Workspace ws, string inc, string actor, DateTimeOffset due)
-        => ws.JournalOf(inc).Append(new StatementDraft(DeadlineSet.KindName, actor, new JsonObject { ["due"] = DeadlineSet.FormatDue(due), ["name"] = "containment" }),
-            new JournalAppendOptions { Durable = false });
+    private static void Deadline(Workspace ws, string inc, string actor, DateTimeOffset due, JournalAppendOptions options)
+        => ws.JournalOf(inc).Append(new StatementDraft(DeadlineSet.KindName, actor, new JsonObject { ["due"] = DeadlineSet.FormatDue(due), ["name"] = "containment" }), options);
 
     private static string Describe(QuorumVerdict v)
         => $"met={v.IsMet} consumed={v.IsConsumed} persons={string.Join(",", v.Persons)} blockers={string.Join(" | ", v.Blockers)} "

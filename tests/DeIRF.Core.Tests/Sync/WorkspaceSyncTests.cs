@@ -164,7 +164,7 @@ public sealed class WorkspaceSyncTests
 
     private sealed class ForgedSigner(IStatementSigner real, string claimedBy, string claimedFingerprint) : IStatementSigner
     {
-        public JsonObject Sign(ReadOnlySpan<byte> statement)
+        public JsonObject? Sign(ReadOnlySpan<byte> statement)
         {
             var sig = real.Sign(statement);
             sig["by"] = claimedBy;
