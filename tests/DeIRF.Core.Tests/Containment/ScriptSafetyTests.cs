@@ -77,25 +77,16 @@ public sealed class ScriptSafetyTests : IDisposable
     [Fact]
     public async Task Plan_NeverRunsTheScript()
     {
-        // Planning needs no PowerShell at all now; a host that would fail loudly proves nothing is started.
-        var previous = ScriptProvider.PowerShell;
-        ScriptProvider.PowerShell = (Path.Combine(_dir, "no-such-pwsh"), []);
-        try
-        {
-            var marker = Path.Combine(_dir, "ran.marker");
-            var script = Path.Combine(_dir, "marker.ps1");
-            File.WriteAllText(script, Plan.Replace("param($Operation)", $"param($Operation)\nSet-Content -LiteralPath '{marker}' -Value ran", StringComparison.Ordinal));
-            var parameters = new Dictionary<string, string> { ["path"] = script, ["sha256"] = ScriptProvider.HashOf(script), ["label"] = "q", ["secrets"] = "token" };
-            var plan = await ContainmentProviders.Find("script").PlanAsync(Request(parameters, new Dictionary<string, string> { ["token"] = "t" }), default);
-            Assert.Equal(["label prod/api-7f9 with q in INC-20261124-0001"], plan.Steps);
-            Assert.Contains(plan.Warnings, w => w.Contains("DEIRF_SECRET_TOKEN", StringComparison.Ordinal));
-            Assert.Contains(plan.Warnings, w => w.Contains("not run", StringComparison.Ordinal));
-            Assert.False(File.Exists(marker));
-        }
-        finally
-        {
-            ScriptProvider.PowerShell = previous;
-        }
+        // The script would write the marker if anything ran it; planning must leave no trace.
+        var marker = Path.Combine(_dir, "ran.marker");
+        var script = Path.Combine(_dir, "marker.ps1");
+        File.WriteAllText(script, Plan.Replace("param($Operation)", $"param($Operation)\nSet-Content -LiteralPath '{marker}' -Value ran", StringComparison.Ordinal));
+        var parameters = new Dictionary<string, string> { ["path"] = script, ["sha256"] = ScriptProvider.HashOf(script), ["label"] = "q", ["secrets"] = "token" };
+        var plan = await ContainmentProviders.Find("script").PlanAsync(Request(parameters, new Dictionary<string, string> { ["token"] = "t" }), default);
+        Assert.Equal(["label prod/api-7f9 with q in INC-20261124-0001"], plan.Steps);
+        Assert.Contains(plan.Warnings, w => w.Contains("DEIRF_SECRET_TOKEN", StringComparison.Ordinal));
+        Assert.Contains(plan.Warnings, w => w.Contains("not run", StringComparison.Ordinal));
+        Assert.False(File.Exists(marker));
     }
 
     [Fact]
