@@ -4,11 +4,11 @@
 
 .DESCRIPTION
     The contract every DeIRF script provider follows (docs/providers.md, "script"):
-      -Operation Plan|Apply|Verify|Undo, -Target, -ParametersJson (signed parameters), -UndoStateJson (from Apply).
-      The last line of output is one JSON object:
-        Plan               {steps, before, expected, warnings}
-        Apply/Verify/Undo  {before, after, undoState, verified, message}
-      Exit non-zero on failure. Secrets arrive as $env:DEIRF_SECRET_<NAME>, never as arguments.
+      The plan is the DEIRF-PLAN section below, read without running the script (a reviewer's -WhatIf runs nothing).
+      After the quorum: -Operation Apply|Verify|Undo, -Target, -ParametersJson (signed parameters), -UndoStateJson
+      (from Apply); the last line of output is one JSON object {before, after, undoState, verified, message}.
+      Exit non-zero on failure. Only the secrets the proposal declares (parameter secrets) arrive, as
+      $env:DEIRF_SECRET_<NAME>, never as arguments; nothing else of the caller's environment does.
     Parameters: denyList (path of the deny list file: one address per line; nginx "deny <ip>;" style lines are kept as they are).
 
 .EXAMPLE
@@ -17,8 +17,15 @@
     New-DeirfProposal -Incident INC-... -Action script -Target 203.0.113.7 -Parameter @{ path = 'runbooks/scripts/block-ip.ps1'; sha256 = $sha; denyList = '/etc/nginx/deny.conf' } -Proposer bob |
         Invoke-DeirfContainment
 #>
+
+<# DEIRF-PLAN
+{
+  "steps": ["append 'deny {{target}};' to {{denyList}} (nothing if it is there already)"],
+  "expected": { "denyList": "{{denyList}}", "blocked": true }
+}
+#>
 param(
-    [Parameter(Mandatory)] [ValidateSet('Plan', 'Apply', 'Verify', 'Undo')] [string] $Operation,
+    [Parameter(Mandatory)] [ValidateSet('Apply', 'Verify', 'Undo')] [string] $Operation,
     [Parameter(Mandatory)] [string] $Target,
     [string] $ParametersJson = '{}',
     [string] $UndoStateJson = '{}'
@@ -42,12 +49,6 @@ function Emit($o) { $o | ConvertTo-Json -Compress -Depth 5 }
 
 $before = State
 switch ($Operation) {
-    'Plan' {
-        # @(...) around the if: a one-element array must stay an array in the JSON.
-        $steps = @(if (-not $before.blocked) { "append '$line' to $($p.denyList)" })
-        $warn = @(if ($before.blocked) { "$Target is already in $($p.denyList): nothing to do" })
-        Emit @{ steps = $steps; before = $before; expected = @{ denyList = $p.denyList; blocked = $true }; warnings = $warn }
-    }
     'Apply' {
         $added = $false
         if (-not $before.blocked) { Write-List (@(Read-List) + $line); $added = $true }

@@ -3,8 +3,9 @@
     Recovery by script (recovery.staging-replay, recovery.roll-forward): point an environment at a release.
 
 .DESCRIPTION
-    Follows the script contract (docs/providers.md, "script"): -Operation Plan|Apply|Verify|Undo, -Target (the
-    environment), -ParametersJson, -UndoStateJson; last output line one JSON object. Parameters:
+    Follows the script contract (docs/providers.md, "script"): the plan is the DEIRF-PLAN section below (never run to
+    plan); after the quorum -Operation Apply|Verify|Undo, -Target (the environment), -ParametersJson, -UndoStateJson;
+    last output line one JSON object. Parameters:
       releaseFile  the file the environment's deploy tooling reads (one line: the release it runs)
       version      the release to roll forward to (the reviewed patch's build)
     Apply replaces the file atomically; undo puts the previous release back only if ours is still in place.
@@ -15,8 +16,15 @@
         patch = 'acme/api@3f1c2d9'; path = 'runbooks/scripts/set-release.ps1'; sha256 = $sha
         releaseFile = '/srv/deploy/prod/current'; version = 'api-2026.11.24-3f1c2d9' }
 #>
+
+<# DEIRF-PLAN
+{
+  "steps": ["point {{target}} at {{version}} (the release named in {{releaseFile}})"],
+  "expected": { "environment": "{{target}}", "release": "{{version}}" }
+}
+#>
 param(
-    [Parameter(Mandatory)] [ValidateSet('Plan', 'Apply', 'Verify', 'Undo')] [string] $Operation,
+    [Parameter(Mandatory)] [ValidateSet('Apply', 'Verify', 'Undo')] [string] $Operation,
     [Parameter(Mandatory)] [string] $Target,
     [string] $ParametersJson = '{}',
     [string] $UndoStateJson = '{}'
@@ -37,10 +45,6 @@ function Emit($o) { $o | ConvertTo-Json -Compress -Depth 5 }
 $now = Current
 $before = @{ environment = $Target; release = $now }
 switch ($Operation) {
-    'Plan' {
-        $steps = @(if ($now -ne $p.version) { "point $Target at $($p.version) (now: $(if ($now) { $now } else { 'nothing' }))" })
-        Emit @{ steps = $steps; before = $before; expected = @{ environment = $Target; release = $p.version }; warnings = @() }
-    }
     'Apply' {
         Set-Release $p.version
         $after = Current

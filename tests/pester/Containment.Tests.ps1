@@ -168,6 +168,136 @@ Describe 'script provider: the block-ip runbook, approved by hash, applied and u
     }
 }
 
+Describe 'script proposals (issue 18): nothing runs before the quorum, the child sees only declared secrets, only the approved bytes run' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-script-safety'
+        $t = New-Team $ws
+        $inc = $t.Inc; $keys = $t.Keys
+        $runbooks = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'proposer-runbooks')
+        # The proposer's script: any run of it (Plan included) writes the marker and a report of what it saw.
+        $script:proposed = Join-Path $runbooks 'marker.ps1'
+        Set-Content -LiteralPath $proposed -NoNewline -Value @'
+<# DEIRF-PLAN
+{ "steps": ["write the marker {{marker}} on {{target}}"], "expected": { "marker": "{{marker}}" } }
+#>
+param($Operation, $Target, $ParametersJson, $UndoStateJson)
+$p = $ParametersJson | ConvertFrom-Json
+Set-Content -LiteralPath $p.marker -Value $Operation
+function Sha([string] $s) { if ($s) { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($s))).ToLowerInvariant() } else { '' } }
+$self = Get-Item -LiteralPath $PSCommandPath
+@{
+    names = @(Get-ChildItem env: | ForEach-Object Name); apiKey = (Sha $env:DEIRF_SECRET_APIKEY)
+    path = $PSCommandPath; sha256 = (Get-FileHash -Algorithm SHA256 -LiteralPath $PSCommandPath).Hash.ToLowerInvariant()
+    mode = [int]$self.UnixFileMode; dirMode = [int](Get-Item -LiteralPath $PSScriptRoot).UnixFileMode
+} | ConvertTo-Json -Compress -Depth 4 | Set-Content -LiteralPath $p.report
+# Answers a Plan too (as scripts did when planning ran them), so the same file shows what an old-style run would leak.
+if ($Operation -eq 'Plan') { @{ steps = @('run'); before = @{}; expected = @{} } | ConvertTo-Json -Compress; exit }
+@{ before = @{}; after = @{ marker = $p.marker }; undoState = @{}; verified = $true; message = 'ran' } | ConvertTo-Json -Compress
+'@
+        $script:proposedSha = (Get-FileHash -Algorithm SHA256 $proposed).Hash.ToLowerInvariant()
+        $script:apiKey = 'api-' + [guid]::NewGuid().ToString('n')
+        $script:other = 'other-' + [guid]::NewGuid().ToString('n')
+        $script:k8sToken = 'k8s-' + [guid]::NewGuid().ToString('n')
+        Register-DeirfTestSecret -Kind token -Secret $apiKey
+        Register-DeirfTestSecret -Kind token -Secret $other
+        Register-DeirfTestSecret -Kind token -Secret $k8sToken
+        function Propose([string] $Target, [string] $Name) {
+            New-DeirfProposal -Incident $inc -Action script -Target $Target -Proposer bob -Workspace $ws -Parameter @{
+                path = $proposed; sha256 = $proposedSha; secrets = 'apiKey'
+                marker = (Join-Path $TestDrive "$Name.marker"); report = (Join-Path $TestDrive "$Name.json") }
+        }
+        function Approve($proposal) {
+            $proposal | Add-DeirfQuorumSignature -Responder bob -KeyPath $keys.bob.Seed -Kind DidKey -Confirm:$false | Out-Null
+            $proposal | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
+        }
+    }
+
+    It 'a reviewer''s -WhatIf shows the declared plan and runs nothing of the proposal, even with secrets at hand' {
+        $p = Propose 'edge-1' 'whatif'
+        $out = $p | Invoke-DeirfContainment -Actor carol -Secret @{ apiKey = $apiKey } -WhatIf -Verbose -WarningVariable warn -WarningAction SilentlyContinue -ErrorAction SilentlyContinue 4>&1 | Out-String
+        Join-Path $TestDrive 'whatif.marker' | Should -Not -Exist
+        Join-Path $TestDrive 'whatif.json' | Should -Not -Exist
+        $out | Should -Match ([regex]::Escape("write the marker $(Join-Path $TestDrive 'whatif.marker') on edge-1"))
+        "$warn" | Should -Match 'declared plan section'
+        "$warn" | Should -Match 'DEIRF_SECRET_APIKEY'
+    }
+
+    It 'without the quorum a run is QuorumNotMet and the script never starts' {
+        $p = Propose 'edge-2' 'early'
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor carol -Secret @{ apiKey = $apiKey } -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'QuorumNotMet,*'
+        Join-Path $TestDrive 'early.marker' | Should -Not -Exist
+    }
+
+    It 'a script without a plan section is ScriptPlanMissing under -WhatIf, and is not run to find one' {
+        $bare = Join-Path $runbooks 'bare.ps1'
+        Set-Content -LiteralPath $bare -Value "Set-Content -LiteralPath '$(Join-Path $TestDrive 'bare.marker')' -Value ran"
+        $p = New-DeirfProposal -Incident $inc -Action script -Target edge-3 -Proposer bob -Workspace $ws -Parameter @{
+            path = $bare; sha256 = (Get-FileHash -Algorithm SHA256 $bare).Hash.ToLowerInvariant() }
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor carol -WhatIf -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ScriptPlanMissing,*'
+        Join-Path $TestDrive 'bare.marker' | Should -Not -Exist
+    }
+
+    It 'approved, it runs with only the declared secret: no other -Secret, provider token or caller variable reaches the child' {
+        $p = Propose 'edge-4' 'run'
+        Approve $p
+        $env:DEIRF_K8S_TOKEN = $k8sToken          # a provider token in the caller's environment (resolved as secret 'token')
+        $env:DEIRF_TEST_UNDECLARED = $other       # and anything else the caller has
+        try {
+            $r = $p | Invoke-DeirfContainment -Actor bob -Secret @{ apiKey = $apiKey; other = $other } -Confirm:$false -WarningAction SilentlyContinue
+        }
+        finally { Remove-Item Env:DEIRF_K8S_TOKEN, Env:DEIRF_TEST_UNDECLARED -ErrorAction SilentlyContinue }
+        $r.Verified | Should -BeTrue
+        Get-Content (Join-Path $TestDrive 'run.marker') | Should -Be 'Apply'
+        $seen = Get-Content -Raw (Join-Path $TestDrive 'run.json') | ConvertFrom-Json
+        $seen.apiKey | Should -Be ([Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($apiKey))).ToLowerInvariant())
+        $seen.names | Should -Contain 'DEIRF_SECRET_APIKEY'
+        $seen.names | Should -Contain 'PATH'
+        foreach ($n in 'DEIRF_SECRET_OTHER', 'DEIRF_SECRET_TOKEN', 'DEIRF_K8S_TOKEN', 'DEIRF_TEST_UNDECLARED', 'DEIRF_SIGNING_CONFIG') { $seen.names | Should -Not -Contain $n }
+    }
+
+    It 'what ran is a private 0400 copy (0700 folder) of the approved bytes, deleted after; the journal records their hash' {
+        $seen = Get-Content -Raw (Join-Path $TestDrive 'run.json') | ConvertFrom-Json
+        $seen.path | Should -Not -Be $proposed
+        $seen.sha256 | Should -Be $proposedSha
+        if (-not $IsWindows) {
+            $seen.mode | Should -Be ([Convert]::ToInt32('400', 8))
+            $seen.dirMode | Should -Be ([Convert]::ToInt32('700', 8))
+        }
+        $seen.path | Should -Not -Exist   # the copy is deleted after the run
+        $applied = Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'containment.applied' | Select-Object -Last 1
+        $applied.Body.ran.sha256 | Should -Be $proposedSha
+    }
+
+    It 'a declared secret not given is ScriptSecretMissing before the approvals are used up' {
+        $p = Propose 'edge-6' 'nosecret'
+        Approve $p
+        $err = $null
+        $p | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ScriptSecretMissing,*'
+        Join-Path $TestDrive 'nosecret.marker' | Should -Not -Exist
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed' | Where-Object { $_.Body.proposal -eq $p.Id }).Count | Should -Be 0
+    }
+
+    It 'a script swapped after approval is ScriptChanged before the approvals are used up; the swapped code never runs' {
+        $p = Propose 'edge-5' 'swap'
+        Approve $p
+        $approved = [IO.File]::ReadAllBytes($proposed)
+        try {
+            Set-Content -LiteralPath $proposed -Value "Set-Content -LiteralPath '$(Join-Path $TestDrive 'swap.marker')' -Value swapped"
+            $err = $null
+            $p | Invoke-DeirfContainment -Actor bob -Secret @{ apiKey = $apiKey } -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ScriptChanged,*'
+            Join-Path $TestDrive 'swap.marker' | Should -Not -Exist
+            @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed' | Where-Object { $_.Body.proposal -eq $p.Id }).Count | Should -Be 0
+        }
+        finally { [IO.File]::WriteAllBytes($proposed, $approved) }
+    }
+}
+
 Describe 'evidence first: a policy that wants evidence refuses a bare target; -Force -Reason overrides, journaled' -Skip:(-not $hasSsh) {
     BeforeAll {
         $ws = Join-Path $TestDrive 'ws-evidence'

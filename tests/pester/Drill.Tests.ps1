@@ -85,22 +85,43 @@ Describe 'leaked-key, the default drill: the whole flow, no external service' {
         $LASTEXITCODE | Should -Not -Be 0
     }
 
-    It 'a workspace drills/ folder adds scenarios; an unknown one is DrillScenarioNotFound' {
+    It 'a drills/ script in the workspace never runs (DrillScenarioInWorkspace); this machine''s overrides folder adds scenarios; an unknown one is DrillScenarioNotFound' {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'the override folder is %APPDATA%\DeIRF, not settable per test'; return }
+        # Issue 18: drills/ travels through sync, so a pushed scenario would run at the next scheduled drill.
         $ws = Join-Path $TestDrive 'own'
+        $marker = Join-Path $TestDrive 'pushed-drill.marker'
         New-Item -ItemType Directory -Force (Join-Path $ws 'drills') | Out-Null
-        Copy-Item (Join-Path $Drills '_drill-kit.ps1') (Join-Path $ws 'drills')
-        @'
+        "Set-Content -LiteralPath '$marker' -Value ran" | Set-Content (Join-Path $ws 'drills/tabletop.ps1')
+        "Set-Content -LiteralPath '$marker' -Value ran" | Set-Content (Join-Path $ws 'drills/leaked-key.ps1')
+        $saved = $env:XDG_CONFIG_HOME
+        $env:XDG_CONFIG_HOME = Join-Path $TestDrive 'config'
+        try {
+            $err = $null
+            try { Start-DeirfDrill -Scenario tabletop -Workspace $ws | Out-Null } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'DrillScenarioInWorkspace,*'
+            $err.Exception.Message | Should -Match ([regex]::Escape((Join-Path $TestDrive 'config/deirf/drills')))
+            # A shipped scenario of the same name: the shipped one runs, with a warning; the pushed one does not.
+            Start-DeirfDrill -Scenario leaked-key -Workspace $ws -WhatIf -WarningVariable warn -WarningAction SilentlyContinue
+            "$warn" | Should -Match 'not used'
+            $marker | Should -Not -Exist
+
+            $local = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'config/deirf/drills')
+            Copy-Item (Join-Path $Drills '_drill-kit.ps1') $local
+            @'
 param([string] $ModulePath, [string] $Workspace, [string] $InjectDelay, [double] $TargetScale = 1, [string] $ScorecardPath)
 Import-Module $ModulePath -Force
 . (Join-Path $PSScriptRoot '_drill-kit.ps1')
 $null = Initialize-Drill -Scenario tabletop -Workspace $Workspace -ScorecardPath $ScorecardPath -InjectDelay $InjectDelay -TargetScale $TargetScale -Targets @{ Talk = 30 }
 $null = Invoke-DrillPhase Talk { 'walked through the runbook' }
 Complete-Drill
-'@ | Set-Content (Join-Path $ws 'drills/tabletop.ps1')
-        $card = Start-DeirfDrill -Scenario tabletop -Workspace $ws
-        $card.Phase | Should -Be 'Talk'
-        $card.Result | Should -Be 'met'
-        { Start-DeirfDrill -Scenario no-such-drill -Workspace $ws } | Should -Throw -ErrorId 'DrillScenarioNotFound,*'
+'@ | Set-Content (Join-Path $local 'tabletop.ps1')
+            $card = Start-DeirfDrill -Scenario tabletop -Workspace (Join-Path $TestDrive 'own-sandbox') -WarningAction SilentlyContinue
+            $card.Phase | Should -Be 'Talk'
+            $card.Result | Should -Be 'met'
+            $marker | Should -Not -Exist
+            { Start-DeirfDrill -Scenario no-such-drill -Workspace $ws } | Should -Throw -ErrorId 'DrillScenarioNotFound,*'
+        }
+        finally { $env:XDG_CONFIG_HOME = $saved }
     }
 }
 
@@ -120,13 +141,15 @@ Describe 'compromised-pod against the in-process API-server fake' {
     It 'with neither a cluster nor the fake it stops with a clear message and never pretends' {
         $env:DEIRF_FAKE_PROVIDERS = Join-Path $TestDrive 'missing.dll'
         try {
-            # Copied away from the repository so the fake is not found beside it either.
-            $copy = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'lonely/drills')
+            # Copied away from the repository (into this machine's overrides folder) so the fake is not found beside it either.
+            $savedConfig = $env:XDG_CONFIG_HOME
+            $env:XDG_CONFIG_HOME = Join-Path $TestDrive 'lonely-config'
+            $copy = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'lonely-config/deirf/drills')
             Copy-Item (Join-Path $Drills '*.ps1') $copy
             $err = $null
             try { Start-DeirfDrill -Scenario compromised-pod -Workspace (Join-Path $TestDrive 'lonely') | Out-Null } catch { $err = $_ }
         }
-        finally { Remove-Item Env:DEIRF_FAKE_PROVIDERS }
+        finally { Remove-Item Env:DEIRF_FAKE_PROVIDERS; $env:XDG_CONFIG_HOME = $savedConfig }
         $err.FullyQualifiedErrorId | Should -BeLike 'DrillPrerequisiteMissing,*'
         $err.Exception.Message | Should -Match 'no cluster'
         @(Get-DeirfIncident -Workspace (Join-Path $TestDrive 'lonely')).Count | Should -Be 0

@@ -115,17 +115,32 @@ Describe 'Flow: P1 brings T-minus deadlines and the kickoff message' {
         $text | Should -Match '\| T\+7m OVERDUE \| First update'
     }
 
-    It 'a workspace template wins; a broken one is TemplateParseError naming the line' {
+    It 'a workspace template is not used (a warning says where overrides live); this machine''s override is; a broken one is TemplateParseError naming the line' {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'the override folder is %APPDATA%\DeIRF, not settable per test' ; return }
+        # Issue 18: templates/ travels through sync, so a pushed template would speak for the team; only this machine's count.
         New-Item -ItemType Directory (Join-Path $ws 'templates') | Out-Null
-        Set-Content -Path (Join-Path $ws 'templates/incident-kickoff.md') -Value 'ours {{ incident.id }}' -NoNewline
-        New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws | Should -Be "ours $($i.Id)"
-        Set-Content (Join-Path $ws 'templates/incident-kickoff.md') "line 1`nline 2`n{{ if }}"
-        $err = $null
-        New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'TemplateParseError*'
-        $err[0].TargetObject | Should -BeLike '*incident-kickoff.md:3:*'
-        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        Remove-Item -Recurse (Join-Path $ws 'templates')
+        Set-Content -Path (Join-Path $ws 'templates/incident-kickoff.md') -Value '<!channel> all clear {{ incident.id }}' -NoNewline
+        $saved = $env:XDG_CONFIG_HOME
+        $env:XDG_CONFIG_HOME = Join-Path $TestDrive 'config'
+        try {
+            $text = New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -WarningVariable warn -WarningAction SilentlyContinue
+            $text | Should -Not -Match 'all clear'
+            $text | Should -Match ([regex]::Escape($i.Id))
+            "$warn" | Should -Match ([regex]::Escape((Join-Path $TestDrive 'config/deirf/templates')))
+            $local = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'config/deirf/templates')
+            Set-Content -Path (Join-Path $local 'incident-kickoff.md') -Value 'ours {{ incident.id }}' -NoNewline
+            New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -WarningAction SilentlyContinue | Should -Be "ours $($i.Id)"
+            Set-Content (Join-Path $local 'incident-kickoff.md') "line 1`nline 2`n{{ if }}"
+            $err = $null
+            New-DeirfKickoffMessage -Incident $i.Id -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'TemplateParseError*'
+            $err[0].TargetObject | Should -BeLike '*incident-kickoff.md:3:*'
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        }
+        finally {
+            $env:XDG_CONFIG_HOME = $saved
+            Remove-Item -Recurse (Join-Path $ws 'templates'), (Join-Path $TestDrive 'config') -ErrorAction SilentlyContinue
+        }
     }
 
     It 'raising again to P1 sets nothing new; -WhatIf sets no deadline' {

@@ -39,7 +39,7 @@ public sealed class NewDeirfKickoffMessageCommand : WorkspaceCmdlet
             var incident = ws.GetIncident(Incident);
             var template = TemplatePath is not null
                 ? ResolvePath(TemplatePath)
-                : Templates.TemplateRenderer.Resolve(Templates.KickoffMessage.TemplateName, ws.Root, ShippedTemplates);
+                : Templates.TemplateRenderer.Resolve(Templates.KickoffMessage.TemplateName, ws.Root, ShippedTemplates, WriteWarning);
             TimeProvider? clock = AsOf is { } at ? new Identity.FixedClock(at.ToUniversalTime()) : null;
             WriteVerbose($"Rendering {template} for {incident.Id}.");
             // A string that also carries Incident and Workspace, so "| Send-DeirfUpdate -Channel Matrix" binds them by name.

@@ -49,7 +49,7 @@ public sealed class NewDeirfRetrospectiveCommand : WorkspaceCmdlet
             {
                 throw new DeirfException("RetroFileExists", DeirfErrorKind.AlreadyExists, $"'{path}' exists: add -Force to replace it (edits in it would be lost).", path);
             }
-            var template = TemplateRenderer.Resolve(RetroForm.TemplateName, ws.Root, ShippedTemplates);
+            var template = TemplateRenderer.Resolve(RetroForm.TemplateName, ws.Root, ShippedTemplates, WriteWarning);
             if (!ShouldProcess(incident.Id, $"Write the retrospective to {path} from {template} and journal retro.written"))
             {
                 return;

@@ -153,7 +153,7 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
             {
                 throw new DeirfException("DisclosureFileExists", DeirfErrorKind.AlreadyExists, $"'{path}' exists: add -Force to render over it.", path);
             }
-            var template = Templates.TemplateRenderer.Resolve(Disclosure.DisclosureText.TemplateName, ws.Root, ShippedTemplates);
+            var template = Templates.TemplateRenderer.Resolve(Disclosure.DisclosureText.TemplateName, ws.Root, ShippedTemplates, WriteWarning);
             if (!ShouldProcess(path, $"Render the disclosure text from {template}"))
             {
                 return false;

@@ -159,7 +159,7 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
         }
         var template = TemplatePath is not null
             ? ResolvePath(TemplatePath)
-            : Templates.TemplateRenderer.Resolve(Templates.UpdateMessage.TemplateNameFor(Audience), ws.Root, ShippedTemplates);
+            : Templates.TemplateRenderer.Resolve(Templates.UpdateMessage.TemplateNameFor(Audience), ws.Root, ShippedTemplates, WriteWarning);
         TimeProvider? clock = AsOf is { } at ? new Identity.FixedClock(at.ToUniversalTime()) : null;
         WriteVerbose($"Rendering {template} for {incident.Id} ({Audience}).");
         return Templates.UpdateMessage.Render(ws, incident, Audience, template, Message, clock);

@@ -61,7 +61,7 @@ public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
     {
         try
         {
-            var path = Templates.KickoffMessage.WriteBesideJournal(ws, incidentId, ShippedTemplates);
+            var path = Templates.KickoffMessage.WriteBesideJournal(ws, incidentId, ShippedTemplates, WriteWarning);
             WriteInformation(new InformationRecord($"{incidentId} is P1: kickoff message rendered to {path} (New-DeirfKickoffMessage renders it again).", "Set-DeirfSeverity"));
         }
         catch (DeirfException ex)

@@ -73,7 +73,7 @@ public sealed class StartDeirfDrillCommand : DeirfCmdlet
         string script;
         try
         {
-            script = DrillScenarios.Find(Scenario, given, CurrentDirectory, ShippedDrills);
+            script = DrillScenarios.Find(Scenario, given, CurrentDirectory, ShippedDrills, WriteWarning);
         }
         catch (DrillException ex)
         {

@@ -240,6 +240,10 @@ public static class ContainmentRunner
             ["undo"] = result.UndoState.DeepClone(),
             ["verified"] = result.Verified,
         };
+        if (result.Ran is { } ran)
+        {
+            body["ran"] = ran.DeepClone();
+        }
         if (result.Message.Length > 0)
         {
             body["message"] = result.Message.Length > 2000 ? result.Message[..2000] : result.Message;

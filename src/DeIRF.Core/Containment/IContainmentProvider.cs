@@ -97,6 +97,9 @@ public sealed class ContainmentResult
     public required bool Verified { get; init; }
 
     public string Message { get; init; } = string.Empty;
+
+    /// <summary>What ran, when the provider runs code of the proposal's (script: {script, sha256} of the bytes executed); journaled as "ran".</summary>
+    public JsonObject? Ran { get; init; }
 }
 
 /// <summary>

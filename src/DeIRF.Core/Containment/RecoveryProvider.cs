@@ -13,7 +13,7 @@ namespace DeIRF.Containment;
 /// - recovery.roll-forward: the same for production, refused (RecoveryPatchNotReviewed / RecoveryNotReplayed) unless
 ///   this incident holds a verified, not withdrawn review of "patch" and a verified staging replay of it.
 /// </summary>
-public sealed class RecoveryProvider : IContainmentProvider
+public sealed class RecoveryProvider : IContainmentProvider, IContainmentPrecheck
 {
     public const string PatchReview = "recovery.patch-review";
     public const string StagingReplay = "recovery.staging-replay";
@@ -104,9 +104,13 @@ public sealed class RecoveryProvider : IContainmentProvider
         return new ContainmentResult
         {
             Action = request.Action, Target = request.Target, Before = result.Before, After = result.After, UndoState = undo,
-            Verified = result.Verified, Message = result.Message,
+            Verified = result.Verified, Message = result.Message, Ran = result.Ran,
         };
     }
+
+    /// <summary>The script steps check their pinned script and declared secrets before the approvals are used up.</summary>
+    public Task CheckAsync(ContainmentRequest request, CancellationToken cancellationToken)
+        => request.Action == PatchReview ? Task.CompletedTask : _script.CheckAsync(AsScript(request), cancellationToken);
 
     public Task<ContainmentResult> VerifyAsync(ContainmentRequest request, JsonObject undoState, CancellationToken cancellationToken)
         => request.Action == PatchReview

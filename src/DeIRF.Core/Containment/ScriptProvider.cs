@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -8,15 +6,18 @@ namespace DeIRF.Containment;
 
 /// <summary>
 /// "script" — anything no built-in provider covers, as a runbook .ps1 with a declared contract. Parameters:
-/// <c>path</c> (the script; relative paths are under the workspace) and <c>sha256</c> (of its bytes: part of the signed
-/// proposal, so an edited script is a new proposal and is refused here). Every other parameter is handed to the script.
-/// The script is run as <c>pwsh -NoProfile -NonInteractive -File path -Operation Plan|Apply|Verify|Undo -Target t
-/// -ParametersJson {...} -UndoStateJson {...}</c> and must print one JSON object as its last line of output:
-/// Plan → {steps:[..], before:{..}, expected:{..}, warnings?:[..]}; Apply/Verify/Undo → {before:{..}, after:{..},
-/// undoState:{..}, verified:bool, message?:".."}. Secrets reach it as environment variables DEIRF_SECRET_&lt;NAME&gt;,
-/// never on the command line. A non-zero exit or bad output is ScriptFailed / ScriptOutputInvalid.
+/// <c>path</c> (the script; relative paths are under the workspace), <c>sha256</c> (of its bytes: part of the signed
+/// proposal, so an edited script is a new proposal and is refused here) and optionally <c>secrets</c> (the names of the
+/// run-time secrets the script receives, as DEIRF_SECRET_&lt;NAME&gt;). Every other parameter is handed to the script.
+/// Planning never runs the script: the plan is its declared plan section (<see cref="ScriptPlanSection"/>), so a
+/// reviewer's -WhatIf executes nothing. Apply, Verify and Undo (after the quorum) read the bytes once, check the hash,
+/// and run a private copy of exactly those bytes (<see cref="PinnedScript"/>) as <c>pwsh -NoProfile -NonInteractive
+/// -File copy -Operation Apply|Verify|Undo -Target t -ParametersJson {...} -UndoStateJson {...}</c> with a minimal
+/// environment (<see cref="ScriptEnvironment"/>); the script prints one JSON object as its last line of output:
+/// {before:{..}, after:{..}, undoState:{..}, verified:bool, message?:".."}. A non-zero exit or bad output is
+/// ScriptFailed / ScriptOutputInvalid; the journal records the sha256 of what ran.
 /// </summary>
-public sealed class ScriptProvider : IContainmentProvider
+public sealed class ScriptProvider : IContainmentProvider, IContainmentPrecheck
 {
     public const string ActionName = "script";
 
@@ -27,55 +28,55 @@ public sealed class ScriptProvider : IContainmentProvider
 
     public IReadOnlyCollection<string> Actions { get; } = [ActionName];
 
-    public static string HashOf(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
+    /// <summary>Parameters DeIRF itself reads; the script gets the others.</summary>
+    private static readonly string[] OwnParameters = ["path", "sha256", ScriptEnvironment.SecretsParameter];
 
-    private static string ScriptPath(ContainmentRequest request)
+    public static string HashOf(string path) => PinnedScript.HashOf(File.ReadAllBytes(path));
+
+    /// <summary>The script's bytes, read once and checked against the signed sha256.</summary>
+    private static PinnedScript Pin(ContainmentRequest request)
     {
         var path = request.RequireParameter("path");
         var full = Path.IsPathRooted(path) || request.WorkspaceRoot is null ? Path.GetFullPath(path) : Path.GetFullPath(Path.Combine(request.WorkspaceRoot, path));
-        if (!File.Exists(full))
-        {
-            throw new ContainmentException("ScriptNotFound", DeirfErrorKind.NotFound, $"The runbook script '{full}' does not exist.", path);
-        }
-        var expected = request.RequireParameter("sha256").ToLowerInvariant();
-        var actual = HashOf(full);
-        if (!string.Equals(expected, actual, StringComparison.Ordinal))
-        {
-            throw new ContainmentException("ScriptChanged", DeirfErrorKind.SecurityError,
-                $"The runbook script '{full}' is not the one approved (sha256 {actual}, approved {expected}). An edited script is a new proposal.", path);
-        }
-        return full;
+        return PinnedScript.Read(full, request.RequireParameter("sha256"), path);
     }
 
-    private static async Task<JsonObject> RunAsync(ContainmentRequest request, string operation, JsonObject? undoState, CancellationToken cancellationToken)
+    private static Dictionary<string, string> Passed(ContainmentRequest request)
+        => request.Parameters.Where(p => !OwnParameters.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    private static async Task<(JsonObject Output, string Sha256)> RunAsync(ContainmentRequest request, string operation, JsonObject? undoState, CancellationToken cancellationToken)
     {
-        var script = ScriptPath(request);
+        using var pinned = Pin(request);
+        var secrets = ScriptEnvironment.DeclaredValues(request);
+        var script = pinned.Original;
         var passed = new JsonObject();
-        foreach (var (k, v) in request.Parameters.Where(p => p.Key is not "path" and not "sha256").OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (k, v) in Passed(request).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             passed[k] = v;
         }
+        var copy = pinned.WriteCopy();
         var start = new ProcessStartInfo(PowerShell.FileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = request.WorkspaceRoot ?? Path.GetDirectoryName(script)!,
+            WorkingDirectory = request.WorkspaceRoot ?? Path.GetDirectoryName(copy)!,
         };
         foreach (var a in PowerShell.PrefixArguments)
         {
             start.ArgumentList.Add(a);
         }
-        foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-File", script, "-Operation", operation, "-Target", request.Target,
+        foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-File", copy, "-Operation", operation, "-Target", request.Target,
                      "-ParametersJson", passed.ToJsonString(), "-UndoStateJson", (undoState ?? new JsonObject()).ToJsonString() })
         {
             start.ArgumentList.Add(a);
         }
-        foreach (var (name, value) in request.Secrets)
+        // Not the caller's environment: their tokens and other -Secret values are not this script's to see.
+        start.Environment.Clear();
+        foreach (var (name, value) in ScriptEnvironment.Build(Environment.GetEnvironmentVariables(), secrets, request.IncidentId, OperatingSystem.IsWindows()))
         {
-            start.Environment["DEIRF_SECRET_" + name.ToUpperInvariant()] = value;
+            start.Environment[name] = value;
         }
-        start.Environment["DEIRF_INCIDENT"] = request.IncidentId ?? string.Empty;
         using var process = Process.Start(start)
             ?? throw new ContainmentException("ScriptFailed", DeirfErrorKind.ResourceUnavailable, $"Could not start {PowerShell.FileName}.", script);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
@@ -105,7 +106,7 @@ public sealed class ScriptProvider : IContainmentProvider
         var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? string.Empty;
         try
         {
-            return JsonNode.Parse(last) as JsonObject ?? throw new JsonException("not an object");
+            return (JsonNode.Parse(last) as JsonObject ?? throw new JsonException("not an object"), pinned.Sha256);
         }
         catch (JsonException ex)
         {
@@ -122,32 +123,38 @@ public sealed class ScriptProvider : IContainmentProvider
     private static JsonObject Obj(JsonObject o, string name, ContainmentRequest request)
         => o[name] as JsonObject ?? throw new ContainmentException("ScriptOutputInvalid", DeirfErrorKind.InvalidData, $"The script's output lacks the object '{name}'.", request.Target);
 
-    public async Task<ContainmentPlan> PlanAsync(ContainmentRequest request, CancellationToken cancellationToken)
+    /// <summary>The script's declared plan section, read from the approved bytes; the script is not run.</summary>
+    public Task<ContainmentPlan> PlanAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
-        var o = await RunAsync(request, "Plan", null, cancellationToken).ConfigureAwait(false);
-        return new ContainmentPlan
+        using var pinned = Pin(request);
+        var declaredSecrets = ScriptEnvironment.DeclaredSecrets(request.Parameters);
+        var plan = ScriptPlanSection.Fill(ScriptPlanSection.Parse(pinned.Text, pinned.Original), request, Passed(request), pinned.Original);
+        var notes = new List<string>(plan.Warnings)
         {
-            Action = ActionName,
-            Target = request.Target,
-            Steps = Lines(o["steps"])
-                ?? throw new ContainmentException("ScriptOutputInvalid", DeirfErrorKind.InvalidData, "The script's plan lacks 'steps'.", request.Target),
-            Before = (JsonObject)Obj(o, "before", request).DeepClone(),
-            Expected = (JsonObject)Obj(o, "expected", request).DeepClone(),
-            Warnings = Lines(o["warnings"]) ?? [],
+            "the plan is the script's declared plan section (the script was not run); apply records the state it reads",
         };
+        if (declaredSecrets.Count > 0)
+        {
+            notes.Add("the script receives the secrets " + string.Join(", ", declaredSecrets.Select(n => $"{n} ({ScriptEnvironment.SecretPrefix}{n.ToUpperInvariant()})")));
+        }
+        return Task.FromResult(new ContainmentPlan
+        {
+            Action = ActionName, Target = request.Target, Steps = plan.Steps, Before = plan.Before, Expected = plan.Expected, Warnings = notes,
+        });
     }
 
-    /// <summary>An array of lines; a lone string (PowerShell unrolls one-element arrays) is one line.</summary>
-    private static List<string>? Lines(JsonNode? node) => node switch
+    /// <summary>Before the approvals are used up: the approved bytes are there, they declare a plan, and every declared secret is given.</summary>
+    public Task CheckAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
-        JsonArray a => a.Select(s => s?.ToString() ?? string.Empty).ToList(),
-        JsonValue v when v.TryGetValue<string>(out var one) => [one],
-        _ => null,
-    };
+        using var pinned = Pin(request);
+        ScriptPlanSection.Parse(pinned.Text, pinned.Original);
+        ScriptEnvironment.DeclaredValues(request);
+        return Task.CompletedTask;
+    }
 
     private async Task<ContainmentResult> ResultAsync(ContainmentRequest request, string operation, JsonObject? undoState, CancellationToken cancellationToken)
     {
-        var o = await RunAsync(request, operation, undoState, cancellationToken).ConfigureAwait(false);
+        var (o, sha256) = await RunAsync(request, operation, undoState, cancellationToken).ConfigureAwait(false);
         return new ContainmentResult
         {
             Action = ActionName,
@@ -157,6 +164,7 @@ public sealed class ScriptProvider : IContainmentProvider
             UndoState = (JsonObject)Obj(o, "undoState", request).DeepClone(),
             Verified = o["verified"] is JsonValue v && v.TryGetValue<bool>(out var b) && b,
             Message = o["message"]?.ToString() ?? string.Empty,
+            Ran = new JsonObject { ["script"] = request.RequireParameter("path"), ["sha256"] = sha256 },
         };
     }
 

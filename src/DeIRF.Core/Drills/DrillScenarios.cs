@@ -25,27 +25,42 @@ public static class DrillScenarios
     }
 
     /// <summary>
-    /// The scenario script: &lt;sandbox&gt;/drills, the team workspace's drills/, then the shipped runbooks/drills.
-    /// Throws DrillScenarioNotFound naming every place looked at and the shipped scenarios.
+    /// The scenario script: this machine's override (<see cref="LocalOverrides.Drills"/>, or
+    /// <paramref name="overridesDirectory"/>), else the shipped runbooks/drills. A drills/&lt;scenario&gt;.ps1 in the sandbox
+    /// or the team workspace is never run (it travels through sync: a pushed script would run at the next scheduled
+    /// drill): <paramref name="warn"/> hears about it, and when it is the only one, DrillScenarioInWorkspace.
+    /// Otherwise throws DrillScenarioNotFound naming the places looked at and the shipped scenarios.
     /// </summary>
-    public static string Find(string scenario, string? sandbox, string currentDirectory, string shippedDirectory)
+    public static string Find(string scenario, string? sandbox, string currentDirectory, string shippedDirectory, Action<string>? warn = null,
+        string? overridesDirectory = null)
     {
         var file = scenario + ".ps1";
-        var candidates = new List<string>();
+        var overrides = overridesDirectory ?? LocalOverrides.Drills;
+        var candidates = new[] { Path.Combine(overrides, file), Path.Combine(shippedDirectory, file) };
+        var found = candidates.FirstOrDefault(File.Exists);
+        var workspaces = new List<string>();
         if (sandbox is not null)
         {
-            candidates.Add(Path.Combine(sandbox, ReadinessChecklist.DrillsFolder, file));
+            workspaces.Add(sandbox);
         }
         if (Environment.GetEnvironmentVariable(Workspace.EnvironmentVariable) is { Length: > 0 } env)
         {
-            candidates.Add(Path.Combine(env, ReadinessChecklist.DrillsFolder, file));
+            workspaces.Add(env);
         }
-        if (Workspace.FindRoot(currentDirectory) is { } found)
+        if (Workspace.FindRoot(currentDirectory) is { } root)
         {
-            candidates.Add(Path.Combine(found, ReadinessChecklist.DrillsFolder, file));
+            workspaces.Add(root);
         }
-        candidates.Add(Path.Combine(shippedDirectory, file));
-        return candidates.FirstOrDefault(File.Exists)
+        foreach (var own in workspaces.Select(w => Path.Combine(w, ReadinessChecklist.DrillsFolder, file)).Distinct().Where(File.Exists))
+        {
+            var why = LocalOverrides.Ignored(own, overrides);
+            if (found is null)
+            {
+                throw new DrillException("DrillScenarioInWorkspace", DeirfErrorKind.SecurityError, why, scenario);
+            }
+            warn?.Invoke(why);
+        }
+        return found
             ?? throw new DrillException("DrillScenarioNotFound", DeirfErrorKind.NotFound,
                 $"No drill scenario '{scenario}' ({string.Join(", ", candidates)}). Shipped: {string.Join(", ", Shipped(shippedDirectory))}.", scenario);
     }

@@ -21,11 +21,11 @@ public static class KickoffMessage
     public static string Render(Workspace ws, Incident incident, string templatePath, string? channelName = null, TimeProvider? clock = null)
         => TemplateRenderer.RenderFile(templatePath, Model(ws, incident, channelName, clock));
 
-    /// <summary>Renders the kickoff (workspace template first, else the shipped one) to kickoff.md beside the journal; returns its path.</summary>
-    public static string WriteBesideJournal(Workspace ws, string incidentId, string shippedTemplates)
+    /// <summary>Renders the kickoff (this machine's override, else the shipped template) to kickoff.md beside the journal; returns its path.</summary>
+    public static string WriteBesideJournal(Workspace ws, string incidentId, string shippedTemplates, Action<string>? warn = null)
     {
         var incident = ws.GetIncident(incidentId);
-        var template = TemplateRenderer.Resolve(TemplateName, ws.Root, shippedTemplates);
+        var template = TemplateRenderer.Resolve(TemplateName, ws.Root, shippedTemplates, warn);
         var path = Path.Combine(Path.GetDirectoryName(incident.JournalPath)!, "kickoff.md");
         File.WriteAllText(path, Render(ws, incident, template));
         return path;

@@ -26,19 +26,27 @@ public sealed class TemplateException : DeirfException
 /// </summary>
 public static class TemplateRenderer
 {
-    /// <summary>The folder a template name resolves against: the workspace's templates/ when it has the file, else the module's.</summary>
-    public static string Resolve(string name, string? workspaceRoot, string shippedDirectory)
+    /// <summary>
+    /// The file a template name resolves to: this machine's override (<see cref="Workspaces.LocalOverrides.Templates"/>,
+    /// or <paramref name="overridesDirectory"/>), else the module's. A templates/ file in the workspace is never used (it
+    /// travels through sync): <paramref name="warn"/> hears about it, and when it is the only one, TemplateInWorkspace.
+    /// </summary>
+    public static string Resolve(string name, string? workspaceRoot, string shippedDirectory, Action<string>? warn = null, string? overridesDirectory = null)
     {
         var file = name.EndsWith(".md", StringComparison.Ordinal) ? name : name + ".md";
+        var overrides = overridesDirectory ?? Workspaces.LocalOverrides.Templates;
+        var found = new[] { Path.Combine(overrides, file), Path.Combine(shippedDirectory, file) }.FirstOrDefault(File.Exists);
         if (workspaceRoot is not null && Path.Combine(workspaceRoot, "templates", file) is var own && File.Exists(own))
         {
-            return own;
+            var why = Workspaces.LocalOverrides.Ignored(own, overrides);
+            if (found is null)
+            {
+                throw new DeirfException("TemplateInWorkspace", DeirfErrorKind.SecurityError, why, name);
+            }
+            warn?.Invoke(why);
         }
-        var shipped = Path.Combine(shippedDirectory, file);
-        return File.Exists(shipped)
-            ? shipped
-            : throw new DeirfException("TemplateNotFound", DeirfErrorKind.NotFound,
-                $"No template '{file}' in {(workspaceRoot is null ? string.Empty : Path.Combine(workspaceRoot, "templates") + " or ")}{shippedDirectory}.", name);
+        return found
+            ?? throw new DeirfException("TemplateNotFound", DeirfErrorKind.NotFound, $"No template '{file}' in {overrides} or {shippedDirectory}.", name);
     }
 
     public static string RenderFile(string path, IReadOnlyDictionary<string, object?> model)

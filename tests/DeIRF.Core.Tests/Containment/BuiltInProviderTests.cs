@@ -122,9 +122,11 @@ public sealed class BuiltInProviderTests : IDisposable
         File.WriteAllLines(denyList, ["deny 198.51.100.1;"]);
         var provider = ContainmentProviders.Find("script");
 
+        // The plan is the script's declared section, filled in; the deny list is not read (nothing runs to plan).
         var plan = await provider.PlanAsync(Script("203.0.113.7", denyList), default);
-        Assert.Equal([$"append 'deny 203.0.113.7;' to {denyList}"], plan.Steps);
-        Assert.False((bool)plan.Before["blocked"]!);
+        Assert.Equal([$"append 'deny 203.0.113.7;' to {denyList} (nothing if it is there already)"], plan.Steps);
+        Assert.True((bool)plan.Expected["blocked"]!);
+        Assert.Equal(denyList, (string)plan.Expected["denyList"]!);
 
         var applied = await provider.ApplyAsync(Script("203.0.113.7", denyList), default);
         Assert.True(applied.Verified);
@@ -144,17 +146,17 @@ public sealed class BuiltInProviderTests : IDisposable
         var changed = await Assert.ThrowsAsync<ContainmentException>(() => provider.PlanAsync(Script("203.0.113.7", "x", sha: new string('0', 64)), default));
         Assert.Equal("ScriptChanged", changed.ErrorId);
 
-        var failed = await Assert.ThrowsAsync<ContainmentException>(() => provider.PlanAsync(Script("not-an-ip", Path.Combine(_dir, "d")), default));
+        var failed = await Assert.ThrowsAsync<ContainmentException>(() => provider.ApplyAsync(Script("not-an-ip", Path.Combine(_dir, "d")), default));
         Assert.Equal("ScriptFailed", failed.ErrorId);
         Assert.Contains("not an IP address", failed.Message);
 
-        // A script that prints the secret it was given: the message shows *** instead.
+        // A script that prints the (declared) secret it was given: the message shows *** instead.
         var leaky = Path.Combine(_dir, "leaky.ps1");
         File.WriteAllText(leaky, "param($Operation, $Target, $ParametersJson, $UndoStateJson)\n[Console]::Error.WriteLine(\"token is $env:DEIRF_SECRET_TOKEN\"); exit 3\n");
         var request = new ContainmentRequest(ScriptProvider.ActionName, "x",
-            new Dictionary<string, string> { ["path"] = leaky, ["sha256"] = ScriptProvider.HashOf(leaky) }, null, _ws.Root,
+            new Dictionary<string, string> { ["path"] = leaky, ["sha256"] = ScriptProvider.HashOf(leaky), ["secrets"] = "token" }, null, _ws.Root,
             new Dictionary<string, string> { ["token"] = "s3cr3t-t0ken-value" });
-        var leak = await Assert.ThrowsAsync<ContainmentException>(() => provider.PlanAsync(request, default));
+        var leak = await Assert.ThrowsAsync<ContainmentException>(() => provider.ApplyAsync(request, default));
         Assert.Contains("token is ***", leak.Message);
         Assert.DoesNotContain("s3cr3t-t0ken-value", leak.Message);
     }

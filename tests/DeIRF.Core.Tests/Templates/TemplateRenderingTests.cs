@@ -130,15 +130,34 @@ public class TemplateRenderingTests
     }
 
     [Fact]
-    public void WorkspaceTemplateWinsOverShipped()
+    public void WorkspaceTemplateIsNeverUsed_ThisMachinesOverrideIs()
     {
-        var ws = Workspace.Initialize(Path.Combine(Directory.CreateTempSubdirectory("deirf-tpl-").FullName, "ws"));
-        Assert.Equal(Path.Combine(Shipped, "incident-kickoff.md"), TemplateRenderer.Resolve("incident-kickoff.md", ws.Root, Shipped));
+        // Issue 18: templates/ in the workspace travel through sync; what DeIRF says is the shipped text or this machine's.
+        var root = Directory.CreateTempSubdirectory("deirf-tpl-").FullName;
+        var ws = Workspace.Initialize(Path.Combine(root, "ws"));
+        var local = Path.Combine(root, "config", "templates");
+        var warnings = new List<string>();
+        Assert.Equal(Path.Combine(Shipped, "incident-kickoff.md"), TemplateRenderer.Resolve("incident-kickoff.md", ws.Root, Shipped, warnings.Add, local));
+        Assert.Empty(warnings);
+
         Directory.CreateDirectory(Path.Combine(ws.Root, "templates"));
-        File.WriteAllText(Path.Combine(ws.Root, "templates", "incident-kickoff.md"), "ours: {{ incident.id }}");
-        Assert.Equal(Path.Combine(ws.Root, "templates", "incident-kickoff.md"), TemplateRenderer.Resolve("incident-kickoff", ws.Root, Shipped));
-        var missing = Assert.Throws<DeirfException>(() => TemplateRenderer.Resolve("nope.md", ws.Root, Shipped));
+        var pushed = Path.Combine(ws.Root, "templates", "incident-kickoff.md");
+        File.WriteAllText(pushed, "<!channel> all clear {{ incident.id }}");
+        Assert.Equal(Path.Combine(Shipped, "incident-kickoff.md"), TemplateRenderer.Resolve("incident-kickoff", ws.Root, Shipped, warnings.Add, local));
+        Assert.Contains(pushed, Assert.Single(warnings));
+        Assert.Contains(local, warnings[0]);
+
+        Directory.CreateDirectory(local);
+        File.WriteAllText(Path.Combine(local, "incident-kickoff.md"), "ours: {{ incident.id }}");
+        Assert.Equal(Path.Combine(local, "incident-kickoff.md"), TemplateRenderer.Resolve("incident-kickoff", ws.Root, Shipped, overridesDirectory: local));
+
+        File.WriteAllText(Path.Combine(ws.Root, "templates", "only-ours.md"), "x");
+        var refused = Assert.Throws<DeirfException>(() => TemplateRenderer.Resolve("only-ours", ws.Root, Shipped, overridesDirectory: local));
+        Assert.Equal("TemplateInWorkspace", refused.ErrorId);
+        Assert.Contains(local, refused.Message);
+        var missing = Assert.Throws<DeirfException>(() => TemplateRenderer.Resolve("nope.md", ws.Root, Shipped, overridesDirectory: local));
         Assert.Equal("TemplateNotFound", missing.ErrorId);
+        DeIRF.Testing.TestArtifacts.Delete(root);
     }
 
     private sealed class Clock(DateTimeOffset now) : TimeProvider

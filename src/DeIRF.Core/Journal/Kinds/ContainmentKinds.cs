@@ -5,7 +5,8 @@ namespace DeIRF.Journal.Kinds;
 /// <summary>
 /// "containment.applied" — a quorum-approved action was carried out and read back.
 /// body: { proposal: 64 hex (the consumed proposal), action, target, verified: bool, before: object, after: object,
-/// undo: object (exactly what was added, for undo; never secrets), message?: string (≤ 2000) }
+/// undo: object (exactly what was added, for undo; never secrets), message?: string (≤ 2000), ran?: { script, sha256: 64 hex }
+/// (what a script-running provider executed: the hash of the bytes that ran) }
 /// "containment.undone" — the same for an undo, plus applied: the seq of the containment.applied entry it reverses.
 /// "containment.failed" — an approved action that did not complete. body: { proposal, action, target,
 /// stage: apply|verify|undo, error_id, error (≤ 2000) }. The proposal stays consumed: a retry is a new proposal.
@@ -40,6 +41,12 @@ public sealed class ContainmentApplied : IEntryKind
         if (body["message"] is not null)
         {
             EntryKinds.RequireText(kind, body, "message", 2000);
+        }
+        if (body["ran"] is not null
+            && (body["ran"] is not JsonObject ran || ran["sha256"] is not JsonValue h || !h.TryGetValue<string>(out var sha)
+                || sha.Length != 64 || !sha.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'))))
+        {
+            throw new InvalidStatementException(kind, "ran", $"'{kind}' 'ran' must be an object with 'sha256': 64 lower-case hex.");
         }
     }
 }
