@@ -122,3 +122,83 @@ Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines driv
         ($files | ForEach-Object { (Get-Content $_)[1] }) | Should -Be @('10', '12')
     }
 }
+
+Describe 'A proof is trusted only for the workspace it is checked against (issue 18, finding 4)' {
+    BeforeAll {
+        $a = Join-Path $TestDrive 'i18-a'
+        $b = Join-Path $TestDrive 'i18-b'
+        $script:recKey = New-Seed 'i18-rec'
+        $script:bobKey = New-Seed 'i18-bob'
+        # Two workspaces, the same people with the same keys.
+        foreach ($w in $a, $b) {
+            Initialize-DeirfWorkspace -Path $w | Out-Null
+            foreach ($p in @(@('rec', $recKey), @('bob', $bobKey))) {
+                New-DeirfResponder -Handle $p[0] -Name $p[0] -Role Recorder -Workspace $w | Out-Null
+                Add-DeirfIdentityProof -Responder $p[0] -Kind DidKey -KeyPath $p[1] -Workspace $w -Confirm:$false | Out-Null
+            }
+        }
+        $script:inc = (New-DeirfIncident -Title 'Leaked keys' -Reporter rec -Workspace $a).Id
+        1..6 | ForEach-Object { Add-DeirfNote -Incident $inc -Text "A note $_" -Actor rec -Workspace $a }
+        # B's incident gets the same id (ids are random, so the engine writes its genesis with that id).
+        $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DeIRF.Core' } | Select-Object -First 1
+        $wsB = $core.GetType('DeIRF.Workspaces.Workspace')::Open($b)
+        $body = [System.Text.Json.Nodes.JsonNode]::Parse('{"drill":false,"reporter":"rec","tags":[],"title":"Leaked keys"}')
+        $draft = $core.GetType('DeIRF.Journal.StatementDraft')::new('incident.opened', 'rec', $body)
+        $core.GetType('DeIRF.Journal.JournalFile')::new($wsB.JournalPathFor($inc)).CreateGenesis($wsB.WorkspaceId, $inc, $draft, $null) | Out-Null
+        1..6 | ForEach-Object { Add-DeirfNote -Incident $inc -Text "B note $_" -Actor rec -Workspace $b }
+
+        # Returns the cosigned verdict, with the log's and the witness's verifier keys.
+        function Add-CosignedCheckpoint([string] $Workspace) {
+            $cp = New-DeirfCheckpoint -Incident $inc -Signer rec -KeyPath $recKey -Workspace $Workspace
+            $v = Add-DeirfCheckpointCosignature -Checkpoint $cp.Path -Responder bob -KeyPath $bobKey -Workspace $Workspace -Confirm:$false
+            [pscustomobject]@{ IsTrusted = $v.IsTrusted; Keys = @($cp.VerifierKey, $v.VerifierKey) }
+        }
+        Push-Location $TestDrive
+    }
+    AfterAll { Pop-Location }
+
+    It 'refuses B''s proof checked against A (OriginMismatch), trusts A''s own, and binds offline with -Origin' {
+        $cosignedA = Add-CosignedCheckpoint $a
+        $cosignedA.IsTrusted | Should -BeTrue
+        (Add-CosignedCheckpoint $b).IsTrusted | Should -BeTrue
+        Get-DeirfInclusionProof -Incident $inc -Seq 4 -OutFile i18-b.proof -Workspace $b | Out-Null
+        $v = Test-DeirfInclusionProof -Path i18-b.proof -Workspace $a
+        $v.IsTrusted | Should -BeFalse
+        $v.Fault | Should -Be 'OriginMismatch'
+        $v.Reason | Should -Match 'another workspace'
+        Test-DeirfInclusionProof -Path i18-b.proof -Workspace $a -Quiet | Should -BeFalse
+
+        Get-DeirfInclusionProof -Incident $inc -Seq 4 -OutFile i18-a.proof -Workspace $a | Out-Null
+        $own = Test-DeirfInclusionProof -Path i18-a.proof -Workspace $a
+        $own.IsTrusted | Should -BeTrue
+        $own.Fault | Should -Be 'None'
+        $own.MatchesLocalJournal | Should -BeTrue
+
+        # Offline: the reader names the origin they expect (as published); B's proof, signed by the same keys, is refused.
+        $originA = (Get-Content i18-a.proof | Where-Object { $_ -like 'deirf.local/*' } | Select-Object -First 1)
+        Set-Content i18-keys.txt $cosignedA.Keys
+        (Test-DeirfInclusionProof -Path i18-b.proof -TrustedKey ./i18-keys.txt).IsTrusted | Should -BeTrue -Because 'without a binding the same people''s signatures are all there is'
+        $off = Test-DeirfInclusionProof -Path i18-b.proof -TrustedKey ./i18-keys.txt -Origin $originA
+        $off.IsTrusted | Should -BeFalse
+        $off.Fault | Should -Be 'OriginMismatch'
+        (Test-DeirfInclusionProof -Path i18-a.proof -TrustedKey ./i18-keys.txt -Origin $originA).IsTrusted | Should -BeTrue
+    }
+
+    It 'refuses a proof of an entry A''s journal holds differently (EntryMismatch)' {
+        # A replica of A (same id, same origin), as a clone would be, that goes on with another history.
+        $r = Join-Path $TestDrive 'i18-replica'
+        Copy-Item -Recurse $a $r
+        Get-ChildItem $r -Recurse -Filter *.lock | Remove-Item
+        Add-DeirfNote -Incident $inc -Text 'A goes on' -Actor rec -Workspace $a
+        1..2 | ForEach-Object { Add-DeirfNote -Incident $inc -Text "replica says $_" -Actor rec -Workspace $r }
+        (Add-CosignedCheckpoint $r).IsTrusted | Should -BeTrue
+        $seq = (Get-DeirfJournal -Incident $inc -Workspace $a | Select-Object -Last 1).Seq
+        Get-DeirfInclusionProof -Incident $inc -Seq $seq -OutFile i18-fork.proof -Workspace $r | Out-Null
+        $v = Test-DeirfInclusionProof -Path i18-fork.proof -Workspace $a
+        $v.IsTrusted | Should -BeFalse
+        $v.Fault | Should -Be 'EntryMismatch'
+        $v.Reason | Should -Match ((Get-DeirfJournal -Incident $inc -Workspace $a | Select-Object -Last 1).Hash)
+        # The replica itself holds that entry: there it is trusted.
+        (Test-DeirfInclusionProof -Path i18-fork.proof -Workspace $r).IsTrusted | Should -BeTrue
+    }
+}

@@ -112,3 +112,74 @@ Describe 'Publish-DeirfDisclosure' {
         }
     }
 }
+
+Describe 'The public disclosure names no responder and no internal system (issue 18, finding 6)' {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-public'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $savedConfig = $env:DEIRF_SIGNING_CONFIG
+        $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'public-signing.json'
+        New-DeirfResponder -Handle carol -Name 'Carol Lindqvist' -Role Recorder, CommsLead -Workspace $ws | Out-Null
+        New-DeirfResponder -Handle dave -Name 'Dave Okafor' -Role Recorder -Workspace $ws | Out-Null
+        $carolKey = New-DeirfTestKey -Kind DidKey -Path (Join-Path $TestDrive 'carol.seed')
+        $daveKey = New-DeirfTestKey -Kind Ethereum -Path (Join-Path $TestDrive 'dave.eth')
+        # Two proofs of different kinds each (role holders need them); carol signs with did:key, dave through the envelope.
+        Add-DeirfIdentityProof -Responder carol -Kind DidKey -KeyPath $carolKey -Workspace $ws -Confirm:$false | Out-Null
+        Add-DeirfIdentityProof -Responder carol -Kind Ethereum -KeyPath (New-DeirfTestKey -Kind Ethereum -Path (Join-Path $TestDrive 'carol.eth')) -Workspace $ws -Confirm:$false | Out-Null
+        Add-DeirfIdentityProof -Responder dave -Kind Ethereum -KeyPath $daveKey -Workspace $ws -Confirm:$false | Out-Null
+        Add-DeirfIdentityProof -Responder dave -Kind DidKey -KeyPath (New-DeirfTestKey -Kind DidKey -Path (Join-Path $TestDrive 'dave.seed')) -Workspace $ws -Confirm:$false | Out-Null
+        $inc = (New-DeirfIncident -Title 'Credential exposure' -Reporter carol -Workspace $ws).Id
+        Grant-DeirfIncidentRole -Incident $inc -Role CommsLead -Responder carol -Actor carol -Workspace $ws -Confirm:$false
+        $internal = '/srv/internal/vault-prod-7/db.yaml'
+        Add-DeirfNote -Incident $inc -Text "rotated $internal on db-prod-7.corp.internal" -Actor dave -Workspace $ws | Out-Null
+        $cp = New-DeirfCheckpoint -Incident $inc -Signer carol -KeyPath $carolKey -Workspace $ws
+        Add-DeirfCheckpointCosignature -Checkpoint $cp.Path -Responder dave -KeyPath $daveKey -Workspace $ws -Confirm:$false | Out-Null
+    }
+    AfterAll { $env:DEIRF_SIGNING_CONFIG = $savedConfig }
+
+    It 'renders a text and proofs without carol, dave or the internal path, and the proofs verify with the documented command' {
+        $path = Join-Path $TestDrive 'public.md'
+        Publish-DeirfDisclosure -Incident $inc -Path $path -FromTemplate -Message 'A credential was exposed and rotated.' -Entry 0, 1, 2 -Actor carol -Workspace $ws -Confirm:$false | Out-Null
+        $proofs = 0..2 | ForEach-Object { Join-Path $TestDrive "public.entry-$_.tlog-proof" }
+        $leaks = 'carol', 'dave', 'Lindqvist', 'Okafor', $internal, 'db-prod-7', 'corp.internal', 'did:key', 'journal.jsonl'
+        foreach ($f in @($path) + $proofs) {
+            # The files, and every base64 field in them decoded (the extra line, the signature lines).
+            $raw = Get-Content -Raw $f
+            $decoded = [regex]::Matches($raw, '[A-Za-z0-9+/]{16,}={0,2}') | ForEach-Object {
+                try { [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($_.Value)) } catch { $null = $_ }
+            }
+            foreach ($leak in $leaks) {
+                $raw | Should -Not -Match ([regex]::Escape($leak)) -Because "$f is public"
+                ($decoded -join "`n") | Should -Not -Match ([regex]::Escape($leak)) -Because "$f is public"
+            }
+        }
+        foreach ($p in $proofs) {
+            $extra = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String((Get-Content $p)[1].Substring('extra '.Length)))
+            $extra | Should -Match '^\{"form":"deirf-redacted-entry/v1","hash":"[0-9a-f]{64}","seq":[0-2]\}$'
+        }
+        $text = Get-Content -Raw $path
+        $text | Should -Match "(?m)^`u{2014} signer-1 "
+        $text | Should -Match "(?m)^`u{2014} signer-2 "
+        $text | Should -Match '\| 1 \| [^|]+ \| role.granted \| Role granted \|'
+
+        # What the text tells a reader to do: save the verifier keys it lists, check a proof offline with them and the origin.
+        $keys = @([regex]::Matches($text, '(?m)^signer-\d+\+[0-9a-f]{8}\+\S+$') | ForEach-Object Value)
+        $keys.Count | Should -Be 2
+        $keysFile = Join-Path $TestDrive 'published-keys.txt'
+        Set-Content -Path $keysFile -Value $keys
+        $origin = [regex]::Match($text, 'origin `([^`]+)`').Groups[1].Value
+        $origin | Should -Be (Get-Content $cp.Path)[0]
+        $journal = @(Get-DeirfJournal -Incident $inc -Workspace $ws)
+        foreach ($seq in 0..2) {
+            $v = Test-DeirfInclusionProof -Path $proofs[$seq] -TrustedKey $keysFile -Origin $origin
+            $v.IsTrusted | Should -BeTrue
+            $v.IsRedacted | Should -BeTrue
+            $v.Entry | Should -Match $journal[$seq].Hash
+            @($v.Checkpoint.LogSigners) | Should -Be @('signer-1')
+            @($v.Checkpoint.Cosigners) | Should -Be @('signer-2')
+            $text | Should -Match "``$($journal[$seq].Hash)``"
+        }
+        # The team, inside the workspace, still compares the public proof with its journal.
+        (Test-DeirfInclusionProof -Path $proofs[2] -Workspace $ws -TrustedKey $keysFile).MatchesLocalJournal | Should -BeTrue
+    }
+}

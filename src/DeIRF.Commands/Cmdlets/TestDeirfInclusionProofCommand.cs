@@ -32,6 +32,11 @@ public sealed class TestDeirfInclusionProofCommand : DeirfCmdlet
     [ValidateNotNullOrEmpty]
     public string? Workspace { get; set; }
 
+    /// <summary>The origin the proof must have (as published beside it, deirf.local/&lt;workspace id&gt;/&lt;incident&gt;); -Workspace binds it to that workspace's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Origin { get; set; }
+
     /// <summary>Cosigners required, in the quorum policy's group grammar as JSON (default: the workspace's policy, else 1 of anyone).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -57,15 +62,23 @@ public sealed class TestDeirfInclusionProofCommand : DeirfCmdlet
             }
             var policy = CheckpointPolicy.Default;
             Func<string, IReadOnlySet<string>>? roles = null;
+            InclusionProofBinding? binding = Origin is null ? null : new InclusionProofBinding(Origin);
             if (Workspace is not null)
             {
                 var ws = Workspaces.Workspace.Open(ResolvePath(Workspace));
                 keys.AddRange(NoteVerifierKey.FromRoster(Identity.Roster.Load(ws)));
                 policy = CheckpointPolicy.Load(ws);
-                var incident = proof.Origin[(proof.Origin.LastIndexOf('/') + 1)..];
-                if (ws.JournalOf(incident).Exists)
+                // The workspace's keys vouch only for its own journal: the proof is bound to its origin and entry.
+                var bound = InclusionProofBinding.For(ws, proof, CancellationToken);
+                if (binding is not null && binding.Origin != bound.Origin)
                 {
-                    roles = NewDeirfCheckpointCommand.RolesIn(ws, incident);
+                    throw new CheckpointException("ProofOriginConflict", DeirfErrorKind.InvalidArgument,
+                        $"-Origin '{binding.Origin}' is not the origin of -Workspace's journal of {proof.Incident} ('{bound.Origin}'): give one or the other.", binding.Origin);
+                }
+                binding = bound;
+                if (bound.HoldsJournal)
+                {
+                    roles = NewDeirfCheckpointCommand.RolesIn(ws, proof.Incident);
                 }
             }
             if (Require is not null)
@@ -76,7 +89,7 @@ public sealed class TestDeirfInclusionProofCommand : DeirfCmdlet
             {
                 WriteWarning("No trusted keys (-TrustedKey or -Workspace): the path is checked, but no signature can be, so the proof cannot be trusted.");
             }
-            var verdict = proof.Verify(trusted, keys, policy, roles);
+            var verdict = proof.Verify(trusted, keys, policy, roles, binding);
             if (!verdict.IsTrusted)
             {
                 WriteVerbose(verdict.ToString());

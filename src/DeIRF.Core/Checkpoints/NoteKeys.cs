@@ -222,6 +222,9 @@ public sealed class NoteVerifierKey
         return new NoteVerifierKey(name, NoteKeys.EnvelopeKeyId(name, key.Kind, key.Fingerprint), NoteKeys.EnvelopeType, null, key);
     }
 
+    /// <summary>The same public key under another name (its key id recomputed): what a public copy of a checkpoint is verified with.</summary>
+    public NoteVerifierKey Renamed(string name) => Type == NoteKeys.EnvelopeType ? Envelope(name, ProofKey!) : Ed25519(name, Type, Ed25519Key!);
+
     public override string ToString()
     {
         byte[] material = Type == NoteKeys.EnvelopeType

@@ -385,6 +385,166 @@ public sealed class CheckpointTests : IDisposable
         Assert.Empty(Checkpoint.Load(CheckpointLog.List(ws, inc)[^1]).Signatures);
     }
 
+    /// <summary>rec (log) and bob (witness) bound in <paramref name="ws"/> with the same key files everywhere: the same people.</summary>
+    private (CheckpointSigner Rec, CheckpointSigner Bob) SamePeople(Workspace ws, string recKey, string bobKey)
+    {
+        Bind(ws, "rec", ProofKind.DidKey, recKey);
+        Bind(ws, "bob", ProofKind.DidKey, bobKey);
+        var roster = Roster.Load(ws);
+        return (CheckpointSigner.FromKeyFile("rec", recKey, null, roster), CheckpointSigner.FromKeyFile("bob", bobKey, null, roster));
+    }
+
+    private static string CosignedCheckpoint(Workspace ws, string incident, CheckpointSigner rec, CheckpointSigner bob)
+    {
+        var (_, path) = CheckpointLog.Create(ws, incident, rec);
+        WitnessBook.CosignInReplica(ws, path, bob);
+        return path;
+    }
+
+    [Fact]
+    public void InclusionProof_FromAnotherWorkspace_SamePeopleSameIncidentId_IsNotTrustedHere()
+    {
+        var recKey = NewSeedFile("rec.seed");
+        var bobKey = NewSeedFile("bob.seed");
+        var (wsA, inc) = NewIncident("ws-a", entries: 10);
+        var (recA, bobA) = SamePeople(wsA, recKey, bobKey);
+        CosignedCheckpoint(wsA, inc, recA, bobA);
+        // Workspace B: another id, the same responders and keys, an incident with the same id.
+        var wsB = Workspace.Initialize(Path.Combine(_dir, "ws-b"));
+        new JournalFile(wsB.JournalPathFor(inc)).CreateGenesis(wsB.WorkspaceId, inc,
+            new StatementDraft(IncidentOpened.KindName, "alice", new JsonObject { ["drill"] = false, ["reporter"] = "alice", ["tags"] = new JsonArray(), ["title"] = "checkpoint test" }), _fast);
+        Notes(wsB, inc, 9, "B says");
+        var (recB, bobB) = SamePeople(wsB, recKey, bobKey);
+        CosignedCheckpoint(wsB, inc, recB, bobB);
+        var foreign = CheckpointLog.Prove(wsB, inc, 5);
+
+        var keysA = NoteVerifierKey.FromRoster(Roster.Load(wsA));
+        // The attack: A's keys and policy alone accept B's proof (same people signed it).
+        Assert.True(foreign.Verify(null, keysA, CheckpointPolicy.Default).IsTrusted);
+        var bound = foreign.Verify(null, keysA, CheckpointPolicy.Default, null, InclusionProofBinding.For(wsA, foreign));
+        Assert.False(bound.IsTrusted);
+        Assert.False(bound.IsIncluded);
+        Assert.Equal(InclusionProofFault.OriginMismatch, bound.Fault);
+        Assert.Contains(Checkpoint.OriginFor(wsA.WorkspaceId, inc), bound.Reason);
+        // Offline, an origin the reader expects binds the same way.
+        Assert.Equal(InclusionProofFault.OriginMismatch,
+            foreign.Verify(null, keysA, CheckpointPolicy.Default, null, new InclusionProofBinding(Checkpoint.OriginFor(wsA.WorkspaceId, inc))).Fault);
+
+        // A's own proof, bound to A: trusted, and the entry is the one A's journal holds.
+        var own = CheckpointLog.Prove(wsA, inc, 5);
+        var ok = own.Verify(null, keysA, CheckpointPolicy.Default, null, InclusionProofBinding.For(wsA, own));
+        Assert.True(ok.IsTrusted, ok.Reason);
+        Assert.Equal(InclusionProofFault.None, ok.Fault);
+        Assert.True(ok.MatchesLocalJournal);
+    }
+
+    [Fact]
+    public void InclusionProof_OfAnEntryThisJournalHoldsDifferently_IsRefused()
+    {
+        var recKey = NewSeedFile("rec.seed");
+        var bobKey = NewSeedFile("bob.seed");
+        var (wsA, inc) = NewIncident("replica-a", entries: 8);
+        SamePeople(wsA, recKey, bobKey);
+        // A replica (same workspace id and origin) that diverges after entry 8, checkpointed and cosigned there.
+        CopyDirectory(wsA.Root, Path.Combine(_dir, "replica-b"));
+        var wsB = Workspace.Open(Path.Combine(_dir, "replica-b"));
+        Notes(wsA, inc, 4, "A says");
+        Notes(wsB, inc, 4, "B says");
+        var (rec, bob) = SamePeople(wsB, recKey, bobKey);
+        CosignedCheckpoint(wsB, inc, rec, bob);
+        var proof = CheckpointLog.Prove(wsB, inc, 10);
+
+        var keysA = NoteVerifierKey.FromRoster(Roster.Load(wsA));
+        Assert.True(proof.Verify(null, keysA, CheckpointPolicy.Default).IsTrusted);
+        var v = proof.Verify(null, keysA, CheckpointPolicy.Default, null, InclusionProofBinding.For(wsA, proof));
+        Assert.False(v.IsTrusted);
+        Assert.Equal(InclusionProofFault.EntryMismatch, v.Fault);
+        Assert.Contains(wsA.JournalOf(inc).ReadEntries().First(e => e.Seq == 10).Hash, v.Reason);
+        // An entry both histories share is the same entry: the proof of it is trusted in A.
+        var shared = CheckpointLog.Prove(wsB, inc, 3);
+        Assert.True(shared.Verify(null, keysA, CheckpointPolicy.Default, null, InclusionProofBinding.For(wsA, shared)).MatchesLocalJournal);
+        // The redacted public form is compared the same way.
+        Assert.Equal(InclusionProofFault.EntryMismatch,
+            proof.ForPublication(proof.Checkpoint).Verify(null, keysA, CheckpointPolicy.Default, null, InclusionProofBinding.For(wsA, proof)).Fault);
+    }
+
+    [Fact]
+    public void PublicProof_NamesNoSignerAndNoEntryContent_AndVerifiesWithThePseudonymousKeys()
+    {
+        var (ws, inc) = NewIncident("ws-public", entries: 1);
+        var carolKey = NewSeedFile("carol.seed");
+        var daveKey = NewEthKeyFile("dave.eth");
+        Bind(ws, "carol", ProofKind.DidKey, carolKey);
+        Bind(ws, "dave", ProofKind.Ethereum, daveKey);
+        var secretPath = "/srv/internal/vault-prod-7/db.yaml";
+        ws.JournalOf(inc).Append(new StatementDraft(Note.KindName, "carol", new JsonObject { ["text"] = $"rotated {secretPath}" }), _fast);
+        Notes(ws, inc, 3, "note");
+        var roster = Roster.Load(ws);
+        var carol = CheckpointSigner.FromKeyFile("carol", carolKey, null, roster);
+        var dave = CheckpointSigner.FromKeyFile("dave", daveKey, null, roster);
+        var path = CosignedCheckpoint(ws, inc, carol, dave);
+        // A line from a key the roster does not know is dropped from the public copy (it names someone).
+        var stranger = CheckpointSigner.FromKeyFile("mallory", NewSeedFile("mallory.seed"), ProofKind.DidKey);
+        var cp = Checkpoint.Load(path);
+        cp.WithSignature(stranger.Sign(cp, CheckpointRole.Witness, DateTimeOffset.UtcNow)).Save(path);
+
+        var text = Path.Combine(_dir, "disclosure.md");
+        var disclosed = DeIRF.Disclosure.DisclosureText.Prove(ws, inc, text, [1]);
+        var proof = disclosed[0].Proof;
+        var published = disclosed[0].Published!;
+        Assert.True(proof.IsRedacted);
+        var proofText = proof.Text;
+        var entry = ws.JournalOf(inc).ReadEntries().First(e => e.Seq == 1);
+        foreach (var leak in new[] { "carol", "dave", "mallory", "alice", secretPath, "did:key", entry.StatementJson })
+        {
+            Assert.DoesNotContain(leak, proofText, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(leak, string.Join('\n', published.Keys.Select(k => k.ToString())), StringComparison.OrdinalIgnoreCase);
+        }
+        Assert.Equal($"{{\"form\":\"{InclusionProof.RedactedForm}\",\"hash\":\"{entry.Hash}\",\"seq\":1}}", Encoding.UTF8.GetString(proof.EntryLine));
+        Assert.Equal(new[] { "signer-1", "signer-2" }, proof.Checkpoint.Signatures.Select(l => l.Name));
+        Assert.True(proof.Checkpoint.SameTreeHead(cp));
+
+        // A reader with only the published (pseudonymous) keys, parsed from their text: included and trusted.
+        var readerKeys = published.Keys.Select(k => NoteVerifierKey.Parse(k.ToString())).ToList();
+        var v = InclusionProof.Parse(proofText).Verify(null, readerKeys, CheckpointPolicy.Default, null, new InclusionProofBinding(cp.Origin));
+        Assert.True(v.IsTrusted, v.Reason);
+        Assert.True(v.IsRedacted);
+        Assert.Equal(new[] { "signer-1" }, v.Checkpoint.LogSigners);
+        Assert.Equal(new[] { "signer-2" }, v.Checkpoint.Cosigners);
+        Assert.Contains(entry.Hash, v.Entry);
+        // Inside the workspace the proof is still compared with the journal.
+        Assert.True(proof.Verify(null, readerKeys, CheckpointPolicy.Default, null, InclusionProofBinding.For(ws, proof)).MatchesLocalJournal);
+        // A changed hash, seq or a non-canonical redacted line is refused.
+        var line = Encoding.UTF8.GetString(proof.EntryLine);
+        string[] mutants =
+        [
+            line.Replace(entry.Hash, entry.Hash[..^1] + (entry.Hash[^1] == '0' ? '1' : '0')),
+            line.Replace("\"seq\":1", "\"seq\":2"),
+            line.Replace("{\"form\"", "{ \"form\""),
+            line.Replace(entry.Hash, entry.Hash.ToUpperInvariant()),
+            line.Replace("}", ",\"actor\":\"x\"}"),
+        ];
+        foreach (var m in mutants)
+        {
+            var mutated = proofText.Replace("extra " + Convert.ToBase64String(proof.EntryLine), "extra " + Convert.ToBase64String(Encoding.UTF8.GetBytes(m)));
+            Assert.NotEqual(proofText, mutated);
+            var mv = InclusionProof.Parse(mutated).Verify(null, readerKeys, CheckpointPolicy.Default);
+            Assert.False(mv.IsIncluded, m);
+            Assert.False(mv.IsTrusted, m);
+        }
+
+        // The rendered disclosure text: no responder, no internal path; the public checkpoint copy and its keys.
+        var rendered = DeIRF.Disclosure.DisclosureText.Render(ws, inc, Path.Combine(AppContext.BaseDirectory, "templates", "disclosure.md"), "We rotated a credential.", disclosed);
+        foreach (var leak in new[] { "carol", "dave", "mallory", "alice", secretPath, "did:key", "journal.jsonl" })
+        {
+            Assert.DoesNotContain(leak, rendered, StringComparison.OrdinalIgnoreCase);
+        }
+        Assert.Contains(proof.Checkpoint.Text.TrimEnd('\n'), rendered);
+        Assert.All(published.Keys, k => Assert.Contains(k.ToString(), rendered));
+        Assert.Contains("| 1 |", rendered);
+        Assert.Contains("| Note |", rendered);
+    }
+
     [Fact]
     public void TrustPolicy_UsesTheQuorumGrammar()
     {
