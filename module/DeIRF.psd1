@@ -13,6 +13,7 @@
     TypesToProcess       = @('DeIRF.Types.ps1xml')
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
+        'Complete-DeirfRosterGenesis'
         'Sync-DeirfWorkspace'
         'Start-DeirfDrill'
         'Register-DeirfDrill'

@@ -56,6 +56,11 @@ public sealed class AddDeirfIdentityProofCommand : IdentityCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
+    /// <summary>Once the roster is sealed, for a key that is not the responder's own addition: the met ROSTER proposal roster.proof.bind (target the handle, parameter fingerprint).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Proposal { get; set; }
+
     protected override void ProcessRecord()
     {
         Try(Responder, () =>
@@ -95,7 +100,7 @@ public sealed class AddDeirfIdentityProofCommand : IdentityCmdlet
                 return;
             }
             var actor = Actor ?? Responder;
-            WriteObject(roster.AddProof(Responder, key, bindingBytes, signature, actor, AppendOptions(ws, actor)));
+            WriteObject(roster.AddProof(Responder, key, bindingBytes, signature, actor, AppendOptions(ws, actor), Proposal));
         });
     }
 

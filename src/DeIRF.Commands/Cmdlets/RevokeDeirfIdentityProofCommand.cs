@@ -31,6 +31,11 @@ public sealed class RevokeDeirfIdentityProofCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
+    /// <summary>Once the roster is sealed, for someone else's proof: the met ROSTER proposal roster.proof.revoke (target the handle, parameter fingerprint).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = false)]
+    [ValidateNotNullOrEmpty]
+    public string? Proposal { get; set; }
+
     protected override void ProcessRecord()
     {
         Try(Responder, () =>
@@ -50,7 +55,7 @@ public sealed class RevokeDeirfIdentityProofCommand : WorkspaceCmdlet
                 {
                     if (ShouldProcess($"{Responder}: {fp}", $"Revoke identity proof ({Reason})"))
                     {
-                        WriteObject(roster.RevokeProof(Responder, fp, Reason, actor, AppendOptions(ws, actor)));
+                        WriteObject(roster.RevokeProof(Responder, fp, Reason, actor, AppendOptions(ws, actor), Proposal));
                         if (SigningKeys.Forget(ws, fp) > 0)
                         {
                             WriteVerbose($"This machine no longer signs with {fp}.");

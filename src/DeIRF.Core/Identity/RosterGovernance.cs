@@ -469,3 +469,11 @@ public sealed partial class Roster
         return (setting.Content, setting);
     }
 }
+
+/// <summary>Where the founding of a workspace stands (Complete-DeirfRosterGenesis, Test-DeirfJournal -Roster).</summary>
+public sealed record RosterGenesis(bool IsSealed, IReadOnlyList<string> Founders, IReadOnlyList<string> FoundersToSeal, long? SealedAtSeq, string? Head)
+{
+    public static RosterGenesis Of(Roster roster)
+        => new(roster.IsSealed, roster.Founders.Count > 0 ? roster.Founders : roster.Responders.Select(r => r.Handle).Order(StringComparer.Ordinal).ToArray(),
+            roster.FoundersToSeal, roster.SealedAtSeq, roster.HeadHash);
+}
