@@ -80,11 +80,9 @@ public sealed class Workspace
             ["name"] = name,
         };
         // Replica-local files stay out of git when the workspace is shared through a repository.
-        File.WriteAllText(Path.Combine(root, ".gitignore"), "*.lock\n*.head\n*.head.tmp\nevidence/.incoming/\nincidents/*/tree/\n"
+        File.WriteAllText(Path.Combine(root, ".gitignore"), "*.lock\n*.head\n*.tmp\nevidence/.incoming/\nincidents/*/tree/\n"
             + string.Join("\n", Sync.WorkspaceSync.IgnoredForSync) + "\n");
-        var tmp = Path.Combine(root, FileName + ".tmp");
-        File.WriteAllBytes(tmp, CanonicalJson.Serialize(settings));
-        File.Move(tmp, Path.Combine(root, FileName), overwrite: false);
+        AtomicFile.Write(Path.Combine(root, FileName), CanonicalJson.Serialize(settings), overwrite: false);
         return Open(root, WorkspaceSource.Parameter);
     }
 
