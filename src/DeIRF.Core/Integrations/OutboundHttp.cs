@@ -382,8 +382,8 @@ public sealed class OutboundHttp
         {
             text = body;
         }
-        text = text.ReplaceLineEndings(" ").Trim();
-        return text.Length > 300 ? text[..300] + "…" : text;
+        // The service's words end up in error records on a console: one printable line.
+        return Canonical.OutsideText.Line(text, 301);
     }
 
     private static string Describe(HttpRequestException ex)
