@@ -208,6 +208,39 @@ Describe 'Flow: ConvertFrom-DeirfAlert reads the three shapes' {
     }
 }
 
+Describe 'Flow: alert text does not speak for us on the console (issue 18 finding 3)' {
+    It 'an Alertmanager summary with escape sequences and a fake line opens an incident whose views print one plain line' {
+        $ws = Join-Path $TestDrive 'ws-hostile'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        $e = [char]27
+        # Sets the window title, clears the screen, homes the cursor, prints a green fake "all clear" on a line of its own.
+        $summary = "Disk 91% on db-1`n$e]0;ALL CLEAR$([char]7)$e[2J$e[H$e[32mRESOLVED: all clear$e[0m `u{202E}txt.exe"
+        $payload = @{ version = '4'; groupKey = 'g'; status = 'firing'; receiver = 'ops'
+            alerts = @(@{ status = 'firing'; labels = @{ alertname = 'DiskFull' }; annotations = @{ summary = $summary }; startsAt = '2031-03-04T05:06:07Z' }) } |
+            ConvertTo-Json -Depth 5
+        $inc = $payload | ConvertFrom-DeirfAlert | New-DeirfIncident -Reporter alice -Workspace $ws
+        foreach ($text in @(
+                (Get-DeirfIncident -Workspace $ws | Format-Table | Out-String -Width 300),
+                (Get-DeirfIncident -Workspace $ws | Format-List | Out-String -Width 300),
+                (Get-DeirfTimeline -Incident $inc.Id -Workspace $ws | Out-String -Width 300),
+                (Get-DeirfJournal -Incident $inc.Id -Workspace $ws | Out-String -Width 300))) {
+            $text | Should -Not -Match ([regex]::Escape("$e"))
+            $text | Should -Not -Match "`u{202E}"
+            # The fake "RESOLVED" line never starts a line of its own.
+            $text | Should -Not -Match '(?m)^\s*RESOLVED'
+        }
+        $inc.Title | Should -Be 'Disk 91% on db-1 RESOLVED: all clear txt.exe'
+    }
+
+    It 'a typed title with an escape sequence is refused: InvalidStatement, nothing opened' {
+        $ws = Join-Path $TestDrive 'ws-typed'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        { New-DeirfIncident -Title "ok$([char]27)]0;pwned$([char]7)" -Reporter alice -Workspace $ws -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidStatement*'
+        @(Get-DeirfIncident -Workspace $ws).Count | Should -Be 0
+    }
+}
+
 Describe 'Flow: malformed alerts name the field and open nothing' {
     BeforeAll {
         $ws = Join-Path $TestDrive 'ws-bad'

@@ -37,6 +37,21 @@ Describe 'New-DeirfSignature' {
         @($v.Persons | Sort-Object) | Should -Be @('carol', 'dana')
     }
 
+    It 'writes the signature through a fresh temp file: a link planted at <out>.tmp leaves its victim untouched' {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'planting a symbolic link needs no privilege only on Unix'; return }
+        # Issue 18 finding 8: the old fixed <out>.tmp name followed a planted symlink and overwrote the file it named.
+        $payload = Join-Path $TestDrive 'planted.txt'
+        Set-Content -Path $payload -Value 'payload' -NoNewline
+        $victim = Join-Path $TestDrive 'victim.txt'
+        Set-Content -Path $victim -Value 'do not touch' -NoNewline
+        $out = Join-Path $TestDrive 'planted.sig'
+        New-Item -ItemType SymbolicLink -Path "$out.tmp" -Target $victim | Out-Null
+        $sig = New-DeirfSignature -Path $payload -KeyPath $keys.carol.DidKey -Kind DidKey -OutFile $out -Confirm:$false
+        Get-Content $victim -Raw | Should -Be 'do not touch'
+        (Get-Item $sig.FullName).LinkType | Should -BeNullOrEmpty
+        (Get-Content $sig.FullName -Raw).Length | Should -BeGreaterThan 20
+    }
+
     It 'makes the manual approval a person signs on their own device' {
         $p = New-DeirfProposal -Incident $inc -Action recovery.patch-review -Target 'acme/app@fix-2' -Parameter @{ patch = 'acme/app@fix-2' } -Proposer bob -Workspace $ws
         $payload = Join-Path $TestDrive 'proposal2.txt'

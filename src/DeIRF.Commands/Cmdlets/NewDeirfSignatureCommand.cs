@@ -64,9 +64,7 @@ public sealed class NewDeirfSignatureCommand : DeirfCmdlet
             {
                 signature = Signatures.SignerFor(kind).Sign(payload, material);
             }
-            var tmp = outPath + ".tmp";
-            File.WriteAllText(tmp, signature);
-            File.Move(tmp, outPath, overwrite: true);
+            DeIRF.Workspaces.AtomicFile.WriteText(outPath, signature);
             WriteObject(new FileInfo(outPath));
         });
     }

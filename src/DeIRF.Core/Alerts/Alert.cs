@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using DeIRF.Canonical;
 
 namespace DeIRF.Alerts;
 
@@ -13,21 +14,26 @@ public sealed class Alert
         IReadOnlyList<string> tags, string details, string? link, byte[] rawBytes, string? sourcePath)
     {
         Format = format;
-        Title = title.Length > MaxTitle ? title[..(MaxTitle - 1)] + "…" : title;
-        Source = source;
+        // Alert text is outside text: one printable line, bounded, before it can become an incident title.
+        Title = OutsideText.Line(title, MaxTitle);
+        if (Title.Length == 0)
+        {
+            throw new AlertInvalidException(format, "title", "the alert's title has no printable text (only control or invisible characters).", sourcePath);
+        }
+        Source = OutsideText.Line(source, 200);
         EventTime = eventTime.ToUniversalTime();
         SuggestedImpact = impact;
         SuggestedUrgency = urgency;
-        Tags = tags;
-        Details = details;
-        Link = link;
+        Tags = tags.Select(t => OutsideText.Line(t, 64)).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        Details = OutsideText.Block(details);
+        Link = link is null ? null : OutsideText.Line(link, 2048);
         RawBytes = rawBytes;
         Sha256 = Convert.ToHexString(SHA256.HashData(rawBytes)).ToLowerInvariant();
         SourcePath = sourcePath;
     }
 
     /// <summary>The incident title limit (incident.opened): longer alert titles are cut with an ellipsis.</summary>
-    public const int MaxTitle = 200;
+    public const int MaxTitle = OutsideText.MaxTitle;
 
     /// <summary>falco, alertmanager or generic: which reader understood the alert.</summary>
     public string Format { get; }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using DeIRF.Evidence;
 
 namespace DeIRF.Checkpoints;
 
@@ -230,15 +229,8 @@ public sealed class Checkpoint
     /// <summary>Writes the note atomically (temp file + rename).</summary>
     public void Save(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-        {
-            fs.Write(Encoding.UTF8.GetBytes(Text));
-            NativeFiles.FlushToDisk(fs);
-        }
-        File.Move(tmp, path, overwrite: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Workspaces.AtomicFile.WriteText(path, Text);
     }
 
     public override string ToString() => $"{Origin} size {Size} root {Root} ({Signatures.Count} signature(s))";

@@ -91,9 +91,7 @@ public sealed class CheckpointPolicy
     public void Save(Workspace ws)
     {
         var path = PathIn(ws);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>Is the policy met by these cosigners (handle → the role names they hold in the incident)? Missing says what is lacking.</summary>

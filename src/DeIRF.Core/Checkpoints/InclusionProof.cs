@@ -150,9 +150,7 @@ public sealed class InclusionProof
 
     public void Save(string path)
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, Text, new UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
+        Workspaces.AtomicFile.WriteText(path, Text);
     }
 
     internal static CheckpointException Malformed(string reason)

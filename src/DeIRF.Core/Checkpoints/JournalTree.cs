@@ -297,13 +297,7 @@ public sealed class JournalTree : IDisposable
         }
         NativeFiles.FlushToDisk(_offsets!);
         var state = new JsonObject { ["entry"] = LastEntryHash ?? string.Empty, ["offset"] = Offset, ["size"] = Size };
-        var tmp = StatePath + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        {
-            fs.Write(CanonicalJson.Serialize(state));
-            NativeFiles.FlushToDisk(fs);
-        }
-        File.Move(tmp, StatePath, overwrite: true);
+        Workspaces.AtomicFile.Write(StatePath, CanonicalJson.Serialize(state));
     }
 
     /// <summary>The raw line (without LF) of entry <paramref name="seq"/>, read from the journal at its recorded offset (for proof files).</summary>

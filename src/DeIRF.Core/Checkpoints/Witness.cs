@@ -114,13 +114,7 @@ public sealed class WitnessBook
             ["signers"] = new JsonArray(signers.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
             ["size"] = checkpoint.Size,
         };
-        var tmp = path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        {
-            fs.Write(CanonicalJson.Serialize(state));
-            NativeFiles.FlushToDisk(fs);
-        }
-        File.Move(tmp, path, overwrite: true);
+        Workspaces.AtomicFile.Write(path, CanonicalJson.Serialize(state));
         return (cosigned, previous);
     }
 

@@ -26,19 +26,58 @@ public static class DrillSchedule
 
     /// <summary>The PowerShell command the scheduler runs (single-quoted PowerShell strings).</summary>
     public static string DrillCommand(string scenario, string? workspace)
-        => $"Import-Module DeIRF; Start-DeirfDrill -Scenario {Quote(scenario)}" + (workspace is null ? string.Empty : $" -Workspace {Quote(workspace)}");
+        => $"Import-Module DeIRF; Start-DeirfDrill -Scenario {PowerShellQuote(Checked(scenario, "Scenario"))}"
+            + (workspace is null ? string.Empty : $" -Workspace {PowerShellQuote(Checked(workspace, "Workspace"))}");
 
-    private static string Quote(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>
+    /// A PowerShell single-quoted string literal. PowerShell ends such a string at any single-quote character
+    /// (U+0027 and the typographic U+2018-U+201B), so each is doubled, not only the ASCII one.
+    /// </summary>
+    public static string PowerShellQuote(string s)
+    {
+        var sb = new StringBuilder(s.Length + 2).Append('\'');
+        foreach (var c in s)
+        {
+            if (c is '\'' or '\u2018' or '\u2019' or '\u201A' or '\u201B')
+            {
+                sb.Append(c);
+            }
+            sb.Append(c);
+        }
+        return sb.Append('\'').ToString();
+    }
+
+    /// <summary>One /bin/sh word: bare when it is plainly safe, else single-quoted with each ' written as '\''.</summary>
+    public static string ShellQuote(string s)
+        => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or ':' or '+' or '=' or ',')
+            ? s
+            : "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// Refuses control characters in what a schedule embeds: a line break would end the crontab line and start a
+    /// line of the sender's choosing (and no scheduler form needs one).
+    /// </summary>
+    private static string Checked(string value, string what)
+    {
+        if (value.Any(char.IsControl))
+        {
+            throw new DeirfException("DrillScheduleArgumentInvalid", DeirfErrorKind.InvalidArgument,
+                $"The drill schedule's {what} contains a control character (a line break, tab or escape); a scheduled command cannot carry one.", value);
+        }
+        return value;
+    }
 
     /// <summary>The marker comment that identifies the line in a crontab (so -Install replaces, never duplicates, it).</summary>
     public static string CronMarker(string scenario) => $"# deirf-drill:{scenario}";
 
     public static string Crontab(string scenario, string every, int hour, int minute, string? workspace, string pwsh = "pwsh", string? log = null)
     {
-        // cron runs the line with /bin/sh: the PowerShell command goes in single quotes (its own quotes doubled as '\'').
-        var command = DrillCommand(scenario, workspace).Replace("'", "'\\''", StringComparison.Ordinal);
-        var redirect = log is null ? string.Empty : $" >> {log} 2>&1";
-        return $"{CronExpression(every, hour, minute)} {pwsh} -NoProfile -NonInteractive -Command '{command}'{redirect} {CronMarker(scenario)}";
+        // cron runs the line with /bin/sh: the PowerShell command, pwsh and the log path are sh words (single quotes,
+        // each ' as '\''). cron itself turns an unescaped % into a line break first, so every % is written \%.
+        var command = ShellQuote(DrillCommand(scenario, workspace));
+        var redirect = log is null ? string.Empty : $" >> {ShellQuote(Checked(log, "LogPath"))} 2>&1";
+        var line = $"{ShellQuote(Checked(pwsh, "pwsh path"))} -NoProfile -NonInteractive -Command {command}{redirect}";
+        return $"{CronExpression(every, hour, minute)} {line.Replace("%", "\\%", StringComparison.Ordinal)} {CronMarker(scenario)}";
     }
 
     /// <summary>A Task Scheduler 1.2 task (importable with schtasks /Create /XML or Register-ScheduledTask -Xml).</summary>
@@ -53,6 +92,12 @@ public static class DrillSchedule
             "Quarter" => "<ScheduleByMonth><DaysOfMonth><Day>1</Day></DaysOfMonth><Months><January /><April /><July /><October /></Months></ScheduleByMonth>",
             _ => throw new DeirfException("DrillCadenceInvalid", DeirfErrorKind.InvalidArgument, $"'{every}' is not a cadence ({string.Join(", ", Cadences)}).", every),
         };
+        if (workspace is not null && workspace.Contains('"'))
+        {
+            // The command travels in one double-quoted argument of the task's command line (and no Windows path has a ").
+            throw new DeirfException("DrillScheduleArgumentInvalid", DeirfErrorKind.InvalidArgument,
+                "The drill schedule's Workspace contains a double quote, which a Task Scheduler argument cannot carry.", workspace);
+        }
         var args = SecurityElement.Escape($"-NoProfile -NonInteractive -Command \"{DrillCommand(scenario, workspace)}\"");
         var sb = new StringBuilder();
         sb.Append("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n");

@@ -117,12 +117,7 @@ public sealed record EvidenceStoreSettings
             all[ws.WorkspaceId] = profile;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + "." + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        {
-            fs.Write(CanonicalJson.Serialize(all));
-        }
-        File.Move(tmp, path, overwrite: true);
+        Workspaces.AtomicFile.Write(path, CanonicalJson.Serialize(all));
     }
 
     /// <summary>The canonical location of an object, for messages and the custody entry: a path or s3://bucket/key.</summary>

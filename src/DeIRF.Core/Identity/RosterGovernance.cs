@@ -422,16 +422,7 @@ public sealed partial class Roster
 
     /// <summary>Writes a governed file atomically (exclusive random temp, rename), as the roster journal set it.</summary>
     internal static void WriteSettingsFile(Workspaces.Workspace ws, string file, byte[] canonical)
-    {
-        var path = Path.Combine(ws.Root, file);
-        var tmp = Path.Combine(ws.Root, "." + file + "." + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + ".tmp");
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        {
-            fs.Write(canonical);
-            fs.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
+        => Workspaces.AtomicFile.Write(Path.Combine(ws.Root, file), canonical);
 
     /// <summary>
     /// The content of a governed file as the roster journal last set it, checked against the file on disk: a file

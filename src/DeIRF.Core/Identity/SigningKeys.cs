@@ -99,9 +99,7 @@ public static class SigningKeys
     {
         var path = ConfigPath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(settings, JsonOptions));
-        File.Move(tmp, path, overwrite: true);
+        Workspaces.AtomicFile.WriteText(path, JsonSerializer.Serialize(settings, JsonOptions));
     }
 
     /// <summary>

@@ -131,11 +131,12 @@ public sealed class Incident
         switch (entry.Kind)
         {
             case IncidentOpened.KindName:
-                Title = EntryKinds.Text(entry.Body, "title");
+                // A journal can come from anyone's replica (sync): what it says is shown as one printable line.
+                Title = Canonical.OutsideText.Line(EntryKinds.Text(entry.Body, "title"));
                 Reporter = EntryKinds.Text(entry.Body, "reporter");
                 Opened = entry.Timestamp;
                 IsDrill = entry.Body.TryGetValue("drill", out var d) && d is true;
-                Tags = entry.Body.TryGetValue("tags", out var t) && t is object?[] arr ? arr.Select(x => x?.ToString() ?? string.Empty).ToArray() : [];
+                Tags = entry.Body.TryGetValue("tags", out var t) && t is object?[] arr ? arr.Select(x => Canonical.OutsideText.Line(x?.ToString(), 64)).ToArray() : [];
                 State = "Open";
                 if (entry.Body.TryGetValue("alert", out var a) && a is IReadOnlyDictionary<string, object?> alert)
                 {

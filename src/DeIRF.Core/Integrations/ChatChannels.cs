@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using DeIRF.Canonical;
 
 namespace DeIRF.Integrations;
 
@@ -33,6 +34,9 @@ public static partial class ChatChannels
                     $"'{user}' is not a Matrix user id (@localpart:server).", user, "matrix", operation, 0);
             }
         }
+        // Name and topic carry the incident title: one line, no mention.
+        name = OutsideText.WithoutMentions(OutsideText.Line(name, 255));
+        topic = OutsideText.WithoutMentions(OutsideText.Line(topic, 1024));
         var body = new Dictionary<string, object>
         {
             ["name"] = name,
@@ -67,7 +71,9 @@ public static partial class ChatChannels
         var request = new OutboundRequest("matrix", operation, HttpMethod.Put,
             IntegrationCallRunner.Combine(homeserver, $"_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/send/m.room.message/{Uri.EscapeDataString(txn)}"))
         {
-            JsonBody = IntegrationCallRunner.Json(new Dictionary<string, object> { ["msgtype"] = "m.text", ["body"] = text }),
+            // An empty m.mentions says the message mentions no one: clients then ignore "@room" and names in the body
+            // (the spec's intentional mentions; the legacy body-matching push rules apply only without it).
+            JsonBody = IntegrationCallRunner.Json(new Dictionary<string, object> { ["msgtype"] = "m.text", ["body"] = text, ["m.mentions"] = new Dictionary<string, object>() }),
             Headers = [new("Authorization", $"Bearer {token}")],
             Secrets = [token],
             // The homeserver returns the first event for a repeated transaction id: resending is safe.
@@ -88,7 +94,8 @@ public static partial class ChatChannels
         const string operation = "message.send";
         var request = new OutboundRequest("slack", operation, HttpMethod.Post, IntegrationCallRunner.Combine(apiBase, "chat.postMessage"))
         {
-            JsonBody = IntegrationCallRunner.Json(new Dictionary<string, object> { ["channel"] = channel, ["text"] = text }),
+            // Slack acts on <!channel>, <!here> and <@U…> in text: &, < and > are escaped as Slack asks.
+            JsonBody = IntegrationCallRunner.Json(new Dictionary<string, object> { ["channel"] = channel, ["text"] = OutsideText.ForSlack(text) }),
             Headers = [new("Authorization", $"Bearer {token}")],
             Secrets = [token],
             Safety = RetrySafety.NotIdempotent,

@@ -29,6 +29,34 @@ public sealed record OutboundOptions
     /// <summary>The longest Retry-After honoured; a service asking for more is reported rather than waited for.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The answer size read at most (bytes; default 1 MiB, or $env:DEIRF_INTEGRATION_MAX_ANSWER_BYTES):
+    /// a larger 2xx answer is refused as IntegrationAnswerTooLarge, never buffered whole.</summary>
+    public long? MaxAnswerBytes { get; init; }
+
+    /// <summary>Tracker and chat APIs answer a few KiB of JSON; 1 MiB leaves room without letting an answer cost the session memory.</summary>
+    public const long DefaultMaxAnswerBytes = 1 << 20;
+
+    public const string MaxAnswerBytesVariable = "DEIRF_INTEGRATION_MAX_ANSWER_BYTES";
+
+    /// <summary>The cap in force: this option, else the environment variable, else 1 MiB; a bad variable is a clear error.</summary>
+    public long AnswerCap()
+    {
+        if (MaxAnswerBytes is { } set)
+        {
+            return set > 0 ? set : throw new IntegrationException("IntegrationSettingInvalid", DeirfErrorKind.InvalidArgument,
+                $"MaxAnswerBytes must be a positive number of bytes, not {set}.", set, "outbound", "settings", 0);
+        }
+        var text = Environment.GetEnvironmentVariable(MaxAnswerBytesVariable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return DefaultMaxAnswerBytes;
+        }
+        return long.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0
+            ? v
+            : throw new IntegrationException("IntegrationSettingInvalid", DeirfErrorKind.InvalidArgument,
+                $"${MaxAnswerBytesVariable} is '{text}', not a positive number of bytes.", MaxAnswerBytesVariable, "outbound", "settings", 0);
+    }
+
     /// <summary>Test seam: the handler requests go through (default: one shared SocketsHttpHandler).</summary>
     public HttpMessageHandler? Handler { get; init; }
 }
@@ -118,6 +146,7 @@ public sealed class OutboundHttp
     private async Task<OutboundResponse> SendCountingAsync(OutboundRequest request, Action<int> attempted, CancellationToken cancellationToken)
     {
         var max = Math.Max(1, Options.MaxAttempts);
+        var cap = Options.AnswerCap();
         for (int attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -129,14 +158,28 @@ public sealed class OutboundHttp
                 try
                 {
                     using var message = Build(request);
-                    using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, attemptCts.Token).ConfigureAwait(false);
-                    var body = await response.Content.ReadAsStringAsync(attemptCts.Token).ConfigureAwait(false);
+                    // Headers first, then the body streamed under the cap: an answer is never buffered whole.
+                    using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attemptCts.Token).ConfigureAwait(false);
                     var status = (int)response.StatusCode;
                     if (status is >= 200 and < 300)
                     {
-                        return new OutboundResponse(status, body, attempt);
+                        var (body, tooLarge) = await ReadBoundedAsync(response, cap, truncate: false, attemptCts.Token).ConfigureAwait(false);
+                        if (tooLarge is null)
+                        {
+                            return new OutboundResponse(status, body, attempt);
+                        }
+                        // Not retried: the service acted (2xx) and would answer the same again.
+                        failure = new Failure("IntegrationAnswerTooLarge", DeirfErrorKind.InvalidData,
+                            $"HTTP {status} with an answer larger than the {cap} byte limit ({tooLarge}); it was not read further. "
+                            + $"The request may have taken effect: check the service. Raise ${OutboundOptions.MaxAnswerBytesVariable} only for a service you trust to answer that much",
+                            status, Transient: false, RetryAfter: null);
                     }
-                    failure = FromStatus(request, response, status, body);
+                    else
+                    {
+                        // An error answer only feeds the message: its first bytes are enough.
+                        var (body, _) = await ReadBoundedAsync(response, Math.Min(cap, ErrorBodyBytes), truncate: true, attemptCts.Token).ConfigureAwait(false);
+                        failure = FromStatus(request, response, status, body);
+                    }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -199,6 +242,52 @@ public sealed class OutboundHttp
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         }
         return message;
+    }
+
+    /// <summary>How much of a non-2xx answer is read for its message.</summary>
+    private const int ErrorBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// The body as UTF-8 text, at most <paramref name="cap"/> bytes: Content-Length is checked before reading, then the
+    /// bytes are counted as they arrive. Too large: (partial or empty text, what was seen) unless
+    /// <paramref name="truncate"/>, which keeps the first <paramref name="cap"/> bytes instead.
+    /// </summary>
+    internal static async Task<(string Text, string? TooLarge)> ReadBoundedAsync(HttpResponseMessage response, long cap, bool truncate, CancellationToken cancellationToken)
+    {
+        var declared = response.Content.Headers.ContentLength;
+        if (declared > cap && !truncate)
+        {
+            return (string.Empty, $"Content-Length {declared}");
+        }
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var kept = new MemoryStream((int)Math.Min(declared ?? 16 * 1024, cap));
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (true)
+            {
+                int n = await stream.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+                if (kept.Length + n > cap)
+                {
+                    if (!truncate)
+                    {
+                        return (string.Empty, $"more than {cap} bytes arrived");
+                    }
+                    kept.Write(buffer, 0, (int)(cap - kept.Length));
+                    break;
+                }
+                kept.Write(buffer, 0, n);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return (System.Text.Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), null);
     }
 
     private TimeSpan Backoff(int attempt)
@@ -293,8 +382,8 @@ public sealed class OutboundHttp
         {
             text = body;
         }
-        text = text.ReplaceLineEndings(" ").Trim();
-        return text.Length > 300 ? text[..300] + "…" : text;
+        // The service's words end up in error records on a console: one printable line.
+        return Canonical.OutsideText.Line(text, 301);
     }
 
     private static string Describe(HttpRequestException ex)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DeIRF.Canonical;
 
 namespace DeIRF.Integrations;
 
@@ -52,7 +53,8 @@ public static class TicketTracker
             throw new IntegrationException("TrackerEcosystemInvalid", DeirfErrorKind.InvalidArgument,
                 $"'{draft.Ecosystem}' is not a GitHub advisory ecosystem ({string.Join(", ", GitHubEcosystems)}).", draft.Ecosystem, "github", operation, 0);
         }
-        var summary = $"{draft.Incident}: {draft.Title}";
+        // A plain-text field: one line, and no @mention that would notify anyone.
+        var summary = $"{draft.Incident}: {OutsideText.WithoutMentions(OutsideText.Line(draft.Title))}";
         var body = new Dictionary<string, object>
         {
             // summary, description and vulnerabilities (each with package.ecosystem) are what the API requires.
@@ -92,7 +94,7 @@ public static class TicketTracker
         project = ValidateRepository("gitlab", project);
         // A path goes in URL-encoded (group%2Fproject); an id or an already-encoded path is used as given.
         var id = project.Contains('/') ? Uri.EscapeDataString(project) : project;
-        var title = $"{draft.Incident}: {draft.Title}";
+        var title = $"{draft.Incident}: {OutsideText.WithoutMentions(OutsideText.Line(draft.Title))}";
         var body = new Dictionary<string, object>
         {
             ["title"] = title.Length > 255 ? title[..255] : title,
@@ -122,7 +124,8 @@ public static class TicketTracker
         {
             $"Incident `{incident.Id}` opened {Journal.Timestamps.ToJournal(incident.Opened)} by @{incident.Reporter} (First Reporter) with DeIRF.",
             string.Empty,
-            $"**{incident.Title}**",
+            // The title and tags can be an alert's words: literal Markdown, no mentions.
+            $"**{OutsideText.Markdown(incident.Title)}**",
             string.Empty,
         };
         if (incident.IsDrill)
@@ -131,11 +134,11 @@ public static class TicketTracker
         }
         if (incident.Tags.Count > 0)
         {
-            lines.Add($"Tags: {string.Join(", ", incident.Tags)}");
+            lines.Add($"Tags: {string.Join(", ", incident.Tags.Select(OutsideText.Markdown))}");
         }
         if (incident.AlertSource is { Length: > 0 } source)
         {
-            lines.Add($"Alert: {source}" + (incident.AlertSha256 is { Length: > 0 } h ? $" (sha256 {h})" : string.Empty));
+            lines.Add($"Alert: {OutsideText.Markdown(source)}" + (incident.AlertSha256 is { Length: > 0 } h ? $" (sha256 {h})" : string.Empty));
         }
         if (!string.IsNullOrWhiteSpace(extra))
         {

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeIRF.Canonical;
-using DeIRF.Evidence;
 
 namespace DeIRF.Journal;
 
@@ -35,16 +34,6 @@ public sealed record HeadRecord(long Seq, string Hash)
     public void Write(string journalPath, bool durable)
     {
         var path = PathFor(journalPath);
-        var tmp = path + ".tmp";
-        var bytes = CanonicalJson.Serialize(new JsonObject { ["hash"] = Hash, ["seq"] = Seq });
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            fs.Write(bytes);
-            if (durable)
-            {
-                NativeFiles.FlushToDisk(fs);
-            }
-        }
-        File.Move(tmp, path, overwrite: true);
+        Workspaces.AtomicFile.Write(path, CanonicalJson.Serialize(new JsonObject { ["hash"] = Hash, ["seq"] = Seq }), durable);
     }
 }

@@ -104,19 +104,7 @@ public static class IncidentReport
         }
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("n")[..8] + ".tmp");
-        try
-        {
-            File.WriteAllText(tmp, html, new UTF8Encoding(false));
-            File.Move(tmp, full, overwrite);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-            {
-                File.Delete(tmp);
-            }
-        }
+        Workspaces.AtomicFile.WriteText(full, html, overwrite: overwrite);
         return new FileInfo(full);
     }
 

@@ -51,12 +51,12 @@ public static class SyncTreePolicy
     /// </summary>
     public static readonly string[] ReplicaLocal =
     [
-        "*.lock", "*.head", "*.head.tmp", "evidence/.incoming/", "incidents/*/tree/",
+        "*.lock", "*.head", "*.tmp", "evidence/.incoming/", "incidents/*/tree/",
         SyncTrustStore.DirectoryName + "/", "*.deirf-sync-tmp", "*.torn-*", "**/.incoming/", "evidence/sha256/", "drills/*.keys/",
     ];
 
     private static readonly Regex ReplicaLocalPath = new(
-        @"(^|/)\.deirf-sync(/|$)|\.lock$|\.head$|\.head\.tmp$|\.deirf-sync-tmp$|\.torn-|(^|/)\.incoming(/|$)|(^|/)evidence/sha256(/|$)|(^|/)drills/[^/]*\.keys(/|$)|(^|/)incidents/[^/]+/tree(/|$)",
+        @"(^|/)\.deirf-sync(/|$)|\.lock$|\.head$|\.tmp$|\.deirf-sync-tmp$|\.torn-|(^|/)\.incoming(/|$)|(^|/)evidence/sha256(/|$)|(^|/)drills/[^/]*\.keys(/|$)|(^|/)incidents/[^/]+/tree(/|$)",
         RegexOptions.CultureInvariant);
 
     /// <summary>Git pathspecs that keep the replica-local paths out of the index whatever .gitignore says.</summary>

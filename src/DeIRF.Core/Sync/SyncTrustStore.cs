@@ -73,12 +73,6 @@ public sealed class SyncTrustStore
         {
             obj[k] = new JsonObject { ["hash"] = v.Hash, ["seq"] = v.Seq };
         }
-        var tmp = Path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            fs.Write(CanonicalJson.Serialize(obj));
-            DeIRF.Evidence.NativeFiles.FlushToDisk(fs);
-        }
-        File.Move(tmp, Path, overwrite: true);
+        DeIRF.Workspaces.AtomicFile.Write(Path, CanonicalJson.Serialize(obj));
     }
 }

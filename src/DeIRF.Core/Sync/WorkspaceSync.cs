@@ -888,17 +888,11 @@ public static class WorkspaceSync
     private static void WriteFile(string root, string relative, byte[] bytes)
     {
         var path = SyncTreePolicy.SafeTarget(root, relative);
-        var tmp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + "." + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + ".deirf-sync-tmp");
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        {
-            fs.Write(bytes);
-            fs.Flush(flushToDisk: true);
-        }
         if (File.Exists(path))
         {
             File.SetAttributes(path, FileAttributes.Normal);
         }
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, bytes);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -40,7 +40,7 @@ public static class KickoffMessage
         {
             var handle = incident.Roles.TryGetValue(l.Role, out var holders) ? string.Join(", ", holders) : string.Empty;
             var display = holders is { Count: 1 } ? roster?.Find(holders[0])?.Name : null;
-            return (object?)new Dictionary<string, object?> { ["role"] = l.Label, ["handle"] = handle, ["display_name"] = display ?? string.Empty };
+            return (object?)new Dictionary<string, object?> { ["role"] = l.Label, ["handle"] = handle, ["display_name"] = Canonical.OutsideText.Markdown(display) };
         }).ToList();
         var deadlines = Deadline.For(incident, clock)
             .Where(d => d.Name != Journal.Kinds.DeadlineSet.Retrospective)
@@ -56,13 +56,14 @@ public static class KickoffMessage
             ["incident"] = new Dictionary<string, object?>
             {
                 ["id"] = incident.Id,
-                ["title"] = incident.Title,
+                // Titles and tags can be an alert's words: literal in the Markdown the templates produce.
+                ["title"] = Canonical.OutsideText.Markdown(incident.Title),
                 ["severity"] = incident.Severity.Length > 0 ? incident.Severity : "unrated",
                 ["impact"] = incident.Impact.Length > 0 ? incident.Impact : null,
                 ["urgency"] = incident.Urgency.Length > 0 ? incident.Urgency : null,
                 ["reporter"] = incident.Reporter,
                 ["opened_utc"] = Utc(incident.Opened),
-                ["tags"] = incident.Tags.Cast<object?>().ToList(),
+                ["tags"] = incident.Tags.Select(t => (object?)Canonical.OutsideText.Markdown(t)).ToList(),
                 ["is_drill"] = incident.IsDrill,
                 ["tracker_url"] = incident.TrackerUrl,
             },

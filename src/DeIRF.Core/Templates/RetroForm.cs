@@ -156,13 +156,14 @@ public static class RetroForm
             ["incident"] = new Dictionary<string, object?>
             {
                 ["id"] = incident.Id,
-                ["title"] = incident.Title,
+                // Titles and tags can be an alert's words: literal in the Markdown the templates produce.
+                ["title"] = Canonical.OutsideText.Markdown(incident.Title),
                 ["severity"] = incident.Severity.Length > 0 ? incident.Severity : "unrated",
                 ["reporter"] = incident.Reporter,
                 ["opened_utc"] = Utc(incident.Opened),
                 ["resolved_utc"] = incident.Closed is { } cl2 ? Utc(cl2) : "not resolved",
                 ["is_drill"] = incident.IsDrill,
-                ["tags"] = incident.Tags.Cast<object?>().ToList(),
+                ["tags"] = incident.Tags.Select(t => (object?)Canonical.OutsideText.Markdown(t)).ToList(),
             },
             ["retro"] = new Dictionary<string, object?>
             {

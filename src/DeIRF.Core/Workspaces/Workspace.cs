@@ -81,9 +81,7 @@ public sealed class Workspace
         };
         // Replica-local files stay out of git when the workspace is shared through a repository.
         File.WriteAllText(Path.Combine(root, ".gitignore"), string.Join("\n", Sync.SyncTreePolicy.ReplicaLocal) + "\n");
-        var tmp = Path.Combine(root, FileName + ".tmp");
-        File.WriteAllBytes(tmp, CanonicalJson.Serialize(settings));
-        File.Move(tmp, Path.Combine(root, FileName), overwrite: false);
+        AtomicFile.Write(Path.Combine(root, FileName), CanonicalJson.Serialize(settings), overwrite: false);
         return Open(root, WorkspaceSource.Parameter);
     }
 

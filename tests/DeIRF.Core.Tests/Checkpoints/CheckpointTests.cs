@@ -193,6 +193,42 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(fresh.Root(), rebuilt.Tree.Root());
     }
 
+    /// <summary>
+    /// Issue 18 finding 8: the witness state and the proof file were written through a fixed "&lt;path&gt;.tmp" that
+    /// followed a planted symbolic link; now both go through AtomicFile and the file the link names is untouched.
+    /// </summary>
+    [SkippableFact]
+    public void WitnessStateAndProofSave_WithLinksPlantedAtTheOldTempNames_LeaveTheVictimsUntouched()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "planting a symbolic link needs no privilege only on Unix");
+        var (ws, inc) = NewIncident(entries: 5);
+        var recKey = NewSeedFile("rec.seed");
+        var bobKey = NewSeedFile("bob.seed");
+        Bind(ws, "rec", ProofKind.DidKey, recKey);
+        Bind(ws, "bob", ProofKind.DidKey, bobKey);
+        var roster = Roster.Load(ws);
+        var (_, path) = CheckpointLog.Create(ws, inc, CheckpointSigner.FromKeyFile("rec", recKey, null, roster));
+        string Victim(string plantedAt)
+        {
+            var victim = Path.Combine(_dir, "victim-" + Guid.NewGuid().ToString("N")[..8]);
+            File.WriteAllText(victim, "victim");
+            Directory.CreateDirectory(Path.GetDirectoryName(plantedAt)!);
+            File.CreateSymbolicLink(plantedAt, victim);
+            return victim;
+        }
+        var state = WitnessBook.ForThisMachine("bob").StatePath(Checkpoint.OriginFor(ws.WorkspaceId, inc));
+        var stateVictim = Victim(state + ".tmp");
+        WitnessBook.CosignInReplica(ws, path, CheckpointSigner.FromKeyFile("bob", bobKey, null, roster));
+        Assert.Equal("victim", File.ReadAllText(stateVictim));
+        Assert.Null(new FileInfo(state).LinkTarget);
+
+        var file = Path.Combine(_dir, "entry3.proof");
+        var proofVictim = Victim(file + ".tmp");
+        CheckpointLog.Prove(ws, inc, 3).Save(file);
+        Assert.Equal("victim", File.ReadAllText(proofVictim));
+        Assert.StartsWith("c2sp.org/tlog-proof@v1\n", File.ReadAllText(file));
+    }
+
     [Fact]
     public void InclusionProof_IsSelfContained_AndVerifiesOffline()
     {

@@ -286,6 +286,32 @@ public sealed class OutboundIntegrationTests : IAsyncLifetime
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>
+    /// Issue 18 finding 3: an alert's title reached chat as written, and "&lt;!channel&gt;" or "@room" in it paged everyone.
+    /// Slack text is escaped as Slack asks (&amp; &lt; &gt;); Matrix messages say they mention no one (empty m.mentions).
+    /// </summary>
+    [Fact]
+    public void MentionsInOutsideText_DoNotPageAnyoneOnSlackOrMatrix()
+    {
+        var (_, inc) = NewIncident();
+        const string text = "Disk full <!channel> <@U024BE7LH> @room";
+        var slack = ChatChannels.SendSlackMessage(Http, new Uri(_fake.BaseUrl + "/api"), _token, inc.Id, "C0INCIDENT", text, null);
+        Assert.True(slack.Delivered, slack.Error);
+        var posted = Assert.Single(_fake.SlackMessages).Text;
+        Assert.DoesNotContain("<!channel>", posted, StringComparison.Ordinal);
+        Assert.DoesNotContain("<@U024BE7LH>", posted, StringComparison.Ordinal);
+        Assert.Contains("&lt;!channel&gt;", posted, StringComparison.Ordinal);
+
+        var room = ChatChannels.CreateMatrixRoom(Http, Base, _token, inc.Id, "room @room", "topic", []);
+        var sent = ChatChannels.SendMatrixMessage(Http, Base, _token, inc.Id, room.Reference!, text, null);
+        Assert.True(sent.Delivered, sent.Error);
+        var put = System.Text.Json.Nodes.JsonNode.Parse(_fake.RequestsTo("matrix.send").Last().Body)!;
+        var mentions = Assert.IsType<System.Text.Json.Nodes.JsonObject>(put["m.mentions"]);
+        Assert.Empty(mentions);
+        var create = System.Text.Json.Nodes.JsonNode.Parse(_fake.RequestsTo("matrix.createRoom").Last().Body)!;
+        Assert.DoesNotContain("@room", create["name"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SlackPostsJsonWithBearerAndOkFalseIsAFailure()
     {

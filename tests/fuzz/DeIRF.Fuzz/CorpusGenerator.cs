@@ -32,6 +32,7 @@ internal static class CorpusGenerator
             Journals(tmp);
             Policies();
             Alerts();
+            OutsideTexts();
             OpenPgp(tmp);
             Ssh(tmp);
             Oidc();
@@ -162,6 +163,13 @@ internal static class CorpusGenerator
             Write("alerts", Path.GetFileName(f), File.ReadAllBytes(f));
         }
         Write("alerts", "generic.json", """{"source":"grafana","title":"Deploy key used from unknown ASN","severity":"SEV2","time":"2031-03-04T05:06:07Z","labels":{"team":"infra"},"description":"key 5f1c"}""");
+    }
+
+    private static void OutsideTexts()
+    {
+        Write("outside-text", "escapes.txt", "Disk 91% on db-1\n\u001b]0;ALL CLEAR\u0007\u001b[2J\u001b[H\u001b[32mRESOLVED\u001b[0m\r\n\u009b1m\u001bP+q\u001b\\");
+        Write("outside-text", "markdown-mentions.txt", "**<!channel> @room** [details](https://evil.example/x) `code` # h\n- item\n1. one\n> quote | a_b _em_ ~~s~~ &amp; $x$ <@U024BE7LH>");
+        Write("outside-text", "unicode.txt", "rtl \u202Etxt.exe\u202C \u2066iso\u2069 zw\u200B\u200D\uFEFF nbsp\u00A0 ideo\u3000 😀 é \u2028sep\u2029");
     }
 
     private static string Tool(string file, string workDir, params string[] args)

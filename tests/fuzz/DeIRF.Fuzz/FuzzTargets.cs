@@ -35,6 +35,7 @@ public static class FuzzTargets
         new("quorum-policy", "quorum policy file: QuorumPolicy.Parse", b => QuorumPolicy.Parse(Text(b))),
         new("checkpoint-policy", "checkpoint policy file: CheckpointPolicy.Parse", b => CheckpointPolicy.Parse(Text(b))),
         new("alerts", "alerts (Falco JSON lines, Alertmanager webhook, generic): AlertReader.Read", b => AlertReader.Read(b, "fuzz.json")),
+        new("outside-text", "outside text (alert titles, service messages): OutsideText.Line, Block, Markdown, ForSlack and their promises", OutsideTexts),
         new("openpgp", "armored OpenPGP public key NUL armored signature", b => Proof(ProofKind.OpenPgp, b)),
         new("sshsig", "OpenSSH public key line NUL SSHSIG armor", b => Proof(ProofKind.Ssh, b)),
         new("ssh-cert", "CA public key line NUL SSH certificate line NUL SSHSIG armor", SshCertificate),
@@ -127,6 +128,46 @@ public static class FuzzTargets
         var parts = Parts(input, 3);
         var key = Signatures.ParsePublicKey(ProofKind.Ssh, parts[1]);
         Signatures.Verify(key, Payload, parts[2], Context([parts[0]]));
+    }
+
+    /// <summary>
+    /// The sanitizer never throws, and a broken promise is a finding (thrown as InvalidOperationException, which is not
+    /// the documented refusal): Line is one bounded printable line and a fixed point; Markdown leaves no control
+    /// character but LF, no unescaped metacharacter and no live mention; ForSlack leaves no &lt; or &gt;.
+    /// </summary>
+    private static void OutsideTexts(byte[] input)
+    {
+        var text = Text(input);
+        var max = input.Length == 0 ? 200 : 1 + (input[0] % 250);
+        var line = Canonical.OutsideText.Line(text, max);
+        if (line.Length > max || !Canonical.OutsideText.IsPrintableLine(line) || line != line.Trim() || Canonical.OutsideText.Line(line, max) != line)
+        {
+            throw new InvalidOperationException($"Line broke its promise: {System.Text.Json.JsonSerializer.Serialize(line)}");
+        }
+        if (Canonical.OutsideText.Block(text).Any(c => char.IsControl(c) && c != '\n'))
+        {
+            throw new InvalidOperationException("Block left a control character");
+        }
+        var md = Canonical.OutsideText.Markdown(text);
+        for (int i = 0; i < md.Length; i++)
+        {
+            var c = md[i];
+            int slashes = 0;
+            for (int j = i - 1; j >= 0 && md[j] == '\\'; j--)
+            {
+                slashes++;
+            }
+            if ((char.IsControl(c) && c != '\n')
+                || (c is '`' or '*' or '[' or ']' or '<' or '>' or '#' or '|' or '~' or '&' or '!' or '$' && slashes % 2 == 0)
+                || (c == '@' && i + 1 < md.Length && char.IsLetterOrDigit(md[i + 1])))
+            {
+                throw new InvalidOperationException($"Markdown broke its promise at {i}: {System.Text.Json.JsonSerializer.Serialize(md)}");
+            }
+        }
+        if (Canonical.OutsideText.ForSlack(md).Any(c => c is '<' or '>'))
+        {
+            throw new InvalidOperationException("ForSlack left a < or >");
+        }
     }
 
     private static IReadOnlyList<NoteVerifierKey> Keys(string text)

@@ -82,8 +82,9 @@ public static class EntryKinds
         k.Validate(body);
     }
 
+    /// <summary>One printable line (timeline and journal views, report tables): entry text may come from a synced replica.</summary>
     public static string Summarize(string kind, IReadOnlyDictionary<string, object?> body)
-        => Find(kind)?.Summarize(body) ?? string.Join(", ", body.Select(kv => $"{kv.Key}={kv.Value}"));
+        => Canonical.OutsideText.Line(Find(kind)?.Summarize(body) ?? string.Join(", ", body.Select(kv => $"{kv.Key}={kv.Value}")), 4096);
 
     /// <summary>A required, non-blank string member of at most <paramref name="maxLength"/> characters.</summary>
     internal static string RequireText(string kind, JsonObject body, string member, int maxLength)

@@ -16,11 +16,24 @@ public sealed class IncidentOpened : IEntryKind
 
     public void Validate(JsonObject body)
     {
-        EntryKinds.RequireText(Name, body, "title", 200);
+        var title = EntryKinds.RequireText(Name, body, "title", Canonical.OutsideText.MaxTitle);
+        // The title is shown in consoles, chats and public updates: one printable line, nothing that steers a terminal.
+        if (!Canonical.OutsideText.IsPrintableLine(title))
+        {
+            throw new InvalidStatementException(Name, "title",
+                "'incident.opened' member 'title' must be one line of printable text: no line break, tab, control or escape character, bidi control or zero-width character.", title);
+        }
         EntryKinds.RequireText(Name, body, "reporter", 64);
-        if (body["tags"] is not JsonArray)
+        if (body["tags"] is not JsonArray tags)
         {
             throw new InvalidStatementException(Name, "tags", "'incident.opened' needs a 'tags' array (may be empty).");
+        }
+        foreach (var t in tags)
+        {
+            if (t is not JsonValue v || !v.TryGetValue<string>(out var tag) || !Canonical.OutsideText.IsPrintableLine(tag))
+            {
+                throw new InvalidStatementException(Name, "tags", "'incident.opened' tags must be strings of printable text on one line.", t?.ToJsonString());
+            }
         }
         if (body["alert"] is { } a)
         {
