@@ -172,7 +172,7 @@ public sealed class FakeS3StoreTests : IDisposable
             Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIAFAKE");
             Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "fake-secret");
             var ws = DeIRF.Workspaces.Workspace.Initialize(Path.Combine(dir, "ws"));
-            Locked(S3Tools.Settings(_fake.Endpoint)).Save(ws);
+            Locked(S3Tools.Settings(_fake.Endpoint)).Save(ws, "alice", new DeIRF.Journal.JournalAppendOptions { Durable = false });
             ReadinessCheck Item() => ReadinessChecklist.Run(ws).Single(c => c.Item == "Evidence store write-once");
 
             var pass = Item();
