@@ -310,7 +310,7 @@ Describe 'evidence first: a policy that wants evidence refuses a bare target; -F
         $policy = Join-Path $TestDrive 'policy.json'
         @{ version = 1; rules = @(@{ action = 'script'; require = @{ count = 2 }; ttlMinutes = 60; evidenceRequired = $true }) } |
             ConvertTo-Json -Depth 6 | Set-Content $policy
-        $change = New-DeirfProposal -Incident $inc -Action policy.set -Target workspace -Parameter @{ sha256 = (Get-DeirfQuorumPolicy -Path $policy).Sha256 } -Proposer bob -Workspace $ws
+        $change = New-DeirfProposal -Incident ROSTER -Action policy.set -Target workspace -Parameter @{ sha256 = (Get-DeirfQuorumPolicy -Path $policy).Sha256 } -Proposer bob -Workspace $ws
         $change | Add-DeirfQuorumSignature -Responder carol -KeyPath $keys.carol.Seed -Kind DidKey -Confirm:$false | Out-Null
         $change | Add-DeirfQuorumSignature -Responder dana -KeyPath $keys.dana.Seed -Kind DidKey -Confirm:$false | Out-Null
         Push-Location $TestDrive

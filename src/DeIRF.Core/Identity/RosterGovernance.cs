@@ -297,6 +297,11 @@ public sealed partial class Roster
         IReadOnlyDictionary<string, string> parameters, JournalAppendOptions options)
     {
         EnsureGenesis(change.Actor, options);
+        if (IsSealed && options.Signers.Count == 0)
+        {
+            throw new QuorumException("RosterEntryUnsigned", DeirfErrorKind.SecurityError,
+                $"The roster is sealed: every entry is signed by its actor, and '{change.Actor}' has no signing key here (Set-DeirfSigningKey). Nothing was written.", change.Actor);
+        }
         if (proposalId is null && (!IsSealed || SelfChange(change)))
         {
             var one = Journal.Append(change, options);

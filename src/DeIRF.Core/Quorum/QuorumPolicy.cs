@@ -246,6 +246,9 @@ public sealed class QuorumPolicy
             }),
             // Undoing a containment re-opens what was closed: the same leads decide, no new evidence needed.
             new QuorumRule { Action = "undo.*", Require = QuorumGroup.Of(2, ResponderRole.ContainmentLead, ResponderRole.TriageLead), TtlMinutes = 60 },
+            // Once the roster is sealed: who is on the team, whose keys count, and the shared settings.
+            new QuorumRule { Action = "roster.*", Require = QuorumGroup.Of(2), TtlMinutes = 24 * 60, SelfApproval = false },
+            new QuorumRule { Action = "settings.set", Require = QuorumGroup.Of(2), TtlMinutes = 24 * 60, SelfApproval = false },
             CatchAll,
         ],
     };

@@ -314,6 +314,7 @@ public static class WorkspaceSync
         var remoteCopies = new Dictionary<string, JournalCopy>(StringComparer.Ordinal);
         var refusals = new List<SyncRefusal>();
         string? remoteRosterFile = null;
+        Roster? remoteRoster = null;
         try
         {
             foreach (var id in ordered)
@@ -349,6 +350,10 @@ public static class WorkspaceSync
                     refusals.Add(refusal);
                     continue;
                 }
+                if (id == Roster.JournalId)
+                {
+                    remoteRoster = Roster.LoadFile(ws, tmp);
+                }
                 // The trust check against this replica's current journal (repeated under the lock before writing).
                 var local = ReadLocal(ws, id, out _);
                 if (local is not null && JournalMerge.Merge(id, local, copy, trust.Get(SyncTrustStore.KeyFor(ws.WorkspaceId, id))).Refusal is { } r)
@@ -364,6 +369,14 @@ public static class WorkspaceSync
             if (remoteRosterFile is not null)
             {
                 File.Delete(remoteRosterFile);
+            }
+        }
+        // Shared settings arrive only as decisions: each governed file must be what the remote's own roster journal set.
+        foreach (var file in Roster.GovernedFiles)
+        {
+            if (remoteTree.TryGetValue(file, out var blob) && baseTree.GetValueOrDefault(file) != blob && CheckGoverned(file, git.Blob(blob), remoteRoster) is { } bad)
+            {
+                refusals.Add(bad);
             }
         }
         foreach (var id in ordered)
@@ -461,6 +474,25 @@ public static class WorkspaceSync
         MergeOtherFiles(ws, git, baseTree, remoteTree, round);
         FixCheckpoints(ws, git, remoteTree, round);
         return round;
+    }
+
+    private static SyncRefusal? CheckGoverned(string file, byte[] bytes, Roster? roster)
+    {
+        string sha;
+        try
+        {
+            sha = Convert.ToHexString(SHA256.HashData(CanonicalJson.Serialize(JsonNode.Parse(bytes)!))).ToLowerInvariant();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            return new SyncRefusal("SyncSettingsUnjournaled", file, null, null, null, "the remote's copy is not JSON");
+        }
+        var set = roster?.Settings.GetValueOrDefault(file);
+        return set is null
+            ? new SyncRefusal("SyncSettingsUnjournaled", file, null, null, sha, "no settings.set entry in the remote's roster journal set it: a committed file is not a decision")
+            : set.Sha256 != sha
+                ? new SyncRefusal("SyncSettingsUnjournaled", file, set.Seq, set.Sha256, sha, $"its content is not what ROSTER#{set.Seq} set (an edit, or an older version put back)")
+                : null;
     }
 
     private static void SaveTrust(Workspace ws, IReadOnlyDictionary<string, HeadRecord> heads)

@@ -100,6 +100,15 @@ internal sealed class QuorumWorld : IDisposable
         }
     }
 
+    /// <summary>Every founder (each responder now) signs the seal with their own key: the roster is sealed.</summary>
+    public void Seal()
+    {
+        foreach (var h in Roster.Responders.Select(r => r.Handle).Order(StringComparer.Ordinal).ToList())
+        {
+            Roster.Seal(h, Options);
+        }
+    }
+
     /// <summary>Binds a private key the in-process signer can use (did:key seed, Ethereum, OpenSSH, armored OpenPGP secret key).</summary>
     public RosterProof BindKey(string handle, ProofKind kind, byte[] privateKey)
     {
