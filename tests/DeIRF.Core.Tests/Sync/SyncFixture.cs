@@ -153,6 +153,16 @@ internal sealed class SyncTeam : IDisposable
 
     public JournalAppendOptions SignedBy(string handle) => new() { Durable = false, Signers = [_signers[handle]] };
 
+    /// <summary>Every founder seals the roster on the first replica (each with their own key), and the seal is pushed.</summary>
+    public void SealAndPush()
+    {
+        foreach (var h in _signers.Keys.Order(StringComparer.Ordinal).ToList())
+        {
+            Roster.Load(Replicas[0]).Seal(h, SignedBy(h));
+        }
+        Sync(Replicas[0], _signers.Keys.Order(StringComparer.Ordinal).First());
+    }
+
     public IStatementSigner SignerOf(string handle) => _signers[handle];
 
     public Workspace Clone(string actor)
