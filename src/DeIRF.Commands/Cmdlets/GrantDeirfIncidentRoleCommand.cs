@@ -43,6 +43,10 @@ public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
             else
             {
                 Incidents.IncidentRoles.CheckMayHold(ws, Responder, Incidents.IncidentRoles.ParseRole(role));
+                if (current.MayGrant(actor, role, Responder) is { } refused)
+                {
+                    throw new DeirfException("RoleGrantNotAllowed", DeirfErrorKind.SecurityError, refused + ". Nothing was written (-Actor names who grants).", actor);
+                }
                 if (!ShouldProcess(current.Id, $"Grant {role} to {Responder} (by {actor})"))
                 {
                     return;

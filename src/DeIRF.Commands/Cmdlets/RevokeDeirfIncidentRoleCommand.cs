@@ -45,6 +45,10 @@ public sealed class RevokeDeirfIncidentRoleCommand : IncidentChangeCmdlet
             {
                 return;
             }
+            if (Actor != Responder && current.MayGrant(Actor) is { } refused)
+            {
+                throw new DeirfException("RoleGrantNotAllowed", DeirfErrorKind.SecurityError, refused + ". Nothing was written.", Actor);
+            }
             Record(ws, current.Id, RoleRevoked.KindName, Actor, new JsonObject { ["responder"] = Responder, ["role"] = role });
             if (PassThru)
             {

@@ -47,6 +47,33 @@ public sealed class Incident
 
     public bool HoldsRole(string role, string handle) => _roles.TryGetValue(role, out var h) && h.Contains(handle, StringComparer.Ordinal);
 
+    private readonly List<(long Seq, string Reason)> _refusedGrants = [];
+
+    /// <summary>Role grants and revocations journaled by someone without the right: they changed nothing.</summary>
+    public IReadOnlyList<(long Seq, string Reason)> RefusedGrants => _refusedGrants;
+
+    /// <summary>The actor of incident.opened: they act as Triage Lead until one is named.</summary>
+    public string Opener { get; private set; } = string.Empty;
+
+    /// <summary>
+    /// Who may grant or take incident roles: the responder who opened the incident (its commander until they hand
+    /// over), a current Triage Lead of it, or anyone taking Triage Lead for themselves while nobody holds it. Null when
+    /// <paramref name="actor"/> may; else why not.
+    /// </summary>
+    public string? MayGrant(string actor, string? role = null, string? grantee = null)
+    {
+        var leads = _roles.TryGetValue(nameof(Identity.ResponderRole.TriageLead), out var l) ? l : [];
+        if (actor == Opener || leads.Contains(actor, StringComparer.Ordinal))
+        {
+            return null;
+        }
+        if (leads.Count == 0 && role == nameof(Identity.ResponderRole.TriageLead) && grantee == actor)
+        {
+            return null; // picking up triage while nobody has it
+        }
+        return $"'{actor}' neither opened {Id} ({Opener} did) nor is a Triage Lead of it{(leads.Count == 0 ? string.Empty : " (" + string.Join(", ", leads) + " is)")}: only they grant and take roles";
+    }
+
     /// <summary>T-minus deadlines from deadline.set entries: name → due (UTC); a later entry with the same name moves it.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> Deadlines => _deadlines;
     private readonly Dictionary<string, DateTimeOffset> _deadlines = new(StringComparer.Ordinal);
@@ -134,6 +161,7 @@ public sealed class Incident
                 // A journal can come from anyone's replica (sync): what it says is shown as one printable line.
                 Title = Canonical.OutsideText.Line(EntryKinds.Text(entry.Body, "title"));
                 Reporter = EntryKinds.Text(entry.Body, "reporter");
+                Opener = entry.Actor;
                 Opened = entry.Timestamp;
                 IsDrill = entry.Body.TryGetValue("drill", out var d) && d is true;
                 Tags = entry.Body.TryGetValue("tags", out var t) && t is object?[] arr ? arr.Select(x => Canonical.OutsideText.Line(x?.ToString(), 64)).ToArray() : [];
@@ -161,6 +189,11 @@ public sealed class Incident
             {
                 var role = EntryKinds.Text(entry.Body, "role");
                 var who = EntryKinds.Text(entry.Body, "responder");
+                if (MayGrant(entry.Actor, role, who) is { } refusal)
+                {
+                    _refusedGrants.Add((entry.Seq, refusal));
+                    break; // a grant by someone without the right is journaled but grants nothing
+                }
                 if (!_roles.TryGetValue(role, out var holders))
                 {
                     _roles[role] = holders = [];
@@ -177,6 +210,11 @@ public sealed class Incident
                 break;
             }
             case RoleRevoked.KindName:
+                if (MayGrant(entry.Actor) is { } revokeRefusal && entry.Actor != EntryKinds.Text(entry.Body, "responder"))
+                {
+                    _refusedGrants.Add((entry.Seq, revokeRefusal));
+                    break; // stepping down from a role is always allowed; taking one from someone else is not
+                }
                 if (_roles.TryGetValue(EntryKinds.Text(entry.Body, "role"), out var held))
                 {
                     held.Remove(EntryKinds.Text(entry.Body, "responder"));

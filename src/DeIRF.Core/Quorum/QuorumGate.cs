@@ -412,6 +412,8 @@ public static class QuorumGate
         {
             return (SignatureReason.SelfApproval, $"'{row.Responder}' proposed it, and policy rule '{rule.Action}' forbids self-approval");
         }
+        // An incident role counts only if the roster lets the person hold it (a grant past the cmdlet cannot widen that).
+        row.Roles.RemoveWhere(r => !Enum.TryParse<ResponderRole>(r, out var parsed) || !who.Roles.Contains(parsed));
         if (!row.IsApproval && mentioned is not null && !row.Roles.Any(r => mentioned.Contains(Enum.Parse<ResponderRole>(r))))
         {
             return (SignatureReason.WrongRole, $"at {row.Time:u} '{row.Responder}' held {(row.Roles.Count == 0 ? "no role" : string.Join(", ", row.Roles))} in {proposal.Incident}; the policy counts {string.Join(", ", mentioned)}");

@@ -196,4 +196,24 @@ public sealed class RosterGovernanceTests : IDisposable
         var ex = Assert.Throws<EvidenceStoreException>(() => EvidenceStoreSettings.Load(_w.Ws));
         Assert.Equal("EvidenceStoreSettingsInvalid", ex.ErrorId);
     }
+
+    [Fact]
+    public void SelfGrantedIncidentRole_BySomeoneWhoMayNotGrant_GrantsNothing_AndARoleOutsideTheRosterNeverCounts()
+    {
+        // bob (ContainmentLead in the roster) neither opened the incident nor leads triage: his grant of TriageLead to
+        // himself while dana leads triage changes nothing.
+        _w.Append(_inc, new StatementDraft(RoleGranted.KindName, "bob", new JsonObject { ["responder"] = "bob", ["role"] = "TriageLead" }));
+        var incident = _w.Ws.GetIncident(_inc);
+        Assert.False(incident.HoldsRole("TriageLead", "bob"));
+        Assert.Contains(incident.RefusedGrants, g => g.Reason.Contains("bob", StringComparison.Ordinal));
+
+        // alice (the opener) grants bob TriageLead, which bob's roster roles do not include: the journal holds the
+        // grant, but a signature by bob never counts as TriageLead.
+        _w.Grant(_inc, "bob", ResponderRole.TriageLead);
+        Assert.True(_w.Ws.GetIncident(_inc).HoldsRole("TriageLead", "bob"));
+        var p = _w.Propose(_inc, "undo.k8s.pod.quarantine");
+        _w.RawSign(p, "bob");
+        var bobs = Assert.Single(_w.Judge(p).Signatures, s => s.Responder == "bob");
+        Assert.DoesNotContain("TriageLead", bobs.Roles);
+    }
 }
