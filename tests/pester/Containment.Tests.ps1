@@ -335,7 +335,8 @@ Describe 'evidence first: a policy that wants evidence refuses a bare target; -F
         $err[0].FullyQualifiedErrorId | Should -BeLike 'QuorumNotMet,*'
         $err[0].Exception.Message | Should -Match 'EvidenceMissing'
         $deny | Should -Not -Exist
-        @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed').Count | Should -Be 1   # the policy change only
+        @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed').Count | Should -Be 0
+        @(Get-DeirfJournal -Roster -Workspace $ws -Kind 'proposal.consumed').Count | Should -Be 1   # the policy change, decided in the roster journal
     }
 
     It '-Force without -Reason: ContainmentForceNeedsReason' {

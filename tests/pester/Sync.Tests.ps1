@@ -21,13 +21,17 @@ Describe 'Sharing a workspace through git (issue 9), the way the issue''s user l
         $script:ws1 = Join-Path $TestDrive 'alice-laptop'
         $script:ws2 = Join-Path $TestDrive 'bob-laptop'
         $w = Initialize-DeirfWorkspace -Path $ws1 -Remote $remote -Actor alice
+        # The documented bootstrap: alice adds herself, then bob (signed by her); each binds a first key, configures
+        # it as their signing key, and binds the second signed by it; both founders seal.
         foreach ($h in 'alice', 'bob') {
-            New-DeirfResponder -Workspace $ws1 -Handle $h -Name $h.ToUpper() -Role ContainmentLead, TriageLead -Actor $h | Out-Null
+            New-DeirfResponder -Workspace $ws1 -Handle $h -Name $h.ToUpper() -Role ContainmentLead, TriageLead -Actor alice | Out-Null
             $seed = New-DeirfTestKey -Kind DidKey -Path (Join-Path $TestDrive "$h.seed")
             Add-DeirfIdentityProof -Workspace $ws1 -Responder $h -Kind DidKey -KeyPath $seed -Confirm:$false | Out-Null
-            Add-DeirfIdentityProof -Workspace $ws1 -Responder $h -Kind Ethereum -KeyPath (New-DeirfTestKey -Kind Ethereum -Path (Join-Path $TestDrive "$h.eth")) -Confirm:$false | Out-Null
             Set-DeirfSigningKey -Workspace $ws1 -Responder $h -Kind DidKey -KeyPath $seed | Out-Null
+            Add-DeirfIdentityProof -Workspace $ws1 -Responder $h -Kind Ethereum -KeyPath (New-DeirfTestKey -Kind Ethereum -Path (Join-Path $TestDrive "$h.eth")) -Confirm:$false | Out-Null
         }
+        foreach ($h in 'alice', 'bob') { Complete-DeirfRosterGenesis -Workspace $ws1 -Responder $h -Confirm:$false | Out-Null }
+        (Test-DeirfJournal -Roster -Workspace $ws1 -RequireSignatures).IsValid | Should -BeTrue
         $script:inc = (New-DeirfIncident -Workspace $ws1 -Title 'API keys leaked in public repo' -Reporter alice).Id
         $script:first = Sync-DeirfWorkspace -Workspace $ws1 -Actor alice
         $script:clone = Initialize-DeirfWorkspace -Path $ws2 -Remote $remote -Actor bob

@@ -14,9 +14,13 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
     [Parameter]
     public SwitchParameter NoHeadRecord { get; set; }
 
-    /// <summary>Unsigned entries by responders who have proofs make the journal invalid (default: a warning).</summary>
+    /// <summary>Unsigned entries by responders who have proofs make the journal invalid: the default (kept so scripts can say it).</summary>
     [Parameter]
     public SwitchParameter RequireSignatures { get; set; }
+
+    /// <summary>Report unsigned entries by responders who had a proof, and entries nobody can vouch for, as warnings instead of failures (an old journal from before signing keys were configured).</summary>
+    [Parameter]
+    public SwitchParameter AllowUnsigned { get; set; }
 
     /// <summary>
     /// An earlier checkpoint file: the journal must extend it (its first Size entries have that root), and the Merkle
@@ -43,7 +47,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             if (ParameterSetName != ByPath || Workspace is not null)
             {
                 roster = Identity.Roster.Load(ResolveWorkspace());
-                checker = new Identity.RosterSignatureChecker(roster, RequireSignatures, rosterJournal: ParameterSetName == ByRoster);
+                checker = new Identity.RosterSignatureChecker(roster, requireSignatures: RequireSignatures || !AllowUnsigned, rosterJournal: ParameterSetName == ByRoster);
             }
             var progress = new ProgressRecord(ActivityId, "Verifying journal", journal.Path);
             try
