@@ -25,12 +25,7 @@ Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines driv
         $env:DEIRF_WORKSPACE = $ws
         $script:keys = @{}
         foreach ($h in 'rec', 'bob', 'carol') {
-            New-DeirfResponder -Handle $h -Name $h.ToUpper() -Role Recorder | Out-Null
-            $seed = New-Seed "$h-key"
-            $eth = New-EthKey "$h-eth"
-            Add-DeirfIdentityProof -Responder $h -Kind DidKey -KeyPath $seed -Confirm:$false | Out-Null
-            Add-DeirfIdentityProof -Responder $h -Kind Ethereum -KeyPath $eth -Confirm:$false | Out-Null
-            $script:keys[$h] = @{ Seed = $seed; Eth = $eth }
+            $script:keys[$h] = Add-DeirfTestResponder -Workspace $ws -Handle $h -Role Recorder -KeyFolder $TestDrive -AddedBy rec
         }
         $script:inc = (New-DeirfIncident -Title 'Leaked keys' -Reporter rec).Id
         1..24 | ForEach-Object { Add-DeirfNote -Incident $inc -Text "note $_" -Actor rec }

@@ -19,12 +19,7 @@ BeforeAll {
         Initialize-DeirfWorkspace -Path $Ws | Out-Null
         $keys = @{}
         foreach ($r in @(@{ H = 'bob'; R = 'ContainmentLead' }, @{ H = 'carol'; R = 'ContainmentLead', 'TriageLead' }, @{ H = 'dana'; R = 'TriageLead' })) {
-            New-DeirfResponder -Handle $r.H -Name $r.H.ToUpper() -Role $r.R -Workspace $Ws | Out-Null
-            $seed = New-Seed "$($r.H)-$(Split-Path -Leaf $Ws).seed"
-            $eth = New-EthKey "$($r.H)-$(Split-Path -Leaf $Ws).eth"
-            Add-DeirfIdentityProof -Responder $r.H -Kind DidKey -KeyPath $seed -Workspace $Ws -Confirm:$false | Out-Null
-            Add-DeirfIdentityProof -Responder $r.H -Kind Ethereum -KeyPath $eth -Workspace $Ws -Confirm:$false | Out-Null
-            $keys[$r.H] = @{ Seed = $seed; Eth = $eth }
+            $keys[$r.H] = Add-DeirfTestResponder -Workspace $Ws -Handle $r.H -Role $r.R -KeyFolder $TestDrive -AddedBy bob
         }
         $inc = (New-DeirfIncident -Title 'Leaked key' -Reporter bob -Workspace $Ws).Id
         Grant-DeirfIncidentRole -Incident $inc -Role ContainmentLead -Responder bob -Actor bob -Workspace $Ws -Confirm:$false

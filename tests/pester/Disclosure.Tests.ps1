@@ -18,11 +18,7 @@ Describe 'Publish-DeirfDisclosure' {
     BeforeAll {
         $ws = Join-Path $TestDrive 'ws'
         Initialize-DeirfWorkspace -Path $ws | Out-Null
-        New-DeirfResponder -Handle dana -Name Dana -Role CommsLead -Workspace $ws | Out-Null
-        foreach ($kind in 'DidKey', 'Ethereum') {
-            $key = New-DeirfTestKey -Kind $kind -Path (Join-Path $TestDrive "dana.$kind")
-            Add-DeirfIdentityProof -Responder dana -Kind $kind -KeyPath $key -Workspace $ws -Confirm:$false | Out-Null
-        }
+        $null = Add-DeirfTestResponder -Workspace $ws -Handle dana -Role CommsLead -KeyFolder $TestDrive
         # dana's own (checksummed) address is the disclosure board the transaction goes to.
         $board = ((Get-DeirfResponder -Handle dana -Workspace $ws).Proofs | Where-Object { "$($_.Kind)" -eq 'Ethereum' }).Fingerprint
         $inc = (New-DeirfIncident -Title 'Bridge exploit' -Reporter dana -Workspace $ws).Id

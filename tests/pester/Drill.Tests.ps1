@@ -225,10 +225,7 @@ Describe 'Retrospective, reward and disclosure through the cmdlets' {
         $ws = Join-Path $TestDrive 'ws-retro'
         Initialize-DeirfWorkspace -Path $ws | Out-Null
         $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing.json'
-        New-DeirfResponder -Handle rec -Name Rec -Role Recorder, CommsLead -Workspace $ws | Out-Null
-        $seed = New-DeirfTestKey -Kind DidKey -Path (Join-Path $TestDrive 'rec.seed')
-        Add-DeirfIdentityProof -Responder rec -Kind DidKey -KeyPath $seed -Workspace $ws -Confirm:$false | Out-Null
-        Add-DeirfIdentityProof -Responder rec -Kind Ethereum -KeyPath (New-DeirfTestKey -Kind Ethereum -Path (Join-Path $TestDrive 'rec.eth')) -Workspace $ws -Confirm:$false | Out-Null
+        $null = Add-DeirfTestResponder -Workspace $ws -Handle rec -Role Recorder, CommsLead -KeyFolder $TestDrive
         $inc = (New-DeirfIncident -Title 'Leaked deploy key' -Reporter rec -Workspace $ws).Id
         Grant-DeirfIncidentRole -Incident $inc -Role CommsLead -Responder rec -Actor rec -Workspace $ws -Confirm:$false
     }

@@ -76,7 +76,7 @@ Describe 'Flow: P1 brings T-minus deadlines and the kickoff message' {
         $before = [DateTimeOffset]::UtcNow
         $i = New-DeirfIncident -Title 'Deploy key in a public gist' -Reporter alice -Workspace $ws
         $info = $i | Set-DeirfSeverity -Impact High -Urgency High -Actor bob -Reason 'prod key' -PassThru 6>&1
-        $i | Grant-DeirfIncidentRole -Role CommsLead -Responder carol -Actor bob
+        $i | Grant-DeirfIncidentRole -Role CommsLead -Responder carol -Actor alice   # the opener names the roles (docs/identities.md)
     }
 
     It 'sets triage, first-comms and containment from the default policy, in UTC, in the same write as the severity' {

@@ -130,8 +130,8 @@ Describe 'Integrations: Matrix room and updates' {
     BeforeAll {
         $env:DEIRF_MATRIX_TOKEN = $script:Token
         $script:Inc = $script:GitHubIncident
-        Grant-DeirfIncidentRole -Incident $script:Inc -Workspace $script:Ws -Role CommsLead -Responder dana
-        Grant-DeirfIncidentRole -Incident $script:Inc -Workspace $script:Ws -Role TriageLead -Responder Bob
+        Grant-DeirfIncidentRole -Incident $script:Inc -Workspace $script:Ws -Role CommsLead -Responder dana -Actor alice
+        Grant-DeirfIncidentRole -Incident $script:Inc -Workspace $script:Ws -Role TriageLead -Responder Bob -Actor alice
         Set-DeirfDeadline -Incident $script:Inc -Workspace $script:Ws -Name first-comms -In (New-TimeSpan -Hours 1) -Actor alice
     }
 

@@ -67,12 +67,7 @@ BeforeAll {
         Initialize-DeirfWorkspace -Path $Ws | Out-Null
         $keys = @{}
         foreach ($r in @(@{ H = 'bob'; R = 'ContainmentLead' }, @{ H = 'carol'; R = 'ContainmentLead', 'TriageLead' })) {
-            $h = $r.H
-            New-DeirfResponder -Handle $h -Name $h.ToUpper() -Role $r.R -Workspace $Ws -ErrorAction Stop | Out-Null
-            $name = "$h-$(Split-Path -Leaf $Ws)"
-            $keys[$h] = @{ Seed = New-Seed (Join-Path $TestDrive "$name.seed"); Eth = New-EthKey (Join-Path $TestDrive "$name.eth") }
-            Add-DeirfIdentityProof -Responder $h -Kind DidKey -KeyPath $keys[$h].Seed -Workspace $Ws -Confirm:$false -ErrorAction Stop | Out-Null
-            Add-DeirfIdentityProof -Responder $h -Kind Ethereum -KeyPath $keys[$h].Eth -Workspace $Ws -Confirm:$false -ErrorAction Stop | Out-Null
+            $keys[$r.H] = Add-DeirfTestResponder -Workspace $Ws -Handle $r.H -Role $r.R -KeyFolder $TestDrive -AddedBy bob
         }
         $inc = (New-DeirfIncident -Title $Title -Reporter bob -Workspace $Ws).Id
         Grant-DeirfIncidentRole -Incident $inc -Role ContainmentLead -Responder bob -Actor bob -Workspace $Ws -Confirm:$false -ErrorAction Stop

@@ -61,4 +61,31 @@ function New-DeirfTestKey {
     $Path
 }
 
-Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory
+
+<#
+.SYNOPSIS
+    Adds a responder the documented way: the first responder adds themselves, every later one is added by -AddedBy
+    (signed by their key); a did:key is bound, configured as the signing key, and an Ethereum key bound signed by it.
+    Keys are made now, outside the workspace. Returns @{ Seed; Eth }.
+#>
+function Add-DeirfTestResponder {
+    param(
+        [Parameter(Mandatory)] [string] $Workspace,
+        [Parameter(Mandatory)] [string] $Handle,
+        [string[]] $Role = @(),
+        [Parameter(Mandatory)] [string] $KeyFolder,
+        [string] $AddedBy
+    )
+    $first = @(Get-DeirfResponder -Workspace $Workspace -ErrorAction SilentlyContinue).Count -eq 0
+    $actor = if ($first -or -not $AddedBy) { $Handle } else { $AddedBy }
+    New-DeirfResponder -Handle $Handle -Name $Handle.ToUpper() -Role $Role -Workspace $Workspace -Actor $actor -Confirm:$false -ErrorAction Stop | Out-Null
+    $name = "$Handle-$(Split-Path -Leaf $Workspace)"
+    $seed = New-DeirfTestKey -Kind DidKey -Path (Join-Path $KeyFolder "$name.seed")
+    $eth = New-DeirfTestKey -Kind Ethereum -Path (Join-Path $KeyFolder "$name.eth")
+    Add-DeirfIdentityProof -Responder $Handle -Kind DidKey -KeyPath $seed -Workspace $Workspace -Confirm:$false -ErrorAction Stop | Out-Null
+    Set-DeirfSigningKey -Responder $Handle -Kind DidKey -KeyPath $seed -Workspace $Workspace -ErrorAction Stop | Out-Null
+    Add-DeirfIdentityProof -Responder $Handle -Kind Ethereum -KeyPath $eth -Workspace $Workspace -Confirm:$false -ErrorAction Stop | Out-Null
+    @{ Seed = $seed; Eth = $eth }
+}
+
+Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory, Add-DeirfTestResponder

@@ -150,15 +150,26 @@ public sealed class GitCli
     }
 
     /// <summary>Every file entry of a commit's tree with its mode, type and size (checked before any blob is read).</summary>
-    public IReadOnlyList<SyncTreeEntry> Entries(string commit)
+    public IReadOnlyList<SyncTreeEntry> Entries(string commit) => ParseEntries(Run(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]).Stdout);
+
+    /// <summary>
+    /// Parses <c>git ls-tree -r -l -z</c> output: "&lt;mode&gt; &lt;type&gt; &lt;id&gt; &lt;size&gt;\t&lt;path&gt;" records, size
+    /// right-aligned, "-" for a submodule. Anything else is GitOutputInvalid (the fuzz target "sync-tree" drives this).
+    /// </summary>
+    public static IReadOnlyList<SyncTreeEntry> ParseEntries(byte[] output)
     {
         var entries = new List<SyncTreeEntry>();
-        foreach (var rec in Split0(Run(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]).Stdout))
+        foreach (var rec in Split0(output))
         {
-            // "<mode> <type> <id> <size>\t<path>", size right-aligned, "-" for a submodule
             int tab = rec.IndexOf('\t');
-            var meta = rec[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            long size = long.TryParse(meta[3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+            var meta = tab < 0 ? [] : rec[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (meta.Length != 4 || tab == rec.Length - 1)
+            {
+                throw new SyncException("GitOutputInvalid", DeirfErrorKind.InvalidData, "git ls-tree printed a record that is not '<mode> <type> <id> <size>\\t<path>'.", rec.Length > 200 ? rec[..200] : rec);
+            }
+            long size = meta[3] == "-" ? 0
+                : long.TryParse(meta[3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+                : throw new SyncException("GitOutputInvalid", DeirfErrorKind.InvalidData, $"git ls-tree printed the size '{meta[3]}'.", meta[3]);
             entries.Add(new SyncTreeEntry(meta[0], meta[1], meta[2], size, rec[(tab + 1)..]));
         }
         return entries;

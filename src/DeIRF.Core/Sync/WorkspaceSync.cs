@@ -546,6 +546,30 @@ public static class WorkspaceSync
     /// <paramref name="signaturesFrom"/> on. Entries before it are byte for byte (the chain proves it) ones this
     /// replica verified when it accepted them, or ones just verified in the remote's copy.
     /// </summary>
+    /// <summary>
+    /// Checks a received copy of one journal as a sync does (chain, workspace binding, strict signatures against the
+    /// roster in <paramref name="rosterFile"/>, the roster's own governance): the refusal, or null when it would be
+    /// accepted. The fuzz target "received-entries" drives this.
+    /// </summary>
+    public static SyncRefusal? VerifyReceived(Workspace ws, string id, byte[] bytes, string rosterFile)
+    {
+        var copy = JournalCopy.TryParse(bytes, out var problem, out var badLine);
+        if (copy is null)
+        {
+            return new SyncRefusal("SyncRemoteTampered", id, badLine, null, null, $"the remote copy is damaged: {problem}");
+        }
+        var tmp = Path.Combine(Path.GetDirectoryName(rosterFile)!, $".received-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllBytes(tmp, bytes);
+        try
+        {
+            return VerifyCopy(ws, id, copy, id == Roster.JournalId ? tmp : rosterFile, tmp);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+
     private static SyncRefusal? VerifyCopy(Workspace ws, string id, JournalCopy copy, string rosterFile, string copyFile, long signaturesFrom = 0)
     {
         var file = new JournalFile(copyFile);

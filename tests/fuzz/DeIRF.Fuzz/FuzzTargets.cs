@@ -46,6 +46,8 @@ public static class FuzzTargets
         new("proof-binding", "proof binding bytes: ProofBinding.Parse", b => ProofBinding.Parse(b)),
         new("checkpoint", "verifier keys (one vkey a line) NUL checkpoint / signed note with cosignatures: Checkpoint.Parse, NoteVerifierKey.Parse, CheckpointVerdict.Judge", CheckpointNote),
         new("tlog-proof", "verifier keys NUL tlog-proof file: InclusionProof.Parse and Verify", TlogProof),
+        new("sync-tree", "a fetched tree as git ls-tree -r -l -z prints it: GitCli.ParseEntries, SyncTreePolicy.Check and CheckPath", SyncTree),
+        new("received-entries", "a received roster journal NUL a received incident journal (re-chained): WorkspaceSync.VerifyReceived, strict", ReceivedEntries),
     ];
 
     public static FuzzTarget Get(string name)
@@ -305,6 +307,37 @@ public static class FuzzTargets
         foreach (var r in roster.Responders)
         {
             _ = r.ToString();
+        }
+    }
+
+    private static void SyncTree(byte[] input)
+    {
+        var entries = DeIRF.Sync.GitCli.ParseEntries(input);
+        var refusals = DeIRF.Sync.SyncTreePolicy.Check(entries);
+        foreach (var e in entries)
+        {
+            // The promise behind the check: nothing it lets through escapes the workspace or names .git.
+            if (DeIRF.Sync.SyncTreePolicy.CheckPath(e.Path) is null && refusals.All(r => r.Journal != e.Path)
+                && (e.Path.Split('/').Any(p => p is ".." or "." || DeIRF.Sync.SyncTreePolicy.IsGitName(p)) || e.Mode == "120000" || Path.IsPathRooted(e.Path)))
+            {
+                throw new InvalidOperationException($"the tree policy let '{e.Path}' ({e.Mode}) through");
+            }
+        }
+    }
+
+    private static void ReceivedEntries(byte[] input)
+    {
+        var ws = Scratch.Workspace;
+        var split = Array.IndexOf(input, (byte)0);
+        var rosterPart = split < 0 ? input : input[..split];
+        var incidentPart = split < 0 ? [] : input[(split + 1)..];
+        var rosterFile = Roster.PathIn(ws);
+        var rosterBytes = Join(Rechain(Lines(rosterPart)), true);
+        File.WriteAllBytes(rosterFile, rosterBytes);
+        DeIRF.Sync.WorkspaceSync.VerifyReceived(ws, Roster.JournalId, rosterBytes, rosterFile);
+        if (incidentPart.Length > 0)
+        {
+            DeIRF.Sync.WorkspaceSync.VerifyReceived(ws, "INC-FUZZ", Join(Rechain(Lines(incidentPart)), true), rosterFile);
         }
     }
 
