@@ -18,7 +18,7 @@ Describe 'Publish-DeirfDisclosure' {
     BeforeAll {
         $ws = Join-Path $TestDrive 'ws'
         Initialize-DeirfWorkspace -Path $ws | Out-Null
-        $null = Add-DeirfTestResponder -Workspace $ws -Handle dana -Role CommsLead -KeyFolder $TestDrive
+        $script:danaKeys = Add-DeirfTestResponder -Workspace $ws -Handle dana -Role CommsLead -KeyFolder $TestDrive
         # dana's own (checksummed) address is the disclosure board the transaction goes to.
         $board = ((Get-DeirfResponder -Handle dana -Workspace $ws).Proofs | Where-Object { "$($_.Kind)" -eq 'Ethereum' }).Fingerprint
         $inc = (New-DeirfIncident -Title 'Bridge exploit' -Reporter dana -Workspace $ws).Id
@@ -41,7 +41,7 @@ Describe 'Publish-DeirfDisclosure' {
     }
 
     It 'anchors the newest checkpoint''s root once there is one' {
-        $cp = New-DeirfCheckpoint -Incident $inc -Signer dana -KeyPath (Join-Path $TestDrive 'dana.DidKey') -Workspace $ws
+        $cp = New-DeirfCheckpoint -Incident $inc -Signer dana -KeyPath $danaKeys.Seed -Workspace $ws
         $e = Publish-DeirfDisclosure -Incident $inc -Path $text -Actor dana -Workspace $ws -Confirm:$false
         $e.Body.checkpoint_root | Should -Be ([Convert]::ToHexString([Convert]::FromBase64String($cp.Root)).ToLowerInvariant())
     }

@@ -225,7 +225,7 @@ Describe 'Retrospective, reward and disclosure through the cmdlets' {
         $ws = Join-Path $TestDrive 'ws-retro'
         Initialize-DeirfWorkspace -Path $ws | Out-Null
         $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing.json'
-        $null = Add-DeirfTestResponder -Workspace $ws -Handle rec -Role Recorder, CommsLead -KeyFolder $TestDrive
+        $script:seed = (Add-DeirfTestResponder -Workspace $ws -Handle rec -Role Recorder, CommsLead -KeyFolder $TestDrive).Seed
         $inc = (New-DeirfIncident -Title 'Leaked deploy key' -Reporter rec -Workspace $ws).Id
         Grant-DeirfIncidentRole -Incident $inc -Role CommsLead -Responder rec -Actor rec -Workspace $ws -Confirm:$false
     }
