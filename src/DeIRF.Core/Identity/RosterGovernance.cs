@@ -336,17 +336,7 @@ public sealed partial class Roster
                     $"Proposal {p.ShortId} ({p.Action} {p.Target}) may not change the roster: {string.Join("; ", verdict.Blockers)}.", p.Id, verdict);
             }
             change.Body["proposal"] = p.Id;
-            return
-            [
-                new StatementDraft(ProposalConsumed.KindName, change.Actor, new JsonObject
-                {
-                    ["action"] = p.Action,
-                    ["persons"] = new JsonArray(verdict.Persons.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
-                    ["proposal"] = p.Id,
-                    ["target"] = p.Target,
-                }) { Timestamp = now },
-                change with { Timestamp = now },
-            ];
+            return [QuorumGate.ConsumedDraft(p, verdict, change.Actor, now), change with { Timestamp = now }];
         }, options);
         foreach (var e in entries)
         {

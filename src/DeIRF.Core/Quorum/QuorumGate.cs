@@ -210,21 +210,25 @@ public static class QuorumGate
                 throw new QuorumException(consumed ? "ProposalConsumed" : "QuorumNotMet", DeirfErrorKind.SecurityError,
                     $"Proposal {proposal.ShortId} ({proposal.Action} {proposal.Target}) may not run: {string.Join("; ", blockers)}.", proposal.Id, verdict);
             }
-            var body = new JsonObject
-            {
-                ["action"] = proposal.Action,
-                ["persons"] = new JsonArray(verdict.Persons.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
-                ["proposal"] = proposal.Id,
-                ["target"] = proposal.Target,
-            };
+            var draft = ConsumedDraft(proposal, verdict, actor, now);
             if (verdict.Blockers.Any(b => b.Blocker == QuorumBlocker.EvidenceMissing))
             {
-                body["evidenceOverride"] = evidenceOverrideReason;
+                draft.Body["evidenceOverride"] = evidenceOverrideReason;
             }
-            return [new StatementDraft(ProposalConsumed.KindName, actor, body) { Timestamp = now }];
+            return [draft];
         }, options);
         return new QuorumConsumption { Verdict = verdict!, Proposal = proposal!, Entry = entries[0] };
     }
+
+    /// <summary>The proposal.consumed entry for a met verdict: which proposal, what it decided, which persons counted.</summary>
+    internal static StatementDraft ConsumedDraft(Proposal proposal, QuorumVerdict verdict, string actor, DateTimeOffset now)
+        => new(ProposalConsumed.KindName, actor, new JsonObject
+        {
+            ["action"] = proposal.Action,
+            ["persons"] = new JsonArray(verdict.Persons.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
+            ["proposal"] = proposal.Id,
+            ["target"] = proposal.Target,
+        }) { Timestamp = now };
 
     /// <summary>The same for a provider request (its IncidentId names the journal).</summary>
     public static QuorumConsumption Consume(Workspace ws, ContainmentRequest request, string proposalId, string actor, JournalAppendOptions options,
