@@ -425,8 +425,10 @@ public sealed partial class Roster
     /// content (a deletion is no rollback to the defaults). Null when the journal never set it and no file exists.
     /// </summary>
     public static (string Content, SharedSetting? Setting)? LoadGoverned(Workspaces.Workspace ws, string file, Func<string, string, DeirfException> refused)
+        => LoadGoverned(ws, Load(ws), file, refused);
+
+    public static (string Content, SharedSetting? Setting)? LoadGoverned(Workspaces.Workspace ws, Roster roster, string file, Func<string, string, DeirfException> refused)
     {
-        var roster = Load(ws);
         roster._settings.TryGetValue(file, out var setting);
         var path = Path.Combine(ws.Root, file);
         if (!File.Exists(path))

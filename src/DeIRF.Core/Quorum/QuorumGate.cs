@@ -147,7 +147,7 @@ public static class QuorumGate
             var draft = new StatementDraft(approval ? ProposalApproved.KindName : ProposalSigned.KindName, actor, body) { Timestamp = now };
             // Judge the row as the verdict will, before anything is written.
             state.AddPending(draft, now);
-            var verdict = Judge(state, record.StoredId, roster, QuorumPolicy.Load(ws), now);
+            var verdict = Judge(state, record.StoredId, roster, QuorumPolicy.Load(ws, roster), now);
             var rows = approval ? verdict.Approvals : verdict.Signatures;
             status = rows[^1];
             if (!status.IsCounted)
@@ -170,7 +170,8 @@ public static class QuorumGate
     {
         var state = IncidentQuorumState.Read(ws, incident);
         var id = state.Find(proposalId).StoredId;
-        return Judge(state, id, Roster.Load(ws), QuorumPolicy.Load(ws), (clock ?? TimeProvider.System).GetUtcNow());
+        var roster = Roster.Load(ws);
+        return Judge(state, id, roster, QuorumPolicy.Load(ws, roster), (clock ?? TimeProvider.System).GetUtcNow());
     }
 
     // ---- consumption (for Invoke-DeirfContainment) ----
@@ -202,7 +203,8 @@ public static class QuorumGate
                     + $"({proposal.Action} {proposal.Target} {proposal.ParametersText}): digest {asRun.Id[..12]}… is not {proposal.ShortId}…. A changed action, target or parameter is a new proposal.",
                     proposal.Id);
             }
-            verdict = Judge(state, record.StoredId, Roster.Load(ws), QuorumPolicy.Load(ws), now);
+            var roster = Roster.Load(ws);
+            verdict = Judge(state, record.StoredId, roster, QuorumPolicy.Load(ws, roster), now);
             var blockers = verdict.Blockers.Where(b => !(b.Blocker == QuorumBlocker.EvidenceMissing && !string.IsNullOrWhiteSpace(evidenceOverrideReason))).ToList();
             if (blockers.Count > 0)
             {

@@ -356,9 +356,12 @@ public sealed class QuorumPolicy
     /// copy for people to read: one that differs from the journaled document (edited by hand, changed by a remote
     /// commit, an older one put back) is refused, PolicyUnjournaled; a deleted one changes nothing.
     /// </summary>
-    public static QuorumPolicy Load(Workspace ws)
+    public static QuorumPolicy Load(Workspace ws) => Load(ws, Roster.Load(ws));
+
+    /// <summary>The same with the roster already folded (a verdict reads both once).</summary>
+    public static QuorumPolicy Load(Workspace ws, Roster roster)
     {
-        var governed = Roster.LoadGoverned(ws, FileName, (message, path) => new QuorumException("PolicyUnjournaled", DeirfErrorKind.SecurityError, message, path));
+        var governed = Roster.LoadGoverned(ws, roster, FileName, (message, path) => new QuorumException("PolicyUnjournaled", DeirfErrorKind.SecurityError, message, path));
         if (governed is not { Setting: { } setting } g)
         {
             return Defaults;
