@@ -116,7 +116,7 @@ Describe 'Test-DeirfReadiness' {
         $fresh = Join-Path $TestDrive 'fresh'
         Initialize-DeirfWorkspace -Path $fresh | Out-Null
         $checks = Test-DeirfReadiness -Workspace $fresh
-        $checks.Count | Should -Be 10
+        $checks.Count | Should -Be 11
         $checks[0].PSObject.TypeNames[0] | Should -Be 'DeIRF.Readiness.ReadinessCheck'
         ($checks | Where-Object Status -eq 'Fail').Count | Should -Be 7
         $checks | Where-Object Status -ne 'Pass' | ForEach-Object { $_.Fix | Should -Not -BeNullOrEmpty }

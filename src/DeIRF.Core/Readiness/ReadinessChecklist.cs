@@ -87,6 +87,7 @@ public static class ReadinessChecklist
             LastDrill(ctx),
             SecretsRotated(ctx),
             IdentityProofsReviewed(ctx),
+            RosterSealed(ctx),
             Trend(ctx, MetricsCalculator.Mttd, "time to detect"),
             Trend(ctx, MetricsCalculator.Mttc, "time to contain"),
         };
@@ -418,6 +419,37 @@ public static class ReadinessChecklist
         return soon.Count > 0
             ? Result(item, KeepAlive, ReadinessStatus.Warn, $"Due within 14 days: {string.Join(", ", soon)}.", "Schedule the rotation before it falls due.", SecretsRotationFile)
             : Result(item, KeepAlive, ReadinessStatus.Pass, $"{count} secret(s) rotated within their cadence.", fix, SecretsRotationFile);
+    }
+
+    /// <summary>
+    /// Is the founding over? Until every founder has sealed the roster (Complete-DeirfRosterGenesis) one of them can
+    /// still add responders alone; a roster holding entries its rules refuse fails.
+    /// </summary>
+    public static ReadinessCheck RosterSealed(ReadinessContext ctx)
+    {
+        const string item = "Roster sealed";
+        const string fix = "When the founding team is complete, every founder runs Complete-DeirfRosterGenesis -Responder <handle> on their own machine (docs/identities.md).";
+        Identity.Roster roster;
+        try
+        {
+            roster = Identity.Roster.Load(ctx.Workspace);
+        }
+        catch (DeirfException ex)
+        {
+            return Result(item, KeepAlive, ReadinessStatus.Fail, $"The roster cannot be read: {ex.Message}", "Check it with Test-DeirfJournal -Roster.", Identity.Roster.FileName);
+        }
+        if (roster.Problems.Count > 0)
+        {
+            return Result(item, KeepAlive, ReadinessStatus.Fail, $"{roster.Problems.Count} roster entr{(roster.Problems.Count == 1 ? "y breaks" : "ies break")} its rules, first {roster.Problems[0]}.",
+                "Find who wrote it (Test-DeirfJournal -Roster, git log) and treat it as an incident; the roster does not apply it.", Identity.Roster.FileName);
+        }
+        if (roster.IsSealed)
+        {
+            return Result(item, KeepAlive, ReadinessStatus.Pass, $"Sealed at ROSTER#{roster.SealedAtSeq} by {string.Join(", ", roster.Founders)}: roster changes need a quorum.", fix, Identity.Roster.FileName);
+        }
+        var toSeal = roster.FoundersToSeal;
+        return Result(item, KeepAlive, ReadinessStatus.Warn,
+            $"The founding is open: one founder can still add responders alone{(toSeal.Count > 0 ? $" (to seal: {string.Join(", ", toSeal)})" : string.Empty)}.", fix, Identity.Roster.FileName);
     }
 
     public static ReadinessCheck IdentityProofsReviewed(ReadinessContext ctx)

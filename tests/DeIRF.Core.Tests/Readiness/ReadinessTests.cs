@@ -13,7 +13,7 @@ public class ReadinessTests
     private static readonly string[] Items =
     [
         "Asset inventory", "Log pipeline clock", "Secure comms channel", "Evidence store write-once", "Automated alert rules", "Drill schedule",
-        "Secrets rotated on cadence", "Identity proofs reviewed", "MTTD trend", "MTTC trend",
+        "Secrets rotated on cadence", "Identity proofs reviewed", "Roster sealed", "MTTD trend", "MTTC trend",
     ];
 
     private static ReadinessCheck Item(IEnumerable<ReadinessCheck> checks, string item) => Assert.Single(checks, c => c.Item == item);
@@ -61,11 +61,19 @@ public class ReadinessTests
             $$"""{"secrets":[{"name":"matrix-bot-token","cadence_days":90,"last_rotated":"{{Timestamps.ToJournal(Now.AddDays(-30))}}"}]}""");
         var roster = Roster.Load(j.Workspace);
         var options = new JournalAppendOptions { Durable = false };
+        var keys = new Dictionary<string, string>();
         foreach (var who in new[] { "alice", "bob" })
         {
             roster.AddResponder(who, who, [ResponderRole.TriageLead, ResponderRole.ContainmentLead], who, options);
-            TestKeys.Bind(roster, who, ProofKind.DidKey, TestKeys.NewSeed(), options);
-            TestKeys.Bind(roster, who, ProofKind.Ethereum, TestKeys.NewEthKey(), options);
+            var seed = TestKeys.WriteNew(ProofKind.DidKey, Path.Combine(root, "..", who + ".seed"));
+            var proof = TestKeys.BindFile(roster, who, ProofKind.DidKey, seed, options);
+            keys[who] = seed;
+            TestKeys.Bind(roster, who, ProofKind.Ethereum, TestKeys.NewEthKey(), options with { Signers = [new KeyFileStatementSigner(who, ProofKind.DidKey, seed, proof.Fingerprint)] });
+        }
+        foreach (var who in new[] { "alice", "bob" })
+        {
+            var fp = Roster.Load(j.Workspace).Get(who).Proofs.First(p => p.Kind == ProofKind.DidKey).Fingerprint;
+            Roster.Load(j.Workspace).Seal(who, options with { Signers = [new KeyFileStatementSigner(who, ProofKind.DidKey, keys[who], fp)] });
         }
         // Real incidents from alerts in both trend windows, faster lately; the alerts' bytes fill the evidence store.
         j.Full(Now.AddDays(-150), "P1", detectMin: 40, ackMin: 10, containMin: 90, resolveMin: 300);
