@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Initialize-DeirfWorkspace'
         'Complete-DeirfRosterGenesis'
+        'New-DeirfSigningKey'
         'Sync-DeirfWorkspace'
         'Start-DeirfDrill'
         'Register-DeirfDrill'

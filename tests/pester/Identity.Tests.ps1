@@ -292,3 +292,40 @@ Describe 'A three-person team founded with the documented cmdlets, then sealed (
         (Get-DeirfQuorumPolicy -Workspace $ws).Source | Should -Be 'default'
     }
 }
+
+Describe 'New-DeirfSigningKey makes keys a responder binds (issue 19, finding 10)' {
+    BeforeAll {
+        $script:kws = Join-Path $TestDrive 'ws-keys'
+        Initialize-DeirfWorkspace -Path $kws | Out-Null
+        $script:keyDir = Join-Path $TestDrive 'my-keys'
+    }
+
+    It 'writes a <Kind> key 0600 outside the workspace, returns its public part, and the key binds' -ForEach @(@{ Kind = 'DidKey' }, @{ Kind = 'Ethereum' }, @{ Kind = 'Ssh' }) {
+        if ($Kind -eq 'Ssh' -and -not (Test-DeirfTool ssh-keygen)) { Set-ItResult -Skipped -Because 'ssh-keygen is not installed'; return }
+        $path = Join-Path $keyDir "erin.$Kind"
+        $k = New-DeirfSigningKey -Kind $Kind -Path $path -Responder erin -Workspace $kws -InformationVariable info
+        Register-DeirfTestKeyFile "New-DeirfSigningKey $Kind" $path
+        $k.Path | Should -Be $path
+        if (-not $IsWindows) { (Get-Item $path).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        "$info" | Should -Match 'Add-DeirfIdentityProof -Responder erin'
+        ($k | Out-String) | Should -Not -Match ([regex]::Escape((Get-Content -Raw $path).Trim().Substring(0, 16)))
+        if (-not (Get-DeirfResponder -Workspace $kws -ErrorAction SilentlyContinue | Where-Object Handle -eq erin)) {
+            New-DeirfResponder -Handle erin -Name Erin -Role TriageLead -Workspace $kws -Confirm:$false | Out-Null
+        }
+        $bound = Add-DeirfIdentityProof -Responder erin -Kind $Kind -KeyPath $path -Workspace $kws -Actor erin -Confirm:$false
+        $bound.Fingerprint | Should -Be $k.Fingerprint
+        if ($Kind -eq 'DidKey') { Set-DeirfSigningKey -Responder erin -Kind DidKey -KeyPath $path -Workspace $kws | Out-Null }
+    }
+
+    It 'refuses a path inside the workspace and an existing file, writing nothing' {
+        $inside = Join-Path $kws 'keys/erin.seed'
+        New-DeirfSigningKey -Kind DidKey -Path $inside -Workspace $kws -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SigningKeyInWorkspace,*'
+        Test-Path $inside | Should -BeFalse
+        $existing = Join-Path $keyDir 'erin.DidKey'
+        $before = Get-Content -Raw $existing
+        New-DeirfSigningKey -Kind DidKey -Path $existing -Workspace $kws -ErrorVariable err2 -ErrorAction SilentlyContinue
+        $err2[0].FullyQualifiedErrorId | Should -BeLike 'SigningKeyFileExists,*'
+        Get-Content -Raw $existing | Should -Be $before
+    }
+}

@@ -33,9 +33,12 @@ public sealed class GitCli
         "submodule.recurse=false", "fetch.recurseSubmodules=false",
     ];
 
-    public static string? Find()
+    public static string? Find() => FindOnPath("git");
+
+    /// <summary>A tool on PATH (with .exe / .cmd on Windows), or null.</summary>
+    public static string? FindOnPath(string tool)
     {
-        var names = OperatingSystem.IsWindows() ? new[] { "git.exe", "git.cmd" } : new[] { "git" };
+        var names = OperatingSystem.IsWindows() ? new[] { tool + ".exe", tool + ".cmd" } : new[] { tool };
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             foreach (var name in names)
