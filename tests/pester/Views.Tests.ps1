@@ -1,0 +1,36 @@
+# Issue 19 finding 7: the default views fit 80 columns with their key columns whole (and 120).
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-DeirfTestModulePath) -Force
+    $script:ws = Join-Path $TestDrive 'ws'
+    Initialize-DeirfWorkspace -Path $ws | Out-Null
+    $script:title = 'Deploy key leaked in a public gist'
+    $script:inc = New-DeirfIncident -Title $title -Reporter alice -Workspace $ws
+    Add-DeirfNote -Incident $inc.Id -Text 'rotated the key' -Actor alice -Workspace $ws
+    function Render($InputObject, [int] $Width) { ($InputObject | Format-Table | Out-String -Width $Width) -split "`r?`n" | Where-Object { $_.Trim() } }
+}
+
+Describe 'Default table views at <Width> columns' -ForEach @(@{ Width = 80 }, @{ Width = 120 }) {
+    It 'Get-DeirfIncident shows the title, and no label is cut' {
+        $lines = Render (Get-DeirfIncident -Workspace $ws) $Width
+        $lines[0] | Should -Match '^Id\s+State\s+Severity\s+Opened\s+Title'
+        ($lines -join "`n") | Should -Match ([regex]::Escape($title.Substring(0, 25)))
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $Width }
+    }
+
+    It 'Get-DeirfJournal shows each kind whole and a readable summary' {
+        $lines = Render (Get-DeirfJournal -Incident $inc.Id -Workspace $ws) $Width
+        $lines[0] | Should -Match '^\s*Seq\s+Timestamp\s+Kind\s+Actor\s+Hash\s+Summary'
+        ($lines -join "`n") | Should -Match 'incident\.opened'
+        ($lines | Where-Object { $_ -match 'note' }) | Should -Match 'rotated the key'
+    }
+
+    It 'Test-DeirfJournal labels are the property names, and the longest fault fits' {
+        $copy = Join-Path $TestDrive "tampered-$Width.jsonl"
+        $text = Get-Content -Raw (Join-Path $ws "incidents/$($inc.Id)/journal.jsonl")
+        Set-Content -Path $copy -Value ($text -replace 'rotated the key', 'did nothing') -NoNewline
+        $lines = Render (Test-DeirfJournal -Path $copy -NoHeadRecord -AllowUnsigned) $Width
+        $lines[0] | Should -Match '^IsValid\s+EntryCount\s+Fault\s+FirstBadSeq\s+Reason'
+        ($lines -join "`n") | Should -Match 'HashMismatch'
+    }
+}
