@@ -34,3 +34,22 @@ Describe 'Default table views at <Width> columns' -ForEach @(@{ Width = 80 }, @{
         ($lines -join "`n") | Should -Match 'HashMismatch'
     }
 }
+
+Describe 'Digests to compare are notices a script can silence (issue 19 finding 8)' {
+    BeforeAll {
+        $script:pws = Join-Path $TestDrive 'ws-notice'
+        Initialize-DeirfWorkspace -Path $pws | Out-Null
+        $null = Add-DeirfTestResponder -Workspace $pws -Handle alice -Role ContainmentLead -KeyFolder $TestDrive
+        $script:pinc = (New-DeirfIncident -Title 'notice' -Reporter alice -Workspace $pws).Id
+    }
+
+    It 'New-DeirfProposal tags its digest notice, and -InformationAction SilentlyContinue silences it' {
+        $p = New-DeirfProposal -Incident $pinc -Action k8s.pod.quarantine -Target prod/a -Proposer alice -Workspace $pws -InformationVariable iv
+        @($iv | Where-Object { $_.Tags -contains 'Digest' -and "$($_.MessageData)" -match $p.Id }).Count | Should -Be 1
+        $quiet = New-DeirfProposal -Incident $pinc -Action k8s.pod.quarantine -Target prod/b -Proposer alice -Workspace $pws -InformationAction SilentlyContinue 6>&1
+        @($quiet | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }).Count | Should -Be 0
+        $p2 = @($quiet)[-1]
+        ($p2 | Get-DeirfSigningPayload -OutFile (Join-Path $TestDrive 'p.txt') -InformationAction Ignore 6>&1 |
+            Where-Object { $_ -is [System.Management.Automation.InformationRecord] }) | Should -BeNullOrEmpty
+    }
+}

@@ -76,6 +76,21 @@ public abstract class DeirfCmdlet : PSCmdlet
     /// <summary>The templates/ folder shipped next to DeIRF.dll (the module root, or a test's build output).</summary>
     protected static string ShippedTemplates => Path.Combine(Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "templates");
 
+    /// <summary>
+    /// A message a person should see (a digest to compare out of band): shown on the host like Write-Host, tagged
+    /// (<paramref name="tag"/>, "DeIRF") so scripts can filter it, and silent under -InformationAction
+    /// SilentlyContinue or Ignore.
+    /// </summary>
+    protected void WriteNotice(string message, string tag)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("InformationAction", out var action)
+            && action is ActionPreference.SilentlyContinue or ActionPreference.Ignore)
+        {
+            return;
+        }
+        WriteInformation(new HostInformationMessage { Message = message }, ["PSHOST", "DeIRF", tag]);
+    }
+
     protected JournalAppendOptions AppendOptions(bool durable = true) => new() { Durable = durable, CancellationToken = CancellationToken };
 
     /// <summary>Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.</summary>

@@ -89,7 +89,7 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
                 File.WriteAllBytes(path, bytes);
             }
             // Shown like Write-Host (the PSHOST tag), so the digest is on screen for comparison on a second device.
-            WriteInformation(new HostInformationMessage { Message = $"Binding for {Responder}: {kind} {key.Fingerprint}. SHA-256 {binding.Digest} — compare it on the signing device." }, ["PSHOST"]);
+            WriteNotice($"Binding for {Responder}: {kind} {key.Fingerprint}. SHA-256 {binding.Digest} — compare it on the signing device.", "Digest");
             WriteObject(new SigningPayload
             {
                 Purpose = "proof-binding", Responder = Responder, Kind = kind.ToString(), Fingerprint = key.Fingerprint,
@@ -113,11 +113,8 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
         {
             // evm.safe.freeze: the bytes are the 32-byte Safe transaction hash; the wallet shows it, so compare that.
             var custom = Quorum.ProposalPayloads.For(proposal.Action)!;
-            WriteInformation(new HostInformationMessage
-            {
-                Message = $"Proposal {proposal.Id}: {proposal.Action} {proposal.Target} in {proposal.Incident}. Owners sign the Safe transaction hash "
-                    + $"{proposal.SigningDigest} (eth_sign / personal_sign over its 32 bytes, e.g. cast wallet sign {proposal.SigningDigest}); compare it with the hash your wallet shows.",
-            }, ["PSHOST"]);
+            WriteNotice($"Proposal {proposal.Id}: {proposal.Action} {proposal.Target} in {proposal.Incident}. Owners sign the Safe transaction hash "
+                + $"{proposal.SigningDigest} (eth_sign / personal_sign over its 32 bytes, e.g. cast wallet sign {proposal.SigningDigest}); compare it with the hash your wallet shows.", "Digest");
             WriteObject(new SigningPayload
             {
                 Purpose = "proposal-safe-tx", Digest = proposal.SigningDigest, Path = path, Text = custom.Describe(proposal),
@@ -125,11 +122,8 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
             });
             return;
         }
-        WriteInformation(new HostInformationMessage
-        {
-            Message = $"{(Approval ? "Approval of" : "Proposal")} {proposal.Id}: {proposal.Action} {proposal.Target} in {proposal.Incident}. "
-                + "Compare this digest with the one the proposer sent you out of band, and every line of the file, before signing.",
-        }, ["PSHOST"]);
+        WriteNotice($"{(Approval ? "Approval of" : "Proposal")} {proposal.Id}: {proposal.Action} {proposal.Target} in {proposal.Incident}. "
+            + "Compare this digest with the one the proposer sent you out of band, and every line of the file, before signing.", "Digest");
         WriteObject(new SigningPayload
         {
             Purpose = Approval ? "proposal-approval" : "proposal", Digest = proposal.Id, Path = path, Text = Encoding.UTF8.GetString(bytes),

@@ -60,7 +60,12 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
                     WriteWarning($"{proposal.Action} {proposal.Target}: {warning}");
                 }
                 var description = ContainmentCmdletSupport.Describe(plan, proposal.ShortId);
-                WriteVerbose(description);
+                // Under -Verbose, ShouldProcess itself writes the description ("Performing the operation"); under
+                // -WhatIf it goes to the host only, so the verbose stream gets it here (once either way).
+                if (MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+                {
+                    WriteVerbose(description);
+                }
                 if (!ShouldProcess(description, $"Apply {proposal.Action}", $"Apply {proposal.Action} to '{proposal.Target}'?"))
                 {
                     return;

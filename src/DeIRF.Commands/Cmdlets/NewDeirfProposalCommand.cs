@@ -57,10 +57,7 @@ public sealed class NewDeirfProposalCommand : WorkspaceCmdlet
                 return;
             }
             var proposal = QuorumGate.Propose(ws, Incident, Action, Target, parameters, Proposer, TimeToLive, NotBefore, AppendOptions(ws, Proposer));
-            WriteInformation(new HostInformationMessage
-            {
-                Message = $"Proposal {proposal.Id} ({Action} {Target}), expires {proposal.Expires:u}. Send this digest to the signers out of band; they compare it with the 'proposal:' line before signing.",
-            }, ["PSHOST"]);
+            WriteNotice($"Proposal {proposal.Id} ({Action} {Target}), expires {proposal.Expires:u}. Send this digest to the signers out of band; they compare it with the 'proposal:' line before signing.", "Digest");
             WriteObject(proposal);
         });
     }
