@@ -128,6 +128,36 @@ $env:PATH = (Join-Path (Get-Location) bin) + [IO.Path]::PathSeparator + $env:PAT
         }
     }
 
+    # One file's folder and runspace: ./out/DeIRF and ./runbooks link to the built module as in a clone, ./keys for
+    # key files (outside the workspace), ./ws the workspace unless the file makes it, the environment pointed there.
+    function New-DocRunspace([string] $Directory, [switch] $OwnWorkspace) {
+        New-Item -ItemType Directory -Path (Join-Path $Directory 'out'), (Join-Path $Directory 'keys') -Force | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $Directory 'out/DeIRF') -Target $script:ModuleDir | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $Directory 'runbooks') -Target (Join-Path $script:ModuleDir 'runbooks') | Out-Null
+        $env:DEIRF_WORKSPACE = Join-Path $Directory 'ws'
+        $env:DEIRF_SIGNING_CONFIG = Join-Path $Directory 'keys/signing-keys.json'
+        Remove-Item Env:DEIRF_ACTOR -ErrorAction SilentlyContinue
+        # Installed, as docs/drills.md assumes: Import-Module DeIRF by name finds ./out/DeIRF.
+        $env:PSModulePath = (Join-Path $Directory 'out') + [IO.Path]::PathSeparator + $script:SavedEnv['PSModulePath']
+        $env:PATH = $script:SavedEnv['PATH']
+        $runspace = [runspacefactory]::CreateRunspace()
+        $runspace.Open()
+        $ps = [powershell]::Create(); $ps.Runspace = $runspace
+        [void]$ps.AddScript(@"
+Set-Location -LiteralPath '$Directory'
+Import-Module ./out/DeIRF
+Import-Module '$PSScriptRoot/TestHelpers.psm1'
+$(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
+`$ErrorActionPreference = 'Stop'
+`$PSNativeCommandUseErrorActionPreference = `$true
+`$ConfirmPreference = 'None'
+$(Get-DeirfDocClaimFunction)
+"@).Invoke()
+        if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
+        $ps.Dispose()
+        $runspace
+    }
+
     # Runs one block in the file's runspace; returns the error text, or nothing when it passed.
     function Invoke-DocBlock($Runspace, [string] $Script, $Block) {
         $ps = [powershell]::Create()
@@ -173,6 +203,8 @@ $env:PATH = (Join-Path (Get-Location) bin) + [IO.Path]::PathSeparator + $env:PAT
             return "$($Block.Location): $(if ($e) { $e.Message } else { "$Record" })"
         }
         $line = $Block.Line
+        # A claim the harness checked already names its markdown line.
+        if ($Record.Exception.Message -like "$($Block.File):*: claims *") { return $Record.Exception.Message }
         $at = $Record.InvocationInfo
         if ($at -and $at.ScriptLineNumber -gt 0) {
             # In the block itself (no script file): its markdown line; in a script it called: that file's line.
@@ -194,44 +226,11 @@ AfterAll {
 Describe 'DocBlocks: <File>' -ForEach $docs {
     BeforeAll {
         $dir = Join-Path $TestDrive ($File -replace '[/\\.]', '-')
-        New-Item -ItemType Directory -Path (Join-Path $dir 'out'), (Join-Path $dir 'keys') -Force | Out-Null
-        # As in a clone: ./out/DeIRF is the built module and ./runbooks its runbooks (links, not copies).
-        New-Item -ItemType SymbolicLink -Path (Join-Path $dir 'out/DeIRF') -Target $script:ModuleDir | Out-Null
-        New-Item -ItemType SymbolicLink -Path (Join-Path $dir 'runbooks') -Target (Join-Path $script:ModuleDir 'runbooks') | Out-Null
-        $env:DEIRF_WORKSPACE = Join-Path $dir 'ws'
-        $env:DEIRF_SIGNING_CONFIG = Join-Path $dir 'keys/signing-keys.json'
-        Remove-Item Env:DEIRF_ACTOR -ErrorAction SilentlyContinue
-        # Installed, as docs/drills.md assumes: Import-Module DeIRF by name finds ./out/DeIRF.
-        $env:PSModulePath = (Join-Path $dir 'out') + [IO.Path]::PathSeparator + $script:SavedEnv['PSModulePath']
-        $env:PATH = $script:SavedEnv['PATH']
+        $rs = New-DocRunspace -Directory $dir -OwnWorkspace:$OwnWorkspace
         $script:Prepared = [Collections.Generic.HashSet[string]]::new()
-        $rs = [runspacefactory]::CreateRunspace()
-        $rs.Open()
-        $ps = [powershell]::Create(); $ps.Runspace = $rs
-        [void]$ps.AddScript(@"
-Set-Location -LiteralPath '$dir'
-Import-Module ./out/DeIRF
-Import-Module '$PSScriptRoot/TestHelpers.psm1'
-$(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
-`$ErrorActionPreference = 'Stop'
-`$PSNativeCommandUseErrorActionPreference = `$true
-`$ConfirmPreference = 'None'
-`$DocServices = [Collections.Generic.List[int]]::new()
-$(Get-DeirfDocClaimFunction)
-"@).Invoke()
-        if ($ps.Streams.Error.Count) { throw "the doc-test runspace for $File did not start: $($ps.Streams.Error[0])" }
-        $ps.Dispose()
     }
 
-    AfterAll {
-        if ($rs) {
-            $ps = [powershell]::Create(); $ps.Runspace = $rs
-            $pids = @($ps.AddScript('$DocServices').Invoke())
-            $ps.Dispose()
-            foreach ($p in @($pids | Where-Object { $_ })) { Stop-Process -Id $p -Force -ErrorAction SilentlyContinue }
-            $rs.Dispose()
-        }
-    }
+    AfterAll { if ($rs) { $rs.Dispose() } }
 
     It '<Location>' -ForEach $Blocks {
         if ($Skip) {
@@ -256,5 +255,49 @@ $(Get-DeirfDocClaimFunction)
         if ($wrap) { $code = $wrap.Replace('{code}', $code) }
         $failure = Invoke-DocBlock $rs $code $Block
         $failure | Should -BeNullOrEmpty
+    }
+}
+
+# The harness itself, on a markdown file made here: a false claim, an unexpected error and an unknown marker fail.
+Describe 'DocBlocks harness' {
+    BeforeAll {
+        $md = Join-Path $TestDrive 'sample.md'
+        Set-Content -Path $md -Value @(
+            '# sample', '```powershell', '$i = New-DeirfIncident -Title t -Reporter alice   # => State Open', 'Test-DeirfJournal -Incident $i.Id   # => IsValid False', '```',
+            '<!-- doc-test: skip — needs a moon base -->', '```powershell', 'Get-Moon', '```',
+            '```powershell', 'Get-DeirfIncident -Id INC-20000101-0000   # !> IncidentNotFound', 'Get-DeirfIncident -Id INC-20000101-0000', '```',
+            '<!-- doc-test: setup=incident -->', '```powershell', 'Get-DeirfIncident INC-20261124-3DAB   # => Title t', '```')
+        $blocks = @(Get-DeirfDocBlock -Path $md -Root $TestDrive)
+        $rs = New-DocRunspace -Directory (Join-Path $TestDrive 'harness')
+    }
+    AfterAll { if ($rs) { $rs.Dispose() } }
+
+    It 'reads each block with its fence line and marker' {
+        $blocks.Count | Should -Be 4
+        $blocks[0].Location | Should -Be 'sample.md:2'
+        $blocks[1].Skip | Should -Be 'needs a moon base'
+        $blocks[3].Setup | Should -Be 'incident'
+    }
+
+    It 'fails a block whose claim does not hold, naming the claim''s line' {
+        $failure = Invoke-DocBlock $rs (ConvertTo-DeirfDocScript -Block $blocks[0]) $blocks[0]
+        $failure | Should -Match "^sample\.md:4: claims IsValid False, got 'True'"
+    }
+
+    It 'passes an expected error and fails an unexpected one with its error id and line' {
+        $failure = Invoke-DocBlock $rs (ConvertTo-DeirfDocScript -Block $blocks[2]) $blocks[2]
+        $failure | Should -Match '^sample\.md:12: \[IncidentNotFound,'
+    }
+
+    It 'applies a setup''s substitution' {
+        $code = ConvertTo-DeirfDocScript -Block $blocks[3] -Substitute $script:Setups.incident.Substitute
+        $code | Should -Match 'Get-DeirfIncident \(Get-DocIncidentId\)'
+        Invoke-DocBlock $rs $script:Setups.incident.Prepare $blocks[3] | Should -BeNullOrEmpty
+        Invoke-DocBlock $rs $code $blocks[3] | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a marker it does not understand' {
+        Set-Content -Path $md -Value '<!-- doc-test: maybe -->', '```powershell', 'x', '```'
+        { Get-DeirfDocBlock -Path $md -Root $TestDrive } | Should -Throw '*neither setup=<name> nor*'
     }
 }
