@@ -101,6 +101,8 @@ function Add-DocSshProof([string] $Handle, [string] $Key) {
 Add-DocSshProof carol ./keys/carol_ed25519
 if (-not ((Get-DeirfResponder bob).Proofs | Where-Object Kind -EQ 'Ssh')) { Add-DocSshProof bob ./bob-ssh-key }
 Copy-Item ./keys/dana-ws.seed ./dana.didkey
+# A copy of a key is a key file too: the secrets scan skips it and looks for the seed everywhere else.
+Register-DeirfTestKeyFile -Kind 'did:key seed' -Path (Resolve-Path ./dana.didkey).Path
 '@
             Substitute = [ordered]@{ '~/.ssh/id_ed25519' = './keys/carol_ed25519' }
         }
