@@ -53,3 +53,13 @@ Describe 'Digests to compare are notices a script can silence (issue 19 finding 
             Where-Object { $_ -is [System.Management.Automation.InformationRecord] }) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Test-DeirfInclusionProof names a missing trusted-key file (issue 19 finding 12)' {
+    It 'is TrustedKeyFileNotFound with how to make one, not a key-format error' {
+        $proof = Join-Path $TestDrive 'any.tlog-proof'
+        Set-Content $proof 'not read before the keys'
+        Test-DeirfInclusionProof -Path $proof -TrustedKey (Join-Path $TestDrive 'keys.txt') -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'TrustedKeyFileNotFound,*'
+        $err[0].Exception.Message | Should -Match 'VerifierKey'
+    }
+}

@@ -51,15 +51,22 @@ public sealed class TestDeirfInclusionProofCommand : DeirfCmdlet
         bool answered = false;
         Try(Path, () =>
         {
-            var proof = InclusionProof.Load(ResolvePath(Path));
-            var trusted = Checkpoint is null ? null : Checkpoints.Checkpoint.Load(ResolvePath(Checkpoint));
             var keys = new List<NoteVerifierKey>();
             foreach (var k in TrustedKey)
             {
+                // A C2SP vkey is name+keyid+base64; anything else names a file of them, one a line.
                 var asPath = ResolvePath(k);
-                var lines = !k.Contains('+') && File.Exists(asPath) ? File.ReadAllLines(asPath) : [k];
+                bool isFile = File.Exists(asPath);
+                if (!isFile && !k.Contains('+'))
+                {
+                    throw new DeirfException("TrustedKeyFileNotFound", DeirfErrorKind.NotFound,
+                        $"No trusted-key file '{asPath}'. It holds one C2SP verifier key (name+keyid+base64) a line: the VerifierKey that New-DeirfCheckpoint and Add-DeirfCheckpointCosignature return for each signer, or the keys a published disclosure lists (docs/checkpoints.md).", k);
+                }
+                var lines = isFile ? File.ReadAllLines(asPath) : [k];
                 keys.AddRange(lines.Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#')).Select(NoteVerifierKey.Parse));
             }
+            var proof = InclusionProof.Load(ResolvePath(Path));
+            var trusted = Checkpoint is null ? null : Checkpoints.Checkpoint.Load(ResolvePath(Checkpoint));
             var policy = CheckpointPolicy.Default;
             Func<string, IReadOnlySet<string>>? roles = null;
             InclusionProofBinding? binding = Origin is null ? null : new InclusionProofBinding(Origin);
