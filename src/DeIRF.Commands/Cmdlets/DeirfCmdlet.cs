@@ -64,14 +64,44 @@ public abstract class DeirfCmdlet : PSCmdlet
     public const string ActorVariable = "DEIRF_ACTOR";
 
     /// <summary>
-    /// -Actor, else $env:DEIRF_ACTOR: every journaled change names who made it, so with neither the cmdlet refuses
-    /// (ActorMissing) rather than guess.
+    /// Who acts: -Actor, else the one responder this machine signs as in <paramref name="ws"/> (Set-DeirfSigningKey),
+    /// else $env:DEIRF_ACTOR, else <paramref name="fallback"/>. Every journaled change names who made it, so with
+    /// none of these the cmdlet refuses (ActorMissing) rather than guess; -Verbose says which source was used.
     /// </summary>
-    protected static string ResolveActor(string? actor)
-        => actor is { Length: > 0 } ? actor
-            : Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env ? env.Trim()
-            : throw new DeirfException("ActorMissing", DeirfErrorKind.InvalidArgument,
-                $"Say who is acting: pass -Actor <handle> or set $env:{ActorVariable} once for the session (automation: the account's handle).", ActorVariable);
+    protected string ResolveActor(Workspaces.Workspace? ws, string? actor, string? fallback = null)
+    {
+        if (actor is { Length: > 0 })
+        {
+            WriteVerbose($"Acting as '{actor}' (-Actor).");
+            return actor;
+        }
+        if (ws is not null)
+        {
+            var signers = Identity.SigningKeys.HandlesFor(ws.WorkspaceId);
+            if (signers.Count == 1)
+            {
+                WriteVerbose($"Acting as '{signers[0]}': the responder this machine signs as in this workspace (Set-DeirfSigningKey).");
+                return signers[0];
+            }
+            if (signers.Count > 1)
+            {
+                // Several people share this machine's configuration: picking one would be a guess.
+                WriteVerbose($"This machine signs as several responders in this workspace ({string.Join(", ", signers)}): not choosing one.");
+            }
+        }
+        if (Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env && env.Trim() is { Length: > 0 } handle)
+        {
+            WriteVerbose($"Acting as '{handle}' ($env:{ActorVariable}).");
+            return handle;
+        }
+        if (fallback is { Length: > 0 })
+        {
+            WriteVerbose($"Acting as '{fallback}' (the default for this cmdlet).");
+            return fallback;
+        }
+        throw new DeirfException("ActorMissing", DeirfErrorKind.InvalidArgument,
+            $"Say who is acting: pass -Actor <handle>, set $env:{ActorVariable} once for the session (automation: the account's handle), or configure your key with Set-DeirfSigningKey -Responder <you>.", ActorVariable);
+    }
 
     /// <summary>The templates/ folder shipped next to DeIRF.dll (the module root, or a test's build output).</summary>
     protected static string ShippedTemplates => Path.Combine(Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "templates");

@@ -85,7 +85,7 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
         Try(Bucket.Length > 0 ? Bucket : "local", () =>
         {
             var ws = ResolveWorkspace();
-            var actor = ResolveActor(Actor);
+            var actor = ResolveActor(ws, Actor);
             Evidence.EvidenceStoreSettings settings;
             if (Local)
             {

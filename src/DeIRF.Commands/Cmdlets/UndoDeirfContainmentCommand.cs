@@ -50,7 +50,7 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ProposalIdCompleter))]
     public string Proposal { get; set; } = string.Empty;
 
-    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR.</summary>
+    /// <summary>Who executes (journaled). Default: the one responder this machine signs as in this workspace (Set-DeirfSigningKey), else $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
@@ -83,7 +83,7 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
             {
                 return;
             }
-            var actor = ResolveActor(Actor);
+            var actor = ResolveActor(ws, Actor);
             var record = ContainmentRunner.ExecuteUndoAsync(ws, undo, actor, ContainmentCmdletSupport.Secrets(Secret), AppendOptions(ws, actor), CancellationToken)
                 .GetAwaiter().GetResult();
             WriteObject(record);
