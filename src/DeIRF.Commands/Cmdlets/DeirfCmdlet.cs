@@ -108,9 +108,18 @@ public abstract class DeirfCmdlet : PSCmdlet
 
     protected JournalAppendOptions AppendOptions(bool durable = true) => new() { Durable = durable, CancellationToken = CancellationToken };
 
-    /// <summary>Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.</summary>
-    protected JournalAppendOptions AppendOptions(Workspaces.Workspace ws, string actor)
+    /// <summary>
+    /// Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.
+    /// When the workspace has a roster, an actor not on it is refused (ActorNotOnRoster) before anything is written;
+    /// roster changes (governed by the roster itself) and an incident's opening (its reporter may be anyone) pass
+    /// <paramref name="requireOnRoster"/> false.
+    /// </summary>
+    protected JournalAppendOptions AppendOptions(Workspaces.Workspace ws, string actor, bool requireOnRoster = true)
     {
+        if (requireOnRoster)
+        {
+            RequireOnRoster(ws, actor);
+        }
         // The roster is read only when this actor has a signing key here: a damaged roster never blocks unsigned writes.
         string? problem = null;
         var signers = Identity.SigningKeys.For(ws.WorkspaceId, actor) is null
@@ -125,6 +134,31 @@ public abstract class DeirfCmdlet : PSCmdlet
             WriteVerbose($"No signing key configured for '{actor}' in this workspace: the entry is unsigned (Set-DeirfSigningKey).");
         }
         return AppendOptions() with { Signers = signers, AfterAppend = (journal, entries) => AutomaticCheckpoint(ws, journal, entries, actor) };
+    }
+
+    /// <summary>When the workspace has a roster, refuses an actor not on it (ActorNotOnRoster): call before anything is sent or written.</summary>
+    protected void RequireOnRoster(Workspaces.Workspace ws, string actor)
+    {
+        if (!File.Exists(Identity.Roster.PathIn(ws)))
+        {
+            return;
+        }
+        Identity.Roster members;
+        try
+        {
+            members = Identity.Roster.Load(ws);
+        }
+        catch (DeirfException ex)
+        {
+            // A damaged roster never blocks writes: it is reported, and verification refuses it later.
+            WriteWarning($"The roster cannot be read ({ex.Message}): '{actor}' is not checked against it.");
+            return;
+        }
+        if (members.Find(actor) is null)
+        {
+            throw new DeirfException("ActorNotOnRoster", DeirfErrorKind.SecurityError,
+                $"'{actor}' is not on this workspace's roster (Get-DeirfResponder): nothing was written. Act as a responder, or add them first (New-DeirfResponder).", actor);
+        }
     }
 
     /// <summary>Every N entries and on close (checkpoint-policy.json): a failure here never undoes the durable append.</summary>
@@ -236,6 +270,20 @@ public abstract class WorkspaceCmdlet : DeirfCmdlet
         WriteVerbose($"Workspace {ws.Root} (from {ws.Source}).");
         return ws;
     }
+
+    /// <summary>
+    /// Emits <paramref name="item"/> carrying the workspace it came from (a Workspace note property, as files carry
+    /// PSPath), so the next cmdlet in the pipeline binds -Workspace by property name wherever it runs.
+    /// </summary>
+    protected void WriteFromWorkspace(object item, Workspaces.Workspace? ws)
+    {
+        var pso = PSObject.AsPSObject(item);
+        if (ws is not null && pso.Properties["Workspace"] is null)
+        {
+            pso.Properties.Add(new PSNoteProperty("Workspace", ws.Root));
+        }
+        WriteObject(pso);
+    }
 }
 
 /// <summary>
@@ -284,6 +332,12 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>The workspace ResolveJournal found (null for -Path without -Workspace).</summary>
+    protected Workspaces.Workspace? JournalWorkspace { get; private set; }
+
+    /// <summary>-Roster, or a piped roster entry (its Incident is ROSTER).</summary>
+    protected bool IsRoster => ParameterSetName == ByRoster || (ParameterSetName == ByIncident && Incident == Identity.Roster.JournalId);
+
     protected JournalFile ResolveJournal()
     {
         if (ParameterSetName == ByPath)
@@ -295,9 +349,9 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
             }
             return new JournalFile(full);
         }
-        if (ParameterSetName == ByRoster)
+        if (IsRoster)
         {
-            var ws = ResolveWorkspace();
+            var ws = JournalWorkspace = ResolveWorkspace();
             var roster = new JournalFile(Identity.Roster.PathIn(ws));
             if (!roster.Exists)
             {
@@ -305,7 +359,8 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
             }
             return roster;
         }
-        return ResolveWorkspace().JournalOf(Incident);
+        JournalWorkspace = ResolveWorkspace();
+        return JournalWorkspace.JournalOf(Incident);
     }
 
     protected object JournalTarget => ParameterSetName switch { ByPath => Path, ByRoster => "roster", _ => Incident };

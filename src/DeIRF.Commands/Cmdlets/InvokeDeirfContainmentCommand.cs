@@ -72,7 +72,7 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
                 progress.PercentComplete = 50;
                 WriteProgress(progress);
                 var record = ContainmentRunner.ExecuteAsync(ws, proposal, request, actor, options, Force ? Reason : null, CancellationToken).GetAwaiter().GetResult();
-                WriteObject(record);
+                WriteFromWorkspace(record, ws);
                 if (!record.Verified)
                 {
                     WriteError(new ErrorRecord(new ContainmentException("ContainmentNotVerified", DeirfErrorKind.InvalidOperation,

@@ -53,6 +53,7 @@ public sealed class NewDeirfIncidentChannelCommand : IntegrationCmdlet
         {
             var ws = ResolveWorkspace();
             Actor = ResolveActor(ws, Actor);
+            RequireOnRoster(ws, Actor);
             var incident = ws.GetIncident(Incident);
             if (incident.ChatRoom is { } existing && !Force)
             {

@@ -53,7 +53,7 @@ public sealed class NewDeirfResponderCommand : WorkspaceCmdlet
             }
             // Who adds them: -Actor, the responder signing here, $env:DEIRF_ACTOR, else (the very first responder) themselves.
             var actor = ResolveActor(ws, Actor, fallback: Handle);
-            WriteObject(Roster.Load(ws).AddResponder(Handle, Name, Role.Select(r => Enum.Parse<ResponderRole>(r, ignoreCase: true)), actor, AppendOptions(ws, actor),
+            WriteObject(Roster.Load(ws).AddResponder(Handle, Name, Role.Select(r => Enum.Parse<ResponderRole>(r, ignoreCase: true)), actor, AppendOptions(ws, actor, requireOnRoster: false),
                 Proposal, PinnedProof));
         });
     }

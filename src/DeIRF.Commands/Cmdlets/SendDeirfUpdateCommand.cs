@@ -86,6 +86,7 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
         {
             var ws = ResolveWorkspace();
             Actor = ResolveActor(ws, Actor);
+            RequireOnRoster(ws, Actor);
             var incident = ws.GetIncident(Incident);
             var text = Compose(ws, incident);
             var operation = "message.send";

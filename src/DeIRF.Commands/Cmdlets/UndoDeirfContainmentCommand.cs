@@ -23,13 +23,13 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
     public string Incident { get; set; } = string.Empty;
 
-    /// <summary>The action that was applied (k8s.pod.quarantine).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByTarget)]
+    /// <summary>The action that was applied (k8s.pod.quarantine). Binds from piped containment records.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByTarget, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Action { get; set; } = string.Empty;
 
-    /// <summary>The target it was applied to.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByTarget)]
+    /// <summary>The target it was applied to. Binds from piped containment records.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByTarget, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Target { get; set; } = string.Empty;
 
@@ -45,7 +45,8 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
 
     /// <summary>The undo proposal to run (binds from a piped proposal's Id).</summary>
     [Parameter(Mandatory = true, ParameterSetName = ByProposal, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id", "ProposalId")]
+    // Not ProposalId: a piped containment record's ProposalId is the proposal that applied it, never its undo.
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ProposalIdCompleter))]
     public string Proposal { get; set; } = string.Empty;
@@ -86,7 +87,7 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
             var actor = ResolveActor(ws, Actor);
             var record = ContainmentRunner.ExecuteUndoAsync(ws, undo, actor, ContainmentCmdletSupport.Secrets(Secret), AppendOptions(ws, actor), CancellationToken)
                 .GetAwaiter().GetResult();
-            WriteObject(record);
+            WriteFromWorkspace(record, ws);
             if (!record.Verified)
             {
                 WriteError(new ErrorRecord(new ContainmentException("ContainmentNotVerified", DeirfErrorKind.InvalidOperation,
