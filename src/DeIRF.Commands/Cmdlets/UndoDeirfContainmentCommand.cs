@@ -10,7 +10,9 @@ namespace DeIRF.Commands.Cmdlets;
 /// bound to the containment.applied entry); without, it runs the approved undo proposal, removing exactly what the
 /// apply recorded it added.
 /// </summary>
-[Cmdlet(VerbsCommon.Undo, "DeirfContainment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByTarget)]
+// Default ByProposal: a piped undo proposal fits both sets (it has Action and Target too) and must run as itself;
+// a piped containment record has no Id, so it lands in ByTarget.
+[Cmdlet(VerbsCommon.Undo, "DeirfContainment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByProposal)]
 [OutputType("DeIRF.Containment.ContainmentRecord", "DeIRF.Quorum.Proposal")]
 public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
 {
