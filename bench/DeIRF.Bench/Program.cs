@@ -95,6 +95,26 @@ try
         {
             throw new InvalidOperationException("append benchmark journal did not verify");
         }
+
+        // Appends check that the journal is as DeIRF last left it (issue 19): against the head record's stamp, so the
+        // cost must not grow with the journal; only a file changed behind DeIRF's back is verified in full first.
+        const int bigCount = 200;
+        journal.Append(new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = "first append stamps the head" }));
+        sw.Restart();
+        for (int i = 0; i < bigCount; i++)
+        {
+            journal.Append(new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = $"durable append onto the big journal {i}" }));
+        }
+        double bigRate = bigCount / sw.Elapsed.TotalSeconds;
+        rows.Add(($"Durable append onto the {entries:N0}-entry journal, with the unchanged-file check (stamp and tail match)", $"{bigRate:F0} appends/s",
+            $"durable append onto a {durableCount + 1}-entry journal: {durableRate:F0}/s", $"{bigRate / durableRate:F2}× small journal", "≈ 1× (O(1))"));
+        double changed = Best(3, () =>
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(-5)); // as an editor or a copy would leave it
+            journal.Append(new StatementDraft(Note.KindName, "bench", new JsonObject { ["text"] = "after an outside change" }));
+        });
+        rows.Add(($"First append after the file changed behind DeIRF's back ({entries:N0} entries: full check, then append)", $"{changed:F3} s",
+            $"linear verify of the same journal: {verify:F3} s", $"{changed / verify:F2}× verify", "≈ 1×"));
     }
 
     // 3. Signature verification per proof kind, beside the command-line peers or the bare primitive.

@@ -329,3 +329,42 @@ Describe 'New-DeirfSigningKey makes keys a responder binds (issue 19, finding 10
         Get-Content -Raw $existing | Should -Be $before
     }
 }
+
+Describe 'Default actor: the responder this machine signs as (issue 19 finding 2)' {
+    BeforeAll {
+        $script:ws = Join-Path $TestDrive 'ws-default-actor'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        Add-DeirfTestResponder -Workspace $ws -Handle dana -Role TriageLead -KeyFolder $TestDrive | Out-Null
+        $script:savedActor = $env:DEIRF_ACTOR
+        Remove-Item Env:DEIRF_ACTOR -ErrorAction SilentlyContinue
+    }
+    AfterAll { $env:DEIRF_ACTOR = $savedActor }
+
+    It 'the README blocks without -Actor act (and sign) as the one configured responder, and -Verbose says so' {
+        $id = (New-DeirfIncident -Title 'who acts' -Reporter dana -Workspace $ws).Id
+        $verbose = Add-DeirfNote -Incident $id -Text 'no -Actor' -Workspace $ws -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match "Acting as 'dana': the responder this machine signs as"
+        $note = Get-DeirfJournal -Incident $id -Kind note -Workspace $ws
+        $note.Actor | Should -Be 'dana'
+        Close-DeirfIncident -Incident $id -Resolution 'done' -Workspace $ws -Confirm:$false
+        Add-DeirfReward -Incident $id -Reporter dana -Amount 5 -Currency USD -Workspace $ws -Confirm:$false
+        New-DeirfRetrospective -Incident $id -Workspace $ws -Confirm:$false | Out-Null
+        $j = Get-DeirfJournal -Incident $id -Workspace $ws
+        ($j | Where-Object Kind -in 'incident.closed', 'reward.recorded', 'retro.written').Actor | Sort-Object -Unique | Should -Be @('dana')
+        (Test-DeirfJournal -Incident $id -Workspace $ws -RequireSignatures).IsValid | Should -BeTrue
+    }
+
+    It 'with two configured responders: $env:DEIRF_ACTOR, and with neither ActorMissing, nothing written' {
+        Add-DeirfTestResponder -Workspace $ws -Handle eve -Role TriageLead -KeyFolder $TestDrive -AddedBy dana | Out-Null
+        $id = (New-DeirfIncident -Title 'two here' -Reporter dana -Workspace $ws).Id
+        $env:DEIRF_ACTOR = 'eve'
+        try { Add-DeirfNote -Incident $id -Text 'from env' -Workspace $ws }
+        finally { Remove-Item Env:DEIRF_ACTOR }
+        (Get-DeirfJournal -Incident $id -Kind note -Workspace $ws).Actor | Should -Be 'eve'
+        $n = @(Get-DeirfJournal -Incident $id -Workspace $ws).Count
+        Add-DeirfNote -Incident $id -Text 'nobody' -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'ActorMissing,DeIRF.Commands.Cmdlets.AddDeirfNoteCommand'
+        $err[0].Exception.Message | Should -Match 'Set-DeirfSigningKey'
+        @(Get-DeirfJournal -Incident $id -Workspace $ws).Count | Should -Be $n
+    }
+}

@@ -205,3 +205,37 @@ Describe 'Workspace resolution corners' {
         (Test-DeirfJournal -Incident $i.Id -Workspace $ws -NoHeadRecord).IsValid | Should -BeTrue
     }
 }
+
+Describe 'Writes over a journal the readers refuse (issue 19 finding 4)' {
+    BeforeAll {
+        $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
+        $ws = Join-Path $TestDrive 'ws-tamper'
+        Initialize-DeirfWorkspace -Path $ws | Out-Null
+        Add-DeirfTestResponder -Workspace $ws -Handle alice -Role TriageLead -KeyFolder $TestDrive | Out-Null
+    }
+    AfterAll { Remove-Item Env:DEIRF_SIGNING_CONFIG -ErrorAction SilentlyContinue }
+
+    It 'line 3 edited by hand: Get-DeirfJournal and Add-DeirfNote both refuse with JournalCorrupt, nothing appended' {
+        $i = New-DeirfIncident -Title 'edited behind our back' -Reporter alice -Workspace $ws
+        1..3 | ForEach-Object { Add-DeirfNote -Incident $i.Id -Text "step $_" -Actor alice -Workspace $ws }
+        $lines = [IO.File]::ReadAllLines($i.JournalPath)
+        $lines[2] = $lines[2].Replace('step', 'STEP')
+        [IO.File]::WriteAllLines($i.JournalPath, $lines)
+        $before = [IO.File]::ReadAllBytes($i.JournalPath)
+        Get-DeirfJournal -Incident $i.Id -Workspace $ws -ErrorVariable rerr -ErrorAction SilentlyContinue | Out-Null
+        $rerr[0].FullyQualifiedErrorId | Should -BeLike 'JournalCorrupt,*'
+        Add-DeirfNote -Incident $i.Id -Text 'chained onto it' -Actor alice -Workspace $ws -ErrorVariable werr -ErrorAction SilentlyContinue
+        $werr[0].FullyQualifiedErrorId | Should -BeLike 'JournalCorrupt,*'
+        [IO.File]::ReadAllBytes($i.JournalPath) | Should -Be $before
+    }
+
+    It 'an actor not on the roster is refused at write time: ActorNotOnRoster, nothing appended' {
+        $i = New-DeirfIncident -Title 'who is that' -Reporter alice -Workspace $ws
+        $n = @(Get-DeirfJournal -Incident $i.Id -Workspace $ws).Count
+        Add-DeirfNote -Incident $i.Id -Text 'hi' -Actor mallory -Workspace $ws -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ActorNotOnRoster,*'
+        $err[0].TargetObject | Should -Be 'mallory'
+        @(Get-DeirfJournal -Incident $i.Id -Workspace $ws).Count | Should -Be $n
+        (Add-DeirfNote -Incident $i.Id -Text 'hi' -Actor alice -Workspace $ws -PassThru).Actor | Should -Be 'alice'
+    }
+}

@@ -19,7 +19,7 @@ public sealed class AddDeirfCheckpointCosignatureCommand : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string Checkpoint { get; set; } = string.Empty;
 
-    /// <summary>The witnessing responder. Default: $env:DEIRF_ACTOR.</summary>
+    /// <summary>The witnessing responder. Default: the one responder this machine signs as in this workspace (Set-DeirfSigningKey), else $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [Alias("Actor")]
     [ValidateNotNullOrEmpty]
@@ -35,8 +35,8 @@ public sealed class AddDeirfCheckpointCosignatureCommand : WorkspaceCmdlet
     {
         Try(Checkpoint, () =>
         {
-            var handle = ResolveActor(Responder);
             var ws = ResolveWorkspace();
+            var handle = ResolveActor(ws, Responder);
             var roster = Roster.Load(ws);
             var keyPath = KeyPath is not null ? ResolvePath(KeyPath)
                 : SigningKeys.For(ws.WorkspaceId, handle)?.KeyPath

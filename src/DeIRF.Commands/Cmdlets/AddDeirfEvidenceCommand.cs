@@ -50,8 +50,8 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
             var capture = new Evidence.EvidenceCapture(ws, Incident);
             try
             {

@@ -100,7 +100,7 @@ public sealed class AddDeirfIdentityProofCommand : IdentityCmdlet
                 return;
             }
             var actor = Actor ?? Responder;
-            WriteObject(roster.AddProof(Responder, key, bindingBytes, signature, actor, AppendOptions(ws, actor), Proposal));
+            WriteObject(roster.AddProof(Responder, key, bindingBytes, signature, actor, AppendOptions(ws, actor, requireOnRoster: false), Proposal));
         });
     }
 

@@ -34,8 +34,8 @@ public sealed class AddDeirfNoteCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
             var journal = ws.JournalOf(Incident);
             if (!ShouldProcess(Incident, $"Add note by {Actor}"))
             {

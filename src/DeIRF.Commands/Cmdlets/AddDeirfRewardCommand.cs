@@ -61,7 +61,7 @@ public sealed class AddDeirfRewardCommand : WorkspaceCmdlet
             {
                 return;
             }
-            var actor = ResolveActor(Actor);
+            var actor = ResolveActor(ws, Actor);
             var entry = ws.JournalOf(incident.Id).Append(new StatementDraft(RewardRecorded.KindName, actor, body), AppendOptions(ws, actor));
             WriteObject(ws.GetIncident(incident.Id).Rewards.Single(r => r.Seq == entry.Seq));
         });

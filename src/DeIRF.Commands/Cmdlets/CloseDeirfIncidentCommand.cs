@@ -26,8 +26,8 @@ public sealed class CloseDeirfIncidentCommand : IncidentChangeCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
             var current = ws.GetIncident(Incident);
             if (!ShouldProcess(current.Id, $"Close with resolution '{Resolution}' by {Actor}"))
             {

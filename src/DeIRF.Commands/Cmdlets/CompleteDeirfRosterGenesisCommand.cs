@@ -24,7 +24,7 @@ public sealed class CompleteDeirfRosterGenesisCommand : WorkspaceCmdlet
             var ws = ResolveWorkspace();
             var roster = Roster.Load(ws);
             roster.Get(Responder);
-            var options = AppendOptions(ws, Responder);
+            var options = AppendOptions(ws, Responder, requireOnRoster: false);
             if (options.Signers.Count == 0)
             {
                 throw new DeirfException("RosterSealUnsigned", DeirfErrorKind.InvalidOperation,

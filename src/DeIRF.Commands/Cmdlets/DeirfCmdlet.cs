@@ -64,14 +64,44 @@ public abstract class DeirfCmdlet : PSCmdlet
     public const string ActorVariable = "DEIRF_ACTOR";
 
     /// <summary>
-    /// -Actor, else $env:DEIRF_ACTOR: every journaled change names who made it, so with neither the cmdlet refuses
-    /// (ActorMissing) rather than guess.
+    /// Who acts: -Actor, else the one responder this machine signs as in <paramref name="ws"/> (Set-DeirfSigningKey),
+    /// else $env:DEIRF_ACTOR, else <paramref name="fallback"/>. Every journaled change names who made it, so with
+    /// none of these the cmdlet refuses (ActorMissing) rather than guess; -Verbose says which source was used.
     /// </summary>
-    protected static string ResolveActor(string? actor)
-        => actor is { Length: > 0 } ? actor
-            : Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env ? env.Trim()
-            : throw new DeirfException("ActorMissing", DeirfErrorKind.InvalidArgument,
-                $"Say who is acting: pass -Actor <handle> or set $env:{ActorVariable} once for the session (automation: the account's handle).", ActorVariable);
+    protected string ResolveActor(Workspaces.Workspace? ws, string? actor, string? fallback = null)
+    {
+        if (actor is { Length: > 0 })
+        {
+            WriteVerbose($"Acting as '{actor}' (-Actor).");
+            return actor;
+        }
+        if (ws is not null)
+        {
+            var signers = Identity.SigningKeys.HandlesFor(ws.WorkspaceId);
+            if (signers.Count == 1)
+            {
+                WriteVerbose($"Acting as '{signers[0]}': the responder this machine signs as in this workspace (Set-DeirfSigningKey).");
+                return signers[0];
+            }
+            if (signers.Count > 1)
+            {
+                // Several people share this machine's configuration: picking one would be a guess.
+                WriteVerbose($"This machine signs as several responders in this workspace ({string.Join(", ", signers)}): not choosing one.");
+            }
+        }
+        if (Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env && env.Trim() is { Length: > 0 } handle)
+        {
+            WriteVerbose($"Acting as '{handle}' ($env:{ActorVariable}).");
+            return handle;
+        }
+        if (fallback is { Length: > 0 })
+        {
+            WriteVerbose($"Acting as '{fallback}' (the default for this cmdlet).");
+            return fallback;
+        }
+        throw new DeirfException("ActorMissing", DeirfErrorKind.InvalidArgument,
+            $"Say who is acting: pass -Actor <handle>, set $env:{ActorVariable} once for the session (automation: the account's handle), or configure your key with Set-DeirfSigningKey -Responder <you>.", ActorVariable);
+    }
 
     /// <summary>The templates/ folder shipped next to DeIRF.dll (the module root, or a test's build output).</summary>
     protected static string ShippedTemplates => Path.Combine(Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "templates");
@@ -93,9 +123,18 @@ public abstract class DeirfCmdlet : PSCmdlet
 
     protected JournalAppendOptions AppendOptions(bool durable = true) => new() { Durable = durable, CancellationToken = CancellationToken };
 
-    /// <summary>Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.</summary>
-    protected JournalAppendOptions AppendOptions(Workspaces.Workspace ws, string actor)
+    /// <summary>
+    /// Append options that sign the entry with <paramref name="actor"/>'s configured key on this machine, if any.
+    /// When the workspace has a roster, an actor not on it is refused (ActorNotOnRoster) before anything is written;
+    /// roster changes (governed by the roster itself) and an incident's opening (its reporter may be anyone) pass
+    /// <paramref name="requireOnRoster"/> false.
+    /// </summary>
+    protected JournalAppendOptions AppendOptions(Workspaces.Workspace ws, string actor, bool requireOnRoster = true)
     {
+        if (requireOnRoster)
+        {
+            RequireOnRoster(ws, actor);
+        }
         // The roster is read only when this actor has a signing key here: a damaged roster never blocks unsigned writes.
         string? problem = null;
         var signers = Identity.SigningKeys.For(ws.WorkspaceId, actor) is null
@@ -110,6 +149,31 @@ public abstract class DeirfCmdlet : PSCmdlet
             WriteVerbose($"No signing key configured for '{actor}' in this workspace: the entry is unsigned (Set-DeirfSigningKey).");
         }
         return AppendOptions() with { Signers = signers, AfterAppend = (journal, entries) => AutomaticCheckpoint(ws, journal, entries, actor) };
+    }
+
+    /// <summary>When the workspace has a roster, refuses an actor not on it (ActorNotOnRoster): call before anything is sent or written.</summary>
+    protected void RequireOnRoster(Workspaces.Workspace ws, string actor)
+    {
+        if (!File.Exists(Identity.Roster.PathIn(ws)))
+        {
+            return;
+        }
+        Identity.Roster members;
+        try
+        {
+            members = Identity.Roster.Load(ws);
+        }
+        catch (DeirfException ex)
+        {
+            // A damaged roster never blocks writes: it is reported, and verification refuses it later.
+            WriteWarning($"The roster cannot be read ({ex.Message}): '{actor}' is not checked against it.");
+            return;
+        }
+        if (members.Find(actor) is null)
+        {
+            throw new DeirfException("ActorNotOnRoster", DeirfErrorKind.SecurityError,
+                $"'{actor}' is not on this workspace's roster (Get-DeirfResponder): nothing was written. Act as a responder, or add them first (New-DeirfResponder).", actor);
+        }
     }
 
     /// <summary>Every N entries and on close (checkpoint-policy.json): a failure here never undoes the durable append.</summary>
@@ -221,6 +285,20 @@ public abstract class WorkspaceCmdlet : DeirfCmdlet
         WriteVerbose($"Workspace {ws.Root} (from {ws.Source}).");
         return ws;
     }
+
+    /// <summary>
+    /// Emits <paramref name="item"/> carrying the workspace it came from (a Workspace note property, as files carry
+    /// PSPath), so the next cmdlet in the pipeline binds -Workspace by property name wherever it runs.
+    /// </summary>
+    protected void WriteFromWorkspace(object item, Workspaces.Workspace? ws)
+    {
+        var pso = PSObject.AsPSObject(item);
+        if (ws is not null && pso.Properties["Workspace"] is null)
+        {
+            pso.Properties.Add(new PSNoteProperty("Workspace", ws.Root));
+        }
+        WriteObject(pso);
+    }
 }
 
 /// <summary>
@@ -269,6 +347,12 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>The workspace ResolveJournal found (null for -Path without -Workspace).</summary>
+    protected Workspaces.Workspace? JournalWorkspace { get; private set; }
+
+    /// <summary>-Roster, or a piped roster entry (its Incident is ROSTER).</summary>
+    protected bool IsRoster => ParameterSetName == ByRoster || (ParameterSetName == ByIncident && Incident == Identity.Roster.JournalId);
+
     protected JournalFile ResolveJournal()
     {
         if (ParameterSetName == ByPath)
@@ -280,9 +364,9 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
             }
             return new JournalFile(full);
         }
-        if (ParameterSetName == ByRoster)
+        if (IsRoster)
         {
-            var ws = ResolveWorkspace();
+            var ws = JournalWorkspace = ResolveWorkspace();
             var roster = new JournalFile(Identity.Roster.PathIn(ws));
             if (!roster.Exists)
             {
@@ -290,7 +374,8 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
             }
             return roster;
         }
-        return ResolveWorkspace().JournalOf(Incident);
+        JournalWorkspace = ResolveWorkspace();
+        return JournalWorkspace.JournalOf(Incident);
     }
 
     protected object JournalTarget => ParameterSetName switch { ByPath => Path, ByRoster => "roster", _ => Incident };

@@ -22,11 +22,12 @@ public sealed class GetDeirfContainmentCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
-            foreach (var r in Containment.ContainmentRunner.List(ResolveWorkspace(), Incident, CancellationToken))
+            var ws = ResolveWorkspace();
+            foreach (var r in Containment.ContainmentRunner.List(ws, Incident, CancellationToken))
             {
                 if (!Active || (r.Outcome == "Applied" && r.UndoneBy is null))
                 {
-                    WriteObject(r);
+                    WriteFromWorkspace(r, ws);
                 }
             }
         });

@@ -47,7 +47,7 @@ public sealed class GetDeirfDeadlineCommand : WorkspaceCmdlet
                 {
                     continue;
                 }
-                WriteObject(d);
+                WriteFromWorkspace(d, ws);
             }
         });
     }

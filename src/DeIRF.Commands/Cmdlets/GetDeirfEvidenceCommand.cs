@@ -17,9 +17,10 @@ public sealed class GetDeirfEvidenceCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
-            foreach (var item in new Evidence.EvidenceCapture(ResolveWorkspace(), Incident).List(CancellationToken))
+            var ws = ResolveWorkspace();
+            foreach (var item in new Evidence.EvidenceCapture(ws, Incident).List(CancellationToken))
             {
-                WriteObject(item);
+                WriteFromWorkspace(item, ws);
             }
         });
     }

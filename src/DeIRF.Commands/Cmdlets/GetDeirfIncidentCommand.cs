@@ -7,13 +7,18 @@ namespace DeIRF.Commands.Cmdlets;
 [OutputType("DeIRF.Incidents.Incident")]
 public sealed class GetDeirfIncidentCommand : WorkspaceCmdlet
 {
-    /// <summary>Incident ids; wildcards allowed. Default: all. Binds by property name (Id, Incident), so a piped
-    /// workspace object binds -Workspace (its Root) instead.</summary>
+    /// <summary>Incident ids; wildcards allowed. Default: all. Binds piped strings, and by property name (Id,
+    /// Incident); a piped workspace object binds -Workspace (its Root) instead.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Incident")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
     public string[]? Id { get; set; }
+
+    /// <summary>Whatever is piped: a string is an incident id ('INC-…' | Get-DeirfIncident); objects bind by property name.</summary>
+    /// <remarks>Not -Id by value: PowerShell would then coerce a piped workspace object to a string and bind it as an id.</remarks>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -28,7 +33,8 @@ public sealed class GetDeirfIncidentCommand : WorkspaceCmdlet
             return;
         }
         var ids = ws.IncidentIds().ToList();
-        foreach (var requested in Id ?? ["*"])
+        var requestedIds = Id ?? (InputObject?.BaseObject is string piped ? [piped] : null);
+        foreach (var requested in requestedIds ?? ["*"])
         {
             if (WildcardPattern.ContainsWildcardCharacters(requested))
             {

@@ -17,11 +17,12 @@ public sealed class GetDeirfJournalCommand : JournalCmdlet
         Try(JournalTarget, () =>
         {
             var patterns = Kind?.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToArray();
-            foreach (var entry in ResolveJournal().ReadEntries(CancellationToken))
+            var journal = ResolveJournal();
+            foreach (var entry in journal.ReadEntries(CancellationToken))
             {
                 if (patterns is null || patterns.Any(p => p.IsMatch(entry.Kind)))
                 {
-                    WriteObject(entry);
+                    WriteFromWorkspace(entry, JournalWorkspace);
                 }
             }
         });

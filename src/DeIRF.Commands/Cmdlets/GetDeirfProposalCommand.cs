@@ -8,7 +8,9 @@ namespace DeIRF.Commands.Cmdlets;
 [OutputType("DeIRF.Quorum.Proposal")]
 public sealed class GetDeirfProposalCommand : WorkspaceCmdlet
 {
+    /// <summary>The incident. Binds from the Incident of piped proposals and the IncidentId of piped incidents (their Id is -Id here).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("IncidentId")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
     public string Incident { get; set; } = string.Empty;

@@ -18,9 +18,11 @@ public sealed class GetDeirfResponderCommand : WorkspaceCmdlet
     protected override void ProcessRecord()
     {
         Roster roster;
+        Workspaces.Workspace ws;
         try
         {
-            roster = Roster.Load(ResolveWorkspace());
+            ws = ResolveWorkspace();
+            roster = Roster.Load(ws);
         }
         catch (DeirfException ex)
         {
@@ -34,12 +36,12 @@ public sealed class GetDeirfResponderCommand : WorkspaceCmdlet
                 var pattern = new WildcardPattern(requested, WildcardOptions.IgnoreCase);
                 foreach (var r in roster.Responders.Where(r => pattern.IsMatch(r.Handle)).OrderBy(r => r.Handle, StringComparer.Ordinal))
                 {
-                    WriteObject(r);
+                    WriteFromWorkspace(r, ws);
                 }
             }
             else
             {
-                Try(requested, () => WriteObject(roster.Get(requested)));
+                Try(requested, () => WriteFromWorkspace(roster.Get(requested), ws));
             }
         }
     }

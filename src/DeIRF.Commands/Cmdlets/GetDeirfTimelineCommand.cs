@@ -18,10 +18,11 @@ public sealed class GetDeirfTimelineCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
-            var journal = ResolveWorkspace().JournalOf(Workspaces.Workspace.ValidateIncidentId(Incident));
+            var ws = ResolveWorkspace();
+            var journal = ws.JournalOf(Workspaces.Workspace.ValidateIncidentId(Incident));
             foreach (var line in Incidents.Timeline.Build(journal.ReadEntries(CancellationToken)))
             {
-                WriteObject(line);
+                WriteFromWorkspace(line, ws);
             }
         });
     }

@@ -26,6 +26,11 @@ public sealed class InitializeDeirfWorkspaceCommand : DeirfCmdlet
     [ValidateNotNullOrEmpty]
     public string? Remote { get; set; }
 
+    /// <summary>With -Remote: the branch the workspace is shared on. Default: main on an empty remote, else the branch holding the workspace.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Branch { get; set; }
+
     /// <summary>With -Remote: who commits (author of the first commit). Default: $env:DEIRF_ACTOR, else "deirf".</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -45,10 +50,11 @@ public sealed class InitializeDeirfWorkspaceCommand : DeirfCmdlet
         }
         Try(Path, () =>
         {
-            var actor = Actor ?? (Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env ? env.Trim() : "deirf");
+            // No workspace yet on this machine, so no signing key to name the actor.
+            var actor = ResolveActor(null, Actor, fallback: "deirf");
             try
             {
-                var (ws, result) = Sync.WorkspaceSync.Initialize(full, Remote, Name, new Sync.SyncOptions { Actor = actor, CancellationToken = CancellationToken });
+                var (ws, result) = Sync.WorkspaceSync.Initialize(full, Remote, Name, new Sync.SyncOptions { Actor = actor, Branch = Branch, CancellationToken = CancellationToken });
                 SyncDeirfWorkspaceCommand.Report(this, result);
                 WriteVerbose(result.ToString());
                 WriteObject(ws);

@@ -28,7 +28,8 @@ public abstract class IntegrationCmdlet : WorkspaceCmdlet
     protected bool Conclude(Workspaces.Workspace ws, string incidentId, string actor, IntegrationResult result)
     {
         // Recorded even after Ctrl+C: a request may have reached the service, and the journal must say so.
-        var options = result.Cancelled ? AppendOptions(ws, actor) with { CancellationToken = CancellationToken.None } : AppendOptions(ws, actor);
+        // The roster check ran before the call (RequireOnRoster): refusing now would leave a sent request unjournaled.
+        var options = result.Cancelled ? AppendOptions(ws, actor, requireOnRoster: false) with { CancellationToken = CancellationToken.None } : AppendOptions(ws, actor, requireOnRoster: false);
         result.Record(ws.JournalOf(incidentId), actor, options);
         WriteVerbose($"{incidentId}#{result.Seq}: {result}");
         if (result.Cancelled)

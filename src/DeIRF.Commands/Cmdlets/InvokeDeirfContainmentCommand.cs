@@ -14,7 +14,7 @@ namespace DeIRF.Commands.Cmdlets;
 [OutputType("DeIRF.Containment.ContainmentRecord")]
 public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
 {
-    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR.</summary>
+    /// <summary>Who executes (journaled). Default: the one responder this machine signs as in this workspace (Set-DeirfSigningKey), else $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
@@ -70,14 +70,14 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
                 {
                     return;
                 }
-                var actor = ResolveActor(Actor);
+                var actor = ResolveActor(ws, Actor);
                 var options = AppendOptions(ws, actor);
                 var request = ContainmentRunner.RequestFor(ws, proposal, actor, secrets, options);
                 progress.StatusDescription = $"Applying and reading back on '{proposal.Target}'";
                 progress.PercentComplete = 50;
                 WriteProgress(progress);
                 var record = ContainmentRunner.ExecuteAsync(ws, proposal, request, actor, options, Force ? Reason : null, CancellationToken).GetAwaiter().GetResult();
-                WriteObject(record);
+                WriteFromWorkspace(record, ws);
                 if (!record.Verified)
                 {
                     WriteError(new ErrorRecord(new ContainmentException("ContainmentNotVerified", DeirfErrorKind.InvalidOperation,

@@ -19,7 +19,7 @@ public sealed class NewDeirfCheckpointCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
     public string Incident { get; set; } = string.Empty;
 
-    /// <summary>The responder signing as the log (usually the Recorder). Default: $env:DEIRF_ACTOR.</summary>
+    /// <summary>The responder signing as the log (usually the Recorder). Default: the one responder this machine signs as in this workspace (Set-DeirfSigningKey), else $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [Alias("Actor")]
     [ValidateNotNullOrEmpty]
@@ -40,8 +40,8 @@ public sealed class NewDeirfCheckpointCommand : WorkspaceCmdlet
     {
         Try(Incident, () =>
         {
-            var signerHandle = ResolveActor(Signer);
             var ws = ResolveWorkspace();
+            var signerHandle = ResolveActor(ws, Signer);
             var roster = Roster.Load(ws);
             var keyPath = KeyPath is not null ? ResolvePath(KeyPath)
                 : SigningKeys.For(ws.WorkspaceId, signerHandle)?.KeyPath

@@ -51,8 +51,9 @@ public sealed class NewDeirfIncidentChannelCommand : IntegrationCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
+            RequireOnRoster(ws, Actor);
             var incident = ws.GetIncident(Incident);
             if (incident.ChatRoom is { } existing && !Force)
             {

@@ -65,7 +65,7 @@ public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
             {
                 return;
             }
-            var incident = ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions(ws, Reporter), Alert?.BaseObject as Alerts.Alert);
+            var incident = ws.OpenIncident(Title, Reporter, Tag, Drill.IsPresent, AppendOptions(ws, Reporter, requireOnRoster: false), Alert?.BaseObject as Alerts.Alert);
             if (ticket is { } t)
             {
                 // The incident is open and stays open whatever the tracker answers; the call's result is its own entry.

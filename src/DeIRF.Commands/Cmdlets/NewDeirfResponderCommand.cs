@@ -25,7 +25,7 @@ public sealed class NewDeirfResponderCommand : WorkspaceCmdlet
     [ValidateSet("FirstReporter", "TriageLead", "CommsLead", "ContainmentLead", "Recorder", IgnoreCase = true)]
     public string[] Role { get; set; } = [];
 
-    /// <summary>Who makes the change (its configured key signs the roster entry). Default: $env:DEIRF_ACTOR, else the new handle itself (the first responder).</summary>
+    /// <summary>Who makes the change (its configured key signs the roster entry). Default: the one responder this machine signs as in this workspace, else $env:DEIRF_ACTOR, else the new handle itself (the first responder).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
@@ -51,9 +51,9 @@ public sealed class NewDeirfResponderCommand : WorkspaceCmdlet
             {
                 return;
             }
-            // Who adds them: -Actor, else the person at the keyboard ($env:DEIRF_ACTOR), else (the very first responder) themselves.
-            var actor = Actor ?? (Environment.GetEnvironmentVariable(ActorVariable) is { Length: > 0 } env ? env.Trim() : Handle);
-            WriteObject(Roster.Load(ws).AddResponder(Handle, Name, Role.Select(r => Enum.Parse<ResponderRole>(r, ignoreCase: true)), actor, AppendOptions(ws, actor),
+            // Who adds them: -Actor, the responder signing here, $env:DEIRF_ACTOR, else (the very first responder) themselves.
+            var actor = ResolveActor(ws, Actor, fallback: Handle);
+            WriteObject(Roster.Load(ws).AddResponder(Handle, Name, Role.Select(r => Enum.Parse<ResponderRole>(r, ignoreCase: true)), actor, AppendOptions(ws, actor, requireOnRoster: false),
                 Proposal, PinnedProof));
         });
     }

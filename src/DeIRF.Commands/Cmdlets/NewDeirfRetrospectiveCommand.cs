@@ -54,7 +54,7 @@ public sealed class NewDeirfRetrospectiveCommand : WorkspaceCmdlet
             {
                 return;
             }
-            var actor = ResolveActor(Actor);
+            var actor = ResolveActor(ws, Actor);
             var doc = RetroForm.Write(ws, incident.Id, path, template, actor, Facilitator, AppendOptions(ws, actor));
             if (!doc.OnTime)
             {

@@ -96,7 +96,7 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
             {
                 if (ShouldProcess($"{incident.Id}: {what}", "Record disclosure"))
                 {
-                    var by = Publisher(incident);
+                    var by = Publisher(ws, incident);
                     WriteObject(Disclosure.Disclosures.Record(ws, draft, null, by, AppendOptions(ws, by)));
                 }
                 return;
@@ -120,7 +120,7 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
             {
                 return;
             }
-            var actor = Publisher(incident);
+            var actor = Publisher(ws, incident);
             var receipt = anchor.SendAsync(request, CancellationToken).GetAwaiter().GetResult();
             WriteVerbose($"Disclosure message mined in block {receipt.Block} ({receipt.Transaction}).");
             try
@@ -176,9 +176,9 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
     }
 
     /// <summary>The actor, resolved only once something is written (-WhatIf names nobody); warns unless they are the Comms Lead.</summary>
-    private string Publisher(Incidents.Incident incident)
+    private string Publisher(Workspaces.Workspace ws, Incidents.Incident incident)
     {
-        var actor = ResolveActor(Actor);
+        var actor = ResolveActor(ws, Actor);
         if (!incident.HoldsRole("CommsLead", actor))
         {
             WriteWarning($"{actor} does not hold the CommsLead role in {incident.Id} ({(incident.RolesText is { Length: > 0 } r ? r : "no roles granted")}).");

@@ -55,7 +55,7 @@ public sealed class RevokeDeirfIdentityProofCommand : WorkspaceCmdlet
                 {
                     if (ShouldProcess($"{Responder}: {fp}", $"Revoke identity proof ({Reason})"))
                     {
-                        WriteObject(roster.RevokeProof(Responder, fp, Reason, actor, AppendOptions(ws, actor), Proposal));
+                        WriteObject(roster.RevokeProof(Responder, fp, Reason, actor, AppendOptions(ws, actor, requireOnRoster: false), Proposal));
                         if (SigningKeys.Forget(ws, fp) > 0)
                         {
                             WriteVerbose($"This machine no longer signs with {fp}.");

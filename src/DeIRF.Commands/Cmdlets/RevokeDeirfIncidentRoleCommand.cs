@@ -32,8 +32,8 @@ public sealed class RevokeDeirfIncidentRoleCommand : IncidentChangeCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
             var current = ws.GetIncident(Incident);
             var role = Incidents.IncidentRoles.ParseRole(Role).ToString();
             if (!current.HoldsRole(role, Responder))

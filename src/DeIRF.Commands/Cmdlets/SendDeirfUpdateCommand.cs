@@ -84,8 +84,9 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
+            RequireOnRoster(ws, Actor);
             var incident = ws.GetIncident(Incident);
             var text = Compose(ws, incident);
             var operation = "message.send";

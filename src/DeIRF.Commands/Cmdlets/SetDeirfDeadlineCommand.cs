@@ -39,8 +39,8 @@ public sealed class SetDeirfDeadlineCommand : IncidentChangeCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
             var current = ws.GetIncident(Incident);
             if (!DeadlineSet.IsValidName(Name))
             {

@@ -85,7 +85,7 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
         Try(Bucket.Length > 0 ? Bucket : "local", () =>
         {
             var ws = ResolveWorkspace();
-            var actor = ResolveActor(Actor);
+            var actor = ResolveActor(ws, Actor);
             Evidence.EvidenceStoreSettings settings;
             if (Local)
             {
@@ -113,7 +113,7 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
             {
                 return;
             }
-            settings.Save(ws, actor, AppendOptions(ws, actor), Proposal);
+            settings.Save(ws, actor, AppendOptions(ws, actor, requireOnRoster: false), Proposal);
             WriteVerbose($"Evidence store: {settings} ({Evidence.EvidenceStoreSettings.PathIn(ws)}).");
             bool query = settings.Kind == Evidence.EvidenceStoreKind.S3 && !NoCheck;
             var info = Evidence.EvidenceStoreInfo.Describe(ws, query, CancellationToken);

@@ -43,7 +43,7 @@ public sealed class SetDeirfQuorumPolicyCommand : ProposalCmdlet
                 return;
             }
             var actor = Actor ?? proposal.Proposer;
-            WriteObject(QuorumGate.SetPolicy(ws, proposal.Id, policy, actor, AppendOptions(ws, actor)));
+            WriteObject(QuorumGate.SetPolicy(ws, proposal.Id, policy, actor, AppendOptions(ws, actor, requireOnRoster: false)));
         });
     }
 }

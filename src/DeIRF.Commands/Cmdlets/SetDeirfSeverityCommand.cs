@@ -34,8 +34,8 @@ public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
     {
         Try(Incident, () =>
         {
-            Actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            Actor = ResolveActor(ws, Actor);
             var change = Severity.SeverityChange.Plan(ws, Incident, Impact, Urgency, Actor, Reason, Incidents.Deadline.DueIn(TimeSpan.Zero));
             if (!ShouldProcess(change.Current.Id, change.Describe(Actor)))
             {

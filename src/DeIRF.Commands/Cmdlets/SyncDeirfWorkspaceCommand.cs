@@ -16,10 +16,15 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string Remote { get; set; } = "origin";
 
-    /// <summary>Who syncs: author and committer of the sync commit. Default: $env:DEIRF_ACTOR.</summary>
+    /// <summary>Who syncs: author and committer of the sync commit. Default: the one responder this machine signs as in this workspace (Set-DeirfSigningKey), else $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Actor { get; set; }
+
+    /// <summary>The remote branch to sync with. Default: the branch this replica is on.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Branch { get; set; }
 
     /// <summary>Fetch-merge-push rounds when pushes keep losing races to other replicas.</summary>
     [Parameter]
@@ -30,8 +35,8 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
     {
         Try(Workspace ?? Remote, () =>
         {
-            var actor = ResolveActor(Actor);
             var ws = ResolveWorkspace();
+            var actor = ResolveActor(ws, Actor);
             if (!ShouldProcess($"{ws.Root} <-> {Remote}", "Fetch, verify, merge and push the workspace"))
             {
                 return;
@@ -40,7 +45,7 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
             {
                 var result = Sync.WorkspaceSync.Sync(ws, new Sync.SyncOptions
                 {
-                    Remote = Remote, Actor = actor, MaxAttempts = MaxAttempts, CancellationToken = CancellationToken,
+                    Remote = Remote, Branch = Branch, Actor = actor, MaxAttempts = MaxAttempts, CancellationToken = CancellationToken,
                 });
                 Report(this, result);
                 WriteObject(result);

@@ -35,26 +35,34 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
+    private readonly HashSet<string> _verified = new(StringComparer.Ordinal);
+
     protected override void ProcessRecord()
     {
         bool answered = false;
         Try(JournalTarget, () =>
         {
             var journal = ResolveJournal();
+            if (!_verified.Add(journal.Path))
+            {
+                // Piped entries of one journal (Get-DeirfJournal | Test-DeirfJournal): one verdict per journal.
+                answered = true;
+                return;
+            }
             // Inside a workspace, signatures are checked against its roster as it was at each entry.
             IEntrySignatureChecker? checker = null;
             Identity.Roster? roster = null;
             if (ParameterSetName != ByPath || Workspace is not null)
             {
                 roster = Identity.Roster.Load(ResolveWorkspace());
-                checker = new Identity.RosterSignatureChecker(roster, requireSignatures: RequireSignatures || !AllowUnsigned, rosterJournal: ParameterSetName == ByRoster);
+                checker = new Identity.RosterSignatureChecker(roster, requireSignatures: RequireSignatures || !AllowUnsigned, rosterJournal: IsRoster);
             }
             var progress = new ProgressRecord(ActivityId, "Verifying journal", journal.Path);
             try
             {
                 var options = new JournalVerifyOptions
                 {
-                    ExpectedIncident = ParameterSetName switch { ByIncident => Incident, ByRoster => Identity.Roster.JournalId, _ => null },
+                    ExpectedIncident = IsRoster ? Identity.Roster.JournalId : ParameterSetName == ByIncident ? Incident : null,
                     Signatures = checker,
                     UseHeadRecord = !NoHeadRecord,
                     CancellationToken = CancellationToken,

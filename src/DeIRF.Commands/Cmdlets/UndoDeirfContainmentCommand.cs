@@ -10,7 +10,9 @@ namespace DeIRF.Commands.Cmdlets;
 /// bound to the containment.applied entry); without, it runs the approved undo proposal, removing exactly what the
 /// apply recorded it added.
 /// </summary>
-[Cmdlet(VerbsCommon.Undo, "DeirfContainment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByTarget)]
+// Default ByProposal: a piped undo proposal fits both sets (it has Action and Target too) and must run as itself;
+// a piped containment record has no Id, so it lands in ByTarget.
+[Cmdlet(VerbsCommon.Undo, "DeirfContainment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByProposal)]
 [OutputType("DeIRF.Containment.ContainmentRecord", "DeIRF.Quorum.Proposal")]
 public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
 {
@@ -23,13 +25,13 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.IncidentIdCompleter))]
     public string Incident { get; set; } = string.Empty;
 
-    /// <summary>The action that was applied (k8s.pod.quarantine).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByTarget)]
+    /// <summary>The action that was applied (k8s.pod.quarantine). Binds from piped containment records.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByTarget, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Action { get; set; } = string.Empty;
 
-    /// <summary>The target it was applied to.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByTarget)]
+    /// <summary>The target it was applied to. Binds from piped containment records.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByTarget, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Target { get; set; } = string.Empty;
 
@@ -45,12 +47,13 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
 
     /// <summary>The undo proposal to run (binds from a piped proposal's Id).</summary>
     [Parameter(Mandatory = true, ParameterSetName = ByProposal, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id", "ProposalId")]
+    // Not ProposalId: a piped containment record's ProposalId is the proposal that applied it, never its undo.
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ProposalIdCompleter))]
     public string Proposal { get; set; } = string.Empty;
 
-    /// <summary>Who executes (journaled). Default: $env:DEIRF_ACTOR.</summary>
+    /// <summary>Who executes (journaled). Default: the one responder this machine signs as in this workspace (Set-DeirfSigningKey), else $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
@@ -83,10 +86,10 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
             {
                 return;
             }
-            var actor = ResolveActor(Actor);
+            var actor = ResolveActor(ws, Actor);
             var record = ContainmentRunner.ExecuteUndoAsync(ws, undo, actor, ContainmentCmdletSupport.Secrets(Secret), AppendOptions(ws, actor), CancellationToken)
                 .GetAwaiter().GetResult();
-            WriteObject(record);
+            WriteFromWorkspace(record, ws);
             if (!record.Verified)
             {
                 WriteError(new ErrorRecord(new ContainmentException("ContainmentNotVerified", DeirfErrorKind.InvalidOperation,

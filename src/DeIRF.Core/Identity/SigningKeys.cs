@@ -127,6 +127,10 @@ public static class SigningKeys
     public static SigningKeySetting? For(string workspaceId, string handle)
         => Load().LastOrDefault(s => s.WorkspaceId == workspaceId && s.Handle == handle);
 
+    /// <summary>The responders this machine signs as in the workspace (distinct handles, in configuration order).</summary>
+    public static IReadOnlyList<string> HandlesFor(string workspaceId)
+        => Load().Where(s => s.WorkspaceId == workspaceId).Select(s => s.Handle).Distinct(StringComparer.Ordinal).ToList();
+
 }
 
 /// <summary>Signs a statement with a key file read at signing time and dropped right after.</summary>

@@ -10,6 +10,9 @@ namespace DeIRF.Incidents;
 public sealed class Incident
 {
     public string Id { get; private init; } = string.Empty;
+
+    /// <summary>The id again, for cmdlets whose -Id means something else (Get-DeirfProposal -IncidentId binds from it).</summary>
+    public string IncidentId => Id;
     public string Title { get; private set; } = string.Empty;
     public string State { get; private set; } = "Open";
     public string Reporter { get; private set; } = string.Empty;

@@ -188,10 +188,41 @@ public sealed class JournalFile
             }
             using var fs = OpenForAppend();
             var tail = ReadTail(fs);
+            RefuseIfChangedBehindOurBack(tail, options.CancellationToken);
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
         options.AfterAppend?.Invoke(this, written);
         return written;
+    }
+
+    /// <summary>
+    /// Refuses to chain onto a journal the readers would refuse (a line edited, entries cut). The full check is O(n), so
+    /// it runs only when the file is not as DeIRF last left it: the head record's stamp (size, mtime, inode, ctime)
+    /// and tail (seq, hash) must both match, else the whole journal is verified first. Nothing is written on refusal.
+    /// </summary>
+    private void RefuseIfChangedBehindOurBack(Tail tail, CancellationToken cancellationToken)
+    {
+        HeadRecord? head;
+        JournalStamp? stamp;
+        try
+        {
+            head = HeadRecord.TryReadWithStamp(Path, out stamp);
+        }
+        catch (JournalCorruptException)
+        {
+            head = null; // the verifier below reports the unreadable head record itself
+            stamp = null;
+        }
+        if (head is not null && stamp is not null && head.Seq == tail.Seq && head.Hash == tail.Hash && stamp.Matches(JournalStamp.Of(Path)))
+        {
+            return;
+        }
+        var verdict = new JournalVerifier(Path, new JournalVerifyOptions { ExpectedIncident = tail.Incident, CancellationToken = cancellationToken }).Run();
+        if (!verdict.IsValid)
+        {
+            throw new JournalCorruptException(Path, verdict.Fault,
+                $"Journal '{Path}' changed since DeIRF last wrote it and does not verify ({verdict.Fault} at seq {verdict.FirstBadSeq}, line {verdict.FirstBadLine}: {verdict.Reason}); refusing to append. Nothing was written. Run Test-DeirfJournal.");
+        }
     }
 
     /// <summary>
@@ -209,13 +240,14 @@ public sealed class JournalFile
             {
                 throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
             }
+            using var fs = OpenForAppend();
+            var tail = ReadTail(fs);
+            RefuseIfChangedBehindOurBack(tail, options.CancellationToken);
             var drafts = decide();
             if (drafts.Count == 0)
             {
                 return [];
             }
-            using var fs = OpenForAppend();
-            var tail = ReadTail(fs);
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
         options.AfterAppend?.Invoke(this, written);

@@ -22,6 +22,9 @@ public sealed record SyncOptions
     /// <summary>Who syncs: the author and committer of the sync commit.</summary>
     public string Actor { get; init; } = "deirf";
 
+    /// <summary>The remote branch the workspace is shared on. Null: the current branch (sync), the branch that holds the workspace (clone), main (empty remote).</summary>
+    public string? Branch { get; init; }
+
     /// <summary>Fetch-merge-push rounds before giving up when pushes keep losing races.</summary>
     public int MaxAttempts { get; init; } = 8;
 
@@ -71,6 +74,7 @@ public static class WorkspaceSync
         var parent = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar))!;
         Directory.CreateDirectory(parent);
         var probe = new GitCli(parent);
+        var branch = options.Branch is null ? null : CheckBranchName(probe, options.Branch);
         var refs = probe.TryRun(["ls-remote", "--heads", remoteUrl], cancellationToken: options.CancellationToken);
         if (refs.ExitCode != 0)
         {
@@ -83,7 +87,7 @@ public static class WorkspaceSync
             var git = new GitCli(ws.Root);
             if (!IsRepository(ws.Root))
             {
-                git.Run(["init", "--quiet", "--initial-branch=main"]);
+                git.Run(["init", "--quiet", "--initial-branch=" + (branch ?? DefaultBranch)]);
             }
             if (git.TryRun(["remote", "get-url", options.Remote]).ExitCode == 0)
             {
@@ -94,6 +98,14 @@ public static class WorkspaceSync
                 git.Run(["remote", "add", options.Remote, remoteUrl]);
             }
             return (ws, Sync(ws, options));
+        }
+        var heads = refs.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t') is [_, var r] && r.StartsWith("refs/heads/", StringComparison.Ordinal) ? r["refs/heads/".Length..] : null)
+            .OfType<string>().ToList();
+        if (branch is not null && !heads.Contains(branch, StringComparer.Ordinal))
+        {
+            throw new SyncException("SyncBranchNotFound", DeirfErrorKind.NotFound,
+                $"The remote '{remoteUrl}' has no branch '{branch}' (it has: {string.Join(", ", heads)}). Nothing was written.", branch);
         }
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
         {
@@ -106,14 +118,26 @@ public static class WorkspaceSync
         try
         {
             var cloned = new GitCli(root);
-            if (cloned.RevParse("HEAD") is { } fetchedHead)
+            // The remote's HEAD need not name the workspace's branch (a plain `git init --bare` says master).
+            branch ??= WorkspaceBranch(cloned, options.Remote, heads, remoteUrl);
+            var fetchedHead = cloned.RevParse($"refs/remotes/{options.Remote}/{branch}")
+                ?? throw new SyncException("SyncBranchNotFound", DeirfErrorKind.NotFound, $"The clone of '{remoteUrl}' has no branch '{branch}'.", branch);
+            var treeRefusals = SyncTreePolicy.Check(cloned.Entries(fetchedHead), options.TreeLimits);
+            if (treeRefusals.Count > 0)
             {
-                var treeRefusals = SyncTreePolicy.Check(cloned.Entries(fetchedHead), options.TreeLimits);
-                if (treeRefusals.Count > 0)
+                throw new SyncRefusedException(treeRefusals);
+            }
+            cloned.Run(["update-ref", "refs/heads/" + branch, fetchedHead]);
+            cloned.Run(["symbolic-ref", "HEAD", "refs/heads/" + branch]);
+            cloned.Run(["config", $"branch.{branch}.remote", options.Remote]);
+            cloned.Run(["config", $"branch.{branch}.merge", "refs/heads/" + branch]);
+            cloned.Run(["reset", "--quiet", "--hard", fetchedHead]);
+            foreach (var other in cloned.Text("for-each-ref", "--format=%(refname:short)", "refs/heads/").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (other != branch)
                 {
-                    throw new SyncRefusedException(treeRefusals);
+                    cloned.Run(["branch", "--quiet", "-D", other]);
                 }
-                cloned.Run(["reset", "--quiet", "--hard", fetchedHead]);
             }
             if (!Workspace.IsWorkspace(root))
             {
@@ -162,6 +186,46 @@ public static class WorkspaceSync
         }
     }
 
+    /// <summary>The branch DeIRF shares a new workspace on, and prefers when cloning.</summary>
+    public const string DefaultBranch = "main";
+
+    /// <summary>Refuses a -Branch git would not accept as a branch name (or would read as an option).</summary>
+    private static string CheckBranchName(GitCli git, string branch)
+    {
+        if (branch.StartsWith('-') || git.TryRun(["check-ref-format", "refs/heads/" + branch]).ExitCode != 0)
+        {
+            throw new SyncException("SyncBranchInvalid", DeirfErrorKind.InvalidArgument, $"'{branch}' is not a valid git branch name.", branch);
+        }
+        return branch;
+    }
+
+    /// <summary>
+    /// The fetched branch that holds the workspace: main, else the remote's HEAD branch, else the only other branch
+    /// with a workspace file. Several candidates and none preferred: the caller must say (-Branch).
+    /// </summary>
+    private static string WorkspaceBranch(GitCli cloned, string remote, IReadOnlyList<string> heads, string remoteUrl)
+    {
+        bool Holds(string b) => cloned.TryRun(["cat-file", "-e", $"refs/remotes/{remote}/{b}:{Workspace.FileName}"]).ExitCode == 0;
+        var remoteHead = cloned.TryRun(["symbolic-ref", "--short", $"refs/remotes/{remote}/HEAD"]) is { ExitCode: 0 } h && h.Text.StartsWith(remote + "/", StringComparison.Ordinal)
+            ? h.Text[(remote.Length + 1)..] : null;
+        foreach (var preferred in new[] { DefaultBranch, remoteHead })
+        {
+            if (preferred is not null && heads.Contains(preferred, StringComparer.Ordinal) && Holds(preferred))
+            {
+                return preferred;
+            }
+        }
+        var holding = heads.Where(Holds).Order(StringComparer.Ordinal).ToList();
+        return holding switch
+        {
+            [var only] => only,
+            [] => throw new SyncException("SyncRemoteNotAWorkspace", DeirfErrorKind.InvalidData,
+                $"The remote '{remoteUrl}' is not empty and no branch of it ({string.Join(", ", heads)}) holds a {Workspace.FileName}: it is not a DeIRF workspace.", remoteUrl),
+            _ => throw new SyncException("SyncBranchAmbiguous", DeirfErrorKind.InvalidArgument,
+                $"Several branches of '{remoteUrl}' hold a workspace ({string.Join(", ", holding)}): pass -Branch to say which one to join.", remoteUrl),
+        };
+    }
+
     // ---------------------------------------------------------------- sync
 
     public static SyncResult Sync(Workspace ws, SyncOptions options)
@@ -181,7 +245,13 @@ public static class WorkspaceSync
         var staleLocks = ClearStaleGitLocks(ws.Root);
         RecoverPendingWrites(ws);
         var git = new GitCli(ws.Root);
-        var branch = git.TryRun(["symbolic-ref", "--short", "HEAD"]) is { ExitCode: 0 } b ? b.Text : "main";
+        var current = git.TryRun(["symbolic-ref", "--short", "HEAD"]) is { ExitCode: 0 } b ? b.Text : null;
+        var branch = options.Branch is null ? current ?? DefaultBranch : CheckBranchName(git, options.Branch);
+        if (current is not null && current != branch)
+        {
+            // -Branch moves this replica onto that branch for good: the next sync without -Branch stays on it.
+            git.Run(git.RevParse("HEAD") is null ? ["symbolic-ref", "HEAD", "refs/heads/" + branch] : ["branch", "-M", branch]);
+        }
         var trackingRef = $"refs/remotes/{options.Remote}/{branch}";
         var totals = new Totals { StaleGitLocks = staleLocks };
         for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)

@@ -27,11 +27,12 @@ internal sealed class SyncRemote : IDisposable
 
     public string Url { get; }
 
-    public static SyncRemote Create(string dir, string transport)
+    /// <param name="head">The branch the bare repository's HEAD names (a plain `git init --bare` says master).</param>
+    public static SyncRemote Create(string dir, string transport, string head = "main")
     {
         var git = ExternalTool.Require("git");
         var bare = Path.Combine(dir, "remote.git");
-        var init = ExternalTool.Run(git, ["init", "--quiet", "--bare", "--initial-branch=main", bare]);
+        var init = ExternalTool.Run(git, ["init", "--quiet", "--bare", "--initial-branch=" + head, bare]);
         if (init.ExitCode != 0)
         {
             throw new InvalidOperationException(init.Stderr);
