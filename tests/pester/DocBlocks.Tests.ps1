@@ -124,7 +124,9 @@ $env:PATH = (Join-Path (Get-Location) bin) + [IO.Path]::PathSeparator + $env:PAT
         }
         # A remote made the plain way (git init --bare) for the docs' git@git.example.org:sec/incidents.git.
         'git-remote' = @{
-            Prepare = "git init --quiet --bare ./remote.git; `$global:DocRemote = (Resolve-Path ./remote.git).Path"
+            # This folder plays several people's machines (the team setup configures everyone's keys here), so the
+            # default actor would be ambiguous: the person at the keyboard says who they are, as docs/sync.md does.
+            Prepare = "git init --quiet --bare ./remote.git; `$global:DocRemote = (Resolve-Path ./remote.git).Path; `$env:DEIRF_ACTOR = 'alice'"
             # Absolute: DeIRF hands the remote to git verbatim, and git does not run in the PowerShell location.
             Substitute = [ordered]@{ 'git@git.example.org:sec/incidents.git' = '$DocRemote' }
         }
