@@ -217,7 +217,16 @@ public sealed class JournalFile
         {
             return;
         }
-        var verdict = new JournalVerifier(Path, new JournalVerifyOptions { ExpectedIncident = tail.Incident, CancellationToken = cancellationToken }).Run();
+        JournalVerdict verdict;
+        try
+        {
+            verdict = new JournalVerifier(Path, new JournalVerifyOptions { ExpectedIncident = tail.Incident, CancellationToken = cancellationToken }).Run();
+        }
+        catch (IOException ex)
+        {
+            // The file could not be read back to check it: as any other I/O failure of an append, nothing was written.
+            throw new JournalWriteFailedException(Path, rolledBack: true, ex);
+        }
         if (!verdict.IsValid)
         {
             throw new JournalCorruptException(Path, verdict.Fault,
