@@ -33,7 +33,8 @@ Describe 'Roles: without a roster, responders are plain handles' {
         $after = Grant-DeirfIncidentRole -Incident $i.Id -Workspace $ws -Role CommsLead -Responder dana -Actor alice -PassThru
         $after.Roles['TriageLead'] | Should -Be @('bob', 'carol')
         $after.RolesText | Should -Be 'TriageLead: bob, carol; CommsLead: dana'
-        ($after | Format-Table | Out-String -Width 200) | Should -Match 'TriageLead: bob, carol'
+        # The table keeps the title at 80 columns; who holds which role is in the list view.
+        ($after | Format-List | Out-String -Width 200) | Should -Match 'TriageLead: bob, carol'
     }
 
     It 'granting a role already held writes nothing and warns' {

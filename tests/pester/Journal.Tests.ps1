@@ -30,7 +30,7 @@ Describe 'The Foundation walk-through (issue 3), as a user types it' {
 
     It 'prints the journal as a table with the readable columns' {
         $text = Get-DeirfJournal -Incident $i.Id -Workspace $ws | Format-Table | Out-String -Width 200
-        $text | Should -Match 'Seq\s+Time \(UTC\)\s+Kind\s+Actor\s+Hash\s+Summary'
+        $text | Should -Match 'Seq\s+Timestamp\s+Kind\s+Actor\s+Hash\s+Summary'
         $text | Should -Match 'incident.opened'
     }
 

@@ -151,7 +151,7 @@ public abstract class DeirfCmdlet : PSCmdlet
         return AppendOptions() with { Signers = signers, AfterAppend = (journal, entries) => AutomaticCheckpoint(ws, journal, entries, actor) };
     }
 
-    /// <summary>When the workspace has a roster, refuses an actor not on it (ActorNotOnRoster): call before anything is sent or written.</summary>
+    /// <summary>When the workspace has a roster with responders, refuses an actor not on it (ActorNotOnRoster): call before anything is sent or written.</summary>
     protected void RequireOnRoster(Workspaces.Workspace ws, string actor)
     {
         if (!File.Exists(Identity.Roster.PathIn(ws)))
@@ -169,7 +169,8 @@ public abstract class DeirfCmdlet : PSCmdlet
             WriteWarning($"The roster cannot be read ({ex.Message}): '{actor}' is not checked against it.");
             return;
         }
-        if (members.Find(actor) is null)
+        // A roster with nobody on it yet (only its genesis, e.g. after a shared setting was set) vouches for nobody.
+        if (members.Responders.Count > 0 && members.Find(actor) is null)
         {
             throw new DeirfException("ActorNotOnRoster", DeirfErrorKind.SecurityError,
                 $"'{actor}' is not on this workspace's roster (Get-DeirfResponder): nothing was written. Act as a responder, or add them first (New-DeirfResponder).", actor);
