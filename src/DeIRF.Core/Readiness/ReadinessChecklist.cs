@@ -429,14 +429,9 @@ public static class ReadinessChecklist
     {
         const string item = "Roster sealed";
         const string fix = "When the founding team is complete, every founder runs Complete-DeirfRosterGenesis -Responder <handle> on their own machine (docs/identities.md).";
-        Identity.Roster roster;
-        try
+        if (LoadRoster(ctx, item, out var roster) is { } unreadable)
         {
-            roster = Identity.Roster.Load(ctx.Workspace);
-        }
-        catch (DeirfException ex)
-        {
-            return Result(item, KeepAlive, ReadinessStatus.Fail, $"The roster cannot be read: {ex.Message}", "Check it with Test-DeirfJournal -Roster.", Identity.Roster.FileName);
+            return unreadable;
         }
         if (roster.Problems.Count > 0)
         {
@@ -452,18 +447,28 @@ public static class ReadinessChecklist
             $"The founding is open: one founder can still add responders alone{(toSeal.Count > 0 ? $" (to seal: {string.Join(", ", toSeal)})" : string.Empty)}.", fix, Identity.Roster.FileName);
     }
 
+    /// <summary>The roster for a check, or the check's Fail when it cannot be read.</summary>
+    private static ReadinessCheck? LoadRoster(ReadinessContext ctx, string item, out Identity.Roster roster)
+    {
+        try
+        {
+            roster = Identity.Roster.Load(ctx.Workspace);
+            return null;
+        }
+        catch (DeirfException ex)
+        {
+            roster = null!;
+            return Result(item, KeepAlive, ReadinessStatus.Fail, $"The roster cannot be read: {ex.Message}", "Check it with Test-DeirfJournal -Roster.", Identity.Roster.FileName);
+        }
+    }
+
     public static ReadinessCheck IdentityProofsReviewed(ReadinessContext ctx)
     {
         const string item = "Identity proofs reviewed";
         const string fix = "Review each proof every six months: Test-DeirfIdentityProof shows stale ones; a fresh signature confirms them.";
-        Identity.Roster roster;
-        try
+        if (LoadRoster(ctx, item, out var roster) is { } unreadable)
         {
-            roster = Identity.Roster.Load(ctx.Workspace);
-        }
-        catch (DeirfException ex)
-        {
-            return Result(item, KeepAlive, ReadinessStatus.Fail, $"The roster cannot be read: {ex.Message}", "Check it with Test-DeirfJournal -Roster.", Identity.Roster.FileName);
+            return unreadable;
         }
         var active = roster.Responders.SelectMany(r => r.ActiveProofs).ToList();
         if (active.Count == 0)
