@@ -36,6 +36,7 @@ public sealed class AddDeirfEvidenceCommand : WorkspaceCmdlet
     /// <summary>The responder collecting the evidence (the collector in the custody record).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     /// <summary>Store 0-byte files too (refused by default).</summary>

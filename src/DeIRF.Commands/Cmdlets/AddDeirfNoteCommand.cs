@@ -24,6 +24,7 @@ public sealed class AddDeirfNoteCommand : WorkspaceCmdlet
     /// <summary>The responder writing the note.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     /// <summary>Emit the appended journal entry.</summary>

@@ -42,6 +42,7 @@ public sealed class AddDeirfRewardCommand : WorkspaceCmdlet
     /// <summary>The responder recording the decision.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     protected override void ProcessRecord()

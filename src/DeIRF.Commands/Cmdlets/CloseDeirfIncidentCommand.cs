@@ -19,6 +19,7 @@ public sealed class CloseDeirfIncidentCommand : IncidentChangeCmdlet
     /// <summary>The responder closing the incident.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
 

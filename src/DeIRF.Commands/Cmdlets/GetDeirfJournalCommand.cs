@@ -10,6 +10,7 @@ public sealed class GetDeirfJournalCommand : JournalCmdlet
     /// <summary>Only entries of these kinds (wildcards allowed, e.g. 'incident.*').</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completers.JournalKindCompleter))]
     public string[]? Kind { get; set; }
 
     protected override void ProcessRecord()

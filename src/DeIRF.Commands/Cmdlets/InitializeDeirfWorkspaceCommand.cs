@@ -34,6 +34,7 @@ public sealed class InitializeDeirfWorkspaceCommand : DeirfCmdlet
     /// <summary>With -Remote: who commits (author of the first commit). Default: $env:DEIRF_ACTOR, else "deirf".</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     protected override void ProcessRecord()

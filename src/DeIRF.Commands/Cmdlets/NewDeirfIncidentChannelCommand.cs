@@ -23,6 +23,7 @@ public sealed class NewDeirfIncidentChannelCommand : IntegrationCmdlet
     /// <summary>The responder creating the room (normally the Comms Lead); the journal entry is theirs.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     /// <summary>The homeserver's client-server API base, e.g. https://matrix.example.org; default $env:DEIRF_MATRIX_HOMESERVER.</summary>

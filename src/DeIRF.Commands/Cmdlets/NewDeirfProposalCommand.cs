@@ -18,6 +18,7 @@ public sealed class NewDeirfProposalCommand : WorkspaceCmdlet
 
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ActionCompleter))]
     public string Action { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true)]

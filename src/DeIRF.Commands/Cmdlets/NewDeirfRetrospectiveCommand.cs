@@ -32,6 +32,7 @@ public sealed class NewDeirfRetrospectiveCommand : WorkspaceCmdlet
     /// <summary>The responder writing it (the retro.written entry is theirs).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     /// <summary>Replace an existing file at -Path.</summary>

@@ -69,6 +69,7 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
     /// <summary>The responder publishing (normally the Comms Lead); the journal entry is theirs.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     protected override void ProcessRecord()

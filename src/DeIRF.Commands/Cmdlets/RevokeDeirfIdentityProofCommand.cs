@@ -15,6 +15,7 @@ public sealed class RevokeDeirfIdentityProofCommand : WorkspaceCmdlet
 
     /// <summary>The proof's fingerprint (as Get-DeirfResponder shows it).</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = "One", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.FingerprintCompleter))]
     public string[] Fingerprint { get; set; } = [];
 
     /// <summary>Revoke every active proof of the responder (key compromise of a person).</summary>

@@ -38,6 +38,7 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
     /// <summary>The responder posting (normally the Comms Lead); the journal entry is theirs.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     /// <summary>Render this template file instead of update-&lt;audience&gt;.md (needs -Audience).</summary>

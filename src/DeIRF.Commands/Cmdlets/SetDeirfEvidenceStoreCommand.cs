@@ -78,6 +78,7 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
 
     /// <summary>Who changes it (default: the configured actor).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     protected override void ProcessRecord()

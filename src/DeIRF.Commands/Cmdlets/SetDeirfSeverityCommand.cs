@@ -22,6 +22,7 @@ public sealed class SetDeirfSeverityCommand : IncidentChangeCmdlet
     /// <summary>The responder setting the severity.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     /// <summary>Why: recorded in the entry.</summary>

@@ -19,6 +19,7 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
     /// <summary>Who syncs: author and committer of the sync commit. Default: the one responder this machine signs as in this workspace (Set-DeirfSigningKey), else $env:DEIRF_ACTOR.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string? Actor { get; set; }
 
     /// <summary>The remote branch to sync with. Default: the branch this replica is on.</summary>

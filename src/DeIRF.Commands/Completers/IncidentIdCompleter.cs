@@ -14,12 +14,21 @@ public sealed class IncidentIdCompleter : IArgumentCompleter
         var results = new List<CompletionResult>();
         try
         {
-            var wsParam = fakeBoundParameters.Contains("Workspace") ? fakeBoundParameters["Workspace"]?.ToString() : null;
-            var ws = Workspace.Resolve(wsParam, Environment.CurrentDirectory, createDefault: false);
+            var ws = CompletionWorkspace.Resolve(fakeBoundParameters);
             var pattern = new WildcardPattern((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
             foreach (var id in ws.IncidentIds().Where(i => pattern.IsMatch(i)))
             {
-                results.Add(new CompletionResult(id, id, CompletionResultType.ParameterValue, id));
+                // The tooltip says which incident it is: its title and state (an unreadable journal just shows the id).
+                string tip = id;
+                try
+                {
+                    var incident = ws.GetIncident(id);
+                    tip = $"{Canonical.OutsideText.Line(incident.Title)} ({incident.State}{(incident.Severity is { Length: > 0 } sev ? ", " + sev : string.Empty)})";
+                }
+                catch (DeirfException)
+                {
+                }
+                results.Add(new CompletionResult(id, id, CompletionResultType.ParameterValue, tip));
             }
         }
         catch (DeirfException)

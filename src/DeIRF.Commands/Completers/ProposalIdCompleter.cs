@@ -15,8 +15,7 @@ public sealed class ProposalIdCompleter : IArgumentCompleter
         var results = new List<CompletionResult>();
         try
         {
-            var wsParam = fakeBoundParameters.Contains("Workspace") ? fakeBoundParameters["Workspace"]?.ToString() : null;
-            var ws = Workspace.Resolve(wsParam, Environment.CurrentDirectory, createDefault: false);
+            var ws = CompletionWorkspace.Resolve(fakeBoundParameters);
             var incident = fakeBoundParameters.Contains("Incident") ? fakeBoundParameters["Incident"]?.ToString() : null;
             var prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
             foreach (var id in incident is not null ? [incident] : ws.IncidentIds())

@@ -15,8 +15,7 @@ public sealed class ResponderHandleCompleter : IArgumentCompleter
         var results = new List<CompletionResult>();
         try
         {
-            var wsParam = fakeBoundParameters.Contains("Workspace") ? fakeBoundParameters["Workspace"]?.ToString() : null;
-            var roster = Roster.Load(Workspace.Resolve(wsParam, Environment.CurrentDirectory, createDefault: false));
+            var roster = Roster.Load(CompletionWorkspace.Resolve(fakeBoundParameters));
             var pattern = new WildcardPattern((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
             foreach (var r in roster.Responders.Where(r => pattern.IsMatch(r.Handle)).OrderBy(r => r.Handle, StringComparer.Ordinal))
             {
