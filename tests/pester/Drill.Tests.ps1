@@ -296,3 +296,15 @@ Describe 'Retrospective, reward and disclosure through the cmdlets' {
         finally { Pop-Location }
     }
 }
+
+Describe 'A schedule for a module imported by path imports it by path (issue 19 finding 11)' {
+    It 'the cron line and the task XML name the loaded manifest, quoted; a CronJob image imports DeIRF by name' {
+        $manifest = Join-Path (Get-Module DeIRF).ModuleBase 'DeIRF.psd1'
+        $line = Register-DeirfDrill -Scenario leaked-key -Every Week -As Cron
+        # The command is sh-quoted in the cron line ('\'' for each '): undo that to read the PowerShell command.
+        ($line -replace [regex]::Escape("'\''"), "'") | Should -Match ([regex]::Escape("Import-Module '$manifest'"))
+        $xml = [xml] (Register-DeirfDrill -Scenario leaked-key -Every Month -As ScheduledTask)
+        $xml.Task.Actions.Exec.Arguments | Should -Match ([regex]::Escape("Import-Module '$manifest'"))
+        (Register-DeirfDrill -Scenario leaked-key -Every Day -As CronJob -Image deirf:test) | Should -Match 'Import-Module DeIRF;'
+    }
+}

@@ -71,8 +71,8 @@ public sealed class RegisterDeirfDrillCommand : DeirfCmdlet
             var minute = int.Parse(At[3..], CultureInfo.InvariantCulture);
             var text = As switch
             {
-                "Cron" => DrillSchedule.Crontab(Scenario, Every, hour, minute, Workspace, "pwsh", LogPath is null ? null : ResolvePath(LogPath)),
-                "ScheduledTask" => DrillSchedule.ScheduledTaskXml(Scenario, Every, hour, minute, Workspace, DateTimeOffset.Now),
+                "Cron" => DrillSchedule.Crontab(Scenario, Every, hour, minute, Workspace, "pwsh", LogPath is null ? null : ResolvePath(LogPath), ModuleToImport()),
+                "ScheduledTask" => DrillSchedule.ScheduledTaskXml(Scenario, Every, hour, minute, Workspace, DateTimeOffset.Now, ModuleToImport()),
                 _ => DrillSchedule.CronJobYaml(Scenario, Every, hour, minute, Workspace, Image, Namespace),
             };
             if (!Install)
@@ -158,5 +158,23 @@ public sealed class RegisterDeirfDrillCommand : DeirfCmdlet
             process.WaitForExitAsync(CancellationToken).GetAwaiter().GetResult();
             return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
         }
+    }
+
+    /// <summary>
+    /// What the scheduled line imports: DeIRF by name when this machine's PSModulePath finds the module now loaded,
+    /// else that module's manifest by path (a module imported by path, e.g. ./out/DeIRF, is not found by name).
+    /// </summary>
+    private string? ModuleToImport()
+    {
+        var loaded = MyInvocation.MyCommand.Module;
+        if (loaded is null)
+        {
+            return null;
+        }
+        var manifest = Path.Combine(loaded.ModuleBase, "DeIRF.psd1");
+        var searchPath = (Environment.GetEnvironmentVariable("PSModulePath") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        bool byName = searchPath.Any(dir => string.Equals(Path.GetFullPath(Path.Combine(dir, "DeIRF")), Path.GetFullPath(loaded.ModuleBase).TrimEnd(Path.DirectorySeparatorChar),
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal));
+        return byName || !File.Exists(manifest) ? null : manifest;
     }
 }

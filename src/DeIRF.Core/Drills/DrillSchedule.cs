@@ -25,8 +25,10 @@ public static class DrillSchedule
     };
 
     /// <summary>The PowerShell command the scheduler runs (single-quoted PowerShell strings).</summary>
-    public static string DrillCommand(string scenario, string? workspace)
-        => $"Import-Module DeIRF; Start-DeirfDrill -Scenario {PowerShellQuote(Checked(scenario, "Scenario"))}"
+    /// <param name="module">The module to import: a manifest path for a module imported by path (the scheduler's
+    /// PSModulePath may not find it by name), else DeIRF by name.</param>
+    public static string DrillCommand(string scenario, string? workspace, string? module = null)
+        => $"Import-Module {(module is null ? "DeIRF" : PowerShellQuote(Checked(module, "Module")))}; Start-DeirfDrill -Scenario {PowerShellQuote(Checked(scenario, "Scenario"))}"
             + (workspace is null ? string.Empty : $" -Workspace {PowerShellQuote(Checked(workspace, "Workspace"))}");
 
     /// <summary>
@@ -70,18 +72,18 @@ public static class DrillSchedule
     /// <summary>The marker comment that identifies the line in a crontab (so -Install replaces, never duplicates, it).</summary>
     public static string CronMarker(string scenario) => $"# deirf-drill:{scenario}";
 
-    public static string Crontab(string scenario, string every, int hour, int minute, string? workspace, string pwsh = "pwsh", string? log = null)
+    public static string Crontab(string scenario, string every, int hour, int minute, string? workspace, string pwsh = "pwsh", string? log = null, string? module = null)
     {
         // cron runs the line with /bin/sh: the PowerShell command, pwsh and the log path are sh words (single quotes,
         // each ' as '\''). cron itself turns an unescaped % into a line break first, so every % is written \%.
-        var command = ShellQuote(DrillCommand(scenario, workspace));
+        var command = ShellQuote(DrillCommand(scenario, workspace, module));
         var redirect = log is null ? string.Empty : $" >> {ShellQuote(Checked(log, "LogPath"))} 2>&1";
         var line = $"{ShellQuote(Checked(pwsh, "pwsh path"))} -NoProfile -NonInteractive -Command {command}{redirect}";
         return $"{CronExpression(every, hour, minute)} {line.Replace("%", "\\%", StringComparison.Ordinal)} {CronMarker(scenario)}";
     }
 
     /// <summary>A Task Scheduler 1.2 task (importable with schtasks /Create /XML or Register-ScheduledTask -Xml).</summary>
-    public static string ScheduledTaskXml(string scenario, string every, int hour, int minute, string? workspace, DateTimeOffset startDay)
+    public static string ScheduledTaskXml(string scenario, string every, int hour, int minute, string? workspace, DateTimeOffset startDay, string? module = null)
     {
         var start = new DateTime(startDay.Year, startDay.Month, startDay.Day, hour, minute, 0).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
         var schedule = every switch
@@ -98,7 +100,7 @@ public static class DrillSchedule
             throw new DeirfException("DrillScheduleArgumentInvalid", DeirfErrorKind.InvalidArgument,
                 "The drill schedule's Workspace contains a double quote, which a Task Scheduler argument cannot carry.", workspace);
         }
-        var args = SecurityElement.Escape($"-NoProfile -NonInteractive -Command \"{DrillCommand(scenario, workspace)}\"");
+        var args = SecurityElement.Escape($"-NoProfile -NonInteractive -Command \"{DrillCommand(scenario, workspace, module)}\"");
         var sb = new StringBuilder();
         sb.Append("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n");
         sb.Append("<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\n");
