@@ -67,6 +67,10 @@ Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines driv
         $p = Get-DeirfInclusionProof -Incident $inc -Seq 17 -OutFile entry17.proof
         $p.Index | Should -Be 17
         (Get-Content entry17.proof)[0] | Should -Be 'c2sp.org/tlog-proof@v1'
+        # Shown as a person reads it: hashes in hex, no byte arrays (issue 19 finding 7).
+        $list = $p | Format-List | Out-String -Width 80
+        $list | Should -Match 'PathHex\s*:\s*\{?[0-9a-f]{64}'
+        $list | Should -Not -Match 'EntryLine|\{\d+, \d+, \d+'
         # Offline: no workspace at all, only the proof, the checkpoint and the keys the reader trusts.
         $saved = $env:DEIRF_WORKSPACE
         Remove-Item Env:DEIRF_WORKSPACE
