@@ -98,3 +98,17 @@ Describe 'Sharing a workspace through git (issue 9), the way the issue''s user l
         [Convert]::ToHexString([IO.File]::ReadAllBytes((Join-Path $ws1 "incidents/$inc/journal.jsonl"))) | Should -Be ([Convert]::ToHexString($before))
     }
 }
+
+Describe 'A relative -Remote path is the PowerShell location''s (issue 19)' -Skip:(-not $hasGit) {
+    It 'shares to ./remote.git next to where the user stands, not the process directory' {
+        Push-Location $TestDrive
+        try {
+            git init --quiet --bare --initial-branch=main ./rel-remote.git
+            [Environment]::CurrentDirectory | Should -Not -Be $TestDrive
+            $r = Initialize-DeirfWorkspace -Path ./rel-ws -Remote ./rel-remote.git -Actor alice
+            $r | Should -Not -BeNullOrEmpty
+            (git --git-dir ./rel-remote.git ls-tree -r --name-only main) | Should -Contain 'deirf-workspace.json'
+        }
+        finally { Pop-Location }
+    }
+}

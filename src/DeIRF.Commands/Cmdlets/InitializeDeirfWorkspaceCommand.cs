@@ -55,7 +55,11 @@ public sealed class InitializeDeirfWorkspaceCommand : DeirfCmdlet
             var actor = ResolveActor(null, Actor, fallback: "deirf");
             try
             {
-                var (ws, result) = Sync.WorkspaceSync.Initialize(full, Remote, Name, new Sync.SyncOptions { Actor = actor, Branch = Branch, CancellationToken = CancellationToken });
+                // git runs in the process directory, not the PowerShell location: a remote given as a relative local
+                // path (./remote.git) is made absolute here, as the user meant it. URLs and scp-style remotes pass as they are.
+                var remote = !Remote.Contains("://", StringComparison.Ordinal) && !System.Text.RegularExpressions.Regex.IsMatch(Remote, @"^[^/\\]+@[^:]+:|^[A-Za-z0-9.-]+:[^\\/]")
+                    && !System.IO.Path.IsPathRooted(Remote) ? ResolvePath(Remote) : Remote;
+                var (ws, result) = Sync.WorkspaceSync.Initialize(full, remote, Name, new Sync.SyncOptions { Actor = actor, Branch = Branch, CancellationToken = CancellationToken });
                 SyncDeirfWorkspaceCommand.Report(this, result);
                 WriteVerbose(result.ToString());
                 WriteObject(ws);
