@@ -48,6 +48,10 @@ Describe 'Digests to compare are notices a script can silence (issue 19 finding 
         @($iv | Where-Object { $_.Tags -contains 'Digest' -and "$($_.MessageData)" -match $p.Id }).Count | Should -Be 1
         $quiet = New-DeirfProposal -Incident $pinc -Action k8s.pod.quarantine -Target prod/b -Proposer alice -Workspace $pws -InformationAction SilentlyContinue 6>&1
         @($quiet | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }).Count | Should -Be 0
+        # Several verdicts as a table, one line each at 80 columns (the list view stays the default for one).
+        $table = ($p, @($quiet)[-1]) | Test-DeirfQuorum | Format-Table | Out-String -Width 80
+        $table | Should -Match 'ShortId\s+IsMet\s+Action\s+Persons\s+Blockers'
+        $table | Should -Match ([regex]::Escape($p.Id.Substring(0, 12)) + '\s+False\s+k8s\.pod\.quarantine')
         $p2 = @($quiet)[-1]
         ($p2 | Get-DeirfSigningPayload -OutFile (Join-Path $TestDrive 'p.txt') -InformationAction Ignore 6>&1 |
             Where-Object { $_ -is [System.Management.Automation.InformationRecord] }) | Should -BeNullOrEmpty
