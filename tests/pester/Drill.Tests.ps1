@@ -172,7 +172,8 @@ Describe 'Register-DeirfDrill prints the schedule' {
         $line = Register-DeirfDrill -Scenario leaked-key -Every Quarter -As Cron -At 09:30
         $fields = $line -split ' '
         $fields[0..4] -join ' ' | Should -Be '30 9 1 1,4,7,10 *'
-        $line | Should -Match "pwsh -NoProfile -NonInteractive -Command 'Import-Module DeIRF; Start-DeirfDrill -Scenario '\\''leaked-key'\\'''"
+        # The module is imported by name when PSModulePath finds it, else by its manifest path (this suite loads it by path).
+        $line | Should -Match "pwsh -NoProfile -NonInteractive -Command 'Import-Module (DeIRF|'\\''[^']+DeIRF\.psd1'\\''); Start-DeirfDrill -Scenario '\\''leaked-key'\\'''"
         $line | Should -Match '# deirf-drill:leaked-key$'
         (Register-DeirfDrill -Scenario leaked-key -Every Week -As Cron) -split ' ' | Select-Object -First 5 | Join-String -Separator ' ' | Should -Be '0 10 * * 1'
     }
