@@ -6,7 +6,7 @@ using DeIRF.Journal.Kinds;
 namespace DeIRF.Commands.Cmdlets;
 
 /// <summary>Gives a responder one of the five incident roles; with a roster, only eligible responders may hold it.</summary>
-[Cmdlet(VerbsSecurity.Grant, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsSecurity.Grant, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Incidents.Incident")]
 public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
 {
