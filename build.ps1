@@ -172,7 +172,8 @@ function Get-ReleaseNotes([string] $Version) {
     ($section -join "`n").Trim()
 }
 
-function Invoke-Build {
+# Not Invoke-Build: that is the InvokeBuild module's command, which a contributor may have loaded.
+function Invoke-ModuleBuild {
     Write-Step "build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'DeIRF.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
     $publish = Join-Path $Out "obj/publish"
@@ -247,7 +248,7 @@ function Invoke-SecretsScan {
 
 function Invoke-Test {
     Invoke-Bootstrap
-    Invoke-Build
+    Invoke-ModuleBuild
     if (Test-Path $Results) { Remove-Item $Results -Recurse -Force }
     New-Item -ItemType Directory -Force $Results | Out-Null
     Set-TestArtifactEnvironment
@@ -300,7 +301,7 @@ function Invoke-Test {
 
 function Invoke-Reliability {
     Invoke-Bootstrap
-    Invoke-Build
+    Invoke-ModuleBuild
     $dir = New-Item -ItemType Directory -Force (Join-Path $Out 'reliability')
     $resultFile = Join-Path $dir 'results.txt'
     Remove-Item $resultFile -ErrorAction SilentlyContinue
@@ -330,7 +331,7 @@ function Invoke-Reliability {
 }
 
 function Invoke-Drill {
-    Invoke-Build
+    Invoke-ModuleBuild
     $script = Join-Path $Root "runbooks/drills/$Scenario.ps1"
     if (-not (Test-Path $script)) { throw "No drill scenario '$Scenario' in runbooks/drills" }
     $drillArgs = @('-NoProfile', '-NonInteractive', '-File', $script, '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'))
@@ -342,7 +343,7 @@ function Invoke-Drill {
 function Invoke-Bench {
     # The DNS and EVM rows need named/nsupdate/dig and anvil/solcjs: the same bootstrap as the tests.
     Invoke-Bootstrap
-    Invoke-Build
+    Invoke-ModuleBuild
     Write-Step 'bench'
     $benchDll = Join-Path $Root "bench/DeIRF.Bench/bin/$Configuration/net10.0/DeIRF.Bench.dll"
     $benchArgs = @($benchDll, '--entries', $BenchEntries, '--evidence-mb', $BenchEvidenceMB, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', ((Get-PwshCommand) -join '|'),
@@ -425,7 +426,7 @@ function Invoke-Fuzz {
 
 switch ($Task) {
     'bootstrap' { Invoke-Bootstrap }
-    'build' { Invoke-Build }
+    'build' { Invoke-ModuleBuild }
     'test' { Invoke-Test }
     'drill' { Invoke-Drill }
     'bench' { Invoke-Bench }
