@@ -97,4 +97,4 @@ function Add-DeirfTestResponder {
     @{ Seed = $seed; Eth = $eth }
 }
 
-Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory, Add-DeirfTestResponder
+Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Write-DeirfTestKeyFile, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory, Add-DeirfTestResponder
