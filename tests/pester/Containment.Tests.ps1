@@ -160,6 +160,37 @@ Describe 'script provider: the block-ip runbook, approved by hash, applied and u
         (Get-DeirfContainment -Incident $inc -Workspace $ws | Where-Object Outcome -eq 'Applied').UndoneBy | Should -Be $r.Seq
     }
 
+    It 'one Invoke-DeirfContainment judges the quorum twice: once to plan, once under the journal lock (issue 20)' {
+        # A listener on the engine's meter (DeIRF.Quorum, deirf.quorum.judgements), compiled here: a profile as an
+        # operator would take it with dotnet-counters, in-process.
+        if (-not ('DeirfJudgementCounter' -as [type])) {
+            Add-Type -TypeDefinition @'
+using System.Diagnostics.Metrics;
+using System.Threading;
+public sealed class DeirfJudgementCounter : System.IDisposable
+{
+    private readonly MeterListener _listener = new MeterListener();
+    private long _count;
+    public DeirfJudgementCounter()
+    {
+        _listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == "DeIRF.Quorum" && instrument.Name == "deirf.quorum.judgements") l.EnableMeasurementEvents(instrument); };
+        _listener.SetMeasurementEventCallback<long>((i, value, tags, state) => Interlocked.Add(ref _count, value));
+        _listener.Start();
+    }
+    public long Count => Interlocked.Read(ref _count);
+    public void Dispose() => _listener.Dispose();
+}
+'@
+        }
+        $p = New-DeirfProposal -Incident $inc -Action script -Target 203.0.113.9 -Parameter @{ path = $Runbook; sha256 = $sha; denyList = $deny } -Proposer bob -Workspace $ws
+        Approve $p
+        $counter = [DeirfJudgementCounter]::new()
+        try { $r = $p | Invoke-DeirfContainment -Actor bob -Confirm:$false }
+        finally { $counter.Dispose() }
+        $r.Verified | Should -BeTrue
+        $counter.Count | Should -Be 2
+    }
+
     It 'a changed parameter is a different proposal: the approvals do not carry over' {
         $p = New-DeirfProposal -Incident $inc -Action script -Target 203.0.113.8 -Parameter @{ path = $Runbook; sha256 = $sha; denyList = $deny } -Proposer bob -Workspace $ws
         Approve $p

@@ -49,7 +49,9 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
             ContainmentCmdletSupport.UseThisPowerShell(this);
             var secrets = ContainmentCmdletSupport.Secrets(Secret);
             // Planning reads only: -WhatIf works before anyone is named as the executor.
-            var planRequest = ContainmentRunner.RequestFor(ws, proposal, Actor ?? "(plan)", secrets, AppendOptions());
+            // The quorum is judged once here (plan, precheck) and once more under the journal lock when it is consumed.
+            var run = ContainmentRunner.Prepare(ws, proposal, Actor ?? "(plan)", secrets, AppendOptions());
+            var planRequest = run.Request;
             var progress = new ProgressRecord(ProgressId, $"Containment {proposal.Action}", $"Planning on '{proposal.Target}'") { PercentComplete = 10 };
             try
             {
@@ -72,11 +74,10 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
                 }
                 var actor = ResolveActor(ws, Actor);
                 var options = AppendOptions(ws, actor);
-                var request = ContainmentRunner.RequestFor(ws, proposal, actor, secrets, options);
                 progress.StatusDescription = $"Applying and reading back on '{proposal.Target}'";
                 progress.PercentComplete = 50;
                 WriteProgress(progress);
-                var record = ContainmentRunner.ExecuteAsync(ws, proposal, request, actor, options, Force ? Reason : null, CancellationToken).GetAwaiter().GetResult();
+                var record = ContainmentRunner.ExecuteAsync(ws, run, actor, options, Force ? Reason : null, CancellationToken).GetAwaiter().GetResult();
                 WriteFromWorkspace(record, ws);
                 if (!record.Verified)
                 {

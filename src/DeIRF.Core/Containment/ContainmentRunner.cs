@@ -75,6 +75,9 @@ public sealed class ContainmentRecord
 /// proposal) runs before this, so nothing here decides whether an action may run; it only makes sure every outcome —
 /// applied, not verified, failed, cancelled — lands in the journal with before/after state.
 /// </summary>
+/// <summary>A proposal prepared to run: its request and the verdict it was planned against (not yet consumed).</summary>
+public sealed record ContainmentRun(Quorum.Proposal Proposal, ContainmentRequest Request, Quorum.QuorumVerdict Verdict);
+
 public static class ContainmentRunner
 {
     public static IReadOnlyList<ContainmentRecord> List(Workspace ws, string incident, CancellationToken cancellationToken = default)
@@ -102,6 +105,33 @@ public static class ContainmentRunner
     /// <summary>Undo proposals are named after the action they reverse: "undo.k8s.pod.quarantine".</summary>
     public const string UndoPrefix = "undo.";
 
+    /// <summary>
+    /// Prepares a run of <paramref name="proposal"/>: judges its quorum once (the signatures a plan checks, whether a
+    /// precheck is due) and builds the provider request. <see cref="ExecuteAsync(Workspace, ContainmentRun, string, JournalAppendOptions, string?, CancellationToken)"/>
+    /// judges once more, under the journal lock, when it consumes.
+    /// </summary>
+    public static ContainmentRun Prepare(Workspace ws, Quorum.Proposal proposal, string actor, IReadOnlyDictionary<string, string>? secrets, JournalAppendOptions options)
+    {
+        var verdict = Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id);
+        var request = new ContainmentRequest(proposal.Action, proposal.Target, proposal.Parameters, proposal.Incident, ws.Root, secrets)
+        {
+            Actor = actor, AppendOptions = options,
+            QuorumSignatures = verdict.Signatures.Where(s => s.IsCounted).ToList(),
+        };
+        return new ContainmentRun(proposal, request, verdict);
+    }
+
+    /// <summary>Runs a prepared proposal as <paramref name="actor"/> (the plan may have been made before anyone was named).</summary>
+    public static Task<ContainmentRecord> ExecuteAsync(Workspace ws, ContainmentRun run, string actor, JournalAppendOptions options, string? evidenceOverrideReason,
+        CancellationToken cancellationToken)
+    {
+        var request = new ContainmentRequest(run.Request.Action, run.Request.Target, run.Request.Parameters, run.Request.IncidentId, run.Request.WorkspaceRoot, run.Request.Secrets)
+        {
+            Actor = actor, AppendOptions = options, QuorumSignatures = run.Request.QuorumSignatures,
+        };
+        return ExecuteAsync(ws, run.Proposal, request, run.Verdict.IsQuorumFilled, actor, options, evidenceOverrideReason, cancellationToken);
+    }
+
     /// <summary>The provider request a proposal describes; secrets are handed in at run time and never signed.</summary>
     public static ContainmentRequest RequestFor(Workspace ws, Quorum.Proposal proposal, string actor, IReadOnlyDictionary<string, string>? secrets,
         JournalAppendOptions options)
@@ -116,7 +146,11 @@ public static class ContainmentRunner
     /// Runs an approved proposal: consumes it under the journal lock (digest recomputed from the request, met verdict
     /// required, a second run refused), then applies through the provider and journals the outcome.
     /// </summary>
-    public static async Task<ContainmentRecord> ExecuteAsync(Workspace ws, Quorum.Proposal proposal, ContainmentRequest request, string actor,
+    public static Task<ContainmentRecord> ExecuteAsync(Workspace ws, Quorum.Proposal proposal, ContainmentRequest request, string actor,
+        JournalAppendOptions options, string? evidenceOverrideReason, CancellationToken cancellationToken)
+        => ExecuteAsync(ws, proposal, request, null, actor, options, evidenceOverrideReason, cancellationToken);
+
+    private static async Task<ContainmentRecord> ExecuteAsync(Workspace ws, Quorum.Proposal proposal, ContainmentRequest request, bool? quorumFilled, string actor,
         JournalAppendOptions options, string? evidenceOverrideReason, CancellationToken cancellationToken)
     {
         if (proposal.Action.StartsWith(UndoPrefix, StringComparison.Ordinal))
@@ -126,7 +160,7 @@ public static class ContainmentRunner
         }
         var provider = ContainmentProviders.Find(request.Action);
         // Only once the signatures are there: until then the quorum's own refusal (QuorumNotMet) is the clearer one.
-        if (provider is IContainmentPrecheck precheck && Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id).IsQuorumFilled)
+        if (provider is IContainmentPrecheck precheck && (quorumFilled ?? Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id).IsQuorumFilled))
         {
             await precheck.CheckAsync(request, cancellationToken).ConfigureAwait(false);
         }

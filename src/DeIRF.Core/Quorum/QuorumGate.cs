@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -253,8 +254,18 @@ public static class QuorumGate
 
     // ---- the judge ----
 
+    /// <summary>
+    /// The meter "DeIRF.Quorum": counter deirf.quorum.judgements (one per verdict computed, tagged with the action), so
+    /// a profile shows how often a step judges its quorum (one Invoke-DeirfContainment: once to plan, once under the
+    /// journal lock when it consumes).
+    /// </summary>
+    public static readonly Meter Meter = new("DeIRF.Quorum");
+
+    private static readonly Counter<long> Judgements = Meter.CreateCounter<long>("deirf.quorum.judgements", description: "quorum verdicts computed");
+
     internal static QuorumVerdict Judge(IncidentQuorumState state, string proposalId, Roster roster, QuorumPolicy policy, DateTimeOffset now)
     {
+        Judgements.Add(1, new KeyValuePair<string, object?>("action", state.Proposals[proposalId].Proposal.Action));
         var record = state.Proposals[proposalId];
         var proposal = record.Proposal;
         var storedId = record.StoredId;
