@@ -14,7 +14,7 @@ using DeIRF.Journal.Kinds;
 //   --pwsh P      the pwsh executable
 //   --out F       where to write the markdown report
 //   --s3-mb N     S3 evidence upload file size in MB (default 256; 0 skips it)
-//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, sync, import (default: all)
+//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, sync, report, import (default: all)
 var opts = ParseArgs(args);
 int entries = int.Parse(opts.GetValueOrDefault("entries", "1000000"), CultureInfo.InvariantCulture);
 string outPath = opts.GetValueOrDefault("out", "benchmarks.md");
@@ -164,6 +164,12 @@ try
     if (Runs("sync"))
     {
         rows.AddRange(SyncBench.Run(work));
+    }
+
+    // 5e. Issue 19 finding 9: the HTML report of a 200,000-entry journal stays bounded (throws above 2 MB).
+    if (Runs("report"))
+    {
+        rows.AddRange(ReportBench.Run(work));
     }
 
     // 6. Module import time against a bare pwsh start.
