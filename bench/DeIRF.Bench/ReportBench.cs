@@ -29,17 +29,26 @@ internal static class ReportBench
                 throw new InvalidOperationException("report benchmark journal did not verify");
             }
         });
-        long bytes = 0;
-        double report = Best(3, () =>
+        (double Seconds, long Bytes) Export(IncidentReportOptions options, string name)
         {
-            var html = IncidentReport.Render(IncidentReport.Collect(ws, id, clock));
-            bytes = IncidentReport.Write(Path.Combine(work, "report.html"), html, overwrite: true).Length;
-        });
-        Console.Error.WriteLine($"report: {Entries:N0} entries, journal {journalBytes / 1e6:F1} MB, report {bytes / 1e6:F2} MB in {report:F2} s (verify alone {verify:F3} s)");
+            long written = 0;
+            double t = Best(3, () =>
+            {
+                var html = IncidentReport.Render(IncidentReport.Collect(ws, id, clock), options);
+                written = IncidentReport.Write(Path.Combine(work, name), html, overwrite: true).Length;
+            });
+            return (t, written);
+        }
+        var (report, bytes) = Export(IncidentReportOptions.Default, "report.html");
+        var (full, fullBytes) = Export(new IncidentReportOptions { Full = true }, "report-full.html");
+        Console.Error.WriteLine($"report: {Entries:N0} entries, journal {journalBytes / 1e6:F1} MB; default {bytes / 1e6:F2} MB in {report:F2} s, "
+            + $"-Full {fullBytes / 1e6:F1} MB in {full:F2} s (verify alone {verify:F3} s)");
         var rows = new List<(string, string, string, string, string)>
         {
-            ($"Export-DeirfReport of a {Entries:N0}-entry journal ({journalBytes / 1e6:F0} MB; collect, verify, render, write)",
-                $"{bytes / 1e6:F2} MB in {report:F2} s", $"linear verify of the same journal: {verify:F3} s", $"{report / verify:F1}× verify", "≤ 2 MB"),
+            ($"Export-DeirfReport of a {Entries:N0}-entry journal ({journalBytes / 1e6:F0} MB), default: collect + verify + render + write, journal listed as an excerpt",
+                $"{bytes / 1e6:F2} MB in {report:F2} s", $"linear verify of the same journal: {verify:F3} s", $"{report / verify:F1}× verify", "≤ 2 MB (the section throws above)"),
+            ($"… with -Full (all {Entries:N0} entries listed)",
+                $"{fullBytes / 1e6:F1} MB in {full:F2} s", $"the journal file: {journalBytes / 1e6:F1} MB", $"{(double)fullBytes / journalBytes:F2}× the journal's size", "—"),
         };
         if (bytes > MaxBytes)
         {
