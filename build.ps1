@@ -159,7 +159,21 @@ function Install-NodeTools([string] $Name, [string] $Bin, [string] $What) {
     Set-Content -Path $stamp -Value $lockHash -NoNewline
 }
 
-function Invoke-Build {
+# The CHANGELOG.md section of this version ("## 0.1.0 ..." up to the next "## "), for the manifest's ReleaseNotes.
+function Get-ReleaseNotes([string] $Version) {
+    $lines = Get-Content (Join-Path $Root 'CHANGELOG.md')
+    $start = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match "^## $([regex]::Escape($Version))(\s|$)" })
+    if ($start -lt 0) { throw "CHANGELOG.md has no section '## $Version': add one before building this version" }
+    $section = [Collections.Generic.List[string]]::new()
+    for ($n = $start; $n -lt $lines.Count; $n++) {
+        if ($n -gt $start -and $lines[$n] -match '^## ') { break }
+        $section.Add($lines[$n])
+    }
+    ($section -join "`n").Trim()
+}
+
+# Not Invoke-Build: that is the InvokeBuild module's command, which a contributor may have loaded.
+function Invoke-ModuleBuild {
     Write-Step "build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'DeIRF.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
     $publish = Join-Path $Out "obj/publish"
@@ -178,11 +192,15 @@ function Invoke-Build {
     foreach ($name in 'DeIRF.Format.ps1xml', 'DeIRF.Types.ps1xml') { Copy-Item (Join-Path $Root "module/$name") $ModuleOut }
     $version = Get-ModuleVersion
     $manifest = (Get-Content -Raw (Join-Path $Root 'module/DeIRF.psd1')) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
+    $notes = Get-ReleaseNotes $version
+    $manifest = $manifest -replace "ReleaseNotes = ''", ("ReleaseNotes = '" + $notes.Replace("'", "''") + "'")
     Set-Content -Path (Join-Path $ModuleOut 'DeIRF.psd1') -Value $manifest -Encoding utf8NoBOM
     $helpScript = Join-Path $Root 'build/New-MamlHelp.ps1'
     if (Test-Path $helpScript) {
         & $helpScript -HelpSource (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
     }
+    # about_DeIRF (docs/about_DeIRF.md) and the updatable help package (out/help) Update-Help -SourcePath reads.
+    & (Join-Path $Root 'build/New-AboutHelp.ps1') -Source (Join-Path $Root 'docs') -ModulePath $ModuleOut -PackagePath (Join-Path $Out 'help')
     foreach ($dir in 'templates', 'runbooks') {
         Copy-Item (Join-Path $Root $dir) $ModuleOut -Recurse
     }
@@ -219,7 +237,9 @@ function Invoke-SecretsScan {
         '-Root', "$Artifacts,$TestLogs", '-ResultPath', (Join-Path $Results 'secrets-scan.json'))
     Invoke-Pwsh $scanArgs | Tee-Object -FilePath (Join-Path $TestLogs 'secrets-scan.log') | Out-Host
     $code = $LASTEXITCODE
-    $size = (Get-ChildItem $Artifacts -Recurse -File -Force -ErrorAction SilentlyContinue | Measure-Object -Property Length -Sum).Sum
+    # A filtered run may leave no artifacts: Measure-Object then has no Sum (StrictMode).
+    $size = 0.0
+    foreach ($f in Get-ChildItem $Artifacts -Recurse -File -Force -ErrorAction SilentlyContinue) { $size += $f.Length }
     Write-Host ("test artifacts: {0:N1} MiB in {1}" -f ($size / 1MB), $Artifacts)
     # The registry holds the secrets themselves: gone once scanned.
     Remove-Item (Split-Path $SecretsRegistry) -Recurse -Force -ErrorAction SilentlyContinue
@@ -228,7 +248,7 @@ function Invoke-SecretsScan {
 
 function Invoke-Test {
     Invoke-Bootstrap
-    Invoke-Build
+    Invoke-ModuleBuild
     if (Test-Path $Results) { Remove-Item $Results -Recurse -Force }
     New-Item -ItemType Directory -Force $Results | Out-Null
     Set-TestArtifactEnvironment
@@ -281,7 +301,7 @@ function Invoke-Test {
 
 function Invoke-Reliability {
     Invoke-Bootstrap
-    Invoke-Build
+    Invoke-ModuleBuild
     $dir = New-Item -ItemType Directory -Force (Join-Path $Out 'reliability')
     $resultFile = Join-Path $dir 'results.txt'
     Remove-Item $resultFile -ErrorAction SilentlyContinue
@@ -311,7 +331,7 @@ function Invoke-Reliability {
 }
 
 function Invoke-Drill {
-    Invoke-Build
+    Invoke-ModuleBuild
     $script = Join-Path $Root "runbooks/drills/$Scenario.ps1"
     if (-not (Test-Path $script)) { throw "No drill scenario '$Scenario' in runbooks/drills" }
     $drillArgs = @('-NoProfile', '-NonInteractive', '-File', $script, '-ModulePath', (Join-Path $ModuleOut 'DeIRF.psd1'))
@@ -323,7 +343,7 @@ function Invoke-Drill {
 function Invoke-Bench {
     # The DNS and EVM rows need named/nsupdate/dig and anvil/solcjs: the same bootstrap as the tests.
     Invoke-Bootstrap
-    Invoke-Build
+    Invoke-ModuleBuild
     Write-Step 'bench'
     $benchDll = Join-Path $Root "bench/DeIRF.Bench/bin/$Configuration/net10.0/DeIRF.Bench.dll"
     $benchArgs = @($benchDll, '--entries', $BenchEntries, '--evidence-mb', $BenchEvidenceMB, '--module', (Join-Path $ModuleOut 'DeIRF.psd1'), '--pwsh', ((Get-PwshCommand) -join '|'),
@@ -406,7 +426,7 @@ function Invoke-Fuzz {
 
 switch ($Task) {
     'bootstrap' { Invoke-Bootstrap }
-    'build' { Invoke-Build }
+    'build' { Invoke-ModuleBuild }
     'test' { Invoke-Test }
     'drill' { Invoke-Drill }
     'bench' { Invoke-Bench }

@@ -33,8 +33,12 @@ function Get-CmdletMetadata([string] $Manifest) {
                 Sets = @(foreach ($set in $cmd.ParameterSets) {
                         [ordered]@{ IsDefault = $set.IsDefault; Parameters = @(foreach ($p in $set.Parameters) {
                                     if ($p.Name -in $common) { continue }
+                                    # A nullable value type reads as the type itself ([datetimeoffset], not Nullable`1[[...]]):
+                                    # the parameter is optional already, which the syntax shows with its brackets.
+                                    $type = $p.ParameterType
+                                    $type = if ([Nullable]::GetUnderlyingType($type)) { [Nullable]::GetUnderlyingType($type) } else { $type }
                                     [ordered]@{
-                                        Name = $p.Name; Type = $p.ParameterType.Name; FullType = $p.ParameterType.FullName
+                                        Name = $p.Name; Type = $type.Name; FullType = $type.FullName
                                         Mandatory = $p.IsMandatory; Position = $p.Position; ByValue = $p.ValueFromPipeline
                                         ByPropertyName = $p.ValueFromPipelineByPropertyName; Aliases = @($p.Aliases)
                                         Wildcards = [bool]($cmd.Parameters[$p.Name].Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })

@@ -8,6 +8,9 @@
     Copyright            = '(c) DeIRF contributors. MIT License.'
     Description          = 'Decentralized Incident Response Framework: hash-chained incident journals, quorum-gated containment, identity plurality.'
     PowerShellVersion    = '7.4'
+    # Update-Help and Save-Help fetch <HelpInfoURI>DeIRF_<GUID>_HelpInfo.xml and the _en-US_HelpContent.zip beside it:
+    # the build writes both to out/help, a release attaches them (docs/about_DeIRF.md, Help).
+    HelpInfoURI          = 'https://github.com/deirf/deirf/releases/latest/download/'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('DeIRF.Format.ps1xml')
     TypesToProcess       = @('DeIRF.Types.ps1xml')
@@ -78,8 +81,11 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('IncidentResponse', 'Security', 'SRE', 'Journal', 'Quorum', 'Linux', 'Windows', 'MacOS')
-            LicenseUri = 'https://opensource.org/licenses/MIT'
+            Tags         = @('IncidentResponse', 'Security', 'SRE', 'Journal', 'Quorum', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://github.com/deirf/deirf'
+            LicenseUri   = 'https://github.com/deirf/deirf/blob/main/LICENSE'
+            # Filled by build.ps1 from the CHANGELOG.md section of the module version.
+            ReleaseNotes = ''
         }
     }
 }

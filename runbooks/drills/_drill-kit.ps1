@@ -80,16 +80,9 @@ function Set-DrillDeadline {
 
 function New-DrillKey([string] $Name, [ValidateSet('DidKey', 'Ethereum')] [string] $Kind) {
     # Fresh key material for a scripted responder; written only to the drill's key folder.
+    # Made by DeIRF itself: mode 0600, never inside the workspace, never over a file.
     $path = Join-Path $script:Drill.Keys "$Name.$Kind.key"
-    if ($Kind -eq 'DidKey') {
-        $text = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant()
-    }
-    else {
-        do { $bytes = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($bytes[0] -eq 0 -or $bytes[0] -ge 0xF0)
-        $text = '0x' + [Convert]::ToHexString($bytes).ToLowerInvariant()
-    }
-    [IO.File]::WriteAllText($path, $text)
-    $path
+    (New-DeirfSigningKey -Kind $Kind -Path $path -InformationAction Ignore).Path
 }
 
 # alice, bob, carol, dana: each binds a did:key and an Ethereum key (two kinds: eligible) and signs with the did:key;

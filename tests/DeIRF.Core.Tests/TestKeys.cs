@@ -32,7 +32,8 @@ internal static class TestKeys
     /// <summary>Writes a fresh did:key seed or Ethereum key to <paramref name="path"/> and returns the path.</summary>
     public static string WriteNew(ProofKind kind, string path)
     {
-        File.WriteAllBytes(path, kind == ProofKind.Ethereum ? NewEthKey() : NewSeed());
+        // 0600, as every key file must be to be read (PrivateKeyFileTooOpen).
+        PrivateKeyFiles.Write(path, kind == ProofKind.Ethereum ? NewEthKey() : NewSeed());
         TestArtifacts.RegisterKeyFile(kind == ProofKind.Ethereum ? "ethereum private key" : "did:key seed", path);
         return path;
     }

@@ -18,7 +18,7 @@ BeforeAll {
     function New-EthKey([string] $Name, [string] $Hex) {
         $path = Join-Path $TestDrive $Name
         if (-not $Hex) { return New-DeirfTestKey -Kind Ethereum -Path $path }
-        [IO.File]::WriteAllText($path, $Hex)
+        Write-DeirfTestKeyFile $path $Hex
         Register-DeirfTestKeyFile -Kind 'ethereum private key' -Path $path
         $path
     }

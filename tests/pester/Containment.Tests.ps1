@@ -145,8 +145,14 @@ Describe 'script provider: the block-ip runbook, approved by hash, applied and u
     }
 
     It 'undo by quorum removes exactly the line it added' {
-        $u = Undo-DeirfContainment -Incident $inc -Action script -Target 203.0.113.7 -Proposer carol -Workspace $ws -Confirm:$false
+        # Proposing changes no system: it does not ask at the default $ConfirmPreference (High), even in this
+        # non-interactive runner, where a prompt would fail. Running the undo changes the deny list: it still asks.
+        $ConfirmPreference | Should -Be 'High'
+        $u = Undo-DeirfContainment -Incident $inc -Action script -Target 203.0.113.7 -Proposer carol -Workspace $ws
+        $u.Action | Should -Be 'undo.script'
         Approve $u
+        { $u | Undo-DeirfContainment -Actor carol } | Should -Throw '*NonInteractive mode*Prompt*'
+        Get-Content $deny | Should -Be @('deny 198.51.100.1;', 'deny 203.0.113.7;')
         $r = $u | Undo-DeirfContainment -Actor carol -Confirm:$false
         $r.Outcome | Should -Be 'Undone'
         $r.Verified | Should -BeTrue

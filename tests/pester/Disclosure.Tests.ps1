@@ -30,7 +30,10 @@ Describe 'Publish-DeirfDisclosure' {
 
     It 'journals the digest and the verified journal head (no chain)' {
         $head = Get-DeirfJournal -Incident $inc -Workspace $ws | Select-Object -Last 1
-        $e = Publish-DeirfDisclosure -Incident $inc -Path $text -Actor dana -Workspace $ws -Confirm:$false
+        # Journaling the disclosure is Medium (the text is published elsewhere): no prompt at the default
+        # $ConfirmPreference, even in this non-interactive runner; only -OnChain (a public transaction) asks.
+        $ConfirmPreference | Should -Be 'High'
+        $e = Publish-DeirfDisclosure -Incident $inc -Path $text -Actor dana -Workspace $ws
         $e.Kind | Should -Be 'disclosure.published'
         $e.Body.digest | Should -Be "sha256:$digest"
         $e.Body.file | Should -Be 'advisory.md'

@@ -30,6 +30,13 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         ($help.description.Text -join '') | Should -Not -BeNullOrEmpty
     }
 
+    It 'names parameter types as a reader writes them (no Nullable`1[[...]] or other CLR generic names)' {
+        # Issue 19 finding 11: a [Nullable[datetimeoffset]] parameter showed as Nullable`1[[System.DateTimeOffset, ...]].
+        $text = (Get-Help $Name -Full | Out-String -Width 250) + ((Get-Help $Name).syntax | Out-String -Width 250)
+        $text | Should -Not -Match 'Nullable'
+        $text | Should -Not -Match '`1'
+    }
+
     It 'has at least one example whose code runs the cmdlet' {
         $examples = @($help.examples.example)
         $examples.Count | Should -BeGreaterThan 0

@@ -330,6 +330,57 @@ Describe 'New-DeirfSigningKey makes keys a responder binds (issue 19, finding 10
     }
 }
 
+Describe 'A private key file others can read is refused wherever a key is read (issue 19, finding 10)' -Skip:$IsWindows {
+    BeforeAll {
+        $script:mws = Join-Path $TestDrive 'ws-modes'
+        Initialize-DeirfWorkspace -Path $mws | Out-Null
+        $script:mkeys = New-Item -ItemType Directory (Join-Path $TestDrive 'mode-keys')
+        $script:mk = Add-DeirfTestResponder -Workspace $mws -Handle mia -Role TriageLead -KeyFolder $mkeys.FullName
+        $script:mi = (New-DeirfIncident -Title 'modes' -Reporter mia -Workspace $mws).Id
+        $script:payload = Join-Path $TestDrive 'payload.txt'
+        Set-Content $payload 'sign me'
+    }
+
+    It 'refuses a <Mode> key for <Cmdlet> with PrivateKeyFileTooOpen, the path as target, nothing written' -ForEach @(
+        @{ Mode = 'GroupRead, GroupWrite'; Cmdlet = 'New-DeirfSignature' }
+        @{ Mode = 'OtherRead'; Cmdlet = 'New-DeirfCheckpoint' }
+        @{ Mode = 'GroupRead'; Cmdlet = 'Set-DeirfSigningKey' }
+    ) {
+        $path = Join-Path $mkeys "open-$Cmdlet.seed"
+        Copy-Item $mk.Seed $path
+        Register-DeirfTestKeyFile 'did:key seed copy' $path
+        [IO.File]::SetUnixFileMode($path, [IO.UnixFileMode]"UserRead, UserWrite, $Mode")
+        $journal = Get-Content -Raw (Join-Path $mws "incidents/$mi/journal.jsonl")
+        $out = Join-Path $TestDrive "$Cmdlet.out"
+        $err = $null
+        switch ($Cmdlet) {
+            'New-DeirfSignature' { New-DeirfSignature $payload -KeyPath $path -Kind DidKey -OutFile $out -ErrorVariable err -ErrorAction SilentlyContinue }
+            'New-DeirfCheckpoint' { New-DeirfCheckpoint -Incident $mi -Signer mia -KeyPath $path -OutFile $out -Workspace $mws -ErrorVariable err -ErrorAction SilentlyContinue }
+            'Set-DeirfSigningKey' { Set-DeirfSigningKey -Responder mia -Kind DidKey -KeyPath $path -Workspace $mws -ErrorVariable err -ErrorAction SilentlyContinue }
+        }
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PrivateKeyFileTooOpen,*'
+        $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        "$($err[0].TargetObject)" | Should -Be $path
+        "$($err[0])" | Should -Match "chmod 600"
+        "$($err[0])" | Should -Not -Match ([regex]::Escape((Get-Content -Raw $mk.Seed).Trim()))
+        Test-Path $out | Should -BeFalse
+        Get-Content -Raw (Join-Path $mws "incidents/$mi/journal.jsonl") | Should -Be $journal
+    }
+
+    It 'reads the same key once it is the owner''s alone (0600 and 0400)' {
+        $path = Join-Path $mkeys 'fixed.seed'
+        Copy-Item $mk.Seed $path
+        Register-DeirfTestKeyFile 'did:key seed copy' $path
+        [IO.File]::SetUnixFileMode($path, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        { New-DeirfSignature $payload -KeyPath $path -Kind DidKey -ErrorAction Stop } | Should -Throw '*chmod 600*'
+        chmod 600 $path
+        (New-DeirfSignature $payload -KeyPath $path -Kind DidKey -OutFile (Join-Path $TestDrive 'sig600')).Length | Should -BeGreaterThan 0
+        chmod 400 $path
+        (New-DeirfSignature $payload -KeyPath $path -Kind DidKey -OutFile (Join-Path $TestDrive 'sig400')).Length | Should -BeGreaterThan 0
+    }
+}
+
 Describe 'Default actor: the responder this machine signs as (issue 19 finding 2)' {
     BeforeAll {
         $script:ws = Join-Path $TestDrive 'ws-default-actor'

@@ -401,7 +401,9 @@ Describe 'Flow: Get-DeirfTimeline' {
     }
 
     It 'prints as a table' {
-        $t | Format-Table | Out-String -Width 200 | Should -Match 'Time \(UTC\)\s+T\+\s+Phase\s+In phase\s+Kind\s+Actor\s+Summary'
+        # 80 columns: the time in the phase is in the list view (SincePhaseChange), the table keeps the summary readable.
+        $t | Format-Table | Out-String -Width 80 | Should -Match 'Time \(UTC\)\s+T\+\s+Phase\s+Kind\s+Actor\s+Summary'
+        $t[7] | Format-List | Out-String | Should -Match 'SincePhaseChange\s+:'
     }
 
     It 'unknown incident: IncidentNotFound' {

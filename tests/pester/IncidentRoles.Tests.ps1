@@ -37,6 +37,18 @@ Describe 'Roles: without a roster, responders are plain handles' {
         ($after | Format-List | Out-String -Width 200) | Should -Match 'TriageLead: bob, carol'
     }
 
+    It 'the grantor is whoever acts, as for Revoke: $env:DEIRF_ACTOR before the grantee (issue 20)' {
+        Grant-DeirfIncidentRole -Incident $i.Id -Role ContainmentLead -Responder bob -Actor bob -Workspace $ws
+        $env:DEIRF_ACTOR = 'bob'
+        try { Grant-DeirfIncidentRole -Incident $i.Id -Role ContainmentLead -Responder erin -Workspace $ws }
+        finally { Remove-Item Env:DEIRF_ACTOR }
+        $e = Get-DeirfJournal -Incident $i.Id -Workspace $ws -Kind 'role.granted' | Select-Object -Last 1
+        $e.Body.responder | Should -Be 'erin'
+        $e.Actor | Should -Be 'bob'
+        Revoke-DeirfIncidentRole -Incident $i.Id -Role ContainmentLead -Responder erin -Actor bob -Workspace $ws
+        Revoke-DeirfIncidentRole -Incident $i.Id -Role ContainmentLead -Responder bob -Actor bob -Workspace $ws
+    }
+
     It 'granting a role already held writes nothing and warns' {
         $before = (Get-DeirfIncident -Id $i.Id -Workspace $ws).EntryCount
         Grant-DeirfIncidentRole -Incident $i.Id -Workspace $ws -Role TriageLead -Responder bob -Actor alice -WarningVariable w -WarningAction SilentlyContinue

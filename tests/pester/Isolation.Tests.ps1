@@ -35,3 +35,37 @@ New-DeirfResponder -Handle drill -Name 'Drill Bot' -Role Recorder -Workspace '$w
         $r.BouncyCastle | Should -Match '2\.7\.0[^;]*@DeIRF'
     }
 }
+
+Describe 'The private load context defers to the platform''s copy when it serves (issue 20, PsesLoadContext)' {
+    BeforeAll {
+        Import-Module (Get-DeirfTestModulePath) -Force
+        $script:Ctx = [DeIRF.Commands.Loading.DeirfLoadContext]
+        $script:Deps = [DeIRF.Commands.Loading.DeirfLoadContext]::DependencyDirectory
+    }
+
+    It 'serves a request from the platform only for the same major version, not older' {
+        $Ctx::DefersToPlatform([version]'10.0.0.0', [version]'10.0.0.0') | Should -BeTrue
+        $Ctx::DefersToPlatform([version]'10.0.0.0', [version]'10.0.1.0') | Should -BeTrue
+        $Ctx::DefersToPlatform([version]'10.0.1.0', [version]'10.0.0.0') | Should -BeFalse
+        $Ctx::DefersToPlatform([version]'12.0.0.0', [version]'13.0.0.0') | Should -BeFalse   # Newtonsoft.Json 12 (ours) vs PowerShell's 13
+        $Ctx::DefersToPlatform([version]'1.0.0.0', $null) | Should -BeFalse
+    }
+
+    It 'System.Formats.Asn1, shipped and also in the runtime at the same version, comes from the runtime' {
+        Test-Path (Join-Path $Deps 'System.Formats.Asn1.dll') | Should -BeTrue
+        $platform = $Ctx::PlatformVersion('System.Formats.Asn1')
+        $platform | Should -Not -BeNullOrEmpty
+        $a = $Ctx::Instance.LoadFromAssemblyName([Reflection.AssemblyName]::new("System.Formats.Asn1, Version=$platform"))
+        $a.Location | Should -Not -BeLike "$Deps*"
+        [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($a).Name | Should -Be 'Default'
+    }
+
+    It 'a shipped assembly of another major than the platform''s (Newtonsoft.Json) still loads privately' {
+        $ours = [Reflection.AssemblyName]::GetAssemblyName((Join-Path $Deps 'Newtonsoft.Json.dll'))
+        $platform = $Ctx::PlatformVersion('Newtonsoft.Json')
+        if ($platform -and $platform.Major -eq $ours.Version.Major) { Set-ItResult -Skipped -Because "the platform's Newtonsoft.Json has our major version ($platform)"; return }
+        $a = $Ctx::Instance.LoadFromAssemblyName($ours)
+        $a.Location | Should -BeLike "$Deps*"
+        [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($a).Name | Should -Be 'DeIRF'
+    }
+}

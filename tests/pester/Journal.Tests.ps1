@@ -239,3 +239,23 @@ Describe 'Writes over a journal the readers refuse (issue 19 finding 4)' {
         (Add-DeirfNote -Incident $i.Id -Text 'hi' -Actor alice -Workspace $ws -PassThru).Actor | Should -Be 'alice'
     }
 }
+
+Describe 'A journal checked for a workspace holds only that workspace''s statements (issue 20: as sync checks)' {
+    It 'refuses a journal copied in from another workspace with WrongWorkspace; alone (-Path) it is still valid' {
+        $a = Join-Path $TestDrive 'ws-a'; $b = Join-Path $TestDrive 'ws-b'
+        Initialize-DeirfWorkspace -Path $a | Out-Null
+        $bws = Initialize-DeirfWorkspace -Path $b
+        $i = New-DeirfIncident -Title 'replayed' -Reporter alice -Workspace $a
+        Add-DeirfNote -Incident $i.Id -Text 'from A' -Actor alice -Workspace $a
+        # Planted by hand in B (a copy, a bad merge, an attacker with write access to the folder).
+        $dest = New-Item -ItemType Directory (Join-Path $b "incidents/$($i.Id)")
+        Copy-Item (Join-Path $a "incidents/$($i.Id)/journal.jsonl") $dest
+        $v = Test-DeirfJournal -Incident $i.Id -Workspace $b -NoHeadRecord -AllowUnsigned
+        $v.IsValid | Should -BeFalse
+        "$($v.Fault)" | Should -Be 'WrongWorkspace'
+        $v.FirstBadSeq | Should -Be 0
+        $v.Reason | Should -Match ([regex]::Escape($bws.WorkspaceId))
+        (Test-DeirfJournal -Path (Join-Path $dest 'journal.jsonl') -NoHeadRecord -AllowUnsigned).IsValid | Should -BeTrue
+        (Test-DeirfJournal -Incident $i.Id -Workspace $a -AllowUnsigned).IsValid | Should -BeTrue
+    }
+}

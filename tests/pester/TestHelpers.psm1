@@ -40,6 +40,15 @@ function Remove-DeirfTestDirectory {
     [DeIRF.Testing.TestArtifacts]::Delete($Path)
 }
 
+# A key file as DeIRF reads one: created new with mode 0600 (a wider mode is PrivateKeyFileTooOpen).
+function Write-DeirfTestKeyFile([string] $Path, [string] $Text) {
+    $options = [IO.FileStreamOptions]@{ Mode = 'CreateNew'; Access = 'Write' }
+    if (-not $IsWindows) { $options.UnixCreateMode = [IO.UnixFileMode]'UserRead, UserWrite' }
+    $fs = [IO.FileStream]::new($Path, $options)
+    try { $bytes = [Text.Encoding]::ASCII.GetBytes($Text); $fs.Write($bytes, 0, $bytes.Length) }
+    finally { $fs.Dispose() }
+}
+
 function New-DeirfTestKey {
     <#
     Key material made at test time, never committed: a did:key Ed25519 seed (hex), an Ethereum secp256k1 key
@@ -50,10 +59,10 @@ function New-DeirfTestKey {
         [Parameter(Mandatory)] [string] $Path
     )
     switch ($Kind) {
-        'DidKey' { [IO.File]::WriteAllText($Path, [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant()) }
+        'DidKey' { Write-DeirfTestKeyFile $Path ([Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32)).ToLowerInvariant()) }
         'Ethereum' {
             do { $bytes = [Security.Cryptography.RandomNumberGenerator]::GetBytes(32) } while ($bytes[0] -eq 0 -or $bytes[0] -ge 0xF0)
-            [IO.File]::WriteAllText($Path, '0x' + [Convert]::ToHexString($bytes).ToLowerInvariant())
+            Write-DeirfTestKeyFile $Path ('0x' + [Convert]::ToHexString($bytes).ToLowerInvariant())
         }
         'Ssh' { & ssh-keygen -q -t ed25519 -N '' -C (Split-Path -Leaf $Path) -f $Path | Out-Null }
     }
@@ -88,4 +97,4 @@ function Add-DeirfTestResponder {
     @{ Seed = $seed; Eth = $eth }
 }
 
-Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory, Add-DeirfTestResponder
+Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Write-DeirfTestKeyFile, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory, Add-DeirfTestResponder

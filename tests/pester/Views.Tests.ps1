@@ -35,6 +35,45 @@ Describe 'Default table views at <Width> columns' -ForEach @(@{ Width = 80 }, @{
     }
 }
 
+# Every table view of DeIRF.Format.ps1xml, rendered by PowerShell's own formatter: an object carrying the view's type
+# name and, for each property column, a value as wide as the column. At 80 and 120 columns the header must show every
+# label whole (PowerShell drops or cuts columns that do not fit) and no line may be wider than the terminal.
+BeforeDiscovery {
+    $format = [xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../module/DeIRF.Format.ps1xml'))
+    $script:tableViews = foreach ($v in $format.Configuration.ViewDefinitions.View) {
+        if (-not $v.TableControl) { continue }
+        $headers = @($v.TableControl.TableHeaders.TableColumnHeader)
+        $items = @(@($v.TableControl.TableRowEntries.TableRowEntry)[0].TableColumnItems.TableColumnItem)
+        $columns = for ($n = 0; $n -lt $headers.Count; $n++) {
+            $h = $headers[$n]; $item = $items[$n]
+            $prop = if ($item.PropertyName) { $item.PropertyName } else { $null }
+            $label = if ($h.Label) { $h.Label } else { $prop }
+            # The properties a script-block column reads ($_.Name), so the formatter has values to lay out.
+            $uses = @(if ($prop) { $prop } else { [regex]::Matches("$($item.ScriptBlock)", '\$_\.(\w+)') | ForEach-Object { $_.Groups[1].Value } })
+            @{ Label = $label; Width = if ($h.Width) { [int]$h.Width } else { 0 }; Uses = $uses }
+        }
+        @{ View = $v.Name; TypeName = $v.ViewSelectedBy.TypeName; Columns = @($columns) }
+    }
+}
+
+Describe 'Every default table view at <Width> columns' -ForEach @(@{ Width = 80 }, @{ Width = 120 }) {
+    It '<View>: every label whole, no line wider than the terminal' -ForEach $tableViews {
+        $o = [pscustomobject]@{}
+        $o.PSTypeNames.Insert(0, $TypeName)
+        foreach ($c in $Columns) {
+            foreach ($p in $c.Uses) { $o | Add-Member -NotePropertyName $p -NotePropertyValue ('x' * [Math]::Max($c.Width, 12)) -Force }
+        }
+        $text = $o | Format-Table | Out-String -Width $Width
+        $lines = @($text -split "`r?`n" | Where-Object { $_.Trim() })
+        $lines.Count | Should -BeGreaterThan 1 -Because "the $View view renders ('$text')"
+        $header = $lines[0]
+        foreach ($c in $Columns) {
+            $header | Should -Match "(^|\s)$([regex]::Escape($c.Label))(\s|$)" -Because "the $View view at $Width columns should show the '$($c.Label)' column (header: '$header')"
+        }
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $Width -Because "'$_'" }
+    }
+}
+
 Describe 'Digests to compare are notices a script can silence (issue 19 finding 8)' {
     BeforeAll {
         $script:pws = Join-Path $TestDrive 'ws-notice'

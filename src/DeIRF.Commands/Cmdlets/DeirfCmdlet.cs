@@ -103,6 +103,27 @@ public abstract class DeirfCmdlet : PSCmdlet
             $"Say who is acting: pass -Actor <handle>, set $env:{ActorVariable} once for the session (automation: the account's handle), or configure your key with Set-DeirfSigningKey -Responder <you>.", ActorVariable);
     }
 
+    /// <summary>
+    /// ShouldProcess for one step of a cmdlet whose own ConfirmImpact is that of its most dangerous step: a step of
+    /// lower <paramref name="impact"/> (Undo-DeirfContainment's proposal, Publish-DeirfDisclosure's journal record)
+    /// asks only when that impact reaches $ConfirmPreference, or when -Confirm or -WhatIf is in effect. The rule is in
+    /// docs/about_DeIRF.md (CONFIRMATION).
+    /// </summary>
+    protected bool ShouldProcess(string target, string action, ConfirmImpact impact)
+    {
+        var bound = MyInvocation.BoundParameters;
+        var whatIf = bound.TryGetValue("WhatIf", out var w)
+            ? LanguagePrimitives.IsTrue(w)
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference", false));
+        var preference = LanguagePrimitives.TryConvertTo<ConfirmImpact>(GetVariableValue("ConfirmPreference", ConfirmImpact.High), out var p) ? p : ConfirmImpact.High;
+        if (whatIf || bound.ContainsKey("Confirm") || (preference != ConfirmImpact.None && impact >= preference))
+        {
+            return ShouldProcess(target, action);
+        }
+        WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\".");
+        return true;
+    }
+
     /// <summary>The templates/ folder shipped next to DeIRF.dll (the module root, or a test's build output).</summary>
     protected static string ShippedTemplates => Path.Combine(Path.GetDirectoryName(typeof(DeirfCmdlet).Assembly.Location)!, "templates");
 

@@ -6,7 +6,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// Writes one self-contained HTML report of an incident: timeline chart (inline SVG), metrics, deadlines, the journal
 /// and evidence verification verdict, and the journal itself. Nothing in it is fetched from the network.
 /// </summary>
-[Cmdlet(VerbsData.Export, "DeirfReport", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "DeirfReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportDeirfReportCommand : WorkspaceCmdlet
 {

@@ -6,7 +6,7 @@ using DeIRF.Journal.Kinds;
 namespace DeIRF.Commands.Cmdlets;
 
 /// <summary>Gives a responder one of the five incident roles; with a roster, only eligible responders may hold it.</summary>
-[Cmdlet(VerbsSecurity.Grant, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsSecurity.Grant, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Incidents.Incident")]
 public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
 {
@@ -21,7 +21,7 @@ public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string Responder { get; set; } = string.Empty;
 
-    /// <summary>The responder making the assignment (defaults to the responder taking the role).</summary>
+    /// <summary>The responder making the assignment. Default: the responder this machine signs as, then $env:DEIRF_ACTOR, then the responder taking the role.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
@@ -35,7 +35,9 @@ public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
             var ws = ResolveWorkspace();
             var current = ws.GetIncident(Incident);
             var role = Incidents.IncidentRoles.ParseRole(Role).ToString();
-            var actor = Actor ?? Responder;
+            // Who grants: -Actor, the responder this machine signs as, $env:DEIRF_ACTOR (as Revoke-DeirfIncidentRole),
+            // and only then the grantee (someone taking a role themselves, which MayGrant allows while nobody holds it).
+            var actor = ResolveActor(ws, Actor, fallback: Responder);
             if (current.HoldsRole(role, Responder))
             {
                 WriteWarning($"'{Responder}' already holds {role} on {current.Id}; nothing was written.");

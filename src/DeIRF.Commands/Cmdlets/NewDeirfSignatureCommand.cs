@@ -10,7 +10,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// form ssh-keygen -Y sign / gpg --detach-sign give for SSH and OpenPGP keys. It writes only the signature file; the
 /// journal is not touched (Add-DeirfQuorumSignature / Approve-DeirfProposal -SignaturePath record it).
 /// </summary>
-[Cmdlet(VerbsCommon.New, "DeirfSignature", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "DeirfSignature", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
 public sealed class NewDeirfSignatureCommand : DeirfCmdlet
 {

@@ -95,7 +95,8 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
             var what = Disclosure.Disclosures.Describe(draft);
             if (!OnChain)
             {
-                if (ShouldProcess($"{incident.Id}: {what}", "Record disclosure"))
+                // Journaled only (the text is the team's to publish elsewhere): Medium; on chain it is public for good: High.
+                if (ShouldProcess($"{incident.Id}: {what}", "Record disclosure", ConfirmImpact.Medium))
                 {
                     var by = Publisher(ws, incident);
                     WriteObject(Disclosure.Disclosures.Record(ws, draft, null, by, AppendOptions(ws, by)));
@@ -155,7 +156,7 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
                 throw new DeirfException("DisclosureFileExists", DeirfErrorKind.AlreadyExists, $"'{path}' exists: add -Force to render over it.", path);
             }
             var template = Templates.TemplateRenderer.Resolve(Disclosure.DisclosureText.TemplateName, ws.Root, ShippedTemplates, WriteWarning);
-            if (!ShouldProcess(path, $"Render the disclosure text from {template}"))
+            if (!ShouldProcess(path, $"Render the disclosure text from {template}", ConfirmImpact.Low))
             {
                 return false;
             }
@@ -163,7 +164,7 @@ public sealed class PublishDeirfDisclosureCommand : WorkspaceCmdlet
         }
         if (disclosed.Count > 0)
         {
-            if (!ShouldProcess(string.Join(", ", disclosed.Select(d => d.ProofPath)), $"Write inclusion proofs against checkpoint size {disclosed[0].Proof.TreeSize}"))
+            if (!ShouldProcess(string.Join(", ", disclosed.Select(d => d.ProofPath)), $"Write inclusion proofs against checkpoint size {disclosed[0].Proof.TreeSize}", ConfirmImpact.Low))
             {
                 return false;
             }

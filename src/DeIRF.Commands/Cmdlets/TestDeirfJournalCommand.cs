@@ -52,8 +52,11 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             // Inside a workspace, signatures are checked against its roster as it was at each entry.
             IEntrySignatureChecker? checker = null;
             Identity.Roster? roster = null;
+            string? workspaceId = null;
             if (ParameterSetName != ByPath || Workspace is not null)
             {
+                // A journal checked for a workspace holds only statements of that workspace (as sync requires).
+                workspaceId = ResolveWorkspace().WorkspaceId;
                 roster = Identity.Roster.Load(ResolveWorkspace());
                 checker = new Identity.RosterSignatureChecker(roster, requireSignatures: RequireSignatures || !AllowUnsigned, rosterJournal: IsRoster);
             }
@@ -63,6 +66,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
                 var options = new JournalVerifyOptions
                 {
                     ExpectedIncident = IsRoster ? Identity.Roster.JournalId : ParameterSetName == ByIncident ? Incident : null,
+                    ExpectedWorkspace = workspaceId,
                     Signatures = checker,
                     UseHeadRecord = !NoHeadRecord,
                     CancellationToken = CancellationToken,

@@ -70,7 +70,8 @@ public sealed class UndoDeirfContainmentCommand : WorkspaceCmdlet
             var ws = ResolveWorkspace();
             if (Proposer is not null)
             {
-                if (ShouldProcess($"{Action} on '{Target}'", $"Propose the undo (undo.{Action}) as {Proposer}"))
+                // Proposing changes no system (as New-DeirfProposal, Medium); running the undo does (High).
+                if (ShouldProcess($"{Action} on '{Target}'", $"Propose the undo (undo.{Action}) as {Proposer}", ConfirmImpact.Medium))
                 {
                     WriteObject(ContainmentRunner.ProposeUndo(ws, Incident, Action, Target, Proposer, TimeToLive, AppendOptions(ws, Proposer)));
                 }

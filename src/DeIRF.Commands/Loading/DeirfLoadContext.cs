@@ -37,7 +37,52 @@ public sealed class DeirfLoadContext : AssemblyLoadContext
     {
         var candidate = Path.Combine(_dependencyDirectory, assemblyName.Name + ".dll");
         // Anything not shipped in Dependencies/ (the framework, PowerShell itself) comes from the default context.
-        return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
+        if (!File.Exists(candidate))
+        {
+            return null;
+        }
+        // Shipped, but the runtime or $PSHOME already has it in a version that satisfies the request (same major,
+        // not older: System.Formats.Asn1 under .NET 10): use that one, as PowerShellEditorServices' PsesLoadContext
+        // does, so one process never holds two copies of a framework assembly. Under an older runtime ours loads.
+        return DefersToPlatform(assemblyName.Version, PlatformVersion(assemblyName.Name!)) ? null : LoadFromAssemblyPath(candidate);
+    }
+
+    /// <summary>
+    /// Whether the platform's copy (version <paramref name="platform"/>, null when the platform has none) serves a
+    /// request for <paramref name="requested"/>: the same major version and not older. A different major is another
+    /// API (Newtonsoft.Json 12 against PowerShell's 13): ours stays, isolated.
+    /// </summary>
+    public static bool DefersToPlatform(Version? requested, Version? platform) =>
+        platform is not null && (requested is null || (platform.Major == requested.Major && platform >= requested));
+
+    private static readonly Lazy<Dictionary<string, string>> Platform = new(() =>
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string list)
+        {
+            foreach (var path in list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            {
+                map[Path.GetFileNameWithoutExtension(path)] = path;
+            }
+        }
+        return map;
+    });
+
+    /// <summary>The version of the runtime's or PowerShell's own copy of an assembly (the trusted platform list), if any.</summary>
+    public static Version? PlatformVersion(string name)
+    {
+        if (!Platform.Value.TryGetValue(name, out var path))
+        {
+            return null;
+        }
+        try
+        {
+            return AssemblyName.GetAssemblyName(path).Version;
+        }
+        catch (Exception ex) when (ex is IOException or BadImageFormatException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)

@@ -47,7 +47,8 @@ public sealed class PrivateKeyMaterial : IDisposable
     /// <summary>Where the key came from (a path, "environment variable X"), for error messages; never the key itself.</summary>
     public string? Source { get; }
 
-    public static PrivateKeyMaterial FromFile(string path, char[]? passphrase = null) => new(File.ReadAllBytes(path), passphrase, path);
+    /// <summary>Reads a key file; refused (PrivateKeyFileTooOpen) when others may read or change it (<see cref="PrivateKeyFiles"/>).</summary>
+    public static PrivateKeyMaterial FromFile(string path, char[]? passphrase = null) => new(PrivateKeyFiles.Read(path), passphrase, path);
 
     public void Dispose()
     {

@@ -30,12 +30,12 @@ public static class SigningKeyFile
         switch (kind)
         {
             case ProofKind.DidKey:
-                WritePrivate(full, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
+                PrivateKeyFiles.Write(full, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
                 break;
             case ProofKind.Ethereum:
                 byte[] key;
                 do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0); // non-zero, below the secp256k1 order
-                WritePrivate(full, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(key).ToLowerInvariant()));
+                PrivateKeyFiles.Write(full, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(key).ToLowerInvariant()));
                 CryptographicOperations.ZeroMemory(key);
                 break;
             case ProofKind.Ssh:
@@ -57,25 +57,6 @@ public static class SigningKeyFile
     {
         var r = root.TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
         return path.StartsWith(r, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
-    }
-
-    private static void WritePrivate(string path, byte[] bytes)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        try
-        {
-            using var fs = new FileStream(path, options);
-            fs.Write(bytes);
-            fs.Flush(flushToDisk: true);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-        }
     }
 
     private static void RunSshKeygen(string path, string? responder)

@@ -109,6 +109,9 @@ public sealed class JournalVerifyOptions
 {
     public string? ExpectedIncident { get; init; }
 
+    /// <summary>Every statement must name this workspace id (WrongWorkspace otherwise). Null: not checked (a journal handed over alone).</summary>
+    public string? ExpectedWorkspace { get; init; }
+
     /// <summary>Check against the head record beside the journal (default true).</summary>
     public bool UseHeadRecord { get; init; } = true;
 

@@ -29,6 +29,9 @@ public enum JournalFault
 
     /// <summary>The journal does not extend a checkpoint, or its stored Merkle tree disagrees with the chain.</summary>
     CheckpointMismatch,
+
+    /// <summary>A statement names another workspace than the one the journal is checked for (a replayed entry).</summary>
+    WrongWorkspace,
 }
 
 /// <summary>Where the parts of one verified line sit inside it (offset, length).</summary>

@@ -16,6 +16,7 @@ internal sealed class JournalVerifier
 
     private readonly string _path;
     private readonly JournalVerifyOptions _options;
+    private readonly byte[]? _workspaceTail;
     private readonly HeadRecord? _head;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly byte[] _lastHash = Encoding.ASCII.GetBytes(JournalLine.GenesisPrev);
@@ -31,6 +32,7 @@ internal sealed class JournalVerifier
     {
         _path = path;
         _options = options;
+        _workspaceTail = options.ExpectedWorkspace is { } ws ? Encoding.UTF8.GetBytes(",\"ws\":\"" + ws + "\"}") : null;
         try
         {
             _head = options.UseHeadRecord ? HeadRecord.TryRead(path) : null;
@@ -206,6 +208,11 @@ internal sealed class JournalVerifier
         else if (!inc.SequenceEqual(_incident))
         {
             return Bad(JournalFault.WrongIncident, $"entry names incident '{Encoding.UTF8.GetString(inc)}', the journal is '{Encoding.UTF8.GetString(_incident)}'", _lineNumber);
+        }
+        if (_workspaceTail is not null && !line.Slice(f.Statement.Start, f.Statement.Length).EndsWith(_workspaceTail))
+        {
+            // "ws" sorts last among the v1 statement members and the line passed the canonical check: the statement ends so.
+            return Bad(JournalFault.WrongWorkspace, $"the statement does not name this workspace ({_options.ExpectedWorkspace}): an entry replayed from another workspace", _lineNumber);
         }
         if (_options.Signatures is { } checker)
         {

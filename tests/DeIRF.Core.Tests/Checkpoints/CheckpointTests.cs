@@ -73,7 +73,7 @@ public sealed class CheckpointTests : IDisposable
         var pub = new byte[32];
         Ed25519.GeneratePublicKey(seed, 0, pub, 0);
         var seedPath = Path.Combine(_dir, "checkpoint.seed");
-        File.WriteAllText(seedPath, Convert.ToHexString(seed).ToLowerInvariant());
+        PrivateKeyFiles.Write(seedPath, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexString(seed).ToLowerInvariant()));
         DeIRF.Testing.TestArtifacts.RegisterKeyFile("did:key seed", seedPath, null);
         var signer = CheckpointSigner.FromKeyFile("rec", seedPath, ProofKind.DidKey);
         var root = SHA256.HashData("deirf"u8);

@@ -79,9 +79,9 @@ internal static class CorpusGenerator
         roster.AddResponder("alice", "Alice Example", [ResponderRole.TriageLead, ResponderRole.Recorder], "alice", options);
         roster.AddResponder("bob", "Bob Example", [ResponderRole.ContainmentLead], "alice", options);
         var seedPath = Path.Combine(tmp, "alice.seed");
-        File.WriteAllBytes(seedPath, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
+        PrivateKeyFiles.Write(seedPath, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
         var ethPath = Path.Combine(tmp, "bob.eth");
-        File.WriteAllBytes(ethPath, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString([0x11, .. RandomNumberGenerator.GetBytes(31)]).ToLowerInvariant()));
+        PrivateKeyFiles.Write(ethPath, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString([0x11, .. RandomNumberGenerator.GetBytes(31)]).ToLowerInvariant()));
         Bind(roster, "alice", ProofKind.DidKey, seedPath, options);
         Bind(roster, "bob", ProofKind.Ethereum, ethPath, options);
         roster = Roster.Load(ws);
@@ -267,10 +267,10 @@ internal static class CorpusGenerator
     private static void SimpleKinds(string tmp)
     {
         var seed = Path.Combine(tmp, "did.seed");
-        File.WriteAllBytes(seed, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
+        PrivateKeyFiles.Write(seed, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
         Write("didkey", "ed25519.txt", PublicOf(ProofKind.DidKey, seed), Sign(ProofKind.DidKey, seed, FuzzTargets.Payload));
         var eth = Path.Combine(tmp, "eth.key");
-        File.WriteAllBytes(eth, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString([0x22, .. RandomNumberGenerator.GetBytes(31)]).ToLowerInvariant()));
+        PrivateKeyFiles.Write(eth, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString([0x22, .. RandomNumberGenerator.GetBytes(31)]).ToLowerInvariant()));
         Write("ethereum", "personal-sign.txt", PublicOf(ProofKind.Ethereum, eth), Sign(ProofKind.Ethereum, eth, FuzzTargets.Payload));
     }
 }
