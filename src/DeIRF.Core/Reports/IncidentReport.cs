@@ -172,7 +172,10 @@ public static class IncidentReport
         {
             Row("Closed", $"{T(closed)}: {inc.Resolution}");
         }
-        Row("Roles", inc.RolesText.Length > 0 ? inc.RolesText : "none assigned");
+        // Bounded like the journal table: a long drill can grant hundreds of roles.
+        Row("Roles", inc.RolesText.Length == 0 ? "none assigned"
+            : inc.RolesText.Length <= MaxRolesText ? inc.RolesText
+            : inc.RolesText[..MaxRolesText] + $" … ({N(inc.RolesText.Length - MaxRolesText)} more characters: Get-DeirfIncident shows them all)");
         Row("Tags", string.Join(", ", inc.Tags));
         sb.Append("</table></section>\n");
 
@@ -230,6 +233,13 @@ public static class IncidentReport
         null when dl.IsOverdue => "missed",
         _ => "open",
     };
+
+    private const int MaxRolesText = 1000;
+
+    // Times in the chart's caption: to the millisecond when the window is shorter than a minute.
+    private static string TAxis(DateTimeOffset t, TimeAxis axis) => axis.Span < TimeSpan.FromMinutes(1)
+        ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
+        : T(t);
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
@@ -463,7 +473,7 @@ public static class IncidentReport
         }
         sb.Append("</svg>\n");
         sb.Append("<p class=\"note axis\">Axis: time since the incident was opened, ").Append(H(axis.OffsetLabel(axis.Start))).Append(" to ").Append(H(axis.OffsetLabel(axis.End)))
-          .Append(" (the first to the last journal entry, ").Append(H(T(axis.Start))).Append(" to ").Append(H(T(axis.End))).Append("); a tick every ")
+          .Append(" (the first to the last journal entry, ").Append(H(TAxis(axis.Start, axis))).Append(" to ").Append(H(TAxis(axis.End, axis))).Append("); a tick every ")
           .Append(H(TimeAxis.FormatOffset(axis.Step).TrimStart('+'))).Append('.');
         if (beyond.Count > 0)
         {

@@ -73,6 +73,8 @@ public class LongJournalReportTests
         var svg = html[html.IndexOf("<svg", StringComparison.Ordinal)..html.IndexOf("</svg>", StringComparison.Ordinal)];
         Assert.True(svg.Length < 200_000, $"chart is {svg.Length:N0} characters");
         Assert.Contains("Drawn as density", html);
+        // 400 responders granted a role: the roles row is clipped too, and says where the rest is.
+        Assert.Contains("more characters: Get-DeirfIncident shows them all)", html);
 
         var full = IncidentReport.Render(data, new IncidentReportOptions { Full = true });
         Assert.Equal(data.Timeline.Select(e => e.Seq), ListedSeqs(full));
