@@ -92,7 +92,7 @@ Describe 'Export-DeirfReport timeline of a short drill' {
             @([DeIRF.Core.Tests.Reports.PngImage]::Marks($columns))
         }
         $notes = Find-Mark 0x374151 260 14        # note ticks, 18 units tall
-        $signatures = Find-Mark 0x7c3aed 160 8    # filled circles, 12 units across
+        $signatures = Find-Mark 0x7c3aed 160 10   # filled circles, 12 units across (a proposal's ring is thinner)
         $notes.Count | Should -Be 5
         $signatures.Count | Should -Be 2
         $xs = @($notes) + @($signatures) | Sort-Object
