@@ -22,6 +22,10 @@ public sealed class ExportDeirfReportCommand : WorkspaceCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>List every journal entry. Without it, a journal of more than 500 entries is listed as an excerpt (the first and last 100 and the key entries).</summary>
+    [Parameter]
+    public SwitchParameter Full { get; set; }
+
     /// <summary>Replace an existing file.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -42,7 +46,7 @@ public sealed class ExportDeirfReportCommand : WorkspaceCmdlet
             {
                 WriteWarning($"{id}: the journal does not verify ({data.Journal.Fault} at entry #{data.Journal.FirstBadSeq}); the report says so at the top.");
             }
-            var html = Reports.IncidentReport.Render(data);
+            var html = Reports.IncidentReport.Render(data, new Reports.IncidentReportOptions { Full = Full });
             if (!ShouldProcess(target, $"Write the HTML report of {id}"))
             {
                 return;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DeIRF.Core.Tests.Metrics;
@@ -152,131 +151,30 @@ public class IncidentReportTests
         }
         Assert.True(File.Exists(png), $"no screenshot (exit {p.ExitCode}): {stderr.Result}");
 
-        var image = Png.Decode(File.ReadAllBytes(png));
+        var image = PngImage.Decode(File.ReadAllBytes(png));
         Assert.Equal((1200, 900), (image.Width, image.Height));
         // The chart sits below the header and the verdict; look at the band where it is drawn, and at the whole page.
         var (chartColours, chartInk) = image.Stats(0, 200, image.Width, 700);
-        var (pageColours, pageInk) = image.Stats(0, 0, image.Width, image.Height);
+        var (pageColours, _) = image.Stats(0, 0, image.Width, image.Height);
         Assert.True(pageColours >= 8, $"only {pageColours} distinct colours on the page");
         Assert.True(chartColours >= 5, $"only {chartColours} distinct colours in the chart area");
         Assert.True(chartInk > 0.02, $"only {chartInk:P1} non-white pixels in the chart area");
         // The phase colours of the chart are on screen (exact sRGB fills, as drawn).
-        Assert.True(image.Contains(0x5b, 0x8d, 0xef) && image.Contains(0x2e, 0x9e, 0x5b), "the phase bands are not on screen");
-        _ = pageInk;
-    }
+        Assert.True(image.Contains(0x5b8def) && image.Contains(0x2e9e5b), "the phase bands are not on screen");
 
-    /// <summary>Just enough PNG to check a screenshot: 8-bit RGB/RGBA, non-interlaced; IDAT inflated with ZLibStream.</summary>
-    private sealed class Png
-    {
-        public int Width { get; private init; }
-        public int Height { get; private init; }
-        private byte[] _rgb = [];
-
-        public static Png Decode(byte[] file)
-        {
-            Assert.True(file.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), "not a PNG");
-            int pos = 8, width = 0, height = 0, colourType = 0;
-            using var idat = new MemoryStream();
-            while (pos < file.Length)
-            {
-                int len = (file[pos] << 24) | (file[pos + 1] << 16) | (file[pos + 2] << 8) | file[pos + 3];
-                var type = System.Text.Encoding.ASCII.GetString(file, pos + 4, 4);
-                var data = file.AsSpan(pos + 8, len);
-                if (type == "IHDR")
-                {
-                    width = (data[0] << 24) | (data[1] << 16) | (data[2] << 8) | data[3];
-                    height = (data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7];
-                    Assert.Equal(8, data[8]);
-                    colourType = data[9];
-                    Assert.Contains(colourType, new[] { 2, 6 });
-                    Assert.Equal(0, data[12]);
-                }
-                else if (type == "IDAT")
-                {
-                    idat.Write(data);
-                }
-                else if (type == "IEND")
-                {
-                    break;
-                }
-                pos += 12 + len;
-            }
-            int bpp = colourType == 6 ? 4 : 3, stride = width * bpp;
-            var raw = new byte[(stride + 1) * height];
-            idat.Position = 0;
-            using (var z = new ZLibStream(idat, CompressionMode.Decompress))
-            {
-                z.ReadExactly(raw);
-            }
-            var img = new byte[stride * height];
-            for (int y = 0; y < height; y++)
-            {
-                int filter = raw[y * (stride + 1)];
-                for (int x = 0; x < stride; x++)
-                {
-                    int v = raw[y * (stride + 1) + 1 + x];
-                    int a = x >= bpp ? img[y * stride + x - bpp] : 0;
-                    int b = y > 0 ? img[(y - 1) * stride + x] : 0;
-                    int c = x >= bpp && y > 0 ? img[(y - 1) * stride + x - bpp] : 0;
-                    img[y * stride + x] = (byte)(filter switch
-                    {
-                        0 => v,
-                        1 => v + a,
-                        2 => v + b,
-                        3 => v + ((a + b) >> 1),
-                        4 => v + Paeth(a, b, c),
-                        _ => throw new InvalidDataException($"PNG filter {filter}"),
-                    });
-                }
-            }
-            var rgb = new byte[width * height * 3];
-            for (int i = 0; i < width * height; i++)
-            {
-                rgb[i * 3] = img[i * bpp];
-                rgb[i * 3 + 1] = img[i * bpp + 1];
-                rgb[i * 3 + 2] = img[i * bpp + 2];
-            }
-            return new Png { Width = width, Height = height, _rgb = rgb };
-        }
-
-        private static int Paeth(int a, int b, int c)
-        {
-            int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
-            return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-        }
-
-        /// <summary>Distinct colours and the share of non-white pixels in a rectangle.</summary>
-        public (int Colours, double Ink) Stats(int x0, int y0, int x1, int y1)
-        {
-            var colours = new HashSet<int>();
-            long ink = 0, total = 0;
-            for (int y = y0; y < Math.Min(y1, Height); y++)
-            {
-                for (int x = x0; x < Math.Min(x1, Width); x++)
-                {
-                    int i = (y * Width + x) * 3;
-                    int rgb = (_rgb[i] << 16) | (_rgb[i + 1] << 8) | _rgb[i + 2];
-                    colours.Add(rgb);
-                    total++;
-                    if (rgb != 0xFFFFFF)
-                    {
-                        ink++;
-                    }
-                }
-            }
-            return (colours.Count, total == 0 ? 0 : (double)ink / total);
-        }
-
-        public bool Contains(byte r, byte g, byte b)
-        {
-            for (int i = 0; i < _rgb.Length; i += 3)
-            {
-                if (Math.Abs(_rgb[i] - r) <= 2 && Math.Abs(_rgb[i + 1] - g) <= 2 && Math.Abs(_rgb[i + 2] - b) <= 2)
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
+        // Issue 19 finding 9: the marks sit where their times put them on the window of the entries (opened +0 to
+        // closed +90 min), not squeezed by a deadline. The chart is found by its background; SVG units scale to pixels.
+        var box = image.RunBox(0xfbfbfd, 600) ?? throw new Xunit.Sdk.XunitException("the chart's background is not on screen");
+        double scale = (box.X1 - box.X0 + 1) / 1100.0;
+        int Y(double units) => box.Y0 + (int)Math.Round(units * scale);
+        var signatures = PngImage.Marks(image.MarkColumns(0x7c3aed, box.X0, Y(150), box.X1, Y(170), (int)(8 * scale)));
+        var containment = PngImage.Marks(image.MarkColumns(0x2e9e5b, box.X0, Y(200), box.X1, Y(220), (int)(10 * scale)));
+        Assert.Equal(2, signatures.Count);
+        Assert.Single(containment);
+        // x of +20 min, +24 min and +50 min on a window of −2.7..+92.7 min over 900 units (150+10 to 1070−10).
+        double Expected(double minutes) => box.X0 + (160 + (minutes + 2.7) / 95.4 * 900) * scale;
+        Assert.InRange(signatures[0], Expected(20) - 4, Expected(20) + 4);
+        Assert.InRange(signatures[1], Expected(24) - 4, Expected(24) + 4);
+        Assert.InRange(containment[0], Expected(50) - 4, Expected(50) + 4);
     }
 }
