@@ -1,13 +1,16 @@
-# The doc-test harness (issue 19 section 1): finds every fenced ```powershell block of README.md and docs/*.md and
-# turns it into a script the suite runs (DocBlocks.Tests.ps1). Conventions a doc writer follows, also in CONTRIBUTING.md:
-#   <!-- doc-test: setup=<name>[,<name>] -->   on the line right above the fence: shared setups of DocBlocks.Tests.ps1
-#                                              run first (once per file) and their substitutions apply to the block
+# The doc-test harness (issue 19 section 1): finds every fenced ```powershell block of README.md and docs/*.md
+# (DocBlocks.Tests.ps1) and of the Get-Help examples in docs/help/*.md (HelpExamples.Tests.ps1), turns each into a
+# script, and runs the blocks of one markdown file in document order in a folder and runspace of that file's own.
+# Conventions a doc writer follows, also in CONTRIBUTING.md:
+#   <!-- doc-test: setup=<name>[,<name>] -->   on the line right above the fence: shared setups (Get-DeirfDocSetup
+#                                              below) run first (once per file) and their substitutions apply to the block
 #   <!-- doc-test: skip — <reason> -->          the block is not run; the run prints it with the reason
 #   <statement>   # => <Property> <Value>[, <Property> <Value>]
 #                                              a claim: each object the statement outputs (or the variable it assigns)
 #                                              has that property, and its value prints as <Value>
 #   <statement>   # !> <ErrorId>                the statement is meant to fail: it must, with that error id
-# docs/help/*.md (Get-Help examples) are not read here: they are a separate part of issue 19.
+# The two test files share everything here: Initialize-DeirfDocHarness once, New-DeirfDocRunspace per markdown file,
+# Invoke-DeirfDocTest per block, Restore-DeirfDocEnvironment at the end.
 
 using namespace System.Management.Automation.Language
 
@@ -38,6 +41,20 @@ function Get-DeirfDocBlock {
             Setup    = $setup
             Skip     = $skip
         }
+    }
+}
+
+function Get-DeirfDocTestCase {
+    <#
+    The Pester test cases of markdown files: per file with a block, a hashtable (so Pester names each test and defines
+    $File, $OwnWorkspace, $Blocks, and per block $Location, $Skip, $Setup, $Block in it). A file whose blocks make ./ws
+    themselves starts without one, as its reader does.
+    #>
+    param([Parameter(Mandatory)] [string[]] $Path, [Parameter(Mandatory)] [string] $Root)
+    foreach ($f in $Path) {
+        $blocks = @(Get-DeirfDocBlock -Path $f -Root $Root)
+        $own = [bool]($blocks.Code -match 'Initialize-DeirfWorkspace -Path \./ws\b')
+        if ($blocks.Count) { @{ File = $blocks[0].File; OwnWorkspace = $own; Blocks = @($blocks | ForEach-Object { @{ Location = $_.Location; Skip = $_.Skip; Setup = $_.Setup; Block = $_ } }) } }
     }
 }
 
@@ -123,4 +140,259 @@ function Assert-DeirfDocError {
 
 function Get-DeirfDocClaimFunction { $AssertDeirfDocClaim }
 
-Export-ModuleMember -Function Get-DeirfDocBlock, ConvertTo-DeirfDocScript, Get-DeirfDocClaimFunction
+
+# The environment a doc runspace changes (the process's, shared by every runspace): saved once, put back before each
+# markdown file and at the end of the run.
+$script:EnvironmentNames = 'DEIRF_WORKSPACE', 'DEIRF_SIGNING_CONFIG', 'DEIRF_ACTOR', 'PATH', 'PSModulePath', 'HOME', 'GNUPGHOME',
+    'DEIRF_K8S_TOKEN', 'DEIRF_EVM_KEY', 'DEIRF_TSIG_SECRET', 'DEIRF_GITHUB_TOKEN', 'DEIRF_GITLAB_TOKEN', 'DEIRF_MATRIX_TOKEN', 'DEIRF_SLACK_TOKEN'
+$script:SavedEnv = $null
+$script:ModuleDir = $null
+$script:Setups = $null
+
+function Initialize-DeirfDocHarness {
+    <# Once per test file, after the built module is imported: where it is (its folder), and the environment to restore. #>
+    param([Parameter(Mandatory)] [string] $ModuleDir, [Parameter(Mandatory)] [string] $Root)
+    $script:ModuleDir = $ModuleDir
+    $script:SavedEnv = @{}
+    foreach ($v in $script:EnvironmentNames) { $script:SavedEnv[$v] = [Environment]::GetEnvironmentVariable($v) }
+    $script:Setups = New-DeirfDocSetupTable -Root $Root
+}
+
+function Restore-DeirfDocEnvironment {
+    foreach ($v in $script:SavedEnv.Keys) { [Environment]::SetEnvironmentVariable($v, $script:SavedEnv[$v]) }
+}
+
+function Get-DeirfDocSetup {
+    <# The setups a marker names (all of them without -Name). #>
+    param([string] $Name)
+    if ($Name) { $script:Setups[$Name] } else { $script:Setups }
+}
+
+function New-DeirfDocSetupTable([string] $Root) {
+    # The shared setups a marker names. Prepare runs once per file, in the file's runspace, before the first block
+    # that names the setup (text, so no scriptblock crosses runspaces); Substitute replaces text in each such block;
+    # Wrap, with {code} for the block, runs the block some other way.
+    @{
+        # The falco event of the xUnit vectors, where the docs read ./falco-event.json.
+        alert = @{ Prepare = "Copy-Item '$Root/tests/DeIRF.Core.Tests/Vectors/alerts/falco-event.json' ./falco-event.json" }
+        # The docs' example incident ids stand for the newest incident of the workspace (one is opened if there is none).
+        incident = @{
+            Prepare = @'
+function global:Get-DocIncidentId {
+    $newest = Get-DeirfIncident | Sort-Object Opened -Descending | Select-Object -First 1
+    if (-not $newest) { $newest = New-DeirfIncident -Title 'API keys leaked in public repo' -Reporter alice }
+    $newest.Id
+}
+'@
+            Substitute = [ordered]@{ 'INC-20261124-3DAB' = '(Get-DocIncidentId)'; 'INC-20250314-7A3F' = '(Get-DocIncidentId)'; 'INC-20260301-7A1F' = '(Get-DocIncidentId)'; 'INC-...' = '(Get-DocIncidentId)' }
+        }
+        # Two log files a responder collected.
+        'pod-logs' = @{ Prepare = "New-Item -ItemType Directory ./pod-logs | Out-Null; 'line 1' | Set-Content ./pod-logs/api-7f9.log; 'line 2' | Set-Content ./pod-logs/sidecar.log" }
+        # A journal handed over from another workspace, at ./received/journal.jsonl.
+        received = @{
+            Prepare = @'
+$other = Initialize-DeirfWorkspace -Path ./other-ws
+$i = New-DeirfIncident -Title 'Handed over' -Reporter erin -Workspace ./other-ws
+Add-DeirfNote -Incident $i.Id -Text 'for review' -Actor erin -Workspace ./other-ws | Out-Null
+New-Item -ItemType Directory ./received | Out-Null
+Copy-Item "./other-ws/incidents/$($i.Id)/journal.jsonl" ./received/journal.jsonl
+'@
+        }
+        # The founding team bob joins in the README: alice founded it alone (did:key signing key, Ethereum second
+        # proof), then added carol and dana the same way; nobody has sealed yet. Bob's keys: ./bob-ssh-key (for
+        # ~/.ssh/id_ed25519, made by ssh-keygen) and ./bob.seed. Keys under ./keys, outside the workspace.
+        founders = @{
+            Prepare = @'
+$null = Add-DeirfTestResponder -Workspace $env:DEIRF_WORKSPACE -Handle alice -Role TriageLead -KeyFolder (Resolve-Path ./keys).Path
+foreach ($h in 'carol', 'dana') { $null = Add-DeirfTestResponder -Workspace $env:DEIRF_WORKSPACE -Handle $h -Role ContainmentLead, TriageLead -KeyFolder (Resolve-Path ./keys).Path -AddedBy alice }
+$null = New-DeirfTestKey -Kind Ssh -Path (Join-Path (Get-Location) bob-ssh-key)
+$null = New-DeirfTestKey -Kind DidKey -Path (Join-Path (Get-Location) bob.seed)
+'@
+            Substitute = [ordered]@{ '~/.ssh/id_ed25519' = './bob-ssh-key' }
+        }
+        # A founded, sealed team: alice (TriageLead), bob, carol and dana (ContainmentLead, TriageLead), each with a
+        # did:key signing key and an Ethereum proof (keys under ./keys); whoever is on the roster already is kept, and
+        # every founder who has not sealed yet seals.
+        team = @{
+            Prepare = @'
+if (-not @(Get-DeirfResponder -ErrorAction SilentlyContinue).Count) {
+    $null = Add-DeirfTestResponder -Workspace $env:DEIRF_WORKSPACE -Handle alice -Role TriageLead -KeyFolder (Resolve-Path ./keys).Path
+    foreach ($h in 'bob', 'carol', 'dana') { $null = Add-DeirfTestResponder -Workspace $env:DEIRF_WORKSPACE -Handle $h -Role ContainmentLead, TriageLead -KeyFolder (Resolve-Path ./keys).Path -AddedBy alice }
+}
+$sealed = @(Get-DeirfJournal -Roster | Where-Object Kind -EQ 'roster.sealed' | ForEach-Object Actor)
+foreach ($h in (Get-DeirfResponder).Handle) { if ($h -notin $sealed) { Complete-DeirfRosterGenesis -Responder $h | Out-Null } }
+$v = Test-DeirfJournal -Roster -RequireSignatures
+if (-not $v.IsValid) { throw "setup team: the roster is not valid: $($v.Reason)" }
+'@
+        }
+        # The README's quorum signers: carol signs with an SSH key (for ~/.ssh/id_ed25519, bound the documented way),
+        # bob with ./bob-ssh-key (bound now unless the README's identity block bound it), dana with her did:key seed.
+        'quorum-keys' = @{
+            Prepare = @'
+function Add-DocSshProof([string] $Handle, [string] $Key) {
+    if (-not (Test-Path $Key)) { $null = New-DeirfTestKey -Kind Ssh -Path (Join-Path (Get-Location) $Key) }
+    Get-DeirfSigningPayload -Responder $Handle -Kind Ssh -PublicKeyPath "$Key.pub" -OutFile "./keys/$Handle-bind.txt" | Out-Null
+    ssh-keygen -q -Y sign -n deirf -f $Key "./keys/$Handle-bind.txt" 2>$null
+    Add-DeirfIdentityProof -Responder $Handle -Kind Ssh -PublicKeyPath "$Key.pub" -SignaturePath "./keys/$Handle-bind.txt.sig" | Out-Null
+}
+Add-DocSshProof carol ./keys/carol_ed25519
+if (-not ((Get-DeirfResponder bob).Proofs | Where-Object Kind -EQ 'Ssh')) { Add-DocSshProof bob ./bob-ssh-key }
+Copy-Item ./keys/dana-ws.seed ./dana.didkey
+# A copy of a key is a key file too: the secrets scan skips it and looks for the seed everywhere else.
+Register-DeirfTestKeyFile -Kind 'did:key seed' -Path (Resolve-Path ./dana.didkey).Path
+'@
+            Substitute = [ordered]@{ '~/.ssh/id_ed25519' = './keys/carol_ed25519' }
+        }
+        # A stand-in crontab on PATH that keeps the table in ./crontab.txt: the machine's own crontab is never touched.
+        crontab = @{
+            Prepare = @'
+New-Item -ItemType Directory ./bin -Force | Out-Null
+$table = Join-Path (Get-Location) crontab.txt
+Set-Content ./bin/crontab "#!/bin/sh`nif [ `"`$1`" = '-l' ]; then [ -f '$table' ] || { echo 'no crontab for user' >&2; exit 1; }; cat '$table'; else cat > '$table'; fi" -NoNewline
+chmod +x ./bin/crontab
+$env:PATH = (Join-Path (Get-Location) bin) + [IO.Path]::PathSeparator + $env:PATH
+'@
+        }
+        # A drill script as docs/drills.md shows it: saved as ./drills/tabletop.ps1 beside the shipped _drill-kit.ps1
+        # and run as a scheduler would, with its own workspace.
+        'drill-script' = @{
+            Prepare = "New-Item -ItemType Directory ./drills | Out-Null; Copy-Item ./runbooks/drills/_drill-kit.ps1 ./drills/"
+            Wrap = "Set-Content ./drills/tabletop.ps1 -Value @'`n{code}`n'@`n& ./drills/tabletop.ps1 -Workspace ./tabletop`nif (`$LASTEXITCODE) { throw `"the drill exited `$LASTEXITCODE`" }"
+        }
+        # A remote made the plain way (git init --bare) for the docs' git@git.example.org:sec/incidents.git.
+        'git-remote' = @{
+            # This folder plays several people's machines (the team setup configures everyone's keys here), so the
+            # default actor would be ambiguous: the person at the keyboard says who they are, as docs/sync.md does.
+            Prepare = "git init --quiet --bare ./remote.git; `$global:DocRemote = (Resolve-Path ./remote.git).Path; `$env:DEIRF_ACTOR = 'alice'"
+            # Absolute: DeIRF hands the remote to git verbatim, and git does not run in the PowerShell location.
+            Substitute = [ordered]@{ 'git@git.example.org:sec/incidents.git' = '$DocRemote' }
+        }
+    }
+}
+
+function New-DeirfDocRunspace {
+    <#
+    One markdown file's folder and runspace: ./out/DeIRF and ./runbooks link to the built module as in a clone, ./keys
+    for key files (outside the workspace), ./ws the workspace unless the file makes it, the environment pointed there.
+    -AsHome makes the folder the reader's home too ($env:HOME, so ~ and ~/.ssh are in it), for the help examples.
+    #>
+    param([Parameter(Mandatory)] [string] $Directory, [switch] $OwnWorkspace, [switch] $AsHome)
+    New-Item -ItemType Directory -Path (Join-Path $Directory 'out'), (Join-Path $Directory 'keys') -Force | Out-Null
+    New-Item -ItemType SymbolicLink -Path (Join-Path $Directory 'out/DeIRF') -Target $script:ModuleDir | Out-Null
+    New-Item -ItemType SymbolicLink -Path (Join-Path $Directory 'runbooks') -Target (Join-Path $script:ModuleDir 'runbooks') | Out-Null
+    Restore-DeirfDocEnvironment
+    $env:DEIRF_WORKSPACE = Join-Path $Directory 'ws'
+    $env:DEIRF_SIGNING_CONFIG = Join-Path $Directory 'keys/signing-keys.json'
+    Remove-Item Env:DEIRF_ACTOR -ErrorAction SilentlyContinue
+    # Installed, as docs/drills.md assumes: Import-Module DeIRF by name finds ./out/DeIRF.
+    $env:PSModulePath = (Join-Path $Directory 'out') + [IO.Path]::PathSeparator + $script:SavedEnv['PSModulePath']
+    if ($AsHome) { $env:HOME = $Directory }
+    $runspace = [runspacefactory]::CreateRunspace()
+    $runspace.Open()
+    $ps = [powershell]::Create(); $ps.Runspace = $runspace
+    [void]$ps.AddScript(@"
+Set-Location -LiteralPath '$Directory'
+Import-Module ./out/DeIRF
+Import-Module '$PSScriptRoot/TestHelpers.psm1'
+$(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
+`$ErrorActionPreference = 'Stop'
+`$PSNativeCommandUseErrorActionPreference = `$true
+`$ConfirmPreference = 'None'
+$(Get-DeirfDocClaimFunction)
+"@).Invoke()
+    if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
+    $ps.Dispose()
+    $runspace
+}
+
+function Invoke-DeirfDocBlock {
+    <# Runs one script in the file's runspace; returns the error text, or nothing when it passed. #>
+    param([Parameter(Mandatory)] $Runspace, [Parameter(Mandatory)] [string] $Script, [Parameter(Mandatory)] $Block)
+    $ps = [powershell]::Create()
+    $ps.Runspace = $Runspace
+    try {
+        [void]$ps.AddScript('$Error.Clear()').Invoke()
+        $ps.Commands.Clear()
+        # Dot-sourced (useLocalScope false): what the block defines stays for the next block of the file.
+        [void]$ps.AddScript($Script, $false).AddCommand('Out-String').AddParameter('Width', 120)
+        $failure = $null
+        try { [void]$ps.Invoke() }
+        catch {
+            # The runspace's own $Error[0] has the block's line; the exception here only says "calling Invoke".
+            $e = $_.Exception
+            $ps.Commands.Clear()
+            $record = @($ps.AddScript('$Error[0]').Invoke()) | Select-Object -First 1
+            $failure = Format-DeirfDocError $Block $record $e.InnerException
+        }
+        # A native tool's stderr line (ssh-keygen's "Signing file ...") is what a terminal prints, not a failure;
+        # a failing exit code is (NativeCommandExitException, $PSNativeCommandUseErrorActionPreference).
+        $errors = @($ps.Streams.Error | Where-Object FullyQualifiedErrorId -NotIn 'NativeCommandError', 'NativeCommandErrorMessage')
+        if (-not $failure -and $errors.Count) { $failure = Format-DeirfDocError $Block $errors[0] $null }
+        if (-not $failure) {
+            # $Error as the block left it, less what a script it called handled itself (a drill's expected refusals
+            # carry that script's file; an unhandled one would have stopped the block already).
+            $ps.Commands.Clear()
+            $left = @($ps.AddScript(@'
+@($Error | Where-Object { $_ -isnot [Management.Automation.ErrorRecord] -or
+    ($_.FullyQualifiedErrorId -notin 'NativeCommandError', 'NativeCommandErrorMessage' -and -not $_.InvocationInfo.ScriptName) })
+'@).Invoke())
+            if ($left.Count) { $failure = Format-DeirfDocError $Block $left[-1] $null }
+        }
+        $failure
+    }
+    finally { $ps.Dispose() }
+}
+
+function Format-DeirfDocError($Block, $Record, $Exception) {
+    # file:line of the markdown, the error id and message, so a failing block is found from the run's output.
+    if ($Record -is [Management.Automation.IContainsErrorRecord]) { $Record = $Record.ErrorRecord }
+    if ($Record -isnot [Management.Automation.ErrorRecord]) {
+        $e = if ($Record -is [Exception]) { $Record } else { $Exception }
+        return "$($Block.Location): $(if ($e) { $e.Message } else { "$Record" })"
+    }
+    $line = $Block.Line
+    # A claim the harness checked already names its markdown line.
+    if ($Record.Exception.Message -like "$($Block.File):*: claims *") { return $Record.Exception.Message }
+    $at = $Record.InvocationInfo
+    if ($at -and $at.ScriptLineNumber -gt 0) {
+        # In the block itself (no script file): its markdown line; in a script it called: that file's line.
+        if (-not $at.ScriptName) { $line = $Block.Line + $at.ScriptLineNumber }
+        else { return "$($Block.Location): $($at.ScriptName):$($at.ScriptLineNumber): [$($Record.FullyQualifiedErrorId)] $($Record.Exception.Message)" }
+    }
+    $msg = if ($Record.Exception) { $Record.Exception.Message } else { "$Record" }
+    "$($Block.File):${line}: [$($Record.FullyQualifiedErrorId)] $msg"
+}
+
+function Invoke-DeirfDocTest {
+    <#
+    One block as a test: the setups it names prepared (once per file: -Prepared is the file's set), substitutions
+    and wraps applied, claims checked. Returns the failure text, or nothing when it passed. Skipped blocks are the
+    caller's (Pester's Set-ItResult).
+    #>
+    param([Parameter(Mandatory)] $Runspace, [Parameter(Mandatory)] $Block, [Parameter(Mandatory)] [AllowEmptyCollection()] [Collections.Generic.HashSet[string]] $Prepared)
+    $substitute = [ordered]@{}
+    $wrap = $null
+    foreach ($name in $Block.Setup) {
+        $s = $script:Setups[$name]
+        if (-not $s) { throw "$($Block.Location): setup '$name' is not defined in DocBlocks.psm1" }
+        if ($s.Prepare -and $Prepared.Add($name)) {
+            $failure = Invoke-DeirfDocBlock $Runspace $s.Prepare ([pscustomobject]@{ File = "setup $name"; Line = 0; Location = "setup $name" })
+            if ($failure) { return "$($Block.Location): $failure" }
+        }
+        if ($s.Substitute) { foreach ($k in $s.Substitute.Keys) { $substitute[$k] = $s.Substitute[$k] } }
+        if ($s.Wrap) { $wrap = $s.Wrap }
+    }
+    $code = ConvertTo-DeirfDocScript -Block $Block -Substitute $substitute
+    if ($wrap) { $code = $wrap.Replace('{code}', $code) }
+    Invoke-DeirfDocBlock $Runspace $code $Block
+}
+
+function Write-DeirfDocSummary {
+    <# The run's last lines: how many blocks ran and were skipped, and every skip with its reason. #>
+    param([Parameter(Mandatory)] [string] $Label, [string[]] $Ran = @(), [string[]] $Skipped = @())
+    Write-Host "${Label}: $($Ran.Count) blocks ran, $($Skipped.Count) skipped"
+    foreach ($s in $Skipped) { Write-Host "  skipped $s" }
+}
+
+Export-ModuleMember -Function Get-DeirfDocBlock, Get-DeirfDocTestCase, ConvertTo-DeirfDocScript, Get-DeirfDocClaimFunction, Initialize-DeirfDocHarness,
+    Restore-DeirfDocEnvironment, Get-DeirfDocSetup, New-DeirfDocRunspace, Invoke-DeirfDocBlock, Invoke-DeirfDocTest, Write-DeirfDocSummary
