@@ -39,7 +39,7 @@ Describe 'DocBlocks: <File>' -ForEach $docs {
         $script:Prepared = [Collections.Generic.HashSet[string]]::new()
     }
 
-    AfterAll { if ($rs) { $rs.Dispose() } }
+    AfterAll { Close-DeirfDocRunspace $rs }
 
     It '<Location>' -ForEach $Blocks {
         if ($Skip) {

@@ -86,7 +86,9 @@ function ConvertTo-DeirfDocScript {
         $where = "$($Block.File):$line"
         $escaped = $claim.Replace("'", "''")
         if ($kind -eq '!>') {
-            [void]$out.Append("Assert-DeirfDocError -ErrorId '$escaped' -Location '$where' -Script { $($s.Extent.Text) }")
+            # At the top level, so what the statement assigns (-ErrorVariable too) stays for the next one; a terminating
+            # error is caught here, a non-terminating one (-ErrorAction Continue, SilentlyContinue) just recorded.
+            [void]$out.Append("`$DocErrorMark = `$Error.Count; try { $($s.Extent.Text) } catch { }; Assert-DeirfDocError -ErrorId '$escaped' -Location '$where' -Since `$DocErrorMark")
         }
         elseif ($s -is [AssignmentStatementAst]) {
             [void]$out.Append("$($s.Extent.Text); Assert-DeirfDocClaim -Claim '$escaped' -Location '$where' -Output $($s.Left.Extent.Text)")
@@ -127,14 +129,15 @@ function Assert-DeirfDocClaim {
     }
 }
 function Assert-DeirfDocError {
-    param([string] $ErrorId, [string] $Location, [scriptblock] $Script)
-    $before = $Error.Count
-    try { . $Script | Out-Null; $got = $null }
-    catch { $got = $_ }
-    if (-not $got) { throw "${Location}: claims it fails with $ErrorId, but it ran without an error" }
-    if ($got.FullyQualifiedErrorId -notlike "$ErrorId*") { throw "${Location}: claims it fails with $ErrorId, got [$($got.FullyQualifiedErrorId)] $($got.Exception.Message)" }
-    # The expected failure is not a failure of the block.
-    while ($Error.Count -gt $before) { $Error.RemoveAt(0) }
+    param([string] $ErrorId, [string] $Location, [int] $Since)
+    $new = $Error.Count - $Since
+    if ($new -le 0) { throw "${Location}: claims it fails with $ErrorId, but it ran without an error" }
+    $first = $Error[$new - 1]   # $Error is newest first: the statement's first error
+    if ($first -is [Management.Automation.IContainsErrorRecord]) { $first = $first.ErrorRecord }
+    $id = if ($first -is [Management.Automation.ErrorRecord]) { $first.FullyQualifiedErrorId } else { $first.GetType().Name }
+    if ($id -notlike "$ErrorId*") { throw "${Location}: claims it fails with $ErrorId, got [$id] $(if ($first.Exception) { $first.Exception.Message } else { "$first" })" }
+    # The expected failure is not a failure of the block: its records leave $Error, and the error stream's check skips them.
+    for ($i = 0; $i -lt $new; $i++) { $global:DocExpectedErrors.Add($Error[0]); $Error.RemoveAt(0) }
 }
 '@
 
@@ -144,7 +147,7 @@ function Get-DeirfDocClaimFunction { $AssertDeirfDocClaim }
 # The environment a doc runspace changes (the process's, shared by every runspace): saved once, put back before each
 # markdown file and at the end of the run.
 $script:EnvironmentNames = 'DEIRF_WORKSPACE', 'DEIRF_SIGNING_CONFIG', 'DEIRF_ACTOR', 'PATH', 'PSModulePath', 'HOME', 'GNUPGHOME',
-    'DEIRF_K8S_TOKEN', 'DEIRF_EVM_KEY', 'DEIRF_TSIG_SECRET', 'DEIRF_GITHUB_TOKEN', 'DEIRF_GITLAB_TOKEN', 'DEIRF_MATRIX_TOKEN', 'DEIRF_SLACK_TOKEN'
+    'TMPDIR', 'DEIRF_K8S_TOKEN', 'DEIRF_EVM_KEY', 'DEIRF_TSIG_SECRET', 'DEIRF_GITHUB_TOKEN', 'DEIRF_GITLAB_TOKEN', 'DEIRF_MATRIX_TOKEN', 'DEIRF_SLACK_TOKEN'
 $script:SavedEnv = $null
 $script:ModuleDir = $null
 $script:Setups = $null
@@ -286,7 +289,14 @@ function New-DeirfDocRunspace {
     Remove-Item Env:DEIRF_ACTOR -ErrorAction SilentlyContinue
     # Installed, as docs/drills.md assumes: Import-Module DeIRF by name finds ./out/DeIRF.
     $env:PSModulePath = (Join-Path $Directory 'out') + [IO.Path]::PathSeparator + $script:SavedEnv['PSModulePath']
-    if ($AsHome) { $env:HOME = $Directory }
+    if ($AsHome) {
+        # The reader's home: ~ and ~/.ssh, ~/.gnupg, ~/.kube/config, ~/.gitconfig are in the folder, and so is the
+        # temporary folder; nothing an example writes lands in the real home or /tmp.
+        $env:HOME = $Directory
+        Remove-Item Env:GNUPGHOME -ErrorAction SilentlyContinue
+        $env:TMPDIR = (New-Item -ItemType Directory -Force (Join-Path $Directory 'tmp')).FullName
+        Set-Content -Path (Join-Path $Directory '.gitconfig') -Value "[user]`n`tname = Doc Reader`n`temail = reader@example.org`n[init]`n`tdefaultBranch = main"
+    }
     $runspace = [runspacefactory]::CreateRunspace()
     $runspace.Open()
     $ps = [powershell]::Create(); $ps.Runspace = $runspace
@@ -298,11 +308,23 @@ $(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
 `$ErrorActionPreference = 'Stop'
 `$PSNativeCommandUseErrorActionPreference = `$true
 `$ConfirmPreference = 'None'
+`$global:DocExpectedErrors = [Collections.Generic.List[object]]::new()
 $(Get-DeirfDocClaimFunction)
 "@).Invoke()
     if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
     $ps.Dispose()
     $runspace
+}
+
+function Close-DeirfDocRunspace {
+    <# After a file's last block: a setup that started a service (a fake API server, anvil) defined Stop-DocServices, which stops it by PID. #>
+    param($Runspace)
+    if (-not $Runspace) { Restore-DeirfDocEnvironment; return }
+    $failure = Invoke-DeirfDocBlock $Runspace 'if (Get-Command Stop-DocServices -ErrorAction Ignore) { Stop-DocServices }' ([pscustomobject]@{ File = 'cleanup'; Line = 0; Location = 'cleanup' })
+    $Runspace.Dispose()
+    # Before Pester makes the next folder: TMPDIR, HOME... as they were.
+    Restore-DeirfDocEnvironment
+    if ($failure) { Write-Warning "doc-test cleanup: $failure" }
 }
 
 function Invoke-DeirfDocBlock {
@@ -311,7 +333,7 @@ function Invoke-DeirfDocBlock {
     $ps = [powershell]::Create()
     $ps.Runspace = $Runspace
     try {
-        [void]$ps.AddScript('$Error.Clear()').Invoke()
+        [void]$ps.AddScript('$Error.Clear(); $global:DocExpectedErrors.Clear()').Invoke()
         $ps.Commands.Clear()
         # Dot-sourced (useLocalScope false): what the block defines stays for the next block of the file.
         [void]$ps.AddScript($Script, $false).AddCommand('Out-String').AddParameter('Width', 120)
@@ -326,7 +348,11 @@ function Invoke-DeirfDocBlock {
         }
         # A native tool's stderr line (ssh-keygen's "Signing file ...") is what a terminal prints, not a failure;
         # a failing exit code is (NativeCommandExitException, $PSNativeCommandUseErrorActionPreference).
-        $errors = @($ps.Streams.Error | Where-Object FullyQualifiedErrorId -NotIn 'NativeCommandError', 'NativeCommandErrorMessage')
+        # An error a '# !>' claim expected is not one either (the same record objects: compared by reference).
+        $ps.Commands.Clear()
+        $expected = @($ps.AddScript('$global:DocExpectedErrors').Invoke())
+        $errors = @($ps.Streams.Error | Where-Object { $_.FullyQualifiedErrorId -notin 'NativeCommandError', 'NativeCommandErrorMessage' } |
+            Where-Object { $e = $_; -not ($expected | Where-Object { [object]::ReferenceEquals($_, $e) }) })
         if (-not $failure -and $errors.Count) { $failure = Format-DeirfDocError $Block $errors[0] $null }
         if (-not $failure) {
             # $Error as the block left it, less what a script it called handled itself (a drill's expected refusals
@@ -395,4 +421,4 @@ function Write-DeirfDocSummary {
 }
 
 Export-ModuleMember -Function Get-DeirfDocBlock, Get-DeirfDocTestCase, ConvertTo-DeirfDocScript, Get-DeirfDocClaimFunction, Initialize-DeirfDocHarness,
-    Restore-DeirfDocEnvironment, Get-DeirfDocSetup, New-DeirfDocRunspace, Invoke-DeirfDocBlock, Invoke-DeirfDocTest, Write-DeirfDocSummary
+    Restore-DeirfDocEnvironment, Get-DeirfDocSetup, New-DeirfDocRunspace, Close-DeirfDocRunspace, Invoke-DeirfDocBlock, Invoke-DeirfDocTest, Write-DeirfDocSummary
