@@ -86,7 +86,7 @@ Describe 'DocBlocks harness' {
 
     It 'applies a setup''s substitution' {
         $code = ConvertTo-DeirfDocScript -Block $blocks[3] -Substitute (Get-DeirfDocSetup incident).Substitute
-        $code | Should -Match 'Get-DeirfIncident \(Get-DocIncidentId\)'
+        $code | Should -Match 'Get-DeirfIncident \$\(Get-DocIncidentId\)'
         Invoke-DeirfDocBlock $rs (Get-DeirfDocSetup incident).Prepare $blocks[3] | Should -BeNullOrEmpty
         Invoke-DeirfDocBlock $rs $code $blocks[3] | Should -BeNullOrEmpty
     }

@@ -182,12 +182,13 @@ function New-DeirfDocSetupTable([string] $Root) {
         incident = @{
             Prepare = @'
 function global:Get-DocIncidentId {
-    $newest = Get-DeirfIncident | Sort-Object Opened -Descending | Select-Object -First 1
+    # A drill an example opened is not what the docs' real incident ids stand for.
+    $newest = Get-DeirfIncident | Where-Object { -not $_.IsDrill } | Sort-Object Opened -Descending | Select-Object -First 1
     if (-not $newest) { $newest = New-DeirfIncident -Title 'API keys leaked in public repo' -Reporter alice }
     $newest.Id
 }
 '@
-            Substitute = [ordered]@{ 'INC-20261124-3DAB' = '(Get-DocIncidentId)'; 'INC-20250314-7A3F' = '(Get-DocIncidentId)'; 'INC-20260301-7A1F' = '(Get-DocIncidentId)'; 'INC-...' = '(Get-DocIncidentId)' }
+            Substitute = [ordered]@{ 'INC-20261124-3DAB' = '$(Get-DocIncidentId)'; 'INC-20250314-7A3F' = '$(Get-DocIncidentId)'; 'INC-20260301-7A1F' = '$(Get-DocIncidentId)'; 'INC-...' = '$(Get-DocIncidentId)' }
         }
         # Two log files a responder collected.
         'pod-logs' = @{ Prepare = "New-Item -ItemType Directory ./pod-logs | Out-Null; 'line 1' | Set-Content ./pod-logs/api-7f9.log; 'line 2' | Set-Content ./pod-logs/sidecar.log" }
@@ -262,6 +263,36 @@ $env:PATH = (Join-Path (Get-Location) bin) + [IO.Path]::PathSeparator + $env:PAT
             Prepare = "New-Item -ItemType Directory ./drills | Out-Null; Copy-Item ./runbooks/drills/_drill-kit.ps1 ./drills/"
             Wrap = "Set-Content ./drills/tabletop.ps1 -Value @'`n{code}`n'@`n& ./drills/tabletop.ps1 -Workspace ./tabletop`nif (`$LASTEXITCODE) { throw `"the drill exited `$LASTEXITCODE`" }"
         }
+        # --- Setups of the Get-Help examples (docs/help/*.md, HelpExamples.Tests.ps1) ---
+        # The folders of a server or a stick the examples name (/srv/..., /etc/deirf/..., /media/usb/..., /var/log/...)
+        # are folders under ./machine: nothing is written outside the test folder.
+        machine = @{
+            Prepare = "New-Item -ItemType Directory ./machine/srv, ./machine/etc/deirf, ./machine/media/usb, ./machine/var/log -Force | Out-Null"
+            Substitute = [ordered]@{ '/srv/' = '{folder}/machine/srv/'; '/etc/deirf/' = '{folder}/machine/etc/deirf/'; '/media/usb/' = '{folder}/machine/media/usb/'; '/var/log/' = '{folder}/machine/var/log/' }
+        }
+        # The reader stands in the workspace root, where the examples' ./incidents/ is.
+        'ws-paths' = @{ Substitute = [ordered]@{ './incidents/' = './ws/incidents/' } }
+        # Two checkpoints of the doc incident signed by alice, the newer one copied to ./cp for witnesses; the examples'
+        # ./bob-key is bob's did:key seed of the team setup.
+        checkpoints = @{
+            Prepare = @'
+$null = New-DeirfCheckpoint -Incident (Get-DocIncidentId) -Signer alice
+Add-DeirfNote -Incident (Get-DocIncidentId) -Text 'checkpointed once' -Actor alice
+$null = New-DeirfCheckpoint -Incident (Get-DocIncidentId) -Signer alice -OutFile ./cp
+'@
+            Substitute = [ordered]@{ './bob-key' = './keys/bob-ws.seed'; './rec-key' = './keys/alice-ws.seed' }
+        }
+        # Notes a responder typed during triage, with a blank line.
+        'triage-notes' = @{ Prepare = "Set-Content ./triage-notes.txt 'Pod api-7f9 runs an unknown binary', '', 'Outbound traffic to pool.example:3333'" }
+        # What the evidence examples capture: a dump folder, a memory image, an nginx log folder (under ./machine).
+        'evidence-files' = @{
+            Prepare = @'
+New-Item -ItemType Directory ./dump, ./machine/var/log/nginx -Force | Out-Null
+'core dump 1' | Set-Content ./dump/core.1; 'core dump 2' | Set-Content ./dump/core.2
+[IO.File]::WriteAllBytes((Join-Path (Get-Location) memory.lime), [byte[]](1..64)); [IO.File]::WriteAllBytes((Join-Path (Get-Location) memdump.raw), [byte[]](1..32))
+'GET / 200' | Set-Content ./machine/var/log/nginx/access.log; 'GET /admin 403' | Set-Content ./machine/var/log/nginx/access.log.1
+'@
+        }
         # A remote made the plain way (git init --bare) for the docs' git@git.example.org:sec/incidents.git.
         'git-remote' = @{
             # This folder plays several people's machines (the team setup configures everyone's keys here), so the
@@ -309,6 +340,7 @@ $(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
 `$PSNativeCommandUseErrorActionPreference = `$true
 `$ConfirmPreference = 'None'
 `$global:DocExpectedErrors = [Collections.Generic.List[object]]::new()
+`$global:DocFolder = '$Directory'
 $(Get-DeirfDocClaimFunction)
 "@).Invoke()
     if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
@@ -405,7 +437,8 @@ function Invoke-DeirfDocTest {
             $failure = Invoke-DeirfDocBlock $Runspace $s.Prepare ([pscustomobject]@{ File = "setup $name"; Line = 0; Location = "setup $name" })
             if ($failure) { return "$($Block.Location): $failure" }
         }
-        if ($s.Substitute) { foreach ($k in $s.Substitute.Keys) { $substitute[$k] = $s.Substitute[$k] } }
+        # {folder}: the file's folder, for a path that must be absolute (an environment variable, a native tool's argument).
+        if ($s.Substitute) { foreach ($k in $s.Substitute.Keys) { $substitute[$k] = $s.Substitute[$k].Replace('{folder}', $Runspace.SessionStateProxy.GetVariable('DocFolder')) } }
         if ($s.Wrap) { $wrap = $s.Wrap }
     }
     $code = ConvertTo-DeirfDocScript -Block $Block -Substitute $substitute
