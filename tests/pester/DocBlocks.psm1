@@ -293,6 +293,77 @@ New-Item -ItemType Directory ./dump, ./machine/var/log/nginx -Force | Out-Null
 'GET / 200' | Set-Content ./machine/var/log/nginx/access.log; 'GET /admin 403' | Set-Content ./machine/var/log/nginx/access.log.1
 '@
         }
+        # bob joins the founders' roster (alice, carol, dana: founders setup) with no proof yet, added by alice.
+        'bob-joins' = @{
+            Prepare = "New-DeirfResponder -Handle bob -Name 'Bob Okafor' -Role ContainmentLead, TriageLead -Actor alice | Out-Null"
+        }
+        # The reader's SSH key ~/.ssh/id_ed25519 (the folder is the reader's home), made by ssh-keygen, bound to nobody yet.
+        'ssh-key' = @{
+            Prepare = "New-Item -ItemType Directory ~/.ssh -Force | Out-Null; if (-not (Test-Path ~/.ssh/id_ed25519)) { `$null = New-DeirfTestKey -Kind Ssh -Path (Join-Path `$HOME .ssh/id_ed25519) }"
+        }
+        # The reader's gpg key for bob@example.org in ~/.gnupg, no passphrase; the agent it starts is stopped after the file.
+        'gpg-key' = @{
+            Prepare = @'
+New-Item -ItemType Directory ~/.gnupg -Force | Out-Null; chmod 700 ~/.gnupg
+gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'Bob Okafor <bob@example.org>' ed25519 sign never 2>$null
+$DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null })
+'@
+        }
+        # drillbot, an automation account alice added, with key files ./drillbot.seed (did:key) and ./drillbot.eth.
+        drillbot = @{
+            Prepare = @'
+New-DeirfResponder -Handle drillbot -Name 'Gameday automation' -Role Recorder -Actor alice | Out-Null
+$null = New-DeirfTestKey -Kind DidKey -Path (Join-Path (Get-Location) drillbot.seed)
+$null = New-DeirfTestKey -Kind Ethereum -Path (Join-Path (Get-Location) drillbot.eth)
+'@
+        }
+        # What carol sent from her machine: a did:key she holds, the binding payload for it and her signature over it,
+        # in ./from-carol. The examples' did:key stands for hers.
+        'from-carol' = @{
+            Prepare = @'
+New-Item -ItemType Directory ./from-carol | Out-Null
+$k = New-DeirfSigningKey -Kind DidKey -Path (Join-Path (Get-Location) keys/carol-laptop.seed) -InformationAction Ignore
+$global:DocCarolDid = $k.PublicKey
+Get-DeirfSigningPayload -Responder carol -Kind DidKey -PublicKey $k.PublicKey -OutFile ./from-carol/binding.json | Out-Null
+New-DeirfSignature -Path ./from-carol/binding.json -KeyPath ./keys/carol-laptop.seed -Kind DidKey -OutFile ./from-carol/approval.sig | Out-Null
+'@
+            Substitute = [ordered]@{ 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' = '$DocCarolDid' }
+        }
+        # A proposal to sign, in $p: bob proposes quarantining pod prod/api-7f9 in the doc incident (setups team,
+        # incident), where alice made bob and carol Containment Leads; dana holds no role in it. The examples' proposal
+        # id 3f2a9c0d stands for it.
+        proposal = @{
+            Prepare = @'
+foreach ($h in 'bob', 'carol') { Grant-DeirfIncidentRole -Incident (Get-DocIncidentId) -Role ContainmentLead -Responder $h -Actor alice | Out-Null }
+$global:p = New-DeirfProposal -Incident (Get-DocIncidentId) -Action k8s.pod.quarantine -Target prod/api-7f9 -Proposer bob
+'@
+            Substitute = [ordered]@{ '3f2a9c0d' = '$($p.Id)' }
+        }
+        # A signature dana made over $p's payload with her did:key (./dana.asc), which the quorum refuses: she holds no role.
+        'dana-signature' = @{
+            Prepare = "`$p | Get-DeirfSigningPayload -OutFile ./keys/dana-prop.txt | Out-Null; New-DeirfSignature ./keys/dana-prop.txt -KeyPath ./keys/dana-ws.seed -Kind DidKey -OutFile ./dana.asc | Out-Null"
+        }
+        # dana's OpenPGP key (dana@example.org, the only key in ~/.gnupg, made by gpg), bound to her the documented way.
+        'dana-gpg' = @{
+            Prepare = @'
+New-Item -ItemType Directory ~/.gnupg -Force | Out-Null; chmod 700 ~/.gnupg
+gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'Dana Lee <dana@example.org>' ed25519 sign never 2>$null
+$DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null })
+gpg --batch --armor --export dana@example.org | Set-Content ./keys/dana.asc
+Get-DeirfSigningPayload -Responder dana -Kind OpenPgp -PublicKeyPath ./keys/dana.asc -OutFile ./keys/dana-bind.txt | Out-Null
+gpg --batch --quiet --yes --armor --detach-sign ./keys/dana-bind.txt 2>$null
+Add-DeirfIdentityProof -Responder dana -Kind OpenPgp -PublicKeyPath ./keys/dana.asc -SignaturePath ./keys/dana-bind.txt.asc | Out-Null
+'@
+        }
+        # A roll-forward waiting for its manual approval, in $p: bob proposes recovery.roll-forward of acme/api@3f1c2d9
+        # after its reviewed patch; alice and carol signed it (their did:key seeds). The id 3f2a9c0d stands for it.
+        'roll-forward' = @{
+            Prepare = @'
+$global:p = New-DeirfProposal -Incident (Get-DocIncidentId) -Action recovery.roll-forward -Target acme/api -Parameter @{ patch = 'acme/api@3f1c2d9' } -Proposer bob
+foreach ($h in 'alice', 'carol') { $p | Add-DeirfQuorumSignature -Responder $h -KeyPath "./keys/$h-ws.seed" -Kind DidKey | Out-Null }
+'@
+            Substitute = [ordered]@{ '3f2a9c0d' = '$($p.Id)' }
+        }
         # A remote made the plain way (git init --bare) for the docs' git@git.example.org:sec/incidents.git.
         'git-remote' = @{
             # This folder plays several people's machines (the team setup configures everyone's keys here), so the
@@ -341,6 +412,7 @@ $(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
 `$ConfirmPreference = 'None'
 `$global:DocExpectedErrors = [Collections.Generic.List[object]]::new()
 `$global:DocFolder = '$Directory'
+`$global:DocCleanup = [Collections.Generic.List[scriptblock]]::new()
 $(Get-DeirfDocClaimFunction)
 "@).Invoke()
     if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
@@ -349,10 +421,10 @@ $(Get-DeirfDocClaimFunction)
 }
 
 function Close-DeirfDocRunspace {
-    <# After a file's last block: a setup that started a service (a fake API server, anvil) defined Stop-DocServices, which stops it by PID. #>
+    <# After a file's last block: what setups added to $DocCleanup runs (a service they started is stopped by PID, gpg's agent). #>
     param($Runspace)
     if (-not $Runspace) { Restore-DeirfDocEnvironment; return }
-    $failure = Invoke-DeirfDocBlock $Runspace 'if (Get-Command Stop-DocServices -ErrorAction Ignore) { Stop-DocServices }' ([pscustomobject]@{ File = 'cleanup'; Line = 0; Location = 'cleanup' })
+    $failure = Invoke-DeirfDocBlock $Runspace 'foreach ($c in $DocCleanup) { & $c }' ([pscustomobject]@{ File = 'cleanup'; Line = 0; Location = 'cleanup' })
     $Runspace.Dispose()
     # Before Pester makes the next folder: TMPDIR, HOME... as they were.
     Restore-DeirfDocEnvironment
@@ -370,7 +442,8 @@ function Invoke-DeirfDocBlock {
         # Dot-sourced (useLocalScope false): what the block defines stays for the next block of the file.
         [void]$ps.AddScript($Script, $false).AddCommand('Out-String').AddParameter('Width', 120)
         $failure = $null
-        try { [void]$ps.Invoke() }
+        # What the reader would see, on the host when $env:DEIRF_DOC_SHOW is 1 (for writing a claim).
+        try { $shown = $ps.Invoke(); if ($env:DEIRF_DOC_SHOW -eq '1') { Write-Host "--- $($Block.Location)"; Write-Host ($shown -join '') } }
         catch {
             # The runspace's own $Error[0] has the block's line; the exception here only says "calling Invoke".
             $e = $_.Exception
