@@ -178,6 +178,10 @@ function New-DeirfDocSetupTable([string] $Root) {
     @{
         # The falco event of the xUnit vectors, where the docs read ./falco-event.json.
         alert = @{ Prepare = "Copy-Item '$Root/tests/DeIRF.Core.Tests/Vectors/alerts/falco-event.json' ./falco-event.json" }
+        # More alerts of the xUnit vectors: an Alertmanager webhook payload and Falco's JSON lines (./falco-events.json).
+        alerts = @{ Prepare = "Copy-Item '$Root/tests/DeIRF.Core.Tests/Vectors/alerts/alertmanager-webhook.json' ./alertmanager-webhook.json; Copy-Item '$Root/tests/DeIRF.Core.Tests/Vectors/alerts/falco-events.jsonl' ./falco-events.json" }
+        # An inbox of alert files: the falco event, and one a monitor cut off mid-write.
+        inbox = @{ Prepare = "New-Item -ItemType Directory ./inbox | Out-Null; Copy-Item '$Root/tests/DeIRF.Core.Tests/Vectors/alerts/falco-event.json' ./inbox/falco-1.json; Set-Content ./inbox/torn.json '{`"rule`": `"Terminal shell in container`", `"time`"'" }
         # The docs' example incident ids stand for the newest incident of the workspace (one is opened if there is none).
         incident = @{
             Prepare = @'
@@ -293,6 +297,12 @@ New-Item -ItemType Directory ./dump, ./machine/var/log/nginx -Force | Out-Null
 'GET / 200' | Set-Content ./machine/var/log/nginx/access.log; 'GET /admin 403' | Set-Content ./machine/var/log/nginx/access.log.1
 '@
         }
+        # bob is the fourth founder (added by alice, did:key signing key and an Ethereum proof, as the founders setup).
+        'bob-founder' = @{
+            Prepare = "`$null = Add-DeirfTestResponder -Workspace `$env:DEIRF_WORKSPACE -Handle bob -Role ContainmentLead, TriageLead -KeyFolder (Resolve-Path ./keys).Path -AddedBy alice"
+        }
+        # A drill incident of the day, beside the doc incident.
+        'drill-incident' = @{ Prepare = "New-DeirfIncident -Title 'Gameday: leaked deploy key' -Reporter drillbot -Drill | Out-Null" }
         # bob joins the founders' roster (alice, carol, dana: founders setup) with no proof yet, added by alice.
         'bob-joins' = @{
             Prepare = "New-DeirfResponder -Handle bob -Name 'Bob Okafor' -Role ContainmentLead, TriageLead -Actor alice | Out-Null"
