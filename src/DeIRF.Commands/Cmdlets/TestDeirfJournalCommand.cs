@@ -52,7 +52,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             // Inside a workspace, signatures are checked against its roster as it was at each entry.
             IEntrySignatureChecker? checker = null;
             Identity.Roster? roster = null;
-            if (ParameterSetName != ByPath || Workspace is not null)
+            if (JournalSet != ByPath || Workspace is not null)
             {
                 roster = Identity.Roster.Load(ResolveWorkspace());
                 checker = new Identity.RosterSignatureChecker(roster, requireSignatures: RequireSignatures || !AllowUnsigned, rosterJournal: IsRoster);
@@ -62,7 +62,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             {
                 var options = new JournalVerifyOptions
                 {
-                    ExpectedIncident = IsRoster ? Identity.Roster.JournalId : ParameterSetName == ByIncident ? Incident : null,
+                    ExpectedIncident = IsRoster ? Identity.Roster.JournalId : JournalSet == ByIncident ? Incident : null,
                     Signatures = checker,
                     UseHeadRecord = !NoHeadRecord,
                     CancellationToken = CancellationToken,
@@ -83,8 +83,8 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
                 {
                     var checkpoint = Checkpoints.Checkpoint.Load(ResolvePath(Checkpoint));
                     // The journal's own origin: from the workspace and incident named here, never from the checkpoint.
-                    var ws = ParameterSetName == ByIncident || Workspace is not null ? ResolveWorkspace() : null;
-                    var origin = ws is not null && ParameterSetName == ByIncident
+                    var ws = JournalSet == ByIncident || Workspace is not null ? ResolveWorkspace() : null;
+                    var origin = ws is not null && JournalSet == ByIncident
                         ? Checkpoints.Checkpoint.OriginFor(ws.WorkspaceId, Incident)
                         : OriginOfGenesis(journal);
                     verdict = Checkpoints.CheckpointConsistency.Verify(journal, options, checkpoint, origin,
