@@ -386,7 +386,7 @@ Get-DeirfSigningPayload -Responder bob -Kind Ssh -PublicKeyPath ~/.ssh/id_ed2551
 ssh-keygen -q -Y sign -n deirf -f ~/.ssh/id_ed25519 ./keys/bob-home-bind.txt 2>$null
 $global:DocBobSsh = (Add-DeirfIdentityProof -Responder bob -Kind Ssh -PublicKeyPath ~/.ssh/id_ed25519.pub -SignaturePath ./keys/bob-home-bind.txt.sig).Fingerprint
 '@
-            Substitute = [ordered]@{ 'SHA256:Kq3T0uVb1yP6fZ8mW2cR9dE4hJ7sL5nA0xG3vB8kQ1o' = '$DocBobSsh' }
+            Substitute = [ordered]@{ "'SHA256:Kq3T0uVb1yP6fZ8mW2cR9dE4hJ7sL5nA0xG3vB8kQ1o'" = '$DocBobSsh'; 'SHA256:Kq3T0uVb1yP6fZ8mW2cR9dE4hJ7sL5nA0xG3vB8kQ1o' = '$DocBobSsh' }
         }
         # The reader works in the workspace root from here on (Set-Location ./ws): the examples' -Workspace . is it.
         'in-ws' = @{ Prepare = "Set-Location ./ws" }
@@ -557,7 +557,7 @@ Add-DeirfIdentityProof -Responder drillbot -Kind DidKey -KeyPath $seed -Workspac
         'shared-ws' = @{ Prepare = "Remove-Item ./ws -Recurse -Force; Initialize-DeirfWorkspace -Path ./ws -Remote `$DocRemote -Actor alice | Out-Null" }
         # The server's replica of the shared workspace (git-remote, machine setups) at /srv/deirf/ws.
         'server-replica' = @{ Prepare = "Initialize-DeirfWorkspace -Path ./machine/srv/deirf/ws -Remote `$DocRemote -Actor svc-deirf | Out-Null" }
-        # What bob signed: ./note.txt, and ./change-plan.md with his OpenPGP key (bob@example.org in ~/.gnupg, bound to
+        # What bob signed: ./change-plan.md with his OpenPGP key (bob@example.org in ~/.gnupg, bound to
         # him), as ./change-plan.md.asc.
         'bob-gpg' = @{
             Prepare = @'
@@ -568,7 +568,6 @@ gpg --batch --armor --export bob@example.org | Set-Content ./keys/bob.asc
 Get-DeirfSigningPayload -Responder bob -Kind OpenPgp -PublicKeyPath ./keys/bob.asc -OutFile ./keys/bob-gpg-bind.txt | Out-Null
 gpg --batch --quiet --yes --armor --detach-sign ./keys/bob-gpg-bind.txt 2>$null
 Add-DeirfIdentityProof -Responder bob -Kind OpenPgp -PublicKeyPath ./keys/bob.asc -SignaturePath ./keys/bob-gpg-bind.txt.asc | Out-Null
-Set-Content ./note.txt 'pod api-7f9 quarantined at 10:42' -NoNewline
 Set-Content ./change-plan.md '# Change plan', 'Rotate the deploy key, then redeploy api.'
 gpg --batch --quiet --yes --armor --detach-sign ./change-plan.md 2>$null
 '@
@@ -595,6 +594,15 @@ if (-not (Test-ChainTools)) { throw 'anvil is not installed: build.ps1 bootstrap
 "@
             Substitute = [ordered]@{ 'http://127.0.0.1:8545' = '$DocRpc' }
         }
+        # A note bob is to sign, ./note.txt.
+        'note-file' = @{ Prepare = "Set-Content ./note.txt 'pod api-7f9 quarantined at 10:42' -NoNewline" }
+        # A new incident, opened now: the examples' incident id stands for it (the newest). another-incident: one more.
+        'new-incident' = @{ Prepare = "New-DeirfIncident -Title 'Phishing page mimicking SSO' -Reporter bob | Out-Null" }
+        'another-incident' = @{ Prepare = "New-DeirfIncident -Title 'Runner token leaked in job log' -Reporter bob | Out-Null" }
+        # The team keeps its runbook scripts in the workspace (a copy of the shipped ones in ./ws/runbooks/scripts).
+        'ws-runbooks' = @{ Prepare = "New-Item -ItemType Directory ./ws/runbooks -Force | Out-Null; Copy-Item ./runbooks/scripts ./ws/runbooks/scripts -Recurse" }
+        # The torn-journal setup's journal is torn once more (the next crash).
+        'torn-again' = @{ Prepare = "[IO.File]::AppendAllText((Join-Path `$env:DEIRF_WORKSPACE `"incidents/`$DocTornId/journal.jsonl`"), '{`"hash`":`"41d0`",`"seq`":')" }
         # bob joins the founders' roster (alice, carol, dana: founders setup) with no proof yet, added by alice.
         'bob-joins' = @{
             Prepare = "New-DeirfResponder -Handle bob -Name 'Bob Okafor' -Role ContainmentLead, TriageLead -Actor alice | Out-Null"
