@@ -61,14 +61,16 @@ Describe 'DocBlocks harness' {
             '# sample', '```powershell', '$i = New-DeirfIncident -Title t -Reporter alice   # => State Open', 'Test-DeirfJournal -Incident $i.Id   # => IsValid False', '```',
             '<!-- doc-test: skip — needs a moon base -->', '```powershell', 'Get-Moon', '```',
             '```powershell', 'Get-DeirfIncident -Id INC-20000101-0000   # !> IncidentNotFound', 'Get-DeirfIncident -Id INC-20000101-0000', '```',
-            '<!-- doc-test: setup=incident -->', '```powershell', 'Get-DeirfIncident INC-20261124-3DAB   # => Title t', '```')
+            '<!-- doc-test: setup=incident -->', '```powershell', 'Get-DeirfIncident INC-20261124-3DAB   # => Title t', '```',
+            '```powershell', 'Get-DeirfIncident -Id INC-20000101-0000 -ErrorAction SilentlyContinue -ErrorVariable gone   # !> IncidentNotFound', 'if ($gone.Count -ne 1) { throw ''the -ErrorVariable is lost'' }', '```',
+            '```powershell', '& { Get-DeirfIncident -Id INC-20000101-0000 -ErrorAction Continue; Get-Item /no/such/doc-test/path -ErrorAction Continue }   # !> IncidentNotFound', '```')
         $blocks = @(Get-DeirfDocBlock -Path $md -Root $TestDrive)
         $rs = New-DeirfDocRunspace -Directory (Join-Path $TestDrive 'harness')
     }
     AfterAll { if ($rs) { $rs.Dispose() } }
 
     It 'reads each block with its fence line and marker' {
-        $blocks.Count | Should -Be 4
+        $blocks.Count | Should -Be 6
         $blocks[0].Location | Should -Be 'sample.md:2'
         $blocks[1].Skip | Should -Be 'needs a moon base'
         $blocks[3].Setup | Should -Be 'incident'
@@ -82,6 +84,15 @@ Describe 'DocBlocks harness' {
     It 'passes an expected error and fails an unexpected one with its error id and line' {
         $failure = Invoke-DeirfDocBlock $rs (ConvertTo-DeirfDocScript -Block $blocks[2]) $blocks[2]
         $failure | Should -Match '^sample\.md:12: \[IncidentNotFound,'
+    }
+
+    It 'takes a non-terminating error as the expected failure, and keeps what the statement assigned (-ErrorVariable)' {
+        Invoke-DeirfDocBlock $rs (ConvertTo-DeirfDocScript -Block $blocks[4]) $blocks[4] | Should -BeNullOrEmpty
+    }
+
+    It 'fails an expected failure that also wrote another error' {
+        $failure = Invoke-DeirfDocBlock $rs (ConvertTo-DeirfDocScript -Block $blocks[5]) $blocks[5]
+        $failure | Should -Match '^sample\.md:\d+: claims it fails with IncidentNotFound, and it did, but also with \[PathNotFound'
     }
 
     It 'applies a setup''s substitution' {
