@@ -69,6 +69,8 @@ function Read-HelpMarkdown([string] $File) {
     for (; $i -lt $lines.Count; $i++) {
         $line = $lines[$i]
         if ($line -match '^\s*```') { $inFence = -not $inFence }
+        # A doc-test marker (<!-- doc-test: setup=... --> above an example's fence) is for the test run, not the reader.
+        elseif (-not $inFence -and $line -match '^\s*<!--\s*doc-test:.*-->\s*$') { continue }
         elseif (-not $inFence -and $line -match '^# (.+)$') { $doc.Name = $Matches[1].Trim(); continue }
         elseif (-not $inFence -and $line -match '^## (.+)$') { $section = $Matches[1].Trim().ToUpperInvariant(); $doc.Sections[$section] = [ordered]@{ '' = [Collections.Generic.List[string]]::new() }; $sub = ''; continue }
         elseif (-not $inFence -and $line -match '^### (.+)$' -and $section) { $sub = $Matches[1].Trim(); $doc.Sections[$section][$sub] = [Collections.Generic.List[string]]::new(); continue }

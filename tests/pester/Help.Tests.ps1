@@ -1,4 +1,5 @@
 # Get-Help works for every exported cmdlet of the built module (MAML compiled from docs/help by build/New-MamlHelp.ps1).
+# Its examples are the blocks HelpExamples.Tests.ps1 runs: same code, same count, and no doc-test marker shows.
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $cmdlets = @((Import-PowerShellDataFile (Get-DeirfTestModulePath)).CmdletsToExport | ForEach-Object { @{ Name = $_ } })
@@ -6,7 +7,9 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'DocBlocks.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
+    $script:HelpSource = Join-Path $PSScriptRoot '../../docs/help'
 }
 
 Describe 'Get-Help <Name>' -ForEach $cmdlets {
@@ -41,6 +44,20 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         $examples = @($help.examples.example)
         $examples.Count | Should -BeGreaterThan 0
         @($examples | Where-Object { $_.code -match [regex]::Escape($Name) }).Count | Should -BeGreaterThan 0
+    }
+
+    It 'shows exactly the example code the help examples test runs (same blocks, same order, same text)' {
+        $ran = @(Get-DeirfDocBlock -Path (Join-Path $HelpSource "$Name.md"))
+        $shown = @($help.examples.example | ForEach-Object { ("$($_.code)" -replace "`r`n", "`n").TrimEnd() })
+        $shown.Count | Should -Be $ran.Count -Because "Get-Help $Name -Examples shows one example per tested block"
+        for ($i = 0; $i -lt $ran.Count; $i++) { $shown[$i] | Should -BeExactly $ran[$i].Code.TrimEnd() -Because "example $($i + 1) of $Name" }
+    }
+
+    It 'shows no doc-test marker in its examples' {
+        foreach ($e in @($help.examples.example)) {
+            $text = "$($e.title)`n$($e.code)`n$(@($e.remarks | ForEach-Object Text) -join "`n")"
+            $text | Should -Not -Match 'doc-test' -Because "a marker is for the test run ($Name, $($e.title.Trim(' -')))"
+        }
     }
 
     It 'describes every parameter (common parameters aside)' {

@@ -291,6 +291,16 @@ Describe 'A three-person team founded with the documented cmdlets, then sealed (
         Remove-Item (Join-Path $ws 'quorum-policy.json')
         (Get-DeirfQuorumPolicy -Workspace $ws).Source | Should -Be 'default'
     }
+
+    It 'a responder revokes every proof of their own (-All) in the sealed roster: the signing key''s last, every entry signed' {
+        # carol signs with her did:key (bound first): revoking it first would leave the Ethereum revocation unsigned.
+        $r = @(Revoke-DeirfIdentityProof -Responder carol -All -Reason 'machine suspect' -Workspace $ws -Confirm:$false -ErrorAction Stop)
+        $r.Count | Should -Be 2
+        $r[-1].Kind | Should -Be 'DidKey'
+        @((Get-DeirfResponder carol -Workspace $ws).ActiveProofs).Count | Should -Be 0
+        $v = Test-DeirfJournal -Roster -Workspace $ws -RequireSignatures
+        $v.IsValid | Should -BeTrue -Because "$($v.Fault) at seq $($v.FirstBadSeq): $($v.Reason)"
+    }
 }
 
 Describe 'New-DeirfSigningKey makes keys a responder binds (issue 19, finding 10)' {

@@ -80,6 +80,28 @@ Describe 'Pipeline matrix: what one cmdlet emits, the next one takes' {
         $r[0].IsValid | Should -BeTrue -Because "$($r[0].Fault): $($r[0].Reason)"
     }
 
+    It 'Get-ChildItem journal.jsonl | Test-DeirfJournal / Repair-DeirfJournal bind each file as -Path (its FullName), not as an incident id' {
+        # PowerShell's binder stays in the default set (-Incident, by value): the file must still be read as a journal file.
+        $files = @(Get-ChildItem (Get-DeirfWorkspace -Workspace $ws).IncidentsDirectory -Filter journal.jsonl -Recurse)
+        $v = @($files | Test-DeirfJournal -ErrorAction Stop)
+        $v.Count | Should -Be $files.Count
+        $v.IsValid | Should -Not -Contain $false
+        $v[0].Path | Should -Be $files[0].FullName
+        ($files[0] | Repair-DeirfJournal -Confirm:$false -ErrorAction Stop).Changed | Should -BeFalse
+        # An incident id, piped as a string, still binds -Incident.
+        ($inc | Test-DeirfJournal -Workspace $ws -ErrorAction Stop).IsValid | Should -BeTrue
+    }
+
+    It 'Get-ChildItem *.checkpoint | Add-DeirfCheckpointCosignature binds each file by its FullName' {
+        New-DeirfCheckpoint -Incident $inc -Signer bob -KeyPath $keys.bob.Seed -Workspace $ws -ErrorAction Stop | Out-Null
+        $cp = @(Get-ChildItem (Join-Path (Get-DeirfWorkspace -Workspace $ws).IncidentsDirectory "$inc/checkpoints") -Filter *.checkpoint)
+        $cp.Count | Should -Be 1
+        $before = @(Get-Content $cp[0].FullName).Count
+        $w = $cp | Add-DeirfCheckpointCosignature -Responder carol -KeyPath $keys.carol.Seed -Workspace $ws -Confirm:$false -ErrorAction Stop
+        @($w).Count | Should -Be 1
+        @(Get-Content $cp[0].FullName).Count | Should -Be ($before + 1) -Because 'the file gains carol''s cosignature line'
+    }
+
     It 'Get-DeirfResponder | Test-DeirfIdentityProof reviews every responder''s proofs' {
         $reviews = Get-DeirfResponder -Workspace $ws | Test-DeirfIdentityProof -ErrorAction Stop
         ($reviews.Responder | Sort-Object -Unique) | Should -Be @('bob', 'carol')

@@ -13,9 +13,9 @@ namespace DeIRF.Commands.Cmdlets;
 [OutputType("DeIRF.Checkpoints.CheckpointVerdict")]
 public sealed class AddDeirfCheckpointCosignatureCommand : WorkspaceCmdlet
 {
-    /// <summary>The checkpoint file to cosign (updated in place).</summary>
+    /// <summary>The checkpoint file to cosign (updated in place); binds the Path or FullName of piped objects (Get-ChildItem).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("Path")]
+    [Alias("Path", "FullName")]
     [ValidateNotNullOrEmpty]
     public string Checkpoint { get; set; } = string.Empty;
 

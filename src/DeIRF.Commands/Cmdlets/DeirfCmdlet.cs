@@ -375,14 +375,25 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
     /// <summary>-Roster, or a piped roster entry (its Incident is ROSTER).</summary>
     protected bool IsRoster => ParameterSetName == ByRoster || (ParameterSetName == ByIncident && Incident == Identity.Roster.JournalId);
 
+    /// <summary>
+    /// The parameter set in effect. A piped file (Get-ChildItem -Filter journal.jsonl -Recurse | ...) never reaches -Path
+    /// by its FullName: PowerShell's binder stays in the default set and coerces the file to its path in -Incident. So a
+    /// value there that is no incident id but the rooted path of an existing file is read as -Path.
+    /// </summary>
+    protected string JournalSet => ParameterSetName == ByIncident && !Incident.StartsWith("INC-", StringComparison.Ordinal)
+        && System.IO.Path.IsPathRooted(Incident) && File.Exists(Incident) ? ByPath : ParameterSetName;
+
+    /// <summary>The journal file of the ByPath set: -Path, or a piped file's path (see <see cref="JournalSet"/>).</summary>
+    protected string JournalPath => JournalSet == ByPath && ParameterSetName == ByIncident ? Incident : Path;
+
     protected JournalFile ResolveJournal()
     {
-        if (ParameterSetName == ByPath)
+        if (JournalSet == ByPath)
         {
-            var full = ResolvePath(Path);
+            var full = ResolvePath(JournalPath);
             if (!File.Exists(full))
             {
-                throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal file '{full}' does not exist.", Path);
+                throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal file '{full}' does not exist.", JournalPath);
             }
             return new JournalFile(full);
         }
@@ -400,5 +411,5 @@ public abstract class JournalCmdlet : WorkspaceCmdlet
         return JournalWorkspace.JournalOf(Incident);
     }
 
-    protected object JournalTarget => ParameterSetName switch { ByPath => Path, ByRoster => "roster", _ => Incident };
+    protected object JournalTarget => JournalSet switch { ByPath => JournalPath, ByRoster => "roster", _ => Incident };
 }

@@ -44,8 +44,14 @@ public sealed class RevokeDeirfIdentityProofCommand : WorkspaceCmdlet
             var ws = ResolveWorkspace();
             var roster = Roster.Load(ws);
             var responder = roster.Get(Responder);
-            var fingerprints = All ? responder.ActiveProofs.Select(p => p.Fingerprint).ToArray() : Fingerprint;
             var actor = Actor ?? Responder;
+            var fingerprints = All ? responder.ActiveProofs.Select(p => p.Fingerprint).ToArray() : Fingerprint;
+            // The key this machine signs the actor's entries with goes last: revoking it stops DeIRF signing with it,
+            // and every later entry of a sealed roster must still be signed (RosterEntryUnsigned).
+            if (SigningKeys.For(ws.WorkspaceId, actor)?.Fingerprint is { } signing)
+            {
+                fingerprints = [.. fingerprints.OrderBy(fp => string.Equals(fp, signing, StringComparison.Ordinal))];
+            }
             if (fingerprints.Length == 0)
             {
                 WriteWarning($"'{Responder}' has no active proof to revoke.");

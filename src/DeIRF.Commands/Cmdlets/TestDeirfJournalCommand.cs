@@ -53,7 +53,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             IEntrySignatureChecker? checker = null;
             Identity.Roster? roster = null;
             string? workspaceId = null;
-            if (ParameterSetName != ByPath || Workspace is not null)
+            if (JournalSet != ByPath || Workspace is not null)
             {
                 // A journal checked for a workspace holds only statements of that workspace (as sync requires).
                 workspaceId = ResolveWorkspace().WorkspaceId;
@@ -65,7 +65,7 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
             {
                 var options = new JournalVerifyOptions
                 {
-                    ExpectedIncident = IsRoster ? Identity.Roster.JournalId : ParameterSetName == ByIncident ? Incident : null,
+                    ExpectedIncident = IsRoster ? Identity.Roster.JournalId : JournalSet == ByIncident ? Incident : null,
                     ExpectedWorkspace = workspaceId,
                     Signatures = checker,
                     UseHeadRecord = !NoHeadRecord,
@@ -87,8 +87,8 @@ public sealed class TestDeirfJournalCommand : JournalCmdlet
                 {
                     var checkpoint = Checkpoints.Checkpoint.Load(ResolvePath(Checkpoint));
                     // The journal's own origin: from the workspace and incident named here, never from the checkpoint.
-                    var ws = ParameterSetName == ByIncident || Workspace is not null ? ResolveWorkspace() : null;
-                    var origin = ws is not null && ParameterSetName == ByIncident
+                    var ws = JournalSet == ByIncident || Workspace is not null ? ResolveWorkspace() : null;
+                    var origin = ws is not null && JournalSet == ByIncident
                         ? Checkpoints.Checkpoint.OriginFor(ws.WorkspaceId, Incident)
                         : OriginOfGenesis(journal);
                     verdict = Checkpoints.CheckpointConsistency.Verify(journal, options, checkpoint, origin,
