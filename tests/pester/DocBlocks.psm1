@@ -561,7 +561,9 @@ Add-DeirfIdentityProof -Responder drillbot -Kind DidKey -KeyPath $seed -Workspac
         # him), as ./change-plan.md.asc.
         'bob-gpg' = @{
             Prepare = @'
-New-Item -ItemType Directory ~/.gnupg -Force | Out-Null; chmod 700 ~/.gnupg
+# A short GNUPGHOME: under the suite's long artifact paths the agent's socket path would pass the 108-byte limit.
+$dg = $env:GNUPGHOME = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath().Length -gt 40 ? '/tmp' : [IO.Path]::GetTempPath()) ('dg' + [guid]::NewGuid().ToString('N').Substring(0, 10)))).FullName; chmod 700 $env:GNUPGHOME
+$DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null; Remove-Item -Recurse -Force $dg -ErrorAction SilentlyContinue }.GetNewClosure())
 gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'Bob Okafor <bob@example.org>' ed25519 sign never 2>$null
 $DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null })
 gpg --batch --armor --export bob@example.org | Set-Content ./keys/bob.asc
@@ -614,7 +616,9 @@ if (-not (Test-ChainTools)) { throw 'anvil is not installed: build.ps1 bootstrap
         # The reader's gpg key for bob@example.org in ~/.gnupg, no passphrase; the agent it starts is stopped after the file.
         'gpg-key' = @{
             Prepare = @'
-New-Item -ItemType Directory ~/.gnupg -Force | Out-Null; chmod 700 ~/.gnupg
+# A short GNUPGHOME: under the suite's long artifact paths the agent's socket path would pass the 108-byte limit.
+$dg = $env:GNUPGHOME = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath().Length -gt 40 ? '/tmp' : [IO.Path]::GetTempPath()) ('dg' + [guid]::NewGuid().ToString('N').Substring(0, 10)))).FullName; chmod 700 $env:GNUPGHOME
+$DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null; Remove-Item -Recurse -Force $dg -ErrorAction SilentlyContinue }.GetNewClosure())
 gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'Bob Okafor <bob@example.org>' ed25519 sign never 2>$null
 $DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null })
 '@
@@ -657,10 +661,12 @@ $global:p = New-DeirfProposal -Incident (Get-DocIncidentId) -Action k8s.pod.quar
         # dana's OpenPGP key (dana@example.org, the only key in ~/.gnupg, made by gpg), bound to her the documented way.
         'dana-gpg' = @{
             Prepare = @'
-New-Item -ItemType Directory ~/.gnupg -Force | Out-Null; chmod 700 ~/.gnupg
+# A short GNUPGHOME: under the suite's long artifact paths the agent's socket path would pass the 108-byte limit.
+$dg = $env:GNUPGHOME = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath().Length -gt 40 ? '/tmp' : [IO.Path]::GetTempPath()) ('dg' + [guid]::NewGuid().ToString('N').Substring(0, 10)))).FullName; chmod 700 $env:GNUPGHOME
+$DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null; Remove-Item -Recurse -Force $dg -ErrorAction SilentlyContinue }.GetNewClosure())
 gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'Dana Lee <dana@example.org>' ed25519 sign never 2>$null
 $DocCleanup.Add({ gpgconf --kill gpg-agent 2>$null })
-Add-Content ~/.gnupg/gpg.conf 'default-key dana@example.org'   # dana's machine signs as dana
+Add-Content (Join-Path $env:GNUPGHOME gpg.conf) 'default-key dana@example.org'   # dana's machine signs as dana
 gpg --batch --armor --export dana@example.org | Set-Content ./keys/dana.asc
 Get-DeirfSigningPayload -Responder dana -Kind OpenPgp -PublicKeyPath ./keys/dana.asc -OutFile ./keys/dana-bind.txt | Out-Null
 gpg --batch --quiet --yes --armor --detach-sign ./keys/dana-bind.txt 2>$null
