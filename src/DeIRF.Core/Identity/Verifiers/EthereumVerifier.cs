@@ -139,8 +139,12 @@ public sealed class EthereumVerifier : IProofVerifier, IProofSigner
             v = (byte)(v == 27 ? 28 : 27);
         }
         var output = new byte[65];
-        r.TryWriteBytes(output.AsSpan(32 - r.GetByteCount(isUnsigned: true), 32), out _, isUnsigned: true, isBigEndian: true);
-        s.TryWriteBytes(output.AsSpan(64 - s.GetByteCount(isUnsigned: true), 32), out _, isUnsigned: true, isBigEndian: true);
+        // Right-aligned in their 32 bytes: a short r or s (leading zero bytes, about 1 in 256 each) keeps its zeros,
+        // and the span is exactly its own length (a 32-byte span from 64 - 30 ran past the 65-byte output).
+        var rLength = r.GetByteCount(isUnsigned: true);
+        var sLength = s.GetByteCount(isUnsigned: true);
+        r.TryWriteBytes(output.AsSpan(32 - rLength, rLength), out _, isUnsigned: true, isBigEndian: true);
+        s.TryWriteBytes(output.AsSpan(64 - sLength, sLength), out _, isUnsigned: true, isBigEndian: true);
         output[64] = v;
         return "0x" + Convert.ToHexString(output).ToLowerInvariant();
     }
