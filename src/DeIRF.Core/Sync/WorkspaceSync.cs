@@ -663,8 +663,9 @@ public static class WorkspaceSync
         }
         // Received entries are held to the strict rule: signed by a roster member with a proof in force at that point;
         // unsigned by someone who had a proof, or by someone nobody can vouch for, is refused (each with its own id).
-        var checker = new ReceivedEntryChecker(ws.WorkspaceId, new RosterSignatureChecker(roster, requireSignatures: true, rosterJournal: id == Roster.JournalId), signaturesFrom);
-        var verdict = file.Verify(new JournalVerifyOptions { ExpectedIncident = id, UseHeadRecord = false, Signatures = checker });
+        var checker = new ReceivedEntryChecker(new RosterSignatureChecker(roster, requireSignatures: true, rosterJournal: id == Roster.JournalId), signaturesFrom);
+        // Every statement must name this workspace (WrongWorkspace: replayed from another one), as Test-DeirfJournal checks.
+        var verdict = file.Verify(new JournalVerifyOptions { ExpectedIncident = id, ExpectedWorkspace = ws.WorkspaceId, UseHeadRecord = false, Signatures = checker });
         if (verdict.IsValid)
         {
             return null;
@@ -675,21 +676,14 @@ public static class WorkspaceSync
         return new SyncRefusal(errorId, id, verdict.FirstBadSeq, null, SafeHash(copy, verdict.FirstBadSeq), $"{verdict.Fault}: {verdict.Reason}");
     }
 
-    /// <summary>Every statement must name this workspace; signatures are checked from a sequence number on.</summary>
-    private sealed class ReceivedEntryChecker(string workspaceId, IEntrySignatureChecker signatures, long from) : IEntrySignatureChecker
+    /// <summary>Signatures are checked from a sequence number on (the chain proves the entries before it were accepted).</summary>
+    private sealed class ReceivedEntryChecker(IEntrySignatureChecker signatures, long from) : IEntrySignatureChecker
     {
-        // "ws" sorts last among the v1 statement members, and the line passed the canonical check: the statement ends so.
-        private readonly byte[] _tail = Encoding.UTF8.GetBytes(",\"ws\":\"" + workspaceId + "\"}");
-
         /// <summary>The first failing finding (its code names the refusal).</summary>
         public SignatureFinding? Failure { get; private set; }
 
         public SignatureFinding? Check(long seq, ReadOnlySpan<byte> statement, ReadOnlySpan<byte> sigs)
         {
-            if (!statement.EndsWith(_tail))
-            {
-                return new SignatureFinding(true, $"the statement does not name this workspace ({workspaceId}): replayed from another workspace, or not a v1 statement");
-            }
             var finding = seq < from ? null : signatures.Check(seq, statement, sigs);
             if (finding is { IsFailure: true })
             {

@@ -143,6 +143,32 @@ public sealed class WorkspaceSyncTests
     }
 
     [SkippableFact]
+    public void RemoteWithANewEntryReplayedFromAnotherWorkspace_IsRefused()
+    {
+        using var team = new SyncTeam("file", Team);
+        var a = team.Replicas[0];
+        var b = team.Clone("bob");
+        team.Note(a, "alice", "in this workspace");
+        team.Sync(a, "alice");
+        team.Sync(b, "bob");
+        // alice's real signature over a statement of another workspace (a drill workspace she is also in), chained on.
+        var mallory = team.PlainClone("mallory");
+        var path = Path.Combine(mallory, "incidents", team.Incident, "journal.jsonl");
+        var bytes = File.ReadAllBytes(path);
+        int last = JournalCopy.TryParse(bytes, out _, out _)!.Count - 1;
+        var replayed = SyncTeam.Rewrite(bytes, last,
+            stmt => { stmt["ws"] = "ws-00000000000000000000000000000000"; return stmt; },
+            stmt => [team.SignerOf("alice").Sign(stmt)]);
+        File.WriteAllBytes(path, replayed);
+        File.Delete(path + ".head");
+        SyncTeam.Push(mallory, "replay");
+
+        var refusal = RefusedAsTampered(team, b);
+        Assert.Equal(last, refusal.Seq);
+        Assert.Contains("WrongWorkspace", refusal.Reason);
+    }
+
+    [SkippableFact]
     public void RemoteWithANewEntryWhoseSignatureIsForged_IsRefused()
     {
         using var team = new SyncTeam("file", Team);
