@@ -445,6 +445,10 @@ public sealed class PodQuarantineTests : QuarantineFixture
         Assert.Contains(Action, provider.Actions);
         var ex = Assert.Throws<ContainmentException>(() => ContainmentProviders.Find("k8s.node.drain"));
         Assert.Equal("ContainmentActionUnknown", ex.ErrorId);
+        // Declared by the provider's assembly ([assembly: DeirfExtension]), not named by the engine.
+        var unknown = Assert.Throws<ContainmentException>(() => ContainmentProviders.Find("mail.send"));
+        Assert.Contains("k8s.*", unknown.Message);
+        Assert.Contains("k8s.*", ContainmentProviders.KnownActions);
         await Task.CompletedTask;
     }
 }

@@ -23,7 +23,8 @@ public sealed class AddDeirfIdentityProofCommand : IdentityCmdlet
     // Enum values cross as strings: DeIRF.dll must not expose engine types that PowerShell reflects at import,
     // before the engine load context is wired (see Loading/DeirfLoadContext.cs).
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", "Fido2", "Oidc", IgnoreCase = true)]
+    [Completers.ValidateProofKind()]
+    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
     public string Kind { get; set; } = string.Empty;
 
     /// <summary>File holding the public part. With -KeyPath it may be omitted: it is derived from the private key.</summary>

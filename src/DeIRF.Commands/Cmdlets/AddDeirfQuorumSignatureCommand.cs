@@ -35,9 +35,10 @@ public sealed class AddDeirfQuorumSignatureCommand : ProposalCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ByKey)]
     public string KeyPath { get; set; } = string.Empty;
 
-    // Enum values cross as strings: DeIRF.dll must not expose engine types (see Loading/DeirfLoadContext.cs).
+    // Kinds cross as strings (DeIRF.dll must not expose engine types, see Loading/DeirfLoadContext.cs), checked against the catalog.
     [Parameter(ParameterSetName = ByKey)]
-    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", IgnoreCase = true)]
+    [Completers.ValidateProofKind("Signing")]
+    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
     public string? Kind { get; set; }
 
     [Parameter(ParameterSetName = ByKey)]
@@ -72,7 +73,7 @@ public sealed class AddDeirfQuorumSignatureCommand : ProposalCmdlet
     {
         using var material = ReadPrivateKey(KeyPath, Passphrase);
         var responder = Roster.Load(ws).Get(Responder);
-        var kinds = Kind is not null ? [ParseKind(Kind)] : new[] { ProofKind.Ssh, ProofKind.OpenPgp, ProofKind.DidKey, ProofKind.Ethereum };
+        var kinds = Kind is not null ? [ParseKind(Kind)] : ProofKinds.Signing;
         foreach (var kind in kinds)
         {
             string fingerprint;

@@ -27,7 +27,7 @@ public abstract class DeirfCmdlet : PSCmdlet
     /// <summary>Resolves a user-supplied path against the PowerShell location, not the process directory.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
-    protected static DeIRF.Identity.ProofKind ParseKind(string kind) => Enum.Parse<DeIRF.Identity.ProofKind>(kind, ignoreCase: true);
+    protected static DeIRF.Identity.ProofKind ParseKind(string kind) => DeIRF.Identity.ProofKind.Parse(kind);
 
     /// <summary>Reads a private key file for one operation; the passphrase is copied out of the SecureString and wiped after.</summary>
     protected DeIRF.Identity.PrivateKeyMaterial ReadPrivateKey(string keyPath, System.Security.SecureString? passphrase)

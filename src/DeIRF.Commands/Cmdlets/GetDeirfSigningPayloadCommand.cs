@@ -37,7 +37,8 @@ public sealed class GetDeirfSigningPayloadCommand : IdentityCmdlet
     // before the engine load context is wired (see Loading/DeirfLoadContext.cs).
     [Parameter(Mandatory = true, ParameterSetName = "ByPath")]
     [Parameter(Mandatory = true, ParameterSetName = "ByText")]
-    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", "Fido2", "Oidc", IgnoreCase = true)]
+    [Completers.ValidateProofKind()]
+    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
     public string Kind { get; set; } = string.Empty;
 
     /// <summary>File holding the public part (armored OpenPGP key, authorized_keys line, address, did:key, FIDO2/OIDC JSON).</summary>

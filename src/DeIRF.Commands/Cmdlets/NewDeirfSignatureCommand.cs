@@ -22,9 +22,10 @@ public sealed class NewDeirfSignatureCommand : DeirfCmdlet
     [Parameter(Mandatory = true)]
     public string KeyPath { get; set; } = string.Empty;
 
-    // Enum values cross as strings: DeIRF.dll must not expose engine types (see Loading/DeirfLoadContext.cs).
+    // Kinds cross as strings (DeIRF.dll must not expose engine types, see Loading/DeirfLoadContext.cs), checked against the catalog.
     [Parameter(Mandatory = true)]
-    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", IgnoreCase = true)]
+    [Completers.ValidateProofKind("Signing")]
+    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
     public string Kind { get; set; } = string.Empty;
 
     [Parameter]

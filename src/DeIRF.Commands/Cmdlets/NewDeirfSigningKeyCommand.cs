@@ -13,7 +13,8 @@ public sealed class NewDeirfSigningKeyCommand : WorkspaceCmdlet
 {
     /// <summary>DidKey (an Ed25519 seed), Ethereum (a secp256k1 key) or Ssh (an OpenSSH ed25519 key pair, by ssh-keygen).</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidateSet("DidKey", "Ethereum", "Ssh", IgnoreCase = true)]
+    [Completers.ValidateProofKind("KeyMaking")]
+    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
     public string Kind { get; set; } = string.Empty;
 
     /// <summary>Where to write the private key (outside the workspace; for Ssh the public key goes to Path.pub).</summary>
@@ -44,7 +45,7 @@ public sealed class NewDeirfSigningKeyCommand : WorkspaceCmdlet
             {
                 return;
             }
-            var key = SigningKeyFile.Create(Enum.Parse<ProofKind>(Kind, ignoreCase: true), full, root, Responder);
+            var key = SigningKeyFile.Create(ParseKind(Kind), full, root, Responder);
             WriteInformation(new InformationRecord($"Next: {key.NextStep}", "New-DeirfSigningKey") { Tags = { "NextStep" } });
             WriteObject(key);
         });

@@ -19,7 +19,8 @@ public sealed class SetDeirfSigningKeyCommand : IdentityCmdlet
     // Enum values cross as strings: DeIRF.dll must not expose engine types that PowerShell reflects at import,
     // before the engine load context is wired (see Loading/DeirfLoadContext.cs).
     [Parameter(Mandatory = true)]
-    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", "Fido2", "Oidc", IgnoreCase = true)]
+    [Completers.ValidateProofKind()]
+    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
     public string Kind { get; set; } = string.Empty;
 
     /// <summary>The private key file (it must belong to one of the responder's active proofs).</summary>

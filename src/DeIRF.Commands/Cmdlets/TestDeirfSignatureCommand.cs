@@ -37,7 +37,8 @@ public sealed class TestDeirfSignatureCommand : IdentityCmdlet
     // Enum values cross as strings: DeIRF.dll must not expose engine types that PowerShell reflects at import,
     // before the engine load context is wired (see Loading/DeirfLoadContext.cs).
     [Parameter]
-    [ValidateSet("OpenPgp", "Ssh", "Ethereum", "DidKey", "Fido2", "Oidc", IgnoreCase = true)]
+    [Completers.ValidateProofKind()]
+    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
     public string? Kind { get; set; }
 
     protected override void ProcessRecord()

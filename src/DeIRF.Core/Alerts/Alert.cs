@@ -10,7 +10,8 @@ namespace DeIRF.Alerts;
 /// </summary>
 public sealed class Alert
 {
-    internal Alert(string format, string title, string source, DateTimeOffset eventTime, string impact, string urgency,
+    /// <summary>An alert read by a shape: every text is cleaned as outside text (one printable, bounded line).</summary>
+    public Alert(string format, string title, string source, DateTimeOffset eventTime, string impact, string urgency,
         IReadOnlyList<string> tags, string details, string? link, byte[] rawBytes, string? sourcePath)
     {
         Format = format;

@@ -2,8 +2,26 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DeIRF.Extensions;
 
 namespace DeIRF.Alerts;
+
+/// <summary>
+/// One alert format a sender produces (Falco, Alertmanager, an extension's): recognised from the parsed JSON object,
+/// then read in full. Declared in the extension catalog (<see cref="ExtensionPoints.AlertShape"/>, key the format
+/// name); every alert it returns has that format. Throw <see cref="AlertInvalidException"/> naming the member at fault.
+/// </summary>
+public interface IAlertShape
+{
+    /// <summary>Shapes are tried in this order (Alertmanager 100, Falco 200); the generic shape is the fallback.</summary>
+    int Order { get; }
+
+    /// <summary>Whether the object is this format (cheap member checks; never throws).</summary>
+    bool Recognizes(JsonElement root);
+
+    /// <summary>Reads every alert of the object; <paramref name="raw"/> is what each alert keeps and hashes.</summary>
+    IReadOnlyList<Alert> Read(JsonElement root, byte[] raw, string? sourcePath);
+}
 
 /// <summary>
 /// Reads Falco JSON output (one event, or one event per line), Alertmanager webhook payloads (version "4") and the
@@ -71,16 +89,59 @@ public static partial class AlertReader
         {
             throw new AlertInvalidException("unknown", "(document)", $"expected a JSON object, found {root.ValueKind}.", sourcePath);
         }
-        if (root.TryGetProperty("alerts", out _) || root.TryGetProperty("groupKey", out _))
+        foreach (var (format, shape) in Shapes())
         {
-            return ReadAlertmanager(root, raw, sourcePath);
-        }
-        if (!root.TryGetProperty("title", out _)
-            && (root.TryGetProperty("rule", out _) || root.TryGetProperty("priority", out _) || root.TryGetProperty("output_fields", out _)))
-        {
-            return [ReadFalco(root, raw, sourcePath)];
+            if (!shape.Recognizes(root))
+            {
+                continue;
+            }
+            var alerts = shape.Read(root, raw, sourcePath);
+            // A shape speaks for its own format only: its alerts cannot pose as another reader's.
+            if (alerts.FirstOrDefault(a => !string.Equals(a.Format, format, StringComparison.Ordinal)) is { } other)
+            {
+                throw new AlertInvalidException(format, "(document)", $"the {format} reader returned an alert of format '{other.Format}'.", sourcePath);
+            }
+            return alerts;
         }
         return [ReadGeneric(root, raw, sourcePath)];
+    }
+
+    private static readonly object ShapesGate = new();
+    private static (int Version, IReadOnlyList<(string Format, IAlertShape Shape)> List)? _shapes;
+
+    /// <summary>The registered shapes (<see cref="ExtensionPoints.AlertShape"/>) in the order they are tried; generic is the fallback.</summary>
+    public static IReadOnlyList<(string Format, IAlertShape Shape)> Shapes()
+    {
+        lock (ShapesGate)
+        {
+            var version = ExtensionCatalog.Version;
+            if (_shapes is { } cached && cached.Version == version)
+            {
+                return cached.List;
+            }
+            var list = ExtensionCatalog.Of(ExtensionPoints.AlertShape)
+                .Select(e => (Format: e.Key, Shape: e.Instance<IAlertShape>()))
+                .OrderBy(s => s.Shape.Order).ThenBy(s => s.Format, StringComparer.Ordinal).ToArray();
+            _shapes = (version, list);
+            return list;
+        }
+    }
+
+    /// <summary>Alertmanager webhook payloads: a top-level "alerts" or "groupKey".</summary>
+    public sealed class AlertmanagerShape : IAlertShape
+    {
+        public int Order => 100;
+        public bool Recognizes(JsonElement root) => root.TryGetProperty("alerts", out _) || root.TryGetProperty("groupKey", out _);
+        public IReadOnlyList<Alert> Read(JsonElement root, byte[] raw, string? sourcePath) => ReadAlertmanager(root, raw, sourcePath);
+    }
+
+    /// <summary>Falco JSON output: "rule", "priority" or "output_fields", and no "title" (which is the generic shape's).</summary>
+    public sealed class FalcoShape : IAlertShape
+    {
+        public int Order => 200;
+        public bool Recognizes(JsonElement root) => !root.TryGetProperty("title", out _)
+            && (root.TryGetProperty("rule", out _) || root.TryGetProperty("priority", out _) || root.TryGetProperty("output_fields", out _));
+        public IReadOnlyList<Alert> Read(JsonElement root, byte[] raw, string? sourcePath) => [ReadFalco(root, raw, sourcePath)];
     }
 
     // Falco: https://falco.org/docs/alerts/ (JSON output) — time, rule, priority, output, output_fields;

@@ -31,7 +31,7 @@ public static class NoteKeys
     public const string CosignatureHeader = "cosignature/v1";
 
     /// <summary>Key kinds that sign through the envelope (did:key signs natively as Ed25519).</summary>
-    public static readonly IReadOnlySet<ProofKind> EnvelopeKinds = new HashSet<ProofKind> { ProofKind.OpenPgp, ProofKind.Ssh, ProofKind.Ethereum };
+    public static IReadOnlySet<ProofKind> EnvelopeKinds => ProofKinds.Signing.Where(k => k != ProofKind.DidKey).ToHashSet();
 
     /// <summary>C2SP key ID: SHA-256(name || 0x0A || type || public key)[:4], big-endian.</summary>
     public static uint KeyId(string name, byte type, ReadOnlySpan<byte> publicKey)
@@ -104,7 +104,8 @@ public sealed class CheckpointSigner
         {
             throw new DeirfException("SigningKeyMissing", DeirfErrorKind.NotFound, $"The key file '{keyPath}' does not exist.", keyPath);
         }
-        var kinds = kind is { } k ? [k] : new[] { ProofKind.DidKey, ProofKind.Ssh, ProofKind.OpenPgp, ProofKind.Ethereum };
+        // did:key first (it signs natively as Ed25519), then the built-in envelope kinds, then any other kind DeIRF signs with.
+        var kinds = kind is { } k ? [k] : new[] { ProofKind.DidKey, ProofKind.Ssh, ProofKind.OpenPgp, ProofKind.Ethereum }.Concat(ProofKinds.Signing).Distinct().ToArray();
         var responder = roster?.Find(handle);
         if (roster is not null && responder is null)
         {
@@ -261,7 +262,7 @@ public sealed class NoteVerifierKey
         {
             var rest = Encoding.UTF8.GetString(material, 1, material.Length - 1);
             var lines = rest.Split('\n', 3);
-            if (lines.Length != 3 || lines[0] != NoteKeys.EnvelopeId || !Enum.TryParse<ProofKind>(lines[1], out var kind))
+            if (lines.Length != 3 || lines[0] != NoteKeys.EnvelopeId || !ProofKind.TryFromName(lines[1], out var kind))
             {
                 throw BadKey(name, $"an envelope key is '{NoteKeys.EnvelopeId}', a proof kind and the public key, one per line");
             }

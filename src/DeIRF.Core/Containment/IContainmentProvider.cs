@@ -1,5 +1,4 @@
-using System.Reflection;
-using System.Runtime.Loader;
+using DeIRF.Extensions;
 using System.Text.Json.Nodes;
 
 namespace DeIRF.Containment;
@@ -140,8 +139,9 @@ public sealed class ContainmentException : DeirfException
 }
 
 /// <summary>
-/// Finds the provider for an action. Built-in families are named here and loaded on first use from the engine's own
-/// load context, so the Kubernetes or Azure SDK is never loaded for a DNS reroute.
+/// Finds the provider for an action: the in-engine ones registered here, every other from the extension catalog
+/// (<see cref="ExtensionPoints.Containment"/>, keyed by action or by prefix "k8s."), loaded on first use so the
+/// Kubernetes or Azure SDK is never loaded for a DNS reroute. The engine names no provider family.
 /// </summary>
 public static class ContainmentProviders
 {
@@ -157,15 +157,6 @@ public static class ContainmentProviders
 
     private static RecoveryProvider Recovery => _recovery ??= new RecoveryProvider();
     private static RecoveryProvider? _recovery;
-
-    /// <summary>Action prefix → "Assembly!Type" of the provider family that serves it.</summary>
-    private static readonly Dictionary<string, string> Families = new(StringComparer.Ordinal)
-    {
-        ["k8s."] = "DeIRF.Providers.Kubernetes!DeIRF.Providers.Kubernetes.KubernetesProvider",
-        ["dns."] = "DeIRF.Providers.Dns!DeIRF.Providers.Dns.DnsProvider",
-        ["azure."] = "DeIRF.Providers.Azure!DeIRF.Providers.Azure.AzureProvider",
-        ["evm."] = "DeIRF.Providers.Chain!DeIRF.Providers.Chain.ChainProvider",
-    };
 
     /// <summary>Registers a provider (in-engine ones such as identity.revoke and script, or a test's own).</summary>
     public static void Register(IContainmentProvider provider)
@@ -187,16 +178,22 @@ public static class ContainmentProviders
             {
                 return found;
             }
-            var family = Families.FirstOrDefault(f => action.StartsWith(f.Key, StringComparison.Ordinal));
-            if (family.Value is null)
-            {
-                throw new ContainmentException("ContainmentActionUnknown", DeirfErrorKind.InvalidArgument,
+            var entry = ExtensionCatalog.FindByPrefix(ExtensionPoints.Containment, action)
+                ?? throw new ContainmentException("ContainmentActionUnknown", DeirfErrorKind.InvalidArgument,
                     $"No provider serves the action '{action}'. Known: {string.Join(", ", KnownActions)}.", action);
+            IContainmentProvider provider;
+            try
+            {
+                provider = entry.Instance<IContainmentProvider>();
             }
-            var provider = LoadFamily(family.Value, action);
+            catch (ExtensionException ex)
+            {
+                throw new ContainmentException("ContainmentProviderUnavailable", DeirfErrorKind.ResourceUnavailable,
+                    $"The provider for '{action}' ({entry.AssemblyName}) could not be loaded: {ex.Message}", action, ex);
+            }
             foreach (var a in provider.Actions)
             {
-                Registered[a] = provider;
+                Registered.TryAdd(a, provider);
             }
             return Registered.TryGetValue(action, out found)
                 ? found
@@ -205,33 +202,17 @@ public static class ContainmentProviders
         }
     }
 
-    /// <summary>Registered action names plus the prefixes of families not loaded yet ("k8s.*").</summary>
+    /// <summary>Registered action names plus the catalog's actions and prefixes of families not loaded yet ("k8s.*").</summary>
     public static IReadOnlyList<string> KnownActions
     {
         get
         {
             lock (Gate)
             {
-                return Registered.Keys.Concat(Families.Keys.Select(k => k + "*")).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
+                return Registered.Keys
+                    .Concat(ExtensionCatalog.Of(ExtensionPoints.Containment).Select(e => e.Key.EndsWith('.') ? e.Key + "*" : e.Key))
+                    .Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
             }
-        }
-    }
-
-    private static IContainmentProvider LoadFamily(string spec, string action)
-    {
-        var (assemblyName, typeName) = (spec[..spec.IndexOf('!')], spec[(spec.IndexOf('!') + 1)..]);
-        try
-        {
-            // Load next to the engine: inside the module that is DeirfLoadContext, in tests the default context.
-            var context = AssemblyLoadContext.GetLoadContext(typeof(ContainmentProviders).Assembly) ?? AssemblyLoadContext.Default;
-            var assembly = context.LoadFromAssemblyName(new AssemblyName(assemblyName));
-            var type = assembly.GetType(typeName, throwOnError: true)!;
-            return (IContainmentProvider)Activator.CreateInstance(type)!;
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or TypeLoadException or InvalidCastException or MissingMethodException or FileLoadException)
-        {
-            throw new ContainmentException("ContainmentProviderUnavailable", DeirfErrorKind.ResourceUnavailable,
-                $"The provider for '{action}' ({assemblyName}) could not be loaded: {ex.Message}", action, ex);
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Reflection;
-using System.Runtime.Loader;
+using DeIRF.Extensions;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -110,8 +109,6 @@ public static class Disclosures
     /// <summary>Disclosures are text for people: larger files are refused rather than hashed by mistake.</summary>
     public const long MaxBytes = 16 * 1024 * 1024;
 
-    private const string ChainAnchor = "DeIRF.Providers.Chain!DeIRF.Providers.Chain.DisclosureAnchor";
-    private static IDisclosureAnchor? _anchor;
 
     /// <summary>Used instead of the chain anchor (tests).</summary>
     public static IDisclosureAnchor? Override { get; set; }
@@ -167,21 +164,17 @@ public static class Disclosures
             throw new DisclosureException("DisclosureTargetInvalid", DeirfErrorKind.InvalidArgument,
                 $"'{target}' is not an on-chain target: give a CAIP-10 id, eip155:<chain id>:<checksummed address>.", target);
         }
-        if (_anchor is { } a)
-        {
-            return a;
-        }
-        var (assemblyName, typeName) = (ChainAnchor[..ChainAnchor.IndexOf('!')], ChainAnchor[(ChainAnchor.IndexOf('!') + 1)..]);
+        var entry = ExtensionCatalog.Find(ExtensionPoints.DisclosureAnchor, "eip155")
+            ?? throw new DisclosureException("DisclosureAnchorUnavailable", DeirfErrorKind.ResourceUnavailable,
+                $"No disclosure anchor for eip155 is installed next to the engine (the module ships it in DeIRF.Providers.Chain).", target);
         try
         {
-            var context = AssemblyLoadContext.GetLoadContext(typeof(Disclosures).Assembly) ?? AssemblyLoadContext.Default;
-            var type = context.LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
-            return _anchor = (IDisclosureAnchor)Activator.CreateInstance(type)!;
+            return entry.Instance<IDisclosureAnchor>();
         }
-        catch (Exception ex) when (ex is FileNotFoundException or TypeLoadException or InvalidCastException or MissingMethodException or FileLoadException)
+        catch (ExtensionException ex)
         {
             throw new DisclosureException("DisclosureAnchorUnavailable", DeirfErrorKind.ResourceUnavailable,
-                $"The chain anchor ({assemblyName}) could not be loaded: {ex.Message}", target, ex);
+                $"The chain anchor ({entry.AssemblyName}) could not be loaded: {ex.Message}", target, ex);
         }
     }
 

@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Runtime.Loader;
+using DeIRF.Extensions;
 using DeIRF.Readiness;
 using DeIRF.Workspaces;
 
@@ -22,12 +22,10 @@ public interface IObjectLockCheck
 
 /// <summary>
 /// The evidence store a workspace is configured to use (evidence-store.json): the local store, or the S3 store from
-/// DeIRF.Providers.S3, loaded next to the engine on first use so the AWS SDK is never loaded for a local workspace.
+/// the extension catalog (DeIRF.Providers.S3 declares "s3"), loaded next to the engine on first use so the AWS SDK is never loaded for a local workspace.
 /// </summary>
 public static class EvidenceStores
 {
-    private const string S3Store = "DeIRF.Providers.S3!DeIRF.Providers.S3.S3EvidenceStore";
-
     public static IEvidenceStore Open(Workspace ws) => Open(EvidenceStoreSettings.Load(ws), ws);
 
     public static IEvidenceStore Open(EvidenceStoreSettings settings, Workspace ws)
@@ -73,18 +71,19 @@ public static class EvidenceStores
     private static IEvidenceStore OpenS3(EvidenceStoreSettings settings)
     {
         settings.Validate();
-        var (assemblyName, typeName) = (S3Store[..S3Store.IndexOf('!')], S3Store[(S3Store.IndexOf('!') + 1)..]);
+        var key = settings.Kind.ToString().ToLowerInvariant();
+        var entry = ExtensionCatalog.Find(ExtensionPoints.EvidenceStore, key)
+            ?? throw new EvidenceStoreException("EvidenceStoreUnavailable", DeirfErrorKind.ResourceUnavailable,
+                $"No evidence store '{key}' is installed next to the engine (the module ships it in DeIRF.Providers.S3).", settings.Bucket);
         Type type;
         try
         {
-            // Load next to the engine: inside the module that is DeirfLoadContext, in tests the default context.
-            var context = AssemblyLoadContext.GetLoadContext(typeof(EvidenceStores).Assembly) ?? AssemblyLoadContext.Default;
-            type = context.LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
+            type = entry.LoadType();
         }
-        catch (Exception ex) when (ex is FileNotFoundException or TypeLoadException or FileLoadException)
+        catch (ExtensionException ex)
         {
             throw new EvidenceStoreException("EvidenceStoreUnavailable", DeirfErrorKind.ResourceUnavailable,
-                $"The S3 evidence store ({assemblyName}) could not be loaded: {ex.Message}", settings.Bucket, ex);
+                $"The {key} evidence store ({entry.AssemblyName}) could not be loaded: {ex.Message}", settings.Bucket, ex);
         }
         try
         {

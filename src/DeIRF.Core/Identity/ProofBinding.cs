@@ -58,7 +58,7 @@ public sealed record ProofBinding(string WorkspaceId, string Handle, ProofKind K
         {
             throw new InvalidBindingException($"the payload is not a proof binding (domain '{Member("domain")}')");
         }
-        if (!Enum.TryParse<ProofKind>(Member("kind"), out var kind))
+        if (!ProofKind.TryFromName(Member("kind"), out var kind))
         {
             throw new InvalidBindingException($"unknown proof kind '{Member("kind")}'");
         }

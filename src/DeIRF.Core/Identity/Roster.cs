@@ -158,7 +158,10 @@ public sealed partial class Roster
             case ProofAdded.KindName:
                 {
                     var responder = Get(Text("handle"));
-                    var kind = Named<ProofKind>(Text("kind"), "kind", entry);
+                    // A kind this machine lacks (an extension not imported here) is refused like a misspelt one: fail closed.
+                    var kind = ProofKinds.Available.FirstOrDefault(k => string.Equals(k.Name, Text("kind"), StringComparison.Ordinal)) is { Name.Length: > 0 } known ? known
+                        : throw new DeirfException("RosterEntryInvalid", DeirfErrorKind.InvalidData,
+                            $"Roster entry {entry.Seq} ({entry.Kind}) has 'kind' = '{Text("kind")}', which is not one of {string.Join(", ", ProofKinds.Available)} (a kind an extension adds needs Import-DeirfExtension on this machine).", entry.Seq);
                     var key = Signatures.ParsePublicKey(kind, Text("publicKey"));
                     var proof = new RosterProof
                     {

@@ -8,54 +8,29 @@ namespace DeIRF.Identity;
 /// </summary>
 public static class Signatures
 {
-    private static readonly Dictionary<ProofKind, IProofVerifier> Verifiers = new();
-    private static readonly Dictionary<ProofKind, IProofSigner> Signers = new();
-
-    static Signatures()
-    {
-        foreach (var type in typeof(Signatures).Assembly.GetTypes())
-        {
-            if (type.IsAbstract || type.IsInterface || type.Namespace != typeof(VerifierNamespaceMarker).Namespace)
-            {
-                continue;
-            }
-            object? instance = null;
-            if (typeof(IProofVerifier).IsAssignableFrom(type))
-            {
-                instance = Activator.CreateInstance(type);
-                var v = (IProofVerifier)instance!;
-                Verifiers[v.Kind] = v;
-            }
-            if (typeof(IProofSigner).IsAssignableFrom(type))
-            {
-                var s = (IProofSigner)(instance ?? Activator.CreateInstance(type)!);
-                Signers[s.Kind] = s;
-            }
-        }
-    }
-
-    public static IReadOnlyCollection<ProofKind> SupportedKinds => Verifiers.Keys;
+    /// <summary>The kinds this machine can verify (the catalog's proof kinds).</summary>
+    public static IReadOnlyCollection<ProofKind> SupportedKinds => ProofKinds.Available;
 
     public static IProofVerifier VerifierFor(ProofKind kind)
-        => Verifiers.TryGetValue(kind, out var v) ? v : throw new InvalidProofException(kind, "this kind of proof is not supported by this build");
+        => ProofKinds.Find(kind) ?? throw new InvalidProofException(kind,
+            "this kind of proof is not available on this machine (a kind an extension adds needs Import-DeirfExtension here too)");
 
     public static IProofSigner SignerFor(ProofKind kind)
-        => Signers.TryGetValue(kind, out var s) ? s : throw new InvalidProofException(kind, "DeIRF cannot sign with this kind of key; sign with your own tool and pass the signature file");
+        => VerifierFor(kind) as IProofSigner ?? throw new InvalidProofException(kind, "DeIRF cannot sign with this kind of key; sign with your own tool and pass the signature file");
 
     public static ProofKey ParsePublicKey(ProofKind kind, string publicKeyText) => VerifierFor(kind).ParsePublicKey(publicKeyText);
 
-    /// <summary>Guesses the proof kind from the shape of a signature text (armor headers, hex, JWS, JSON, JWT).</summary>
+    /// <summary>Guesses the proof kind from the shape of a signature text (armor headers, hex, JWS, JSON, JWT): the first descriptor that recognises it.</summary>
     public static ProofKind? DetectKind(string signature)
     {
         var s = signature.Trim();
-        if (s.StartsWith("-----BEGIN SSH SIGNATURE-----", StringComparison.Ordinal)) { return ProofKind.Ssh; }
-        if (s.StartsWith("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal)) { return ProofKind.OpenPgp; }
-        if (s.StartsWith('{') && s.Contains("authenticatorData", StringComparison.Ordinal)) { return ProofKind.Fido2; }
-        var hex = s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? s[2..] : s;
-        if (hex.Length == 130 && hex.All(Uri.IsHexDigit)) { return ProofKind.Ethereum; }
-        var parts = s.Split('.');
-        if (parts.Length == 3 && parts[1].Length == 0) { return ProofKind.DidKey; }
-        if (parts.Length == 3) { return ProofKind.Oidc; }
+        foreach (var d in ProofKinds.Descriptors)
+        {
+            if (d.Recognizes(s))
+            {
+                return d.Kind;
+            }
+        }
         return null;
     }
 

@@ -27,24 +27,12 @@ public static class SigningKeyFile
             throw new DeirfException("SigningKeyFileExists", DeirfErrorKind.AlreadyExists, $"'{full}' already exists; a key file is never overwritten.", path);
         }
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        switch (kind)
+        if (ProofKinds.Find(kind) is not IProofKeyMaker maker)
         {
-            case ProofKind.DidKey:
-                PrivateKeyFiles.Write(full, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
-                break;
-            case ProofKind.Ethereum:
-                byte[] key;
-                do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0); // non-zero, below the secp256k1 order
-                PrivateKeyFiles.Write(full, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(key).ToLowerInvariant()));
-                CryptographicOperations.ZeroMemory(key);
-                break;
-            case ProofKind.Ssh:
-                RunSshKeygen(full, responder);
-                break;
-            default:
-                throw new DeirfException("SigningKeyKindUnsupported", DeirfErrorKind.InvalidArgument,
-                    $"DeIRF makes DidKey, Ethereum and Ssh keys; {kind} keys come from their own tools (gpg, an authenticator, an identity provider).", kind);
+            throw new DeirfException("SigningKeyKindUnsupported", DeirfErrorKind.InvalidArgument,
+                $"DeIRF makes {string.Join(", ", ProofKinds.KeyMaking)} keys; {kind} keys come from their own tools (gpg, an authenticator, an identity provider).", kind.Name);
         }
+        maker.WriteNewKey(full, responder);
         using var material = PrivateKeyMaterial.FromFile(full);
         var publicText = Signatures.SignerFor(kind).PublicKeyOf(material).Trim();
         var fingerprint = Signatures.ParsePublicKey(kind, publicText).Fingerprint;
@@ -59,7 +47,21 @@ public static class SigningKeyFile
         return path.StartsWith(r, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
     }
 
-    private static void RunSshKeygen(string path, string? responder)
+    /// <summary>A did:key seed: 32 random bytes as lowercase hex.</summary>
+    internal static void WriteDidKeySeed(string path)
+        => PrivateKeyFiles.Write(path, Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant()));
+
+    /// <summary>An Ethereum key: 32 random bytes below the secp256k1 order, 0x-hex.</summary>
+    internal static void WriteEthereumKey(string path)
+    {
+        byte[] key;
+        do { key = RandomNumberGenerator.GetBytes(32); } while (key[0] == 0 || key[0] >= 0xF0); // non-zero, below the secp256k1 order
+        PrivateKeyFiles.Write(path, Encoding.ASCII.GetBytes("0x" + Convert.ToHexString(key).ToLowerInvariant()));
+        CryptographicOperations.ZeroMemory(key);
+    }
+
+    /// <summary>An OpenSSH ed25519 key without passphrase, from ssh-keygen.</summary>
+    internal static void RunSshKeygen(string path, string? responder)
     {
         var keygen = Sync.GitCli.FindOnPath("ssh-keygen")
             ?? throw new DeirfException("SshKeygenNotFound", DeirfErrorKind.ResourceUnavailable, "ssh-keygen is not installed or not on PATH (OpenSSH client).", "ssh-keygen");

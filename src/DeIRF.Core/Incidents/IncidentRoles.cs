@@ -33,7 +33,7 @@ public static class IncidentRoles
         if (!r.Eligible)
         {
             var have = r.ProofKinds;
-            var missing = Enum.GetValues<ProofKind>().Where(k => !have.Contains(k)).ToArray();
+            var missing = ProofKinds.Available.Where(k => !have.Contains(k)).ToArray();
             var need = Roster.MinimumProofKinds - have.Count;
             throw new DeirfException("RoleResponderIneligible", DeirfErrorKind.SecurityError,
                 $"'{handle}' may not hold a role: {Roster.MinimumProofKinds} active identity proofs of different kinds are required, " +

@@ -1,5 +1,4 @@
-using System.Reflection;
-using System.Runtime.Loader;
+using DeIRF.Extensions;
 
 namespace DeIRF.Quorum;
 
@@ -29,25 +28,20 @@ public interface IProposalPayload
 }
 
 /// <summary>
-/// Which actions have their own signing payload. Families load lazily like containment providers, from the provider's
-/// assembly next to the engine; actions not listed sign <see cref="Proposal"/>'s DeIRF text.
+/// Which actions have their own signing payload: registered here (tests) or declared in the extension catalog
+/// (<see cref="ExtensionPoints.ProposalPayload"/>, keyed by exact action) and loaded from the provider's assembly on
+/// first use; actions with neither sign <see cref="Proposal"/>'s DeIRF text.
 /// </summary>
 public static class ProposalPayloads
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<string, IProposalPayload> Registered = new(StringComparer.Ordinal);
 
-    /// <summary>Exact action name → "Assembly!Type" of its payload.</summary>
-    private static readonly Dictionary<string, string> Families = new(StringComparer.Ordinal)
-    {
-        ["evm.safe.freeze"] = "DeIRF.Providers.Chain!DeIRF.Providers.Chain.SafeTransactionPayload",
-    };
-
     public static bool HasCustomPayload(string action)
     {
         lock (Gate)
         {
-            return Registered.ContainsKey(action) || Families.ContainsKey(action);
+            return Registered.ContainsKey(action) || ExtensionCatalog.Find(ExtensionPoints.ProposalPayload, action) is not null;
         }
     }
 
@@ -60,24 +54,19 @@ public static class ProposalPayloads
             {
                 return found;
             }
-            if (!Families.TryGetValue(action, out var spec))
+            if (ExtensionCatalog.Find(ExtensionPoints.ProposalPayload, action) is not { } entry)
             {
                 return null;
             }
-            var (assemblyName, typeName) = (spec[..spec.IndexOf('!')], spec[(spec.IndexOf('!') + 1)..]);
             try
             {
-                var context = AssemblyLoadContext.GetLoadContext(typeof(ProposalPayloads).Assembly) ?? AssemblyLoadContext.Default;
-                var type = context.LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
-                var payload = (IProposalPayload)Activator.CreateInstance(type)!;
-                Registered[action] = payload;
-                return payload;
+                return Registered[action] = entry.Instance<IProposalPayload>();
             }
-            catch (Exception ex) when (ex is FileNotFoundException or TypeLoadException or InvalidCastException or MissingMethodException or FileLoadException)
+            catch (ExtensionException ex)
             {
                 // Fail closed: without the payload no signature for this action can be checked.
                 throw new QuorumException("ProposalPayloadUnavailable", DeirfErrorKind.ResourceUnavailable,
-                    $"The signing payload of '{action}' ({assemblyName}) could not be loaded: {ex.Message}", action, inner: ex);
+                    $"The signing payload of '{action}' ({entry.AssemblyName}) could not be loaded: {ex.Message}", action, inner: ex);
             }
         }
     }

@@ -105,7 +105,9 @@ public sealed class BuiltInProviderTests : IDisposable
         var ex = Assert.Throws<ContainmentException>(() => ContainmentProviders.Find("mail.send"));
         Assert.Equal("ContainmentActionUnknown", ex.ErrorId);
         Assert.Contains("identity.revoke", ex.Message);
-        Assert.Contains("k8s.*", ex.Message);
+        // The families come from the extension catalog; none ships next to this test's engine, so none is listed
+        // (the provider test projects check "k8s.*", "dns.*"... where their assembly is present).
+        Assert.Empty(DeIRF.Extensions.ExtensionCatalog.Of(DeIRF.Extensions.ExtensionPoints.Containment));
     }
 
     private static string BlockIpScript => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "runbooks", "scripts", "block-ip.ps1"));

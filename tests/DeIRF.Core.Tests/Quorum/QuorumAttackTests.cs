@@ -101,7 +101,7 @@ public sealed class QuorumAttackTests : IDisposable
         // Alice's and bob's rows copied under the forged id.
         foreach (var e in Ws().JournalOf(_inc).ReadEntries().Where(e => e.Kind == "proposal.signed").ToList())
         {
-            _w.RawRow(_inc, new string('0', 63) + "1", e.Body["responder"]!.ToString()!, Enum.Parse<ProofKind>(e.Body["kind"]!.ToString()!),
+            _w.RawRow(_inc, new string('0', 63) + "1", e.Body["responder"]!.ToString()!, ProofKind.Parse(e.Body["kind"]!.ToString()!),
                 e.Body["fingerprint"]!.ToString()!, e.Body["signature"]!.ToString()!, Encoding.UTF8.GetBytes(e.Body["payload"]!.ToString()!));
         }
 

@@ -43,7 +43,7 @@ internal sealed class QuorumWorld : IDisposable
         {
             var actor = JsonNode.Parse(statement.ToArray())!["actor"]!.GetValue<string>();
             var who = Roster.Load(world.Ws).Find(actor);
-            foreach (var ((handle, kind, index), _) in world._keys.Where(k => k.Key.Handle == actor && k.Key.Kind is ProofKind.DidKey or ProofKind.Ethereum))
+            foreach (var ((handle, kind, index), _) in world._keys.Where(k => k.Key.Handle == actor && (k.Key.Kind == ProofKind.DidKey || k.Key.Kind == ProofKind.Ethereum)))
             {
                 var fp = world.Fingerprint(handle, kind, index);
                 if (who?.FindProof(fp) is { IsRevoked: false })
@@ -173,11 +173,11 @@ internal sealed class QuorumWorld : IDisposable
         => QuorumGate.Propose(Ws, incident, action, target, parameters ?? new Dictionary<string, string> { ["namespace"] = "prod" }, proposer, ttl, notBefore, Options);
 
     /// <summary>Signs the proposal's payload with the responder's key and records it through the gate (refused if it would not count).</summary>
-    public QuorumSignatureStatus Sign(Proposal p, string handle, ProofKind kind = ProofKind.DidKey, int index = 0)
-        => QuorumGate.Sign(Ws, p.Incident, p.Id, handle, SignBytes(handle, kind, p.SigningPayload(), index), null, handle, Options);
+    public QuorumSignatureStatus Sign(Proposal p, string handle, ProofKind? kind = null, int index = 0)
+        => QuorumGate.Sign(Ws, p.Incident, p.Id, handle, SignBytes(handle, kind ?? ProofKind.DidKey, p.SigningPayload(), index), null, handle, Options);
 
-    public QuorumSignatureStatus Approve(Proposal p, string handle, ProofKind kind = ProofKind.DidKey)
-        => QuorumGate.Approve(Ws, p.Incident, p.Id, handle, SignBytes(handle, kind, p.ApprovalPayload()), null, handle, Options);
+    public QuorumSignatureStatus Approve(Proposal p, string handle, ProofKind? kind = null)
+        => QuorumGate.Approve(Ws, p.Incident, p.Id, handle, SignBytes(handle, kind ?? ProofKind.DidKey, p.ApprovalPayload()), null, handle, Options);
 
     /// <summary>Writes a signature row straight into a journal, past every check: what someone with write access could do.</summary>
     public JournalEntry RawRow(string incident, string proposalId, string handle, ProofKind kind, string fingerprint, string signature, byte[] payload,
@@ -193,8 +193,11 @@ internal sealed class QuorumWorld : IDisposable
         }) { Timestamp = at }, Options);
 
     /// <summary>The honest row for a responder's key, written raw (so the verdict, not the gate, must judge it).</summary>
-    public JournalEntry RawSign(Proposal p, string handle, ProofKind kind = ProofKind.DidKey, int index = 0, DateTimeOffset? at = null)
-        => RawRow(p.Incident, p.Id, handle, kind, Fingerprint(handle, kind, index), SignBytes(handle, kind, p.SigningPayload(), index), p.SigningPayload(), at: at);
+    public JournalEntry RawSign(Proposal p, string handle, ProofKind? kind = null, int index = 0, DateTimeOffset? at = null)
+    {
+        var k = kind ?? ProofKind.DidKey;
+        return RawRow(p.Incident, p.Id, handle, k, Fingerprint(handle, k, index), SignBytes(handle, k, p.SigningPayload(), index), p.SigningPayload(), at: at);
+    }
 
     public QuorumVerdict Judge(Proposal p) => QuorumGate.Judge(Ws, p.Incident, p.Id, TheClock);
 

@@ -23,7 +23,7 @@ namespace DeIRF.Identity.Verifiers;
 /// the library, so a library upgrade cannot loosen it silently.
 /// </para>
 /// </summary>
-public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
+public sealed class DidKeyVerifier : IProofKindDescriptor, IProofSigner, IProofKeyMaker
 {
     private const string DidPrefix = "did:key:";
 
@@ -40,6 +40,15 @@ public sealed class DidKeyVerifier : IProofVerifier, IProofSigner
     private static readonly BigInteger SqrtMinusOne = BigInteger.ModPow(2, (P - 1) / 4, P);
 
     public ProofKind Kind => ProofKind.DidKey;
+
+    /// <inheritdoc/>
+    public int Order => 40;
+
+    /// <inheritdoc/>
+    public bool Recognizes(string signature) => signature.Split('.') is { Length: 3 } parts && parts[1].Length == 0;
+
+    /// <inheritdoc/>
+    public void WriteNewKey(string path, string? responder) => SigningKeyFile.WriteDidKeySeed(path);
 
     public ProofKey ParsePublicKey(string publicKeyText)
     {

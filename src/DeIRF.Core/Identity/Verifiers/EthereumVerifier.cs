@@ -13,7 +13,7 @@ namespace DeIRF.Identity.Verifiers;
 /// high-s twins (EIP-2) are refused. ECDSA signatures are malleable, so callers must deduplicate approvals by the
 /// recovered address (<see cref="SignatureCheck.Fingerprint"/>, Details["recoveredAddress"]), never by signature bytes.
 /// </summary>
-public sealed class EthereumVerifier : IProofVerifier, IProofSigner
+public sealed class EthereumVerifier : IProofKindDescriptor, IProofSigner, IProofKeyMaker
 {
     private const string Prefix = "\u0019Ethereum Signed Message:\n";
 
@@ -24,6 +24,15 @@ public sealed class EthereumVerifier : IProofVerifier, IProofSigner
     private static readonly BigInteger HalfN = N / 2;
 
     public ProofKind Kind => ProofKind.Ethereum;
+
+    /// <inheritdoc/>
+    public int Order => 30;
+
+    /// <inheritdoc/>
+    public bool Recognizes(string signature) => (signature.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? signature[2..] : signature) is { Length: 130 } hex && hex.All(Uri.IsHexDigit);
+
+    /// <inheritdoc/>
+    public void WriteNewKey(string path, string? responder) => SigningKeyFile.WriteEthereumKey(path);
 
     public ProofKey ParsePublicKey(string publicKeyText)
     {

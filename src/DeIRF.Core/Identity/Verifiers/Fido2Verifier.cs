@@ -15,7 +15,7 @@ namespace DeIRF.Identity.Verifiers;
 /// read in full. ES256 only: it is what every platform and roaming authenticator offers.
 /// No signer: a FIDO2 private key never leaves its authenticator; the browser signs.
 /// </summary>
-public sealed class Fido2Verifier : IProofVerifier
+public sealed class Fido2Verifier : IProofKindDescriptor
 {
     private const byte FlagUserPresent = 0x01;
     private const byte FlagUserVerified = 0x04;
@@ -24,6 +24,12 @@ public sealed class Fido2Verifier : IProofVerifier
     private const int AuthenticatorDataMinLength = 37; // rpIdHash(32) || flags(1) || signCount(4)
 
     public ProofKind Kind => ProofKind.Fido2;
+
+    /// <inheritdoc/>
+    public int Order => 50;
+
+    /// <inheritdoc/>
+    public bool Recognizes(string signature) => signature.StartsWith('{') && signature.Contains("authenticatorData", StringComparison.Ordinal);
 
     public ProofKey ParsePublicKey(string publicKeyText)
     {

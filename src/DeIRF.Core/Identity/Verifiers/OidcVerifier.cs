@@ -15,11 +15,17 @@ namespace DeIRF.Identity.Verifiers;
 /// says, with an algorithm allow-list (RS256, ES256, PS256) so "none" and HMAC key confusion never reach the library.
 /// No signer: the identity provider signs.
 /// </summary>
-public sealed class OidcVerifier : IProofVerifier
+public sealed class OidcVerifier : IProofKindDescriptor
 {
     internal static readonly string[] AllowedAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSsaPssSha256];
 
     public ProofKind Kind => ProofKind.Oidc;
+
+    /// <inheritdoc/>
+    public int Order => 60;
+
+    /// <inheritdoc/>
+    public bool Recognizes(string signature) => signature.Split('.').Length == 3;
 
     public ProofKey ParsePublicKey(string publicKeyText)
     {

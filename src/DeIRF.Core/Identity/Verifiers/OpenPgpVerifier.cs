@@ -16,7 +16,7 @@ namespace DeIRF.Identity.Verifiers;
 /// (with a primary key binding back-signature for subkeys), be neither revoked nor expired, and the signature must be
 /// a binary document signature with a modern hash, not from the future and not expired.
 /// </summary>
-public sealed class OpenPgpVerifier : IProofVerifier, IProofSigner
+public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
 {
     private const string PublicKeyLabel = "PUBLIC KEY BLOCK";
     private const string SecretKeyLabel = "PRIVATE KEY BLOCK";
@@ -35,6 +35,12 @@ public sealed class OpenPgpVerifier : IProofVerifier, IProofSigner
     ];
 
     public ProofKind Kind => ProofKind.OpenPgp;
+
+    /// <inheritdoc/>
+    public int Order => 10;
+
+    /// <inheritdoc/>
+    public bool Recognizes(string signature) => signature.StartsWith("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal);
 
     public ProofKey ParsePublicKey(string publicKeyText)
     {

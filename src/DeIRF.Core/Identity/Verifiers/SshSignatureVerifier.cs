@@ -11,7 +11,7 @@ namespace DeIRF.Identity.Verifiers;
 /// the signature carries: that one must be the same key (or a certificate of it), or the signature is refused.
 /// Signs with an unencrypted OpenSSH private key file, as ssh-keygen -Y sign -n deirf would.
 /// </summary>
-public sealed class SshSignatureVerifier : IProofVerifier, IProofSigner
+public sealed class SshSignatureVerifier : IProofKindDescriptor, IProofSigner, IProofKeyMaker
 {
     /// <summary>The namespace DeIRF signs in, and the hash ssh-keygen -Y sign uses by default.</summary>
     public const string DeirfNamespace = "deirf";
@@ -23,6 +23,15 @@ public sealed class SshSignatureVerifier : IProofVerifier, IProofSigner
     private const uint SigVersion = 1;
 
     public ProofKind Kind => ProofKind.Ssh;
+
+    /// <inheritdoc/>
+    public int Order => 20;
+
+    /// <inheritdoc/>
+    public bool Recognizes(string signature) => signature.StartsWith("-----BEGIN SSH SIGNATURE-----", StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public void WriteNewKey(string path, string? responder) => SigningKeyFile.RunSshKeygen(path, responder);
 
     public ProofKey ParsePublicKey(string publicKeyText)
     {

@@ -27,7 +27,7 @@ public sealed class ProposalSigned : IEntryKind
         RequireDigest(kind, body, "proposal");
         JournalFile.ValidateHandle(EntryKinds.RequireText(kind, body, "responder", 64));
         var proofKind = EntryKinds.RequireText(kind, body, "kind", 16);
-        if (!Enum.TryParse<Identity.ProofKind>(proofKind, ignoreCase: false, out _))
+        if (!Identity.ProofKind.IsWellFormed(proofKind))
         {
             throw new InvalidStatementException(kind, "kind", $"'{proofKind}' is not a proof kind.", proofKind);
         }
