@@ -122,7 +122,7 @@ function Invoke-Bootstrap {
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
     # chromium: the headless browser that renders Export-DeirfReport's HTML in the report test.
     # strace: the fault-injection tests (inject=<syscall>:error=EIO|signal=SIGKILL). afl++ only in `build.ps1 fuzz`.
-    Install-AptTools ([ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace' })
+    Install-AptTools ([ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace'; minisign = 'minisign' })
 }
 
 # Installs the Debian packages of the missing commands (key: command, value: package) with apt when root; otherwise warns.
@@ -204,6 +204,12 @@ function Invoke-ModuleBuild {
     foreach ($dir in 'templates', 'runbooks') {
         Copy-Item (Join-Path $Root $dir) $ModuleOut -Recurse
     }
+    # The sample extension (tests/extensions): built outside the engine, imported by docs/extending.md and its tests.
+    $samples = Join-Path $Out 'samples/DeIRF.SampleExtension'
+    if (Test-Path $samples) { Remove-Item $samples -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/extensions/DeIRF.SampleExtension/DeIRF.SampleExtension.csproj'), '-c', $Configuration, '--no-build', '-o', $samples, '--nologo', '-v', 'quiet') | Out-Null
+    # Import-DeirfExtension refuses assemblies others may change (group/other write), whatever the umask was.
+    if (-not $IsWindows) { foreach ($f in Get-ChildItem $samples -File) { $f.UnixFileMode = $f.UnixFileMode -band -bnot ([IO.UnixFileMode]'GroupWrite, OtherWrite') } }
     Write-Host "Module $version in $ModuleOut"
 }
 

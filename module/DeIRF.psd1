@@ -35,6 +35,8 @@
         'Add-DeirfNote'
         'ConvertFrom-DeirfAlert'
         'Get-DeirfSeverityMatrix'
+        'Get-DeirfExtension'
+        'Import-DeirfExtension'
         'Set-DeirfSeverity'
         'New-DeirfKickoffMessage'
         'Invoke-DeirfContainment'

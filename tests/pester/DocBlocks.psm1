@@ -703,6 +703,8 @@ function New-DeirfDocRunspace {
     New-Item -ItemType Directory -Path (Join-Path $Directory 'out'), (Join-Path $Directory 'keys') -Force | Out-Null
     New-Item -ItemType SymbolicLink -Path (Join-Path $Directory 'out/DeIRF') -Target $script:ModuleDir | Out-Null
     New-Item -ItemType SymbolicLink -Path (Join-Path $Directory 'runbooks') -Target (Join-Path $script:ModuleDir 'runbooks') | Out-Null
+    # The sample extension build.ps1 lays next to the module (docs/extending.md imports it from ./out/samples).
+    New-Item -ItemType SymbolicLink -Path (Join-Path $Directory 'out/samples') -Target (Join-Path (Split-Path $script:ModuleDir) 'samples') | Out-Null
     Restore-DeirfDocEnvironment
     $env:DEIRF_WORKSPACE = Join-Path $Directory 'ws'
     $env:DEIRF_SIGNING_CONFIG = Join-Path $Directory 'keys/signing-keys.json'

@@ -28,6 +28,10 @@ public readonly struct ProofKind : IEquatable<ProofKind>, IComparable<ProofKind>
     public static bool IsWellFormed(string? name)
         => name is { Length: > 0 and <= 32 } && char.IsAsciiLetter(name[0]) && name.All(char.IsAsciiLetterOrDigit);
 
+    /// <summary>The kind named <paramref name="name"/> (an extension's own, in its descriptor): well-formed or it throws.</summary>
+    public static ProofKind Of(string name)
+        => IsWellFormed(name) ? new ProofKind(name) : throw new ArgumentException($"'{name}' is not a proof kind name (a letter, then letters and digits, at most 32).", nameof(name));
+
     /// <summary>
     /// A kind by exact name as read from the journal: any well-formed name, whether or not this machine has its
     /// verifier (a signature of a kind it lacks then fails to verify: fail closed, never misread).
