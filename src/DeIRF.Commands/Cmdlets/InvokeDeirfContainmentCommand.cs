@@ -49,7 +49,7 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
             ContainmentCmdletSupport.UseThisPowerShell(this);
             var secrets = ContainmentCmdletSupport.Secrets(Secret);
             // Planning reads only: -WhatIf works before anyone is named as the executor.
-            // The quorum is judged once here (plan, precheck) and once more under the journal lock when it is consumed.
+            // The quorum is judged once, under the journal lock when it is consumed (and, for a provider with a precheck, once more here).
             var run = ContainmentRunner.Prepare(ws, proposal, Actor ?? "(plan)", secrets, AppendOptions());
             var planRequest = run.Request;
             var progress = new ProgressRecord(ProgressId, $"Containment {proposal.Action}", $"Planning on '{proposal.Target}'") { PercentComplete = 10 };

@@ -75,8 +75,12 @@ public sealed class ContainmentRecord
 /// proposal) runs before this, so nothing here decides whether an action may run; it only makes sure every outcome —
 /// applied, not verified, failed, cancelled — lands in the journal with before/after state.
 /// </summary>
-/// <summary>A proposal prepared to run: its request and the verdict it was planned against (not yet consumed).</summary>
-public sealed record ContainmentRun(Quorum.Proposal Proposal, ContainmentRequest Request, Quorum.QuorumVerdict Verdict);
+/// <summary>
+/// A proposal prepared to run: its request and, for a provider that checks the quorum's state before consumption
+/// (<see cref="IContainmentPrecheck"/>: the Safe's owners), the verdict it was planned against; null for every other
+/// provider, whose one judgement is the one under the journal lock.
+/// </summary>
+public sealed record ContainmentRun(Quorum.Proposal Proposal, ContainmentRequest Request, Quorum.QuorumVerdict? Verdict);
 
 public static class ContainmentRunner
 {
@@ -106,17 +110,19 @@ public static class ContainmentRunner
     public const string UndoPrefix = "undo.";
 
     /// <summary>
-    /// Prepares a run of <paramref name="proposal"/>: judges its quorum once (the signatures a plan checks, whether a
-    /// precheck is due) and builds the provider request. <see cref="ExecuteAsync(Workspace, ContainmentRun, string, JournalAppendOptions, string?, CancellationToken)"/>
-    /// judges once more, under the journal lock, when it consumes.
+    /// Prepares a run of <paramref name="proposal"/>: builds the provider request and, only when the provider checks
+    /// the quorum's state before consumption (<see cref="IContainmentPrecheck"/>), judges the quorum for the plan and
+    /// the precheck. <see cref="ExecuteAsync(Workspace, ContainmentRun, string, JournalAppendOptions, string?, CancellationToken)"/>
+    /// judges under the journal lock when it consumes: one judgement per run for every other provider.
     /// </summary>
     public static ContainmentRun Prepare(Workspace ws, Quorum.Proposal proposal, string actor, IReadOnlyDictionary<string, string>? secrets, JournalAppendOptions options)
     {
-        var verdict = Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id);
+        var needsVerdict = !proposal.Action.StartsWith(UndoPrefix, StringComparison.Ordinal) && ContainmentProviders.Find(proposal.Action) is IContainmentPrecheck;
+        var verdict = needsVerdict ? Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id) : null;
         var request = new ContainmentRequest(proposal.Action, proposal.Target, proposal.Parameters, proposal.Incident, ws.Root, secrets)
         {
             Actor = actor, AppendOptions = options,
-            QuorumSignatures = verdict.Signatures.Where(s => s.IsCounted).ToList(),
+            QuorumSignatures = verdict?.Signatures.Where(s => s.IsCounted).ToList() ?? [],
         };
         return new ContainmentRun(proposal, request, verdict);
     }
@@ -129,7 +135,7 @@ public static class ContainmentRunner
         {
             Actor = actor, AppendOptions = options, QuorumSignatures = run.Request.QuorumSignatures,
         };
-        return ExecuteAsync(ws, run.Proposal, request, run.Verdict.IsQuorumFilled, actor, options, evidenceOverrideReason, cancellationToken);
+        return ExecuteAsync(ws, run.Proposal, request, run.Verdict?.IsQuorumFilled ?? false, actor, options, evidenceOverrideReason, cancellationToken);
     }
 
     /// <summary>The provider request a proposal describes; secrets are handed in at run time and never signed.</summary>
