@@ -70,21 +70,26 @@ public sealed class CmdletTests : IDisposable
     [Fact]
     public void EnumParameters_OfferExactlyTheEngineValues()
     {
-        // Kinds and roles cross into DeIRF.dll as strings (so import never needs the engine); their ValidateSet
-        // lists must stay equal to the engine's enums.
+        // Kinds and roles cross into DeIRF.dll as strings (so import never needs the engine). Roles are a ValidateSet
+        // equal to the engine's enum; proof kinds are validated and completed from the engine's extension catalog
+        // (ValidateProofKind, ProofKindCompleter), so the values offered are exactly the kinds the engine has.
         var result = _ps.Invoke(@"
-            $kinds = (Get-Command Add-DeirfIdentityProof).Parameters['Kind'].Attributes.Where({ $_ -is [ValidateSet] }).ValidValues
+            $kindAttr = @((Get-Command Add-DeirfIdentityProof).Parameters['Kind'].Attributes.Where({ $_.GetType().Name -eq 'ValidateProofKindAttribute' }))
             $roles = (Get-Command New-DeirfResponder).Parameters['Role'].Attributes.Where({ $_ -is [ValidateSet] }).ValidValues
             Initialize-DeirfWorkspace -Path (Join-Path $ws 'enumws') | Out-Null   # loads the engine
             $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DeIRF.Core' } | Select-Object -First 1
+            $line = 'Add-DeirfIdentityProof -Kind '
             [pscustomobject]@{
-                Kinds = ($kinds -join ',')
+                KindValidators = $kindAttr.Count
+                Kinds = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
                 Roles = ($roles -join ',')
                 # The engine lives in its own load context, where PowerShell type literals do not look.
-                EngineKinds = [Enum]::GetNames($core.GetType('DeIRF.Identity.ProofKind')) -join ','
+                EngineKinds = ($core.GetType('DeIRF.Identity.ProofKinds')::Available | ForEach-Object Name) -join ','
                 EngineRoles = [Enum]::GetNames($core.GetType('DeIRF.Identity.ResponderRole')) -join ','
             }", new Dictionary<string, object?> { ["ws"] = _dir });
         var o = result.Last();
+        Assert.Equal(1, o.Properties["KindValidators"].Value);
+        Assert.Equal("OpenPgp,Ssh,Ethereum,DidKey,Fido2,Oidc", o.Properties["EngineKinds"].Value);
         Assert.Equal(o.Properties["EngineKinds"].Value, o.Properties["Kinds"].Value);
         Assert.Equal(o.Properties["EngineRoles"].Value, o.Properties["Roles"].Value);
     }

@@ -49,8 +49,9 @@ public sealed class GetDeirfExtensionCommand : DeirfCmdlet
     {
         Try(Point, () =>
         {
+            // By point, then in the catalog's own order (the engine's declarations as written, then imports).
             foreach (var entry in ExtensionCatalog.Entries.Where(e => Point is null || e.Point == Point)
-                .OrderBy(e => ExtensionPoints.All.ToList().IndexOf(e.Point)).ThenBy(e => e.Key, StringComparer.Ordinal))
+                .OrderBy(e => ExtensionPoints.All.ToList().IndexOf(e.Point)))
             {
                 WriteObject(entry);
             }

@@ -90,7 +90,7 @@ public static class ExtensionCatalog
 {
     private static readonly object Gate = new();
     private static List<ExtensionEntry>? _entries;
-    private static readonly Dictionary<string, string> ImportedAssemblies = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, (string Path, Guid Mvid)> ImportedAssemblies = new(StringComparer.OrdinalIgnoreCase);
     private static readonly HashSet<string> ImportedDirectories = new(StringComparer.Ordinal);
     private static bool _resolverHooked;
     private static int _version;
@@ -162,14 +162,16 @@ public static class ExtensionCatalog
         lock (Gate)
         {
             _entries ??= ScanEngineDirectory();
+            var mvid = ReadMvid(full);
             if (ImportedAssemblies.TryGetValue(assemblyName, out var already))
             {
-                if (string.Equals(already, full, StringComparison.Ordinal))
+                // The same build again (another path to it, a link, a copy): nothing to add.
+                if (already.Mvid == mvid)
                 {
-                    return _entries.Where(e => e.Path == full).ToArray();
+                    return _entries.Where(e => e.Path == already.Path).ToArray();
                 }
                 throw new ExtensionException("ExtensionConflict", DeirfErrorKind.AlreadyExists,
-                    $"An assembly named {assemblyName} is already imported from '{already}'.", path);
+                    $"Another build of {assemblyName} is already imported from '{already.Path}'; a session holds one (start a new session to change it).", path);
             }
             if (_entries.Any(e => string.Equals(e.AssemblyName, assemblyName, StringComparison.OrdinalIgnoreCase)))
             {
@@ -187,7 +189,7 @@ public static class ExtensionCatalog
                 }
                 added.Add(new ExtensionEntry(point, key, type, assemblyName, full, builtIn: false));
             }
-            ImportedAssemblies[assemblyName] = full;
+            ImportedAssemblies[assemblyName] = (full, mvid);
             ImportedDirectories.Add(System.IO.Path.GetDirectoryName(full)!);
             HookResolver();
             _entries.AddRange(added);
@@ -340,6 +342,14 @@ public static class ExtensionCatalog
             declared.Add((point, key, comma < 0 ? type : type[..comma].Trim()));
         }
         return (assemblyName, declared);
+    }
+
+    private static Guid ReadMvid(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var pe = new PEReader(stream);
+        var md = pe.GetMetadataReader();
+        return md.GetGuid(md.GetModuleDefinition().Mvid);
     }
 
     private static bool IsExtensionAttribute(MetadataReader md, EntityHandle constructor)
