@@ -90,9 +90,19 @@ public readonly struct ProofKind : IEquatable<ProofKind>, IComparable<ProofKind>
 public sealed class ProofKindJsonConverter : System.Text.Json.Serialization.JsonConverter<ProofKind>
 {
     public override ProofKind Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
-        => reader.TokenType == System.Text.Json.JsonTokenType.String && ProofKind.TryFromName(reader.GetString(), out var kind)
-            ? kind
-            : throw new System.Text.Json.JsonException("a proof kind is a name such as \"Ssh\"");
+    {
+        if (reader.TokenType == System.Text.Json.JsonTokenType.String && ProofKind.TryFromName(reader.GetString(), out var kind))
+        {
+            return kind;
+        }
+        // A number is the position in the six-member enum ProofKind was before issue 20 (OpenPgp = 0 ... Oidc = 5).
+        ProofKind[] before = [ProofKind.OpenPgp, ProofKind.Ssh, ProofKind.Ethereum, ProofKind.DidKey, ProofKind.Fido2, ProofKind.Oidc];
+        if (reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 0 && n < before.Length)
+        {
+            return before[n];
+        }
+        throw new System.Text.Json.JsonException("a proof kind is a name such as \"Ssh\"");
+    }
 
     public override void Write(System.Text.Json.Utf8JsonWriter writer, ProofKind value, System.Text.Json.JsonSerializerOptions options)
         => writer.WriteStringValue(value.Name);

@@ -232,6 +232,17 @@ public sealed class ExtensionCatalogTests
         Assert.False(ProofKind.TryFromName("no such kind", out _));
     }
 
+    [Fact]
+    public void ProofKind_IsWrittenByName_AndANumberTheEnumWroteIsStillRead()
+    {
+        Assert.Equal("\"DidKey\"", System.Text.Json.JsonSerializer.Serialize(ProofKind.DidKey));
+        Assert.Equal(ProofKind.DidKey, System.Text.Json.JsonSerializer.Deserialize<ProofKind>("3"));
+        Assert.Equal(ProofKind.Oidc, System.Text.Json.JsonSerializer.Deserialize<ProofKind>("\"Oidc\""));
+        Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<ProofKind>("6"));
+        // Sorted in the catalog's order, as the enum was.
+        Assert.Equal([ProofKind.OpenPgp, ProofKind.Ssh, ProofKind.DidKey], new[] { ProofKind.DidKey, ProofKind.Ssh, ProofKind.OpenPgp }.Order().ToArray());
+    }
+
     private static void Restrict(string path)
     {
         if (!OperatingSystem.IsWindows())
