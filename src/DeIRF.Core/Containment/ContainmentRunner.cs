@@ -110,14 +110,15 @@ public static class ContainmentRunner
     public const string UndoPrefix = "undo.";
 
     /// <summary>
-    /// Prepares a run of <paramref name="proposal"/>: builds the provider request and, only when the provider checks
-    /// the quorum's state before consumption (<see cref="IContainmentPrecheck"/>), judges the quorum for the plan and
-    /// the precheck. <see cref="ExecuteAsync(Workspace, ContainmentRun, string, JournalAppendOptions, string?, CancellationToken)"/>
+    /// Prepares a run of <paramref name="proposal"/>: builds the provider request and, only for an action with its own
+    /// signing payload, judges the quorum for the plan. <see cref="ExecuteAsync(Workspace, ContainmentRun, string, JournalAppendOptions, string?, CancellationToken)"/>
     /// judges under the journal lock when it consumes: one judgement per run for every other provider.
     /// </summary>
     public static ContainmentRun Prepare(Workspace ws, Quorum.Proposal proposal, string actor, IReadOnlyDictionary<string, string>? secrets, JournalAppendOptions options)
     {
-        var needsVerdict = !proposal.Action.StartsWith(UndoPrefix, StringComparison.Ordinal) && ContainmentProviders.Find(proposal.Action) is IContainmentPrecheck;
+        // A plan needs the counted signatures only where they are what gets submitted (a custom signing payload: the
+        // Safe's owners); every other run's one judgement is the one under the lock.
+        var needsVerdict = Quorum.ProposalPayloads.HasCustomPayload(proposal.Action);
         var verdict = needsVerdict ? Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id) : null;
         var request = new ContainmentRequest(proposal.Action, proposal.Target, proposal.Parameters, proposal.Incident, ws.Root, secrets)
         {
@@ -165,13 +166,13 @@ public static class ContainmentRunner
                 $"Proposal {proposal.ShortId} is an undo ({proposal.Action}): run it with Undo-DeirfContainment.", proposal.Id);
         }
         var provider = ContainmentProviders.Find(request.Action);
-        // Only once the signatures are there: until then the quorum's own refusal (QuorumNotMet) is the clearer one.
-        if (provider is IContainmentPrecheck precheck && (quorumFilled ?? Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id).IsQuorumFilled))
-        {
-            await precheck.CheckAsync(request, cancellationToken).ConfigureAwait(false);
-        }
         cancellationToken.ThrowIfCancellationRequested();
-        var consumption = Quorum.QuorumGate.Consume(ws, request, proposal.Id, actor, options with { CancellationToken = CancellationToken.None }, evidenceOverrideReason);
+        // The precheck runs under the lock against the consuming verdict, once it is met (until then the quorum's own
+        // refusal, QuorumNotMet, is the clearer one): no second judgement, and a refusal leaves the approvals unused.
+        Action<Quorum.QuorumVerdict>? beforeConsume = provider is IContainmentPrecheck precheck
+            ? v => precheck.CheckAsync(request.WithQuorumSignatures(v.Signatures.Where(s => s.IsCounted).ToList()), cancellationToken).GetAwaiter().GetResult()
+            : null;
+        var consumption = Quorum.QuorumGate.Consume(ws, request, proposal.Id, actor, options with { CancellationToken = CancellationToken.None }, evidenceOverrideReason, beforeConsume);
         request = request.WithQuorumSignatures(consumption.Verdict.Signatures.Where(s => s.IsCounted).ToList());
         return await ApplyAsync(ws, proposal.Incident, proposal.Id, provider, request, actor, options, cancellationToken).ConfigureAwait(false);
     }

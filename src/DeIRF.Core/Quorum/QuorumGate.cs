@@ -185,7 +185,8 @@ public static class QuorumGate
     /// stop it and the reason is journaled.
     /// </summary>
     public static QuorumConsumption Consume(Workspace ws, string incident, string proposalId, string action, string target,
-        IReadOnlyDictionary<string, string>? parameters, string actor, JournalAppendOptions options, string? evidenceOverrideReason = null)
+        IReadOnlyDictionary<string, string>? parameters, string actor, JournalAppendOptions options, string? evidenceOverrideReason = null,
+        Action<QuorumVerdict>? beforeConsume = null)
     {
         var journal = ws.JournalOf(incident);
         QuorumVerdict? verdict = null;
@@ -213,6 +214,9 @@ public static class QuorumGate
                 throw new QuorumException(consumed ? "ProposalConsumed" : "QuorumNotMet", DeirfErrorKind.SecurityError,
                     $"Proposal {proposal.ShortId} ({proposal.Action} {proposal.Target}) may not run: {string.Join("; ", blockers)}.", proposal.Id, verdict);
             }
+            // The provider's last checks (IContainmentPrecheck), against this verdict, still under the lock: if they
+            // refuse, nothing is appended and the approvals stay unused.
+            beforeConsume?.Invoke(verdict);
             var draft = ConsumedDraft(proposal, verdict, actor, now);
             if (verdict.Blockers.Any(b => b.Blocker == QuorumBlocker.EvidenceMissing))
             {
@@ -235,9 +239,9 @@ public static class QuorumGate
 
     /// <summary>The same for a provider request (its IncidentId names the journal).</summary>
     public static QuorumConsumption Consume(Workspace ws, ContainmentRequest request, string proposalId, string actor, JournalAppendOptions options,
-        string? evidenceOverrideReason = null)
+        string? evidenceOverrideReason = null, Action<QuorumVerdict>? beforeConsume = null)
         => Consume(ws, request.IncidentId ?? throw new DeirfException("IncidentMissing", DeirfErrorKind.InvalidArgument, "The containment request names no incident.", proposalId),
-            proposalId, request.Action, request.Target, request.Parameters, actor, options, evidenceOverrideReason);
+            proposalId, request.Action, request.Target, request.Parameters, actor, options, evidenceOverrideReason, beforeConsume);
 
     // ---- policy ----
 
@@ -256,8 +260,8 @@ public static class QuorumGate
 
     /// <summary>
     /// The meter "DeIRF.Quorum": counter deirf.quorum.judgements (one per verdict computed, tagged with the action), so
-    /// a profile shows how often a step judges its quorum (one Invoke-DeirfContainment: once to plan, once under the
-    /// journal lock when it consumes).
+    /// a profile shows how often a step judges its quorum (one Invoke-DeirfContainment: once, under the journal lock
+    /// when it consumes; a Safe freeze once more to plan, since its plan shows whose signatures go to the Safe).
     /// </summary>
     public static readonly Meter Meter = new("DeIRF.Quorum");
 
