@@ -38,7 +38,7 @@ public sealed class AddDeirfQuorumSignatureCommand : ProposalCmdlet
     // Kinds cross as strings (DeIRF.dll must not expose engine types, see Loading/DeirfLoadContext.cs), checked against the catalog.
     [Parameter(ParameterSetName = ByKey)]
     [Completers.ValidateProofKind("Signing")]
-    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
+    [ArgumentCompleter(typeof(Completers.SigningProofKindCompleter))]
     public string? Kind { get; set; }
 
     [Parameter(ParameterSetName = ByKey)]

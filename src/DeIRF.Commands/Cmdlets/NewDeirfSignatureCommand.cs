@@ -25,7 +25,7 @@ public sealed class NewDeirfSignatureCommand : DeirfCmdlet
     // Kinds cross as strings (DeIRF.dll must not expose engine types, see Loading/DeirfLoadContext.cs), checked against the catalog.
     [Parameter(Mandatory = true)]
     [Completers.ValidateProofKind("Signing")]
-    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
+    [ArgumentCompleter(typeof(Completers.SigningProofKindCompleter))]
     public string Kind { get; set; } = string.Empty;
 
     [Parameter]

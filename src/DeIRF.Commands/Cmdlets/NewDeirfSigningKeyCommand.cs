@@ -14,7 +14,7 @@ public sealed class NewDeirfSigningKeyCommand : WorkspaceCmdlet
     /// <summary>DidKey (an Ed25519 seed), Ethereum (a secp256k1 key) or Ssh (an OpenSSH ed25519 key pair, by ssh-keygen).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [Completers.ValidateProofKind("KeyMaking")]
-    [ArgumentCompleter(typeof(Completers.ProofKindCompleter))]
+    [ArgumentCompleter(typeof(Completers.KeyMakingProofKindCompleter))]
     public string Kind { get; set; } = string.Empty;
 
     /// <summary>Where to write the private key (outside the workspace; for Ssh the public key goes to Path.pub).</summary>

@@ -43,15 +43,37 @@ public sealed class ValidateProofKindAttribute : ValidateEnumeratedArgumentsAttr
 }
 
 /// <summary>Tab completion of -Kind from the catalog's proof kinds (the same sets as <see cref="ValidateProofKindAttribute"/>).</summary>
-public sealed class ProofKindCompleter : IArgumentCompleter
+public class ProofKindCompleter : IArgumentCompleter
 {
+    private readonly string _set;
+
+    public ProofKindCompleter() : this("All")
+    {
+    }
+
+    protected ProofKindCompleter(string set) => _set = set;
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var set = commandName.EndsWith("SigningKey", StringComparison.OrdinalIgnoreCase) && commandName.StartsWith("New", StringComparison.OrdinalIgnoreCase) ? "KeyMaking"
-            : commandName is "New-DeirfSignature" or "Add-DeirfQuorumSignature" ? "Signing" : "All";
         var pattern = new WildcardPattern((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
-        return ProofKindSets.Names(set).Where(pattern.IsMatch)
+        return ProofKindSets.Names(_set).Where(pattern.IsMatch)
             .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n)).ToArray();
+    }
+}
+
+/// <summary>The kinds DeIRF signs with (New-DeirfSignature, Add-DeirfQuorumSignature -KeyPath).</summary>
+public sealed class SigningProofKindCompleter : ProofKindCompleter
+{
+    public SigningProofKindCompleter() : base("Signing")
+    {
+    }
+}
+
+/// <summary>The kinds DeIRF makes key files for (New-DeirfSigningKey).</summary>
+public sealed class KeyMakingProofKindCompleter : ProofKindCompleter
+{
+    public KeyMakingProofKindCompleter() : base("KeyMaking")
+    {
     }
 }

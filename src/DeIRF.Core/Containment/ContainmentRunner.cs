@@ -136,7 +136,7 @@ public static class ContainmentRunner
         {
             Actor = actor, AppendOptions = options, QuorumSignatures = run.Request.QuorumSignatures,
         };
-        return ExecuteAsync(ws, run.Proposal, request, run.Verdict?.IsQuorumFilled ?? false, actor, options, evidenceOverrideReason, cancellationToken);
+        return ExecuteAsync(ws, run.Proposal, request, actor, options, evidenceOverrideReason, cancellationToken);
     }
 
     /// <summary>The provider request a proposal describes; secrets are handed in at run time and never signed.</summary>
@@ -153,11 +153,7 @@ public static class ContainmentRunner
     /// Runs an approved proposal: consumes it under the journal lock (digest recomputed from the request, met verdict
     /// required, a second run refused), then applies through the provider and journals the outcome.
     /// </summary>
-    public static Task<ContainmentRecord> ExecuteAsync(Workspace ws, Quorum.Proposal proposal, ContainmentRequest request, string actor,
-        JournalAppendOptions options, string? evidenceOverrideReason, CancellationToken cancellationToken)
-        => ExecuteAsync(ws, proposal, request, null, actor, options, evidenceOverrideReason, cancellationToken);
-
-    private static async Task<ContainmentRecord> ExecuteAsync(Workspace ws, Quorum.Proposal proposal, ContainmentRequest request, bool? quorumFilled, string actor,
+    public static async Task<ContainmentRecord> ExecuteAsync(Workspace ws, Quorum.Proposal proposal, ContainmentRequest request, string actor,
         JournalAppendOptions options, string? evidenceOverrideReason, CancellationToken cancellationToken)
     {
         if (proposal.Action.StartsWith(UndoPrefix, StringComparison.Ordinal))

@@ -13,8 +13,9 @@ public sealed class ExtensionEntry
     private Type? _type;
     private object? _instance;
 
-    internal ExtensionEntry(string point, string key, string typeName, string assemblyName, string path, bool builtIn)
+    internal ExtensionEntry(string point, string key, string typeName, string assemblyName, string path, bool builtIn, byte[]? image = null)
     {
+        Image = image;
         Point = point;
         Key = key;
         TypeName = typeName;
@@ -33,6 +34,9 @@ public sealed class ExtensionEntry
 
     /// <summary>Shipped with the module (the engine's folder), as opposed to imported (Import-DeirfExtension).</summary>
     public bool BuiltIn { get; }
+
+    /// <summary>An imported assembly's bytes as read and checked at import: what loads, whatever the file becomes.</summary>
+    internal byte[]? Image { get; }
 
     /// <summary>Whether its assembly has been loaded (a provider's SDK loads only on first use).</summary>
     public bool IsLoaded => _type is not null;
@@ -135,20 +139,19 @@ public static class ExtensionCatalog
         {
             throw new ExtensionException("ExtensionNotFound", DeirfErrorKind.NotFound, $"The extension assembly '{full}' does not exist.", path);
         }
-        if (!OperatingSystem.IsWindows())
-        {
-            var mode = File.GetUnixFileMode(full);
-            if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
-            {
-                throw new ExtensionException("ExtensionFileTooOpen", DeirfErrorKind.SecurityError,
-                    $"'{full}' may be changed by others (mode {Convert.ToString((int)mode, 8)}): an extension runs as you, so it must be writable by its owner only (chmod go-w). Nothing was imported.", path);
-            }
-        }
+        // The file that will run and the folder it is in: a link is followed to its target, and neither may be
+        // changed by anyone but the owner (a folder others may write lets them swap the file).
+        var real = File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+        RefuseIfOthersMayWrite(real, path);
+        RefuseIfOthersMayWrite(System.IO.Path.GetDirectoryName(real)!, path);
+        // Read once: the checks, the declarations and the load all see these bytes, never the file again.
+        var image = File.ReadAllBytes(real);
         List<(string Point, string Key, string Type)> declared;
         string assemblyName;
+        Guid mvid;
         try
         {
-            (assemblyName, declared) = ReadDeclarations(full);
+            (assemblyName, declared, mvid) = ReadDeclarations(new MemoryStream(image, writable: false));
         }
         catch (Exception ex) when (ex is BadImageFormatException or InvalidOperationException or IOException)
         {
@@ -162,7 +165,6 @@ public static class ExtensionCatalog
         lock (Gate)
         {
             _entries ??= ScanEngineDirectory();
-            var mvid = ReadMvid(full);
             if (ImportedAssemblies.TryGetValue(assemblyName, out var already))
             {
                 // The same build again (another path to it, a link, a copy): nothing to add.
@@ -187,10 +189,10 @@ public static class ExtensionCatalog
                     throw new ExtensionException("ExtensionConflict", DeirfErrorKind.AlreadyExists,
                         $"{assemblyName} declares {point} '{key}', which {taken.AssemblyName} already serves: an extension never replaces another. Nothing was imported.", path);
                 }
-                added.Add(new ExtensionEntry(point, key, type, assemblyName, full, builtIn: false));
+                added.Add(new ExtensionEntry(point, key, type, assemblyName, full, builtIn: false, image));
             }
             ImportedAssemblies[assemblyName] = (full, mvid);
-            ImportedDirectories.Add(System.IO.Path.GetDirectoryName(full)!);
+            ImportedDirectories.Add(System.IO.Path.GetDirectoryName(real)!);
             HookResolver();
             _entries.AddRange(added);
             Interlocked.Increment(ref _version);
@@ -217,7 +219,7 @@ public static class ExtensionCatalog
             else
             {
                 assembly = context.Assemblies.FirstOrDefault(a => string.Equals(a.GetName().Name, entry.AssemblyName, StringComparison.Ordinal))
-                    ?? context.LoadFromAssemblyPath(entry.Path);
+                    ?? context.LoadFromStream(new MemoryStream(entry.Image!, writable: false));
             }
             return assembly.GetType(entry.TypeName, throwOnError: true)!;
         }
@@ -279,7 +281,8 @@ public static class ExtensionCatalog
         {
             try
             {
-                var (name, declared) = ReadDeclarations(file);
+                using var stream = File.OpenRead(file);
+                var (name, declared, _) = ReadDeclarations(stream);
                 foreach (var (point, key, type) in declared)
                 {
                     if (!ExtensionPoints.All.Contains(point) || entries.Any(e => e.Point == point && string.Equals(e.Key, key, StringComparison.OrdinalIgnoreCase)))
@@ -302,10 +305,15 @@ public static class ExtensionCatalog
     private const string AttributeName = nameof(DeirfExtensionAttribute);
 
     /// <summary>The assembly's name and its DeirfExtension declarations, from metadata (the assembly is not loaded).</summary>
-    internal static (string AssemblyName, List<(string Point, string Key, string Type)> Declared) ReadDeclarations(string path)
+    internal static (string AssemblyName, List<(string Point, string Key, string Type)> Declared, Guid Mvid) ReadDeclarations(string path)
     {
         using var stream = File.OpenRead(path);
-        using var pe = new PEReader(stream);
+        return ReadDeclarations(stream);
+    }
+
+    private static (string AssemblyName, List<(string Point, string Key, string Type)> Declared, Guid Mvid) ReadDeclarations(Stream stream)
+    {
+        using var pe = new PEReader(stream, PEStreamOptions.LeaveOpen);
         if (!pe.HasMetadata)
         {
             throw new BadImageFormatException("no .NET metadata");
@@ -317,10 +325,11 @@ public static class ExtensionCatalog
         }
         var assemblyName = md.GetString(md.GetAssemblyDefinition().Name);
         var declared = new List<(string, string, string)>();
+        var mvid = md.GetGuid(md.GetModuleDefinition().Mvid);
         var isEngine = assemblyName == EngineName;
         if (!isEngine && !md.AssemblyReferences.Any(r => md.GetString(md.GetAssemblyReference(r).Name) == EngineName))
         {
-            return (assemblyName, declared);
+            return (assemblyName, declared, mvid);
         }
         foreach (var handle in md.GetAssemblyDefinition().GetCustomAttributes())
         {
@@ -341,15 +350,23 @@ public static class ExtensionCatalog
             var comma = type.IndexOf(',');
             declared.Add((point, key, comma < 0 ? type : type[..comma].Trim()));
         }
-        return (assemblyName, declared);
+        return (assemblyName, declared, mvid);
     }
 
-    private static Guid ReadMvid(string path)
+    private static void RefuseIfOthersMayWrite(string path, string given)
     {
-        using var stream = File.OpenRead(path);
-        using var pe = new PEReader(stream);
-        var md = pe.GetMetadataReader();
-        return md.GetGuid(md.GetModuleDefinition().Mvid);
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var mode = File.GetUnixFileMode(path);
+        // A folder with the sticky bit (/tmp) lets others add files but not replace ours.
+        var sticky = Directory.Exists(path) && (mode & UnixFileMode.StickyBit) != 0;
+        if (!sticky && (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new ExtensionException("ExtensionFileTooOpen", DeirfErrorKind.SecurityError,
+                $"'{path}' may be changed by others (mode {Convert.ToString((int)mode, 8)}): an extension runs as you, so it and its folder must be writable by their owner only (chmod go-w). Nothing was imported.", given);
+        }
     }
 
     private static bool IsExtensionAttribute(MetadataReader md, EntityHandle constructor)

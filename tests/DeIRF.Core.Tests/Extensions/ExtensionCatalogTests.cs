@@ -42,7 +42,7 @@ public sealed class ExtensionCatalogTests
     [Fact]
     public void Declarations_AreReadFromMetadata_WithoutLoadingTheAssembly()
     {
-        var (name, declared) = ExtensionCatalog.ReadDeclarations(SamplePath());
+        var (name, declared, _) = ExtensionCatalog.ReadDeclarations(SamplePath());
 
         Assert.Equal("DeIRF.SampleExtension", name);
         Assert.Equal(
@@ -50,7 +50,7 @@ public sealed class ExtensionCatalogTests
              ("alert-shape", "uptime-kuma", "DeIRF.SampleExtension.UptimeKumaShape")],
             declared);
         // The engine's own declarations come the same way (its kinds and shapes are not named by the registries).
-        var (_, engine) = ExtensionCatalog.ReadDeclarations(typeof(ExtensionCatalog).Assembly.Location);
+        var (_, engine, _) = ExtensionCatalog.ReadDeclarations(typeof(ExtensionCatalog).Assembly.Location);
         Assert.Contains(("proof-kind", "OpenPgp", "DeIRF.Identity.Verifiers.OpenPgpVerifier"), engine);
         Assert.Contains(("alert-shape", "falco", "DeIRF.Alerts.AlertReader+FalcoShape"), engine);
     }
@@ -122,7 +122,7 @@ public sealed class ExtensionCatalogTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task SampleProvider_IsFoundByAction_AndUndoRefusesAFileChangedSince()
     {
         Skip.If(OperatingSystem.IsWindows(), "Unix file modes");
@@ -241,6 +241,50 @@ public sealed class ExtensionCatalogTests
         Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<ProofKind>("6"));
         // Sorted in the catalog's order, as the enum was.
         Assert.Equal([ProofKind.OpenPgp, ProofKind.Ssh, ProofKind.DidKey], new[] { ProofKind.DidKey, ProofKind.Ssh, ProofKind.OpenPgp }.Order().ToArray());
+    }
+
+    [Fact]
+    public void WhatLoads_IsTheBytesReadAtImport_NotTheFileAsItIsLater()
+    {
+        var entries = ImportSample();
+        Assert.All(entries, e => Assert.NotNull(e.Image));
+        // Loaded from those bytes (an assembly loaded from a stream has no file location): replacing or deleting the
+        // file after the import changes nothing that runs.
+        var type = ExtensionCatalog.Find(ExtensionPoints.Containment, "sample.file.freeze")!.LoadType();
+        Assert.Equal(string.Empty, type.Assembly.Location);
+    }
+
+    [SkippableFact]
+    public void Import_Refuses_AFileInAFolderOthersMayWrite_AndALinkToOne()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes");
+        var dir = TestArtifacts.NewDirectory("deirf-ext-open-");
+        try
+        {
+            // Others may write the folder (no sticky bit): they could swap the file between two sessions.
+            var open = Path.Combine(dir, "shared");
+            Directory.CreateDirectory(open);
+            File.SetUnixFileMode(open, (UnixFileMode)Convert.ToInt32("777", 8));
+            var inOpen = Path.Combine(open, "DeIRF.SampleExtension.dll");
+            File.Copy(SamplePath(), inOpen);
+            Restrict(inOpen);
+            var ex = Assert.Throws<ExtensionException>(() => ExtensionCatalog.Import(inOpen));
+            Assert.Equal("ExtensionFileTooOpen", ex.ErrorId);
+            Assert.Equal(inOpen, ex.Target);
+
+            // A link from a safe folder is followed to what it names: the same refusal.
+            var safe = Path.Combine(dir, "mine");
+            Directory.CreateDirectory(safe);
+            File.SetUnixFileMode(safe, (UnixFileMode)Convert.ToInt32("755", 8));
+            var link = Path.Combine(safe, "DeIRF.SampleExtension.dll");
+            File.CreateSymbolicLink(link, inOpen);
+            Assert.Equal("ExtensionFileTooOpen", Assert.Throws<ExtensionException>(() => ExtensionCatalog.Import(link)).ErrorId);
+            Assert.DoesNotContain(ExtensionCatalog.Entries, e => e.Path == link || e.Path == inOpen);
+        }
+        finally
+        {
+            TestArtifacts.Delete(dir);
+        }
     }
 
     private static void Restrict(string path)

@@ -41,6 +41,24 @@ public sealed class QuorumAttackTests : IDisposable
 
     // ---- the honest path, as a control ----
 
+    /// <summary>
+    /// A row may name any well-formed kind (an extension's); one this machine lacks, even carrying bob's real did:key
+    /// signature and fingerprint, never counts: the verdict checks the proof the roster binds, of the roster's kind.
+    /// </summary>
+    [Fact]
+    public void RowNamingAKindThisMachineLacks_WithARealSignature_IsNotCounted()
+    {
+        var p = _w.Propose(_inc);
+        Assert.True(_w.Sign(p, "alice").IsCounted);
+        Assert.True(ProofKind.TryFromName("Lens", out var lens));
+        _w.RawRow(_inc, p.Id, "bob", lens, _w.Fingerprint("bob", ProofKind.DidKey), _w.SignBytes("bob", ProofKind.DidKey, p.SigningPayload()), p.SigningPayload());
+
+        var v = _w.Judge(p);
+
+        Assert.False(v.IsMet, v.ToString());
+        Assert.DoesNotContain(v.Signatures, s => s.Responder == "bob" && s.IsCounted);
+    }
+
     [Fact]
     public void Control_TwoLeadsSign_QuorumIsMet_AndConsumedOnce()
     {
