@@ -24,7 +24,6 @@ internal sealed partial class PodQuarantine
     public const string LabelKey = "deirf.io/quarantine";
     public const string PolicyPrefix = "deirf-quarantine-";
     internal const string FieldManager = "deirf";
-    private const int UndoStateVersion = 1;
     private static readonly string[] BothDirections = { "Ingress", "Egress" };
 
     private readonly ContainmentRequest _request;
@@ -97,36 +96,22 @@ internal sealed partial class PodQuarantine
         using var k = KubernetesConnection.Open(_request);
         var survey = await SurveyAsync(k, cancellationToken).ConfigureAwait(false);
         var before = BeforeJson(k, survey);
-        var undo = new JsonObject
-        {
-            ["version"] = UndoStateVersion,
-            ["server"] = k.Server,
-            ["context"] = k.Context,
-            ["namespace"] = _namespace,
-            ["pod"] = _podName,
-            ["label"] = new JsonObject { ["key"] = LabelKey, ["value"] = LabelValue },
-        };
-        var pods = new JsonArray();
+        var pods = new List<UndoState.PodEntry>();
         var rollback = new Stack<(string What, Func<CancellationToken, Task> Step)>();
         (JsonObject State, List<string> Failures) check;
+        JsonObject undo;
         try
         {
             foreach (var surveyed in survey.Pods)
             {
                 var (uid, hadLabel, previous) = await LabelPodAsync(k, surveyed, cancellationToken).ConfigureAwait(false);
-                var entry = new JsonObject { ["name"] = surveyed.Metadata.Name, ["uid"] = uid, ["hadLabel"] = hadLabel };
-                if (hadLabel)
-                {
-                    entry["previousValue"] = previous;
-                }
-                pods.Add(entry);
+                pods.Add(new UndoState.PodEntry(surveyed.Metadata.Name, uid, hadLabel, hadLabel ? previous : null));
                 if (previous != LabelValue)
                 {
                     var name = surveyed.Metadata.Name;
                     rollback.Push(($"label of pod {PodRef(name)}", ct => RestoreLabelAsync(k, name, uid, LabelValue, hadLabel ? previous : null, ct)));
                 }
             }
-            undo["pods"] = pods;
 
             var policy = survey.ExistingPolicy;
             var created = false;
@@ -139,28 +124,38 @@ internal sealed partial class PodQuarantine
                 var uid = policy.Metadata.Uid;
                 rollback.Push(($"NetworkPolicy {_namespace}/{PolicyName}", ct => DeletePolicyAsync(k, PolicyName, uid, ct)));
             }
-            undo["networkPolicy"] = new JsonObject
-            {
-                ["name"] = PolicyName,
-                ["uid"] = policy.Metadata.Uid,
-                ["resourceVersion"] = policy.Metadata.ResourceVersion,
-                ["created"] = created,
-            };
-
+            string? nodeName = null;
+            var nodeWas = false;
             if (survey.Node is not null)
             {
-                var nodeName = survey.Node.Metadata.Name;
-                var was = survey.Node.Spec?.Unschedulable == true;
-                if (!was)
+                nodeName = survey.Node.Metadata.Name;
+                nodeWas = survey.Node.Spec?.Unschedulable == true;
+                if (!nodeWas)
                 {
                     await k.CallAsync($"cordon node {nodeName}", nodeName,
                         ct => k.Client.CoreV1.PatchNodeAsync(new V1Patch("{\"spec\":{\"unschedulable\":true}}", V1Patch.PatchType.StrategicMergePatch),
                             nodeName, fieldManager: FieldManager, cancellationToken: ct),
                         cancellationToken).ConfigureAwait(false);
-                    rollback.Push(($"cordon of node {nodeName}", ct => UncordonAsync(k, nodeName, ct)));
+                    var cordoned = nodeName;
+                    rollback.Push(($"cordon of node {cordoned}", ct => UncordonAsync(k, cordoned, ct)));
                 }
-                undo["node"] = new JsonObject { ["name"] = nodeName, ["wasUnschedulable"] = was, ["cordoned"] = !was };
             }
+            undo = new UndoState
+            {
+                Server = k.Server,
+                Context = k.Context,
+                Namespace = _namespace,
+                Pod = _podName,
+                LabelValue = LabelValue,
+                Pods = pods,
+                PolicyName = PolicyName,
+                PolicyUid = policy.Metadata.Uid,
+                PolicyResourceVersion = policy.Metadata.ResourceVersion,
+                PolicyCreated = created,
+                NodeName = nodeName,
+                NodeWasUnschedulable = nodeWas,
+                NodeCordonedByUs = nodeName is not null && !nodeWas,
+            }.ToJson();
 
             // The read-back is part of apply: cancelled or failed there, the caller would get no undo state, so roll back too.
             check = await CheckAsync(k, undo, cancellationToken).ConfigureAwait(false);

@@ -12,21 +12,61 @@ internal sealed class UndoState
     public required string Server { get; init; }
     public required string Context { get; init; }
     public required string Namespace { get; init; }
+    public required string Pod { get; init; }
     public required string LabelValue { get; init; }
     public required IReadOnlyList<PodEntry> Pods { get; init; }
     public required string PolicyName { get; init; }
     public required string PolicyUid { get; init; }
+    public string? PolicyResourceVersion { get; init; }
     public required bool PolicyCreated { get; init; }
     public string? NodeName { get; init; }
     public bool NodeCordonedByUs { get; init; }
+    public bool NodeWasUnschedulable { get; init; }
 
     public sealed record PodEntry(string Name, string Uid, bool HadLabel, string? PreviousValue);
+
+    /// <summary>The journaled form (the containment.applied entry's undo state) that <see cref="Read"/> reads back.</summary>
+    public JsonObject ToJson()
+    {
+        var json = new JsonObject
+        {
+            ["version"] = Version,
+            ["server"] = Server,
+            ["context"] = Context,
+            ["namespace"] = Namespace,
+            ["pod"] = Pod,
+            ["label"] = new JsonObject { ["key"] = PodQuarantine.LabelKey, ["value"] = LabelValue },
+            ["pods"] = new JsonArray(Pods.Select(p =>
+            {
+                var entry = new JsonObject { ["name"] = p.Name, ["uid"] = p.Uid, ["hadLabel"] = p.HadLabel };
+                if (p.HadLabel)
+                {
+                    entry["previousValue"] = p.PreviousValue;
+                }
+                return (JsonNode)entry;
+            }).ToArray()),
+            ["networkPolicy"] = new JsonObject
+            {
+                ["name"] = PolicyName,
+                ["uid"] = PolicyUid,
+                ["resourceVersion"] = PolicyResourceVersion,
+                ["created"] = PolicyCreated,
+            },
+        };
+        if (NodeName is not null)
+        {
+            json["node"] = new JsonObject { ["name"] = NodeName, ["wasUnschedulable"] = NodeWasUnschedulable, ["cordoned"] = NodeCordonedByUs };
+        }
+        return json;
+    }
+
+    public const int Version = 1;
 
     public static UndoState Read(JsonObject json, string target)
     {
         try
         {
-            if ((int?)json["version"] != 1 || (string?)json["label"]?["key"] != PodQuarantine.LabelKey)
+            if ((int?)json["version"] != Version || (string?)json["label"]?["key"] != PodQuarantine.LabelKey)
             {
                 throw new FormatException("unknown version or label key");
             }
@@ -42,15 +82,18 @@ internal sealed class UndoState
                 Server = Text(json, "server"),
                 Context = Text(json, "context"),
                 Namespace = ns,
+                Pod = Text(json, "pod"),
                 LabelValue = (string?)json["label"]!["value"] ?? throw new FormatException("no label value"),
                 Pods = (json["pods"] as JsonArray ?? throw new FormatException("no pods"))
                     .Select(p => new PodEntry(Text(p!.AsObject(), "name"), Text(p!.AsObject(), "uid"), (bool?)p["hadLabel"] ?? false, (string?)p["previousValue"]))
                     .ToList(),
                 PolicyName = Text(policy, "name"),
                 PolicyUid = Text(policy, "uid"),
+                PolicyResourceVersion = (string?)policy["resourceVersion"],
                 PolicyCreated = (bool?)policy["created"] ?? throw new FormatException("networkPolicy.created missing"),
                 NodeName = node is null ? null : Text(node, "name"),
                 NodeCordonedByUs = node is not null && ((bool?)node["cordoned"] ?? false),
+                NodeWasUnschedulable = node is not null && ((bool?)node["wasUnschedulable"] ?? false),
             };
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or InvalidCastException)

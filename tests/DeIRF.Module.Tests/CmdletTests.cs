@@ -79,7 +79,17 @@ public sealed class CmdletTests : IDisposable
             Initialize-DeirfWorkspace -Path (Join-Path $ws 'enumws') | Out-Null   # loads the engine
             $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DeIRF.Core' } | Select-Object -First 1
             $line = 'Add-DeirfIdentityProof -Kind '
+            $tracker = 'New-DeirfIncident -Tracker '
+            $channel = 'Send-DeirfUpdate -Channel '
+            $catalog = $core.GetType('DeIRF.Extensions.ExtensionCatalog')
+            $points = $core.GetType('DeIRF.Extensions.ExtensionPoints')
             [pscustomobject]@{
+                Trackers = (TabExpansion2 -inputScript $tracker -cursorColumn $tracker.Length).CompletionMatches.CompletionText -join ','
+                EngineTrackers = ($catalog::Of('ticket-tracker') | ForEach-Object Key) -join ','
+                Channels = (TabExpansion2 -inputScript $channel -cursorColumn $channel.Length).CompletionMatches.CompletionText -join ','
+                EngineChannels = ($catalog::Of('chat-channel') | ForEach-Object Key) -join ','
+                Points = (Get-Command Get-DeirfExtension).Parameters['Point'].Attributes.Where({ $_ -is [ValidateSet] }).ValidValues -join ','
+                EnginePoints = $points.GetField('All').GetValue($null) -join ','
                 KindValidators = $kindAttr.Count
                 Kinds = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
                 Roles = ($roles -join ',')
@@ -92,6 +102,12 @@ public sealed class CmdletTests : IDisposable
         Assert.Equal("OpenPgp,Ssh,Ethereum,DidKey,Fido2,Oidc", o.Properties["EngineKinds"].Value);
         Assert.Equal(o.Properties["EngineKinds"].Value, o.Properties["Kinds"].Value);
         Assert.Equal(o.Properties["EngineRoles"].Value, o.Properties["Roles"].Value);
+        // -Tracker and -Channel complete from the catalog's declarations; Get-DeirfExtension -Point offers every point.
+        Assert.Equal("GitHub,GitLab", o.Properties["EngineTrackers"].Value);
+        Assert.Equal(o.Properties["EngineTrackers"].Value, o.Properties["Trackers"].Value);
+        Assert.Equal("Matrix,Slack,Webhook", o.Properties["EngineChannels"].Value);
+        Assert.Equal(o.Properties["EngineChannels"].Value, o.Properties["Channels"].Value);
+        Assert.Equal(o.Properties["EnginePoints"].Value, o.Properties["Points"].Value);
     }
 
     [Fact]

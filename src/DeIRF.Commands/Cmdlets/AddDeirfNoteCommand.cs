@@ -42,7 +42,7 @@ public sealed class AddDeirfNoteCommand : WorkspaceCmdlet
             {
                 return;
             }
-            var entry = journal.Append(new StatementDraft(Note.KindName, Actor, new JsonObject { ["text"] = Text }), AppendOptions(ws, Actor));
+            var entry = journal.Append(StatementDraft.Of(Actor, new Note.Body(Text)), AppendOptions(ws, Actor));
             if (PassThru)
             {
                 WriteObject(entry);

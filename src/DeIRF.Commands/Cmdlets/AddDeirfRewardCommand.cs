@@ -50,12 +50,8 @@ public sealed class AddDeirfRewardCommand : WorkspaceCmdlet
         Try(Incident, () =>
         {
             var amount = RewardRecorded.FormatAmount(Amount);
-            var body = new JsonObject { ["amount"] = amount, ["currency"] = Currency, ["reporter"] = Reporter };
-            if (Reason is not null)
-            {
-                body["reason"] = Reason;
-            }
-            EntryKinds.Validate(RewardRecorded.KindName, body);
+            var body = new RewardRecorded.Body(Reporter, amount, Currency, Reason);
+            EntryKinds.Validate(RewardRecorded.KindName, body.ToBody());
             var ws = ResolveWorkspace();
             var incident = ws.GetIncident(Incident);
             if (!ShouldProcess(incident.Id, $"Record a reward of {amount} {Currency} to {Reporter} (a record only; nothing is paid)"))
@@ -63,7 +59,7 @@ public sealed class AddDeirfRewardCommand : WorkspaceCmdlet
                 return;
             }
             var actor = ResolveActor(ws, Actor);
-            var entry = ws.JournalOf(incident.Id).Append(new StatementDraft(RewardRecorded.KindName, actor, body), AppendOptions(ws, actor));
+            var entry = ws.JournalOf(incident.Id).Append(StatementDraft.Of(actor, body), AppendOptions(ws, actor));
             WriteObject(ws.GetIncident(incident.Id).Rewards.Single(r => r.Seq == entry.Seq));
         });
     }

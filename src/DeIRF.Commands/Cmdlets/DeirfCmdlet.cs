@@ -340,9 +340,9 @@ public abstract class IncidentChangeCmdlet : WorkspaceCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>Appends one statement to the incident's journal as <paramref name="actor"/>.</summary>
-    protected JournalEntry Record(Workspaces.Workspace ws, string incidentId, string kind, string actor, System.Text.Json.Nodes.JsonObject body)
-        => ws.JournalOf(incidentId).Append(new StatementDraft(kind, actor, body), AppendOptions(ws, actor));
+    /// <summary>Appends one typed statement to the incident's journal as <paramref name="actor"/>, signed by their configured key.</summary>
+    protected JournalEntry Record(Workspaces.Workspace ws, string incidentId, string actor, Journal.Kinds.IEntryBody body)
+        => ws.Record(incidentId, actor, body, AppendOptions(ws, actor));
 }
 
 /// <summary>Cmdlets that act on one journal, named by -Incident (in a workspace) or by -Path (any journal file).</summary>

@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using System.Text.Json.Nodes;
-using DeIRF.Journal;
-using DeIRF.Journal.Kinds;
+using DeIRF.Incidents;
 
 namespace DeIRF.Commands.Cmdlets;
 
@@ -34,26 +32,21 @@ public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
         {
             var ws = ResolveWorkspace();
             var current = ws.GetIncident(Incident);
-            var role = Incidents.IncidentRoles.ParseRole(Role).ToString();
+            var role = IncidentRoles.ParseRole(Role);
             // Who grants: -Actor, the responder this machine signs as, $env:DEIRF_ACTOR (as Revoke-DeirfIncidentRole),
             // and only then the grantee (someone taking a role themselves, which MayGrant allows while nobody holds it).
             var actor = ResolveActor(ws, Actor, fallback: Responder);
-            if (current.HoldsRole(role, Responder))
+            if (IncidentRoles.PlanGrant(ws, current, role, Responder, actor) is not { } grant)
             {
                 WriteWarning($"'{Responder}' already holds {role} on {current.Id}; nothing was written.");
             }
             else
             {
-                Incidents.IncidentRoles.CheckMayHold(ws, Responder, Incidents.IncidentRoles.ParseRole(role));
-                if (current.MayGrant(actor, role, Responder) is { } refused)
-                {
-                    throw new DeirfException("RoleGrantNotAllowed", DeirfErrorKind.SecurityError, refused + ". Nothing was written (-Actor names who grants).", actor);
-                }
                 if (!ShouldProcess(current.Id, $"Grant {role} to {Responder} (by {actor})"))
                 {
                     return;
                 }
-                Record(ws, current.Id, RoleGranted.KindName, actor, new JsonObject { ["responder"] = Responder, ["role"] = role });
+                Record(ws, current.Id, actor, grant);
             }
             if (PassThru)
             {

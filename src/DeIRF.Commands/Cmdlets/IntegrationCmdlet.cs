@@ -10,16 +10,7 @@ namespace DeIRF.Commands.Cmdlets;
 public abstract class IntegrationCmdlet : WorkspaceCmdlet
 {
     /// <summary>The homeserver from a parameter, the incident's room or $env:DEIRF_MATRIX_HOMESERVER; an error naming all three when none is set.</summary>
-    protected static Uri ResolveHomeserver(string? value, string operation)
-    {
-        value ??= Environment.GetEnvironmentVariable(NewDeirfIncidentChannelCommand.HomeserverVariable);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new IntegrationException("MatrixHomeserverMissing", DeirfErrorKind.InvalidArgument,
-                $"No Matrix homeserver: pass -Homeserver https://matrix.example.org or set ${NewDeirfIncidentChannelCommand.HomeserverVariable}.", "Homeserver", "matrix", operation, 0);
-        }
-        return IntegrationCallRunner.ValidateBase(value, value, "matrix", operation, "Homeserver");
-    }
+    protected static Uri ResolveHomeserver(string? value, string operation) => ChatChannels.ResolveHomeserver(value, operation);
 
     /// <summary>
     /// Journals <paramref name="result"/> in the incident as <paramref name="actor"/>, writes the error record when it

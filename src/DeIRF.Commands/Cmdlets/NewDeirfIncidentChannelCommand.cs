@@ -11,7 +11,7 @@ namespace DeIRF.Commands.Cmdlets;
 [OutputType("DeIRF.Integrations.IntegrationResult")]
 public sealed class NewDeirfIncidentChannelCommand : IntegrationCmdlet
 {
-    public const string HomeserverVariable = "DEIRF_MATRIX_HOMESERVER";
+    public const string HomeserverVariable = Integrations.ChatChannels.HomeserverVariable;
 
     /// <summary>The incident id. Binds from the Id of piped incidents.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

@@ -35,7 +35,8 @@ public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
 
     /// <summary>Also open a ticket: a draft GitHub repository security advisory, or a confidential GitLab issue (type incident).</summary>
     [Parameter]
-    [ValidateSet("GitHub", "GitLab")]
+    [Completers.ValidateExtensionKey(Extensions.ExtensionPoints.TicketTracker)]
+    [ArgumentCompleter(typeof(Completers.TicketTrackerCompleter))]
     public string? Tracker { get; set; }
 
     /// <summary>Where the ticket goes: owner/name on GitHub; the project id or its path (group/project) on GitLab.</summary>
@@ -60,7 +61,7 @@ public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
             var ticket = Tracker is null ? null : PrepareTicket();
             var ws = ResolveWorkspace(createDefault: true);
             var what = $"{ws.Root}: '{Title}' reported by {Reporter}" + (Alert?.BaseObject is Alerts.Alert a ? $" from {a.Source} alert {a.Sha256[..12]}" : string.Empty)
-                + (ticket is null ? string.Empty : $", with a {(ticket.Value.Tracker == "github" ? "GitHub security advisory" : "confidential GitLab issue")} in {ticket.Value.Repository}");
+                + (ticket is null ? string.Empty : $", with a {ticket.Value.Tracker.TicketNoun} in {ticket.Value.Repository}");
             if (!ShouldProcess(what, "Open incident"))
             {
                 return;
@@ -70,9 +71,7 @@ public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
             {
                 // The incident is open and stays open whatever the tracker answers; the call's result is its own entry.
                 var draft = new Integrations.TicketDraft(incident.Id, incident.Title, Integrations.TicketTracker.Describe(incident));
-                var result = t.Tracker == "github"
-                    ? Integrations.TicketTracker.CreateGitHubAdvisory(IntegrationHttp.Shared, t.Api, t.Repository, t.Token, draft, CancellationToken)
-                    : Integrations.TicketTracker.CreateGitLabIssue(IntegrationHttp.Shared, t.Api, t.Repository, t.Token, draft, CancellationToken);
+                var result = t.Tracker.Create(IntegrationHttp.Shared, t.Api, t.Repository, t.Token, draft, CancellationToken);
                 try
                 {
                     Conclude(ws, incident.Id, Reporter, result);
@@ -87,20 +86,18 @@ public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
         });
     }
 
-    private (string Tracker, string Repository, Uri Api, string Token)? PrepareTicket()
+    /// <summary>The tracker (a registered extension) and everything its call needs, checked before the incident opens.</summary>
+    private (Integrations.ITicketTracker Tracker, string Repository, Uri Api, string Token)? PrepareTicket()
     {
-        var tracker = Tracker!.ToLowerInvariant();
-        var operation = tracker == "github" ? "advisory.create" : "issue.create";
+        var tracker = Integrations.IntegrationCatalog.Tracker(Tracker!);
         if (TrackerRepository is null)
         {
             throw new Integrations.IntegrationException("TrackerRepositoryMissing", DeirfErrorKind.InvalidArgument,
-                $"-Tracker {Tracker} needs -TrackerRepository ({(tracker == "github" ? "owner/name" : "project id or group/project")}).", Tracker, tracker, operation, 0);
+                $"-Tracker {Tracker} needs -TrackerRepository ({tracker.RepositoryHint}).", Tracker, tracker.Integration, tracker.Operation, 0);
         }
-        var repository = Integrations.TicketTracker.ValidateRepository(tracker, TrackerRepository);
-        var api = Integrations.IntegrationCallRunner.ValidateBase(TrackerApiUrl,
-            tracker == "github" ? Integrations.TicketTracker.GitHubDefaultApi : Integrations.TicketTracker.GitLabDefaultApi, tracker, operation, nameof(TrackerApiUrl));
-        var token = Integrations.IntegrationSecrets.Resolve(TrackerToken,
-            tracker == "github" ? Integrations.IntegrationSecrets.GitHubTokenVariable : Integrations.IntegrationSecrets.GitLabTokenVariable, tracker, operation, nameof(TrackerToken));
+        var repository = tracker.ValidateRepository(TrackerRepository);
+        var api = Integrations.IntegrationCallRunner.ValidateBase(TrackerApiUrl, tracker.DefaultApi, tracker.Integration, tracker.Operation, nameof(TrackerApiUrl));
+        var token = Integrations.IntegrationSecrets.Resolve(TrackerToken, tracker.TokenVariable, tracker.Integration, tracker.Operation, nameof(TrackerToken));
         return (tracker, repository, api, token);
     }
 }

@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using System.Text.Json.Nodes;
-using DeIRF.Journal;
-using DeIRF.Journal.Kinds;
+using DeIRF.Incidents;
 
 namespace DeIRF.Commands.Cmdlets;
 
@@ -35,21 +33,13 @@ public sealed class RevokeDeirfIncidentRoleCommand : IncidentChangeCmdlet
             var ws = ResolveWorkspace();
             Actor = ResolveActor(ws, Actor);
             var current = ws.GetIncident(Incident);
-            var role = Incidents.IncidentRoles.ParseRole(Role).ToString();
-            if (!current.HoldsRole(role, Responder))
-            {
-                throw new DeirfException("RoleNotHeld", DeirfErrorKind.InvalidOperation,
-                    $"'{Responder}' does not hold {role} on {current.Id} (roles: {(current.RolesText.Length > 0 ? current.RolesText : "none")}).", Responder);
-            }
+            var role = IncidentRoles.ParseRole(Role);
+            var revoke = IncidentRoles.PlanRevoke(current, role, Responder, Actor);
             if (!ShouldProcess(current.Id, $"Revoke {role} from {Responder} (by {Actor})"))
             {
                 return;
             }
-            if (Actor != Responder && current.MayGrant(Actor) is { } refused)
-            {
-                throw new DeirfException("RoleGrantNotAllowed", DeirfErrorKind.SecurityError, refused + ". Nothing was written.", Actor);
-            }
-            Record(ws, current.Id, RoleRevoked.KindName, Actor, new JsonObject { ["responder"] = Responder, ["role"] = role });
+            Record(ws, current.Id, Actor, revoke);
             if (PassThru)
             {
                 WriteObject(ws.GetIncident(current.Id));

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using DeIRF.Integrations;
 
@@ -22,8 +23,13 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
 
     /// <summary>Where the update goes.</summary>
     [Parameter(Mandatory = true)]
-    [ValidateSet("Matrix", "Slack", "Webhook")]
+    [Completers.ValidateExtensionKey(Extensions.ExtensionPoints.ChatChannel)]
+    [ArgumentCompleter(typeof(Completers.ChatChannelCompleter))]
     public string Channel { get; set; } = string.Empty;
+
+    /// <summary>Options of the channel by name (an imported channel's own settings); -Room, -SlackChannel, -WebhookUrl... win over the same names here. Never put a secret here: use -Token.</summary>
+    [Parameter]
+    public Hashtable? ChannelOption { get; set; }
 
     /// <summary>The text. Piped strings are one post each (use Get-Content -Raw for a file).</summary>
     [Parameter(Position = 1, ValueFromPipeline = true)]
@@ -79,7 +85,7 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
     [Parameter]
     public DateTimeOffset? AsOf { get; set; }
 
-    public const string SlackChannelVariable = "DEIRF_SLACK_CHANNEL";
+    public const string SlackChannelVariable = ChatChannels.SlackChannelVariable;
 
     protected override void ProcessRecord()
     {
@@ -90,55 +96,14 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
             RequireOnRoster(ws, Actor);
             var incident = ws.GetIncident(Incident);
             var text = Compose(ws, incident);
-            var operation = "message.send";
-            IntegrationResult result;
-            switch (Channel.ToLowerInvariant())
+            // The channel (a registered extension: Matrix, Slack, Webhook or an imported one) resolves its target and
+            // secret before anything is sent; a missing room, channel, URL or token is an error with nothing posted.
+            var post = Integrations.IntegrationCatalog.Channel(Channel).Prepare(new ChatUpdate(incident, text, Audience, ChannelOptions(), Token));
+            if (!ShouldProcess(post.Description, "Send update"))
             {
-                case "matrix":
-                {
-                    var room = Room ?? incident.ChatRoom ?? throw new DeirfException("IncidentChannelMissing", DeirfErrorKind.NotFound,
-                        $"{incident.Id} has no Matrix room yet: run New-DeirfIncidentChannel, or pass -Room.", incident.Id);
-                    var homeserver = ResolveHomeserver(Homeserver ?? (Room is null ? incident.ChatHomeserver : null), operation);
-                    var token = IntegrationSecrets.Resolve(Token, IntegrationSecrets.MatrixTokenVariable, "matrix", operation, nameof(Token));
-                    if (!ShouldProcess($"Matrix room {room} on {homeserver.Host}: {Preview(text)}", "Send update"))
-                    {
-                        return;
-                    }
-                    result = ChatChannels.SendMatrixMessage(IntegrationHttp.Shared, homeserver, token, incident.Id, room, text, Audience, CancellationToken);
-                    break;
-                }
-                case "slack":
-                {
-                    var channel = SlackChannel ?? Environment.GetEnvironmentVariable(SlackChannelVariable);
-                    if (string.IsNullOrWhiteSpace(channel))
-                    {
-                        throw new DeirfException("SlackChannelMissing", DeirfErrorKind.InvalidArgument, $"-Channel Slack needs -SlackChannel (or ${SlackChannelVariable}).", nameof(SlackChannel));
-                    }
-                    var api = IntegrationCallRunner.ValidateBase(SlackApiUrl, ChatChannels.SlackDefaultApi, "slack", operation, nameof(SlackApiUrl));
-                    var token = IntegrationSecrets.Resolve(Token, IntegrationSecrets.SlackTokenVariable, "slack", operation, nameof(Token));
-                    if (!ShouldProcess($"Slack channel {channel}: {Preview(text)}", "Send update"))
-                    {
-                        return;
-                    }
-                    result = ChatChannels.SendSlackMessage(IntegrationHttp.Shared, api, token, incident.Id, channel.Trim(), text, Audience, CancellationToken);
-                    break;
-                }
-                default:
-                {
-                    var raw = WebhookUrl ?? Environment.GetEnvironmentVariable(IntegrationSecrets.WebhookUrlVariable);
-                    if (string.IsNullOrWhiteSpace(raw))
-                    {
-                        throw new DeirfException("WebhookUrlMissing", DeirfErrorKind.InvalidArgument, $"-Channel Webhook needs -WebhookUrl (or ${IntegrationSecrets.WebhookUrlVariable}).", nameof(WebhookUrl));
-                    }
-                    var url = ChatChannels.ValidateWebhookUrl(raw);
-                    if (!ShouldProcess($"webhook at {Redaction.Origin(url)}: {Preview(text)}", "Send update"))
-                    {
-                        return;
-                    }
-                    result = ChatChannels.PostWebhook(IntegrationHttp.Shared, url, incident.Id, text, Audience, CancellationToken);
-                    break;
-                }
+                return;
             }
+            var result = post.Send(IntegrationHttp.Shared, CancellationToken);
             Conclude(ws, incident.Id, Actor, result);
             WriteObject(result);
         });
@@ -167,9 +132,27 @@ public sealed class SendDeirfUpdateCommand : IntegrationCmdlet
         return Templates.UpdateMessage.Render(ws, incident, Audience, template, Message, clock);
     }
 
-    private static string Preview(string text)
+    /// <summary>The channel options: -ChannelOption, then the named parameters (which win).</summary>
+    private Dictionary<string, string> ChannelOptions()
     {
-        var line = text.ReplaceLineEndings(" ").Trim();
-        return line.Length > 80 ? line[..80] + "…" : line;
+        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (ChannelOption is not null)
+        {
+            foreach (DictionaryEntry e in ChannelOption)
+            {
+                if (e.Key?.ToString() is { Length: > 0 } key && e.Value is not null)
+                {
+                    options[key] = e.Value is PSObject pso ? pso.BaseObject.ToString() ?? string.Empty : e.Value.ToString() ?? string.Empty;
+                }
+            }
+        }
+        foreach (var (name, value) in new[] { (nameof(Room), Room), (nameof(Homeserver), Homeserver), (nameof(SlackChannel), SlackChannel), (nameof(SlackApiUrl), SlackApiUrl), (nameof(WebhookUrl), WebhookUrl) })
+        {
+            if (value is not null)
+            {
+                options[name] = value;
+            }
+        }
+        return options;
     }
 }

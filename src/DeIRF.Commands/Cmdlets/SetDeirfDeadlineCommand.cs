@@ -57,7 +57,7 @@ public sealed class SetDeirfDeadlineCommand : IncidentChangeCmdlet
             {
                 return;
             }
-            Record(ws, current.Id, DeadlineSet.KindName, Actor, new JsonObject { ["due"] = text, ["name"] = Name });
+            Record(ws, current.Id, Actor, new DeadlineSet.Body(Name, due));
             if (PassThru)
             {
                 foreach (var d in Incidents.Deadline.For(ws.GetIncident(current.Id)).Where(d => d.Name == Name))

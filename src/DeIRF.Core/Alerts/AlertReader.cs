@@ -106,25 +106,21 @@ public static partial class AlertReader
         return [ReadGeneric(root, raw, sourcePath)];
     }
 
-    private static readonly object ShapesGate = new();
-    private static (int Version, IReadOnlyList<(string Format, IAlertShape Shape)> List)? _shapes;
+    private static readonly ExtensionSet<IAlertShape> ShapeSet = new(ExtensionPoints.AlertShape);
+    private static Tuple<IReadOnlyList<(string, IAlertShape)>, IReadOnlyList<(string Format, IAlertShape Shape)>>? _shapes;
 
     /// <summary>The registered shapes (<see cref="ExtensionPoints.AlertShape"/>) in the order they are tried; generic is the fallback.</summary>
     public static IReadOnlyList<(string Format, IAlertShape Shape)> Shapes()
     {
-        lock (ShapesGate)
+        var items = ShapeSet.Items;
+        if (Volatile.Read(ref _shapes) is { } cached && ReferenceEquals(cached.Item1, items))
         {
-            var version = ExtensionCatalog.Version;
-            if (_shapes is { } cached && cached.Version == version)
-            {
-                return cached.List;
-            }
-            var list = ExtensionCatalog.Of(ExtensionPoints.AlertShape)
-                .Select(e => (Format: e.Key, Shape: e.Instance<IAlertShape>()))
-                .OrderBy(s => s.Shape.Order).ThenBy(s => s.Format, StringComparer.Ordinal).ToArray();
-            _shapes = (version, list);
-            return list;
+            return cached.Item2;
         }
+        IReadOnlyList<(string Format, IAlertShape Shape)> ordered = items.Select(i => (Format: i.Key, Shape: i.Instance))
+            .OrderBy(s => s.Shape.Order).ThenBy(s => s.Format, StringComparer.Ordinal).ToArray();
+        Volatile.Write(ref _shapes, Tuple.Create(items, ordered));
+        return ordered;
     }
 
     /// <summary>Alertmanager webhook payloads: a top-level "alerts" or "groupKey".</summary>

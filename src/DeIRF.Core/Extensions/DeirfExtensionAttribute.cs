@@ -46,5 +46,15 @@ public static class ExtensionPoints
     /// <summary><see cref="Alerts.IAlertShape"/>; key the alert format name.</summary>
     public const string AlertShape = "alert-shape";
 
-    public static readonly IReadOnlyList<string> All = [Containment, ProposalPayload, EvidenceStore, DisclosureAnchor, ProofKind, AlertShape];
+    /// <summary><see cref="Journal.Kinds.IEntryKind"/>; key the entry kind ("role.granted"). A replica without the kind
+    /// still verifies and shows such entries raw; it only refuses to write them.</summary>
+    public const string EntryKind = "entry-kind";
+
+    /// <summary><see cref="Integrations.ITicketTracker"/>; key the tracker's name as -Tracker takes it ("GitHub").</summary>
+    public const string TicketTracker = "ticket-tracker";
+
+    /// <summary><see cref="Integrations.IChatChannel"/>; key the channel's name as -Channel takes it ("Matrix").</summary>
+    public const string ChatChannel = "chat-channel";
+
+    public static readonly IReadOnlyList<string> All = [Containment, ProposalPayload, EvidenceStore, DisclosureAnchor, ProofKind, AlertShape, EntryKind, TicketTracker, ChatChannel];
 }

@@ -132,36 +132,22 @@ public interface IProofKeyMaker
 /// <summary>The proof kinds this machine has: the catalog's <see cref="ExtensionPoints.ProofKind"/> entries.</summary>
 public static class ProofKinds
 {
-    private static readonly object Gate = new();
-    private static (int Version, IReadOnlyList<IProofKindDescriptor> List)? _cache;
+    private static readonly ExtensionSet<IProofKindDescriptor> Set = new(ExtensionPoints.ProofKind, d => d.Kind.Name);
+    private static Tuple<IReadOnlyList<(string, IProofKindDescriptor)>, IReadOnlyList<IProofKindDescriptor>>? _ordered;
 
     /// <summary>Every descriptor, in order.</summary>
     public static IReadOnlyList<IProofKindDescriptor> Descriptors
     {
         get
         {
-            lock (Gate)
+            var items = Set.Items;
+            if (Volatile.Read(ref _ordered) is { } o && ReferenceEquals(o.Item1, items))
             {
-                var version = ExtensionCatalog.Version;
-                if (_cache is { } c && c.Version == version)
-                {
-                    return c.List;
-                }
-                var list = new List<IProofKindDescriptor>();
-                foreach (var entry in ExtensionCatalog.Of(ExtensionPoints.ProofKind))
-                {
-                    var d = entry.Instance<IProofKindDescriptor>();
-                    if (d.Kind.Name != entry.Key)
-                    {
-                        throw new ExtensionException("ExtensionInvalid", DeirfErrorKind.InvalidData,
-                            $"{entry.AssemblyName} declares the proof kind '{entry.Key}' but its descriptor says '{d.Kind}'.", entry.Key);
-                    }
-                    list.Add(d);
-                }
-                IReadOnlyList<IProofKindDescriptor> ordered = list.OrderBy(d => d.Order).ThenBy(d => d.Kind.Name, StringComparer.Ordinal).ToArray();
-                _cache = (version, ordered);
-                return ordered;
+                return o.Item2;
             }
+            IReadOnlyList<IProofKindDescriptor> ordered = items.Select(i => i.Instance).OrderBy(d => d.Order).ThenBy(d => d.Kind.Name, StringComparer.Ordinal).ToArray();
+            Volatile.Write(ref _ordered, Tuple.Create(items, ordered));
+            return ordered;
         }
     }
 

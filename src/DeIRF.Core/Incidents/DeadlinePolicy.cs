@@ -118,12 +118,7 @@ public sealed partial class DeadlinePolicy
             {
                 continue;
             }
-            drafts.Add(new StatementDraft(DeadlineSet.KindName, actor, new System.Text.Json.Nodes.JsonObject
-            {
-                ["due"] = DeadlineSet.FormatDue(due),
-                ["name"] = name,
-                ["reason"] = $"default for {newSeverity} ({Origin})",
-            }));
+            drafts.Add(StatementDraft.Of(actor, new DeadlineSet.Body(name, due, $"default for {newSeverity} ({Origin})")));
         }
         return drafts;
     }

@@ -1,4 +1,5 @@
 using DeIRF.Identity;
+using DeIRF.Journal.Kinds;
 using DeIRF.Workspaces;
 
 namespace DeIRF.Incidents;
@@ -14,6 +15,44 @@ public static class IncidentRoles
             ? Enum.Parse<ResponderRole>(name)
             : throw new DeirfException("RoleUnknown", DeirfErrorKind.InvalidArgument,
                 $"'{role}' is not a role ({string.Join(", ", Enum.GetNames<ResponderRole>())}).", role);
+
+    /// <summary>
+    /// The "role.granted" body for <paramref name="actor"/> giving <paramref name="role"/> to <paramref name="responder"/>
+    /// on <paramref name="incident"/>, or null when they already hold it. Throws the roster's refusals
+    /// (<see cref="CheckMayHold(Workspace, string, ResponderRole)"/>) and RoleGrantNotAllowed; nothing is written.
+    /// </summary>
+    public static RoleChange? PlanGrant(Workspace ws, Incident incident, ResponderRole role, string responder, string actor)
+    {
+        if (incident.HoldsRole(role.ToString(), responder))
+        {
+            return null;
+        }
+        CheckMayHold(ws, responder, role);
+        if (incident.MayGrant(actor, role.ToString(), responder) is { } refused)
+        {
+            throw new DeirfException("RoleGrantNotAllowed", DeirfErrorKind.SecurityError, refused + ". Nothing was written (-Actor names who grants).", actor);
+        }
+        return RoleChange.Granted(role, responder);
+    }
+
+    /// <summary>
+    /// The "role.revoked" body for <paramref name="actor"/> taking <paramref name="role"/> from <paramref name="responder"/>.
+    /// Anyone may step down; taking a role from someone else needs the right to grant (RoleGrantNotAllowed). Throws
+    /// RoleNotHeld when they do not hold it; nothing is written.
+    /// </summary>
+    public static RoleChange PlanRevoke(Incident incident, ResponderRole role, string responder, string actor)
+    {
+        if (!incident.HoldsRole(role.ToString(), responder))
+        {
+            throw new DeirfException("RoleNotHeld", DeirfErrorKind.InvalidOperation,
+                $"'{responder}' does not hold {role} on {incident.Id} (roles: {(incident.RolesText.Length > 0 ? incident.RolesText : "none")}).", responder);
+        }
+        if (actor != responder && incident.MayGrant(actor) is { } refused)
+        {
+            throw new DeirfException("RoleGrantNotAllowed", DeirfErrorKind.SecurityError, refused + ". Nothing was written.", actor);
+        }
+        return RoleChange.Revoked(role, responder);
+    }
 
     /// <summary>Throws RoleResponderUnknown, RoleResponderIneligible or RoleNotEligible when the roster says no.</summary>
     public static void CheckMayHold(Workspace ws, string handle, ResponderRole role)

@@ -12,6 +12,31 @@ public static partial class ChatChannels
 {
     public const string SlackDefaultApi = "https://slack.com/api";
 
+    /// <summary>The homeserver when neither -Homeserver nor the incident's room names one.</summary>
+    public const string HomeserverVariable = "DEIRF_MATRIX_HOMESERVER";
+
+    /// <summary>-Channel Slack's channel when -SlackChannel is not given.</summary>
+    public const string SlackChannelVariable = "DEIRF_SLACK_CHANNEL";
+
+    /// <summary>The homeserver from a parameter (or the incident's room), then $env:DEIRF_MATRIX_HOMESERVER; MatrixHomeserverMissing naming both when neither is set.</summary>
+    public static Uri ResolveHomeserver(string? value, string operation)
+    {
+        value ??= Environment.GetEnvironmentVariable(HomeserverVariable);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new IntegrationException("MatrixHomeserverMissing", DeirfErrorKind.InvalidArgument,
+                $"No Matrix homeserver: pass -Homeserver https://matrix.example.org or set ${HomeserverVariable}.", "Homeserver", "matrix", operation, 0);
+        }
+        return IntegrationCallRunner.ValidateBase(value, value, "matrix", operation, "Homeserver");
+    }
+
+    /// <summary>The first 80 characters of a post, on one line, for -WhatIf.</summary>
+    public static string Preview(string text)
+    {
+        var line = text.ReplaceLineEndings(" ").Trim();
+        return line.Length > 80 ? line[..80] + "…" : line;
+    }
+
     [GeneratedRegex("^@[a-z0-9._=\\-/+]+:[A-Za-z0-9.\\-]+(:[0-9]{1,5})?$")]
     private static partial Regex MatrixUserPattern();
 
@@ -172,5 +197,64 @@ public static partial class ChatChannels
                 "WebhookUrl", "webhook", "message.send", 0);
         }
         return uri;
+    }
+}
+
+/// <summary>-Channel Matrix: the incident's room (New-DeirfIncidentChannel) or -Room, on its homeserver.</summary>
+public sealed class MatrixChannel : IChatChannel
+{
+    public string Name => "Matrix";
+    public string Integration => "matrix";
+
+    public ChatPost Prepare(ChatUpdate update)
+    {
+        var incident = update.Incident;
+        var room = update.Option("Room") ?? incident.ChatRoom ?? throw new DeirfException("IncidentChannelMissing", DeirfErrorKind.NotFound,
+            $"{incident.Id} has no Matrix room yet: run New-DeirfIncidentChannel, or pass -Room.", incident.Id);
+        // The incident's own homeserver goes with the incident's own room; a room given by hand needs its homeserver too.
+        var homeserver = ChatChannels.ResolveHomeserver(update.Option("Homeserver") ?? (update.Option("Room") is null ? incident.ChatHomeserver : null), ChatUpdate.Operation);
+        var token = IntegrationSecrets.Resolve(update.Token, IntegrationSecrets.MatrixTokenVariable, "matrix", ChatUpdate.Operation, "Token");
+        return new ChatPost($"Matrix room {room} on {homeserver.Host}: {ChatChannels.Preview(update.Text)}",
+            (http, ct) => ChatChannels.SendMatrixMessage(http, homeserver, token, incident.Id, room, update.Text, update.Audience, ct));
+    }
+}
+
+/// <summary>-Channel Slack: chat.postMessage to -SlackChannel (or $env:DEIRF_SLACK_CHANNEL).</summary>
+public sealed class SlackChannel : IChatChannel
+{
+    public string Name => "Slack";
+    public string Integration => "slack";
+
+    public ChatPost Prepare(ChatUpdate update)
+    {
+        var channel = update.Option("SlackChannel") ?? Environment.GetEnvironmentVariable(ChatChannels.SlackChannelVariable);
+        if (string.IsNullOrWhiteSpace(channel))
+        {
+            throw new DeirfException("SlackChannelMissing", DeirfErrorKind.InvalidArgument, $"-Channel Slack needs -SlackChannel (or ${ChatChannels.SlackChannelVariable}).", "SlackChannel");
+        }
+        var api = IntegrationCallRunner.ValidateBase(update.Option("SlackApiUrl"), ChatChannels.SlackDefaultApi, "slack", ChatUpdate.Operation, "SlackApiUrl");
+        var token = IntegrationSecrets.Resolve(update.Token, IntegrationSecrets.SlackTokenVariable, "slack", ChatUpdate.Operation, "Token");
+        var target = channel.Trim();
+        return new ChatPost($"Slack channel {channel}: {ChatChannels.Preview(update.Text)}",
+            (http, ct) => ChatChannels.SendSlackMessage(http, api, token, update.Incident.Id, target, update.Text, update.Audience, ct));
+    }
+}
+
+/// <summary>-Channel Webhook: a JSON POST to -WebhookUrl (or $env:DEIRF_WEBHOOK_URL); the URL is a secret, only its origin is shown or journaled.</summary>
+public sealed class WebhookChannel : IChatChannel
+{
+    public string Name => "Webhook";
+    public string Integration => "webhook";
+
+    public ChatPost Prepare(ChatUpdate update)
+    {
+        var raw = update.Option("WebhookUrl") ?? Environment.GetEnvironmentVariable(IntegrationSecrets.WebhookUrlVariable);
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            throw new DeirfException("WebhookUrlMissing", DeirfErrorKind.InvalidArgument, $"-Channel Webhook needs -WebhookUrl (or ${IntegrationSecrets.WebhookUrlVariable}).", "WebhookUrl");
+        }
+        var url = ChatChannels.ValidateWebhookUrl(raw);
+        return new ChatPost($"webhook at {Redaction.Origin(url)}: {ChatChannels.Preview(update.Text)}",
+            (http, ct) => ChatChannels.PostWebhook(http, url, update.Incident.Id, update.Text, update.Audience, ct));
     }
 }

@@ -216,10 +216,7 @@ public sealed class OutboundHttp
         }
     }
 
-    public static string Label(string integration) => integration switch
-    {
-        "github" => "GitHub", "gitlab" => "GitLab", "matrix" => "Matrix", "slack" => "Slack", "webhook" => "Webhook", _ => integration,
-    };
+    public static string Label(string integration) => IntegrationCatalog.Label(integration);
 
     private static HttpRequestMessage Build(OutboundRequest request)
     {

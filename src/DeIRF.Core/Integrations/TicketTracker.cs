@@ -150,3 +150,37 @@ public static class TicketTracker
         return string.Join("\n", lines);
     }
 }
+
+/// <summary>-Tracker GitHub: a draft repository security advisory.</summary>
+public sealed class GitHubTracker : ITicketTracker
+{
+    public string Name => "GitHub";
+    public string Integration => "github";
+    public string Operation => "advisory.create";
+    public string TicketNoun => "GitHub security advisory";
+    public string RepositoryHint => "owner/name";
+    public string DefaultApi => TicketTracker.GitHubDefaultApi;
+    public string TokenVariable => IntegrationSecrets.GitHubTokenVariable;
+
+    public string ValidateRepository(string repository) => TicketTracker.ValidateRepository(Integration, repository);
+
+    public IntegrationResult Create(OutboundHttp http, Uri apiBase, string repository, string token, TicketDraft draft, CancellationToken cancellationToken)
+        => TicketTracker.CreateGitHubAdvisory(http, apiBase, repository, token, draft, cancellationToken);
+}
+
+/// <summary>-Tracker GitLab: a confidential issue of type incident.</summary>
+public sealed class GitLabTracker : ITicketTracker
+{
+    public string Name => "GitLab";
+    public string Integration => "gitlab";
+    public string Operation => "issue.create";
+    public string TicketNoun => "confidential GitLab issue";
+    public string RepositoryHint => "project id or group/project";
+    public string DefaultApi => TicketTracker.GitLabDefaultApi;
+    public string TokenVariable => IntegrationSecrets.GitLabTokenVariable;
+
+    public string ValidateRepository(string repository) => TicketTracker.ValidateRepository(Integration, repository);
+
+    public IntegrationResult Create(OutboundHttp http, Uri apiBase, string repository, string token, TicketDraft draft, CancellationToken cancellationToken)
+        => TicketTracker.CreateGitLabIssue(http, apiBase, repository, token, draft, cancellationToken);
+}

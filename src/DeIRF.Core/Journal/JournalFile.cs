@@ -14,6 +14,9 @@ public sealed record StatementDraft(string Kind, string Actor, JsonObject Body)
 {
     /// <summary>When the event happened; defaults to the clock at append time.</summary>
     public DateTimeOffset? Timestamp { get; init; }
+
+    /// <summary>A draft of a typed body (<see cref="IEntryBody"/>): its kind and the members it writes.</summary>
+    public static StatementDraft Of(string actor, IEntryBody body) => new(body.Kind, actor, body.ToBody());
 }
 
 /// <summary>Signs the canonical statement bytes of an entry; returns the signature object stored in "sigs".</summary>

@@ -175,6 +175,10 @@ public sealed class Workspace
         return journal;
     }
 
+    /// <summary>Appends one typed statement (<see cref="Journal.Kinds.IEntryBody"/>) to an incident's journal as <paramref name="actor"/>.</summary>
+    public JournalEntry Record(string incidentId, string actor, Journal.Kinds.IEntryBody body, JournalAppendOptions? options = null)
+        => JournalOf(incidentId).Append(StatementDraft.Of(actor, body), options ?? JournalAppendOptions.Default);
+
     public IEnumerable<string> IncidentIds()
         => Directory.Exists(IncidentsDirectory)
             ? Directory.EnumerateDirectories(IncidentsDirectory, "INC-*").Select(Path.GetFileName).Where(n => n is not null && File.Exists(Path.Combine(IncidentsDirectory, n, "journal.jsonl"))).Order(StringComparer.Ordinal)!
@@ -288,7 +292,7 @@ public sealed class Workspace
                 throw new DeirfException("IncidentAlreadyClosed", DeirfErrorKind.InvalidOperation,
                     $"Incident '{current.Id}' was closed at {current.Closed:yyyy-MM-dd HH:mm}Z ({current.Resolution}). Add notes with Add-DeirfNote.", current.Id);
             }
-            return [new StatementDraft(IncidentClosed.KindName, actor, new JsonObject { ["resolution"] = resolution })];
+            return [StatementDraft.Of(actor, new IncidentClosed.Body(resolution))];
         }, options);
         return GetIncident(id);
     }

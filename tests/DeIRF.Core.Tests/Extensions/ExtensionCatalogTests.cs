@@ -4,6 +4,8 @@ using DeIRF.Alerts;
 using DeIRF.Containment;
 using DeIRF.Extensions;
 using DeIRF.Identity;
+using DeIRF.Integrations;
+using DeIRF.Journal.Kinds;
 using DeIRF.Testing;
 using Xunit;
 
@@ -47,19 +49,78 @@ public sealed class ExtensionCatalogTests
         Assert.Equal("DeIRF.SampleExtension", name);
         Assert.Equal(
             [("proof-kind", "Minisign", "DeIRF.SampleExtension.MinisignKind"), ("containment", "sample.file.freeze", "DeIRF.SampleExtension.FileFreezeProvider"),
-             ("alert-shape", "uptime-kuma", "DeIRF.SampleExtension.UptimeKumaShape")],
+             ("alert-shape", "uptime-kuma", "DeIRF.SampleExtension.UptimeKumaShape"), ("chat-channel", "Outbox", "DeIRF.SampleExtension.OutboxChannel")],
             declared);
         // The engine's own declarations come the same way (its kinds and shapes are not named by the registries).
         var (_, engine, _) = ExtensionCatalog.ReadDeclarations(typeof(ExtensionCatalog).Assembly.Location);
         Assert.Contains(("proof-kind", "OpenPgp", "DeIRF.Identity.Verifiers.OpenPgpVerifier"), engine);
         Assert.Contains(("alert-shape", "falco", "DeIRF.Alerts.AlertReader+FalcoShape"), engine);
+        Assert.Contains(("entry-kind", "role.granted", "DeIRF.Journal.Kinds.RoleGranted"), engine);
+        Assert.Contains(("ticket-tracker", "GitHub", "DeIRF.Integrations.GitHubTracker"), engine);
+        Assert.Contains(("chat-channel", "Matrix", "DeIRF.Integrations.MatrixChannel"), engine);
+    }
+
+    [Fact]
+    public void EntryKinds_TrackersAndChannels_AreTheCatalogs_AndEachInstanceServesItsKey()
+    {
+        var declared = ExtensionCatalog.Of(ExtensionPoints.EntryKind);
+        Assert.Equal(28, declared.Count(e => e.BuiltIn));
+        Assert.Equal(declared.Select(e => e.Key), EntryKinds.Names);
+        Assert.All(declared, e => Assert.Equal(e.Key, EntryKinds.Find(e.Key)!.Name));
+        Assert.Null(EntryKinds.Find("no.such.kind"));
+        Assert.Equal("InvalidStatement", Assert.Throws<InvalidStatementException>(() => EntryKinds.Validate("no.such.kind", new JsonObject())).ErrorId);
+
+        Assert.Equal("github", IntegrationCatalog.Tracker("github").Integration);
+        Assert.Equal("GitLab", IntegrationCatalog.Tracker("GITLAB").Name);
+        var unknown = Assert.Throws<IntegrationException>(() => IntegrationCatalog.Tracker("jira"));
+        Assert.Equal("TrackerUnknown", unknown.ErrorId);
+        Assert.Contains("GitHub, GitLab", unknown.Message);
+        Assert.Equal("ChatChannelUnknown", Assert.Throws<IntegrationException>(() => IntegrationCatalog.Channel("teams")).ErrorId);
+        Assert.Superset(new HashSet<string> { "github", "gitlab", "matrix", "slack", "webhook" }, IntegrationCatalog.IntegrationNames.ToHashSet());
+        Assert.Equal("GitHub", IntegrationCatalog.Label("github"));
+        Assert.Equal("unheard-of", IntegrationCatalog.Label("unheard-of"));
+    }
+
+    [Fact]
+    public void SampleChannel_PostsOnce_AndItsIntegrationNameIsOneACallMayJournal()
+    {
+        ImportSample();
+        var channel = IntegrationCatalog.Channel("outbox");
+        Assert.Equal("DeIRF.SampleExtension.OutboxChannel", channel.GetType().FullName);
+        Assert.Contains("outbox", IntegrationCall.Integrations);
+        var body = new JsonObject { ["attempts"] = 1, ["integration"] = "outbox", ["operation"] = "message.send", ["outcome"] = "delivered" };
+        EntryKinds.Validate(IntegrationCall.KindName, body);
+
+        var dir = Directory.CreateTempSubdirectory("deirf-outbox-").FullName;
+        try
+        {
+            var ws = Workspaces.Workspace.Initialize(Path.Combine(dir, "ws"));
+            var incident = ws.OpenIncident("outbox", "alice");
+            var folder = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
+            var update = new ChatUpdate(incident, "containment done", null, new Dictionary<string, string> { ["folder"] = folder }, null);
+            var post = channel.Prepare(update);
+            Assert.Contains(folder, post.Description);
+            var http = new OutboundHttp();
+            var first = post.Send(http, default);
+            var again = channel.Prepare(update).Send(http, default);
+            Assert.True(first.Delivered);
+            Assert.Equal(first.Reference, again.Reference);
+            var file = Assert.Single(Directory.GetFiles(folder));
+            Assert.EndsWith("\n\ncontainment done\n", File.ReadAllText(file));
+            var missing = Assert.Throws<DeirfException>(() => channel.Prepare(update with { Options = new Dictionary<string, string>() }));
+            Assert.Equal("OutboxFolderMissing", missing.ErrorId);
+        }
+        finally
+        {
+            DeIRF.Testing.TestArtifacts.Delete(dir);
+        }
     }
 
     [Fact]
     public void Import_IsIdempotent_AndLoadsNothingUntilUsed_ThenTheKindVerifiesAndSignsThroughSignatures()
     {
         var entries = ImportSample();
-        Assert.Equal(3, entries.Count);
+        Assert.Equal(4, entries.Count);
         Assert.Equal(entries, ImportSample());
         Assert.All(entries, e => Assert.False(e.BuiltIn));
 

@@ -10,14 +10,14 @@ namespace DeIRF.Journal.Kinds;
 /// body: { name: lower-case token (triage, containment, first-comms...; ≤ 40), due: UTC ISO 8601 ("yyyy-MM-ddTHH:mm:ss.fffZ"),
 /// reason?: string (≤ 2000; "default for P1 (default)" when set by the deadline policy) }
 /// </summary>
-public sealed partial class DeadlineSet : IEntryKind
+public sealed partial class DeadlineSet : EntryKind<DeadlineSet.Body>
 {
     public const string KindName = "deadline.set";
 
     /// <summary>The retrospective deadline comes from incident.closed; it cannot be set by name.</summary>
     public const string Retrospective = "retrospective";
 
-    public string Name => KindName;
+    public override string Name => KindName;
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,39}$")]
     private static partial Regex NamePattern();
@@ -38,7 +38,7 @@ public sealed partial class DeadlineSet : IEntryKind
         return false;
     }
 
-    public void Validate(JsonObject body)
+    public override Body Read(JsonObject body)
     {
         var name = EntryKinds.RequireText(Name, body, "name", 40);
         if (!IsValidName(name))
@@ -46,18 +46,31 @@ public sealed partial class DeadlineSet : IEntryKind
             throw new InvalidStatementException(Name, "name",
                 $"'{name}' is not a deadline name: lower-case letters, digits and '-', starting with a letter ('{Retrospective}' is reserved: it comes from closing).", name);
         }
-        var due = EntryKinds.RequireText(Name, body, "due", 40);
-        if (!TryParseDue(due, out _))
+        var dueText = EntryKinds.RequireText(Name, body, "due", 40);
+        if (!TryParseDue(dueText, out var due))
         {
-            throw new InvalidStatementException(Name, "due", $"'{Name}' member 'due' must be an ISO 8601 time in UTC ending in Z.", due);
+            throw new InvalidStatementException(Name, "due", $"'{Name}' member 'due' must be an ISO 8601 time in UTC ending in Z.", dueText);
         }
-        if (body["reason"] is not null)
-        {
-            EntryKinds.RequireText(Name, body, "reason", 2000);
-        }
+        return new Body(name, due, EntryKinds.OptionalText(Name, body, "reason", 2000));
     }
 
-    public string Summarize(IReadOnlyDictionary<string, object?> body)
+    public override string Summarize(IReadOnlyDictionary<string, object?> body)
         => $"Deadline {EntryKinds.Text(body, "name")} due {EntryKinds.Text(body, "due")}"
             + (EntryKinds.Text(body, "reason") is { Length: > 0 } why ? $" ({why})" : string.Empty);
+
+    /// <summary>A deadline: its name, when it falls due (written in UTC to the millisecond) and why, if said.</summary>
+    public sealed record Body(string Name, DateTimeOffset Due, string? Reason = null) : IEntryBody
+    {
+        public string Kind => KindName;
+
+        public JsonObject ToBody()
+        {
+            var body = new JsonObject { ["due"] = FormatDue(Due), ["name"] = Name };
+            if (Reason is not null)
+            {
+                body["reason"] = Reason;
+            }
+            return body;
+        }
+    }
 }

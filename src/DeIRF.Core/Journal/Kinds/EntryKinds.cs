@@ -16,6 +16,35 @@ public interface IEntryKind
     string Summarize(IReadOnlyDictionary<string, object?> body);
 }
 
+/// <summary>
+/// A kind's body as a typed value that writes itself. <see cref="ToBody"/> produces exactly what the kind's
+/// <see cref="EntryKind{TBody}.Read"/> accepts: append a body with <c>StatementDraft.Of(actor, body)</c>, never a
+/// hand-built <see cref="JsonObject"/>.
+/// </summary>
+public interface IEntryBody
+{
+    /// <summary>The entry kind this body belongs to ("role.granted").</summary>
+    string Kind { get; }
+
+    JsonObject ToBody();
+}
+
+/// <summary>
+/// A kind whose body is a typed record. Validation is reading: <see cref="Validate"/> is <see cref="Read"/> with the
+/// result dropped, so what the engine writes and what it accepts from a replica cannot drift apart.
+/// </summary>
+public abstract class EntryKind<TBody> : IEntryKind where TBody : IEntryBody
+{
+    public abstract string Name { get; }
+
+    /// <summary>The typed body; throws <see cref="InvalidStatementException"/> when the body lacks what the kind requires.</summary>
+    public abstract TBody Read(JsonObject body);
+
+    public void Validate(JsonObject body) => Read(body);
+
+    public abstract string Summarize(IReadOnlyDictionary<string, object?> body);
+}
+
 /// <summary>A statement that does not meet its kind's schema (missing title, empty note...).</summary>
 public sealed class InvalidStatementException : DeirfException
 {
@@ -30,48 +59,20 @@ public sealed class InvalidStatementException : DeirfException
     public string Member { get; }
 }
 
-/// <summary>The registry of known kinds. Unknown kinds (from a newer version) still verify and display raw.</summary>
+/// <summary>
+/// The known kinds: the extension catalog's <see cref="Extensions.ExtensionPoints.EntryKind"/> entries (the engine's own
+/// are declared in BuiltIn.cs like any extension's). Unknown kinds (from a newer version, or an extension this machine
+/// has not imported) still verify and display raw.
+/// </summary>
 public static class EntryKinds
 {
-    private static readonly Dictionary<string, IEntryKind> Known = new(StringComparer.Ordinal);
+    private static readonly Extensions.ExtensionSet<IEntryKind> Set = new(Extensions.ExtensionPoints.EntryKind, k => k.Name);
 
-    static EntryKinds()
-    {
-        Register(new IncidentOpened());
-        Register(new Note());
-        Register(new SeveritySet());
-        Register(new IncidentClosed());
-        Register(new RosterOpened());
-        Register(new ResponderAdded());
-        Register(new ResponderUpdated());
-        Register(new ProofAdded());
-        Register(new ProofConfirmed());
-        Register(new ProofRevoked());
-        Register(new RosterSealed());
-        Register(new SettingsSet());
-        Register(new EvidenceAdded());
-        Register(new RoleGranted());
-        Register(new RoleRevoked());
-        Register(new DeadlineSet());
-        Register(new IntegrationCall());
-        Register(new ContainmentApplied());
-        Register(new ContainmentUndone());
-        Register(new ContainmentFailed());
-        Register(new ProposalCreated());
-        Register(new ProposalSigned());
-        Register(new ProposalApproved());
-        Register(new ProposalConsumed());
-        Register(new QuorumPolicySet());
-        Register(new DisclosurePublished());
-        Register(new RewardRecorded());
-        Register(new RetroWritten());
-    }
+    /// <summary>The kind declared under <paramref name="name"/> in the extension catalog (<see cref="Extensions.ExtensionPoints.EntryKind"/>).</summary>
+    public static IEntryKind? Find(string name) => Set.Find(name);
 
-    public static void Register(IEntryKind kind) => Known[kind.Name] = kind;
-
-    public static IEntryKind? Find(string name) => Known.TryGetValue(name, out var k) ? k : null;
-
-    public static IReadOnlyCollection<string> Names => Known.Keys;
+    /// <summary>Every kind this machine knows, in catalog order.</summary>
+    public static IReadOnlyCollection<string> Names => Set.Keys;
 
     public static void Validate(string kind, JsonObject body)
     {
@@ -117,6 +118,10 @@ public static class EntryKinds
             }
         }
     }
+
+    /// <summary>An optional string member: null when absent, otherwise as <see cref="RequireText"/>.</summary>
+    internal static string? OptionalText(string kind, JsonObject body, string member, int maxLength)
+        => body[member] is null ? null : RequireText(kind, body, member, maxLength);
 
     internal static string List(IReadOnlyDictionary<string, object?> body, string member)
         => body.TryGetValue(member, out var v) && v is object?[] items ? string.Join(", ", items) : string.Empty;

@@ -17,7 +17,8 @@ public sealed class IntegrationCall : IEntryKind
 {
     public const string KindName = "integration.call";
 
-    public static readonly IReadOnlyList<string> Integrations = ["github", "gitlab", "matrix", "slack", "webhook"];
+    /// <summary>The integrations a call may name here: those the registered trackers and chat channels journal.</summary>
+    public static IReadOnlyList<string> Integrations => DeIRF.Integrations.IntegrationCatalog.IntegrationNames;
     public static readonly IReadOnlyList<string> Outcomes = ["delivered", "failed"];
     public static readonly IReadOnlyList<string> Audiences = ["Internal", "Community", "Regulator"];
 
@@ -31,9 +32,10 @@ public sealed class IntegrationCall : IEntryKind
     public void Validate(JsonObject body)
     {
         var integration = EntryKinds.RequireText(Name, body, "integration", 16);
-        if (!Integrations.Contains(integration))
+        var known = Integrations;
+        if (!known.Contains(integration))
         {
-            throw new InvalidStatementException(Name, "integration", $"'{Name}' member 'integration' must be one of {string.Join(", ", Integrations)}.", integration);
+            throw new InvalidStatementException(Name, "integration", $"'{Name}' member 'integration' must be one of {string.Join(", ", known)} (the trackers and channels this machine has).", integration);
         }
         var operation = EntryKinds.RequireText(Name, body, "operation", 64);
         if (!System.Text.RegularExpressions.Regex.IsMatch(operation, "^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+$"))
@@ -105,10 +107,7 @@ public sealed class IntegrationCall : IEntryKind
     public string Summarize(IReadOnlyDictionary<string, object?> body)
     {
         var integration = EntryKinds.Text(body, "integration");
-        var label = integration switch
-        {
-            "github" => "GitHub", "gitlab" => "GitLab", "matrix" => "Matrix", "slack" => "Slack", "webhook" => "Webhook", _ => integration,
-        };
+        var label = DeIRF.Integrations.IntegrationCatalog.Label(integration);
         var attempts = EntryKinds.Text(body, "attempts");
         var status = EntryKinds.Text(body, "status");
         var audience = EntryKinds.Text(body, "audience");

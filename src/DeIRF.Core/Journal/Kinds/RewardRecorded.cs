@@ -9,11 +9,11 @@ namespace DeIRF.Journal.Kinds;
 /// body: { reporter: handle (≤ 64), amount: decimal STRING ("500", "0.25"; never a JSON number, so no rounding),
 /// currency: code (USDC, USD, ETH...; ≤ 16), reason?: string (≤ 2000) }
 /// </summary>
-public sealed partial class RewardRecorded : IEntryKind
+public sealed partial class RewardRecorded : EntryKind<RewardRecorded.Body>
 {
     public const string KindName = "reward.recorded";
 
-    public string Name => KindName;
+    public override string Name => KindName;
 
     [GeneratedRegex("^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,18})?$")]
     private static partial Regex AmountPattern();
@@ -34,9 +34,9 @@ public sealed partial class RewardRecorded : IEntryKind
         return text;
     }
 
-    public void Validate(JsonObject body)
+    public override Body Read(JsonObject body)
     {
-        EntryKinds.RequireText(Name, body, "reporter", 64);
+        var reporter = EntryKinds.RequireText(Name, body, "reporter", 64);
         if (body["amount"] is not JsonValue v || !v.TryGetValue<string>(out var amount))
         {
             throw new InvalidStatementException(Name, "amount", $"'{Name}' needs 'amount' as a decimal string (\"500\", \"0.25\"), never a number.");
@@ -50,16 +50,29 @@ public sealed partial class RewardRecorded : IEntryKind
         {
             throw new InvalidStatementException(Name, "currency", $"'{Name}' member 'currency' must be a code of letters, digits, '.' or '-' (USDC, USD, ETH).", currency);
         }
-        if (body["reason"] is not null)
-        {
-            EntryKinds.RequireText(Name, body, "reason", 2000);
-        }
+        return new Body(reporter, amount, currency, EntryKinds.OptionalText(Name, body, "reason", 2000));
     }
 
-    public string Summarize(IReadOnlyDictionary<string, object?> body)
+    public override string Summarize(IReadOnlyDictionary<string, object?> body)
     {
         var reason = EntryKinds.Text(body, "reason");
         return $"Reward {EntryKinds.Text(body, "amount")} {EntryKinds.Text(body, "currency")} to {EntryKinds.Text(body, "reporter")} (recorded, not paid)"
             + (reason.Length > 0 ? $": {reason}" : string.Empty);
+    }
+
+    /// <summary>A reward decision; <see cref="Amount"/> is the canonical decimal text (<see cref="FormatAmount"/>).</summary>
+    public sealed record Body(string Reporter, string Amount, string Currency, string? Reason = null) : IEntryBody
+    {
+        public string Kind => KindName;
+
+        public JsonObject ToBody()
+        {
+            var body = new JsonObject { ["amount"] = Amount, ["currency"] = Currency, ["reporter"] = Reporter };
+            if (Reason is not null)
+            {
+                body["reason"] = Reason;
+            }
+            return body;
+        }
     }
 }

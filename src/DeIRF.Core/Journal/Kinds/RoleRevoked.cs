@@ -6,14 +6,14 @@ namespace DeIRF.Journal.Kinds;
 /// "role.revoked" — a responder no longer holds a role on this incident.
 /// body: { role: FirstReporter|TriageLead|CommsLead|ContainmentLead|Recorder, responder: handle (≤ 64) }
 /// </summary>
-public sealed class RoleRevoked : IEntryKind
+public sealed class RoleRevoked : EntryKind<RoleChange>
 {
     public const string KindName = "role.revoked";
 
-    public string Name => KindName;
+    public override string Name => KindName;
 
-    public void Validate(JsonObject body) => RoleGranted.ValidateRoleBody(Name, body);
+    public override RoleChange Read(JsonObject body) => RoleChange.Read(Name, body);
 
-    public string Summarize(IReadOnlyDictionary<string, object?> body)
+    public override string Summarize(IReadOnlyDictionary<string, object?> body)
         => $"{EntryKinds.Text(body, "responder")} is no longer {EntryKinds.Text(body, "role")}";
 }
