@@ -169,7 +169,9 @@ public abstract class DeirfCmdlet : PSCmdlet
         {
             WriteVerbose($"No signing key configured for '{actor}' in this workspace: the entry is unsigned (Set-DeirfSigningKey).");
         }
-        return AppendOptions() with { Signers = signers, AfterAppend = (journal, entries) => AutomaticCheckpoint(ws, journal, entries, actor) };
+        var checkpoints = new Checkpoints.AutomaticCheckpoints(ws, actor, CancellationToken);
+        _checkpointRuns.Add(checkpoints);
+        return AppendOptions() with { Signers = signers, Checkpoints = checkpoints };
     }
 
     /// <summary>When the workspace has a roster with responders, refuses an actor not on it (ActorNotOnRoster): call before anything is sent or written.</summary>
@@ -198,24 +200,27 @@ public abstract class DeirfCmdlet : PSCmdlet
         }
     }
 
-    /// <summary>Every N entries and on close (checkpoint-policy.json): a failure here never undoes the durable append.</summary>
-    private void AutomaticCheckpoint(Workspaces.Workspace ws, JournalFile journal, IReadOnlyList<JournalEntry> entries, string actor)
+    private readonly List<Checkpoints.AutomaticCheckpoints> _checkpointRuns = [];
+
+    /// <summary>
+    /// Reports what the core's automatic checkpoints (checkpoint-policy.json) did for this command's appends: written
+    /// ones as verbose, failed ones as warnings (a failure there never undoes the durable append).
+    /// </summary>
+    private void ReportCheckpoints()
     {
-        try
+        foreach (var run in _checkpointRuns)
         {
-            if (Checkpoints.CheckpointLog.AfterAppend(ws, journal, entries, actor, CancellationToken) is { } path)
+            var (written, problems) = run.Drain();
+            foreach (var path in written)
             {
                 WriteVerbose($"Checkpoint written: {path}");
             }
+            foreach (var problem in problems)
+            {
+                WriteWarning($"The entry is written, but the automatic checkpoint is not: {problem}");
+            }
         }
-        catch (DeirfException ex)
-        {
-            WriteWarning($"The entry is written, but the automatic checkpoint is not: {ex.Message}");
-        }
-        catch (IOException ex)
-        {
-            WriteWarning($"The entry is written, but the automatic checkpoint is not: {ex.Message}");
-        }
+        _checkpointRuns.Clear();
     }
 
     protected static ErrorCategory CategoryOf(DeirfErrorKind kind) => kind switch
@@ -243,7 +248,14 @@ public abstract class DeirfCmdlet : PSCmdlet
     {
         try
         {
-            action();
+            try
+            {
+                action();
+            }
+            finally
+            {
+                ReportCheckpoints();
+            }
         }
         catch (DeclinedException)
         {

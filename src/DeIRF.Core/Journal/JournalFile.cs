@@ -41,8 +41,8 @@ public sealed record JournalAppendOptions
 
     public CancellationToken CancellationToken { get; init; }
 
-    /// <summary>Called after entries are durably appended and the journal lock released (automatic checkpoints).</summary>
-    public Action<JournalFile, IReadOnlyList<JournalEntry>>? AfterAppend { get; init; }
+    /// <summary>The checkpoint policy to apply after entries are durably appended and the journal lock released.</summary>
+    public Checkpoints.AutomaticCheckpoints? Checkpoints { get; init; }
 
     /// <summary>Test seam for fault injection: wraps the journal stream a write goes through.</summary>
     internal Func<Stream, Stream>? WrapStream { get; init; }
@@ -197,7 +197,7 @@ public sealed class JournalFile
             RefuseIfChangedBehindOurBack(tail, options.CancellationToken);
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
-        options.AfterAppend?.Invoke(this, written);
+        options.Checkpoints?.After(this, written);
         return written;
     }
 
@@ -265,7 +265,7 @@ public sealed class JournalFile
             }
             written = WriteEntries(fs, tail.WorkspaceId, tail.Incident, tail.Seq, tail.Hash, drafts, options);
         }
-        options.AfterAppend?.Invoke(this, written);
+        options.Checkpoints?.After(this, written);
         return written;
     }
 
@@ -458,7 +458,12 @@ public sealed class JournalFile
         return new JournalVerifier(Path, options ?? new JournalVerifyOptions()).Run();
     }
 
-    /// <summary>Streams the entries. A line that does not parse ends the stream with a <see cref="JournalCorruptException"/>.</summary>
+    /// <summary>
+    /// Streams the entries. A line that does not parse, or that does not link to the one before it (its seq is not the
+    /// next, or its prev is not that entry's hash: a line removed, reordered or spliced in from another journal), ends
+    /// the stream with a <see cref="JournalCorruptException"/> (<see cref="JournalFault.SequenceGap"/>,
+    /// <see cref="JournalFault.BrokenLink"/>), as <see cref="Verify"/> reports it: no reader folds a broken chain.
+    /// </summary>
     public IEnumerable<JournalEntry> ReadEntries(CancellationToken cancellationToken = default)
     {
         if (!File.Exists(Path))
@@ -466,6 +471,8 @@ public sealed class JournalFile
             throw new DeirfException("JournalNotFound", DeirfErrorKind.NotFound, $"Journal '{Path}' does not exist.", Path);
         }
         using var reader = new JournalLineReader(Path);
+        var expectedSeq = 0L;
+        var prev = JournalLine.GenesisPrev;
         while (reader.TryReadLine(out var mem, out var terminated))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -478,7 +485,20 @@ public sealed class JournalFile
             {
                 throw new JournalCorruptException(Path, fault, $"Line {reader.LineNumber} of '{Path}' is not a valid entry ({fault}: {reason}).");
             }
-            yield return JournalEntry.FromVerifiedLine(mem.Span, f, reader.LineNumber, Path);
+            var entry = JournalEntry.FromVerifiedLine(mem.Span, f, reader.LineNumber, Path);
+            if (entry.Seq != expectedSeq)
+            {
+                throw new JournalCorruptException(Path, JournalFault.SequenceGap,
+                    $"Line {reader.LineNumber} of '{Path}' is entry {entry.Seq} where entry {expectedSeq} belongs: the chain breaks (run Test-DeirfJournal).");
+            }
+            if (!string.Equals(entry.Prev, prev, StringComparison.Ordinal))
+            {
+                throw new JournalCorruptException(Path, JournalFault.BrokenLink,
+                    $"Entry {entry.Seq} (line {reader.LineNumber}) of '{Path}' does not link to the hash of entry {expectedSeq - 1}: the chain breaks (run Test-DeirfJournal).");
+            }
+            prev = entry.Hash;
+            expectedSeq++;
+            yield return entry;
         }
     }
 

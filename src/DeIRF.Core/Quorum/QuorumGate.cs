@@ -579,17 +579,19 @@ internal sealed class IncidentQuorumState
             var roster = Roster.Load(ws);
             state._rolesOf = h => roster.Find(h)?.Roles.Select(r => r.ToString()) ?? [];
         }
-        string? prevHash = null;
-        foreach (var entry in journal.ReadEntries())
+        try
         {
-            // Each line's own hash is checked by the reader; the links between lines are checked here.
-            if (state.ChainProblem is null && (entry.Seq != state._lastSeq + 1 || (prevHash is not null && entry.Prev != prevHash)))
+            // The reader checks each line's hash and the links between lines; a break ends the fold there and blocks
+            // every proposal of this journal (JournalBroken) rather than judging a chain with a line cut out.
+            foreach (var entry in journal.ReadEntries())
             {
-                state.ChainProblem = $"the chain breaks at {incident}#{entry.Seq} (line {entry.LineNumber}); run Test-DeirfJournal";
+                state._lastSeq = entry.Seq;
+                state.Apply(entry);
             }
-            prevHash = entry.Hash;
-            state._lastSeq = entry.Seq;
-            state.Apply(entry);
+        }
+        catch (JournalCorruptException broken) when (broken.Fault is JournalFault.SequenceGap or JournalFault.BrokenLink)
+        {
+            state.ChainProblem = $"the chain of {incident} breaks after entry {state._lastSeq}: {broken.Message}";
         }
         state.CurrentRoles = state._fold.Roles.ToDictionary(kv => kv.Key, kv => kv.Value);
         return state;

@@ -409,12 +409,15 @@ public sealed class CheckpointTests : IDisposable
         var (ws, inc) = NewIncident(entries: 1);
         new CheckpointPolicy { Every = 5 }.Save(ws);
         var journal = ws.JournalOf(inc);
-        var options = new JournalAppendOptions { Durable = false, AfterAppend = (j, entries) => CheckpointLog.AfterAppend(ws, j, entries, "alice") };
+        var automatic = new AutomaticCheckpoints(ws, "alice");
+        var options = new JournalAppendOptions { Durable = false, Checkpoints = automatic };
         for (int i = 0; i < 11; i++)
         {
             journal.Append(new StatementDraft(Note.KindName, "alice", new JsonObject { ["text"] = $"n{i}" }), options);
         }
         Assert.Equal(new long[] { 5, 10 }, CheckpointLog.List(ws, inc).Select(p => Checkpoint.Load(p).Size));
+        Assert.Equal(CheckpointLog.List(ws, inc), automatic.Written);
+        Assert.Empty(automatic.Problems);
         ws.CloseIncident(inc, "alice", "done", options);
         Assert.Equal(13, Checkpoint.Load(CheckpointLog.List(ws, inc)[^1]).Size);
         // Unsigned (alice has no signing key here): written for a signer and witnesses to sign later.
