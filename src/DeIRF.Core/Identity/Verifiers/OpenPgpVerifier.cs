@@ -6,6 +6,7 @@ using Org.BouncyCastle.Asn1.Gnu;
 using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
+using static DeIRF.Identity.Verifiers.OpenPgpSignatureRules;
 
 namespace DeIRF.Identity.Verifiers;
 
@@ -22,17 +23,6 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
     private const string SecretKeyLabel = "PRIVATE KEY BLOCK";
     private const string SignatureLabel = "SIGNATURE";
     private const string UnknownAlgorithmPrefix = "unknown signature key algorithm:";
-
-    // Subpackets whose meaning we apply or that are harmless to ignore; any other critical one voids the signature (RFC 4880 5.2.3.1).
-    private static readonly HashSet<SignatureSubpacketTag> UnderstoodSubpackets =
-    [
-        SignatureSubpacketTag.CreationTime, SignatureSubpacketTag.ExpireTime, SignatureSubpacketTag.Exportable,
-        SignatureSubpacketTag.Revocable, SignatureSubpacketTag.KeyExpireTime, SignatureSubpacketTag.PreferredSymmetricAlgorithms,
-        SignatureSubpacketTag.IssuerKeyId, SignatureSubpacketTag.PreferredHashAlgorithms, SignatureSubpacketTag.PreferredCompressionAlgorithms,
-        SignatureSubpacketTag.KeyServerPreferences, SignatureSubpacketTag.PrimaryUserId, SignatureSubpacketTag.KeyFlags,
-        SignatureSubpacketTag.SignerUserId, SignatureSubpacketTag.RevocationReason, SignatureSubpacketTag.Features,
-        SignatureSubpacketTag.EmbeddedSignature, SignatureSubpacketTag.IssuerFingerprint, SignatureSubpacketTag.PreferredAeadAlgorithms,
-    ];
 
     public ProofKind Kind => ProofKind.OpenPgp;
 
@@ -668,21 +658,6 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         return [0x99, (byte)(body.Length >> 8), (byte)body.Length, .. body];
     }
 
-    /// <summary>The one place a signature's math is checked: <paramref name="signedData"/>, then the signature's own trailer.</summary>
-    private static bool Holds(PgpSignature sig, PgpPublicKey key, params byte[][] signedData)
-    {
-        if (sig.KeyAlgorithm != key.Algorithm)
-        {
-            return false;
-        }
-        sig.InitVerify(key);
-        foreach (var part in signedData)
-        {
-            sig.Update(part);
-        }
-        return sig.Verify();
-    }
-
     private static bool Verifies(Func<bool> verify)
     {
         try
@@ -715,41 +690,6 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         }
         return true;
     }
-
-    private static SignatureSubpacketTag? UnknownCritical(PgpSignature sig)
-    {
-        var hashed = sig.GetHashedSubPackets();
-        if (hashed is null)
-        {
-            return null;
-        }
-        foreach (var tag in hashed.GetCriticalTags())
-        {
-            if (!UnderstoodSubpackets.Contains(tag))
-            {
-                return tag;
-            }
-        }
-        return null;
-    }
-
-    private static string? HashRefusal(HashAlgorithmTag hash) => hash switch
-    {
-        HashAlgorithmTag.Sha256 or HashAlgorithmTag.Sha384 or HashAlgorithmTag.Sha512 or HashAlgorithmTag.Sha224
-            or HashAlgorithmTag.Sha3_256 or HashAlgorithmTag.Sha3_512 => null,
-        HashAlgorithmTag.Sha1 => "SHA-1 signatures are refused",
-        HashAlgorithmTag.MD5 => "MD5 signatures are refused",
-        HashAlgorithmTag.RipeMD160 => "RIPEMD-160 signatures are refused",
-        _ => $"{HashName(hash)} signatures are refused",
-    };
-
-    private static string HashName(HashAlgorithmTag hash) => hash switch
-    {
-        HashAlgorithmTag.Sha1 => "SHA-1",
-        HashAlgorithmTag.MD5 => "MD5",
-        HashAlgorithmTag.RipeMD160 => "RIPEMD-160",
-        _ => Enum.IsDefined(hash) ? hash.ToString().ToUpperInvariant() : $"hash algorithm {(int)hash}",
-    };
 
     /// <summary>The algorithm as a user names it: ed25519, rsa-3072, ecdsa-nistp256.</summary>
     private static string AlgorithmName(PgpPublicKey key) => key.Algorithm switch
@@ -800,13 +740,7 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         };
     }
 
-    private static string KeyIdHex(long keyId) => keyId.ToString("X16", CultureInfo.InvariantCulture);
-
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
-
     private static SignatureCheck Invalid(string? fingerprint, string reason) => SignatureCheck.Invalid(ProofKind.OpenPgp, fingerprint, reason);
-
-    private static InvalidProofException Refuse(string reason, Exception? inner = null) => new(ProofKind.OpenPgp, reason, null, inner);
 
     /// <summary>One key of a certificate (the primary or a subkey) and what its self-signature or binding says about it.</summary>
     private sealed class SubjectKey
