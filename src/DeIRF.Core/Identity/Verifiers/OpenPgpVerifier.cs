@@ -19,11 +19,6 @@ namespace DeIRF.Identity.Verifiers;
 /// </summary>
 public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
 {
-    private const string PublicKeyLabel = "PUBLIC KEY BLOCK";
-    private const string SecretKeyLabel = "PRIVATE KEY BLOCK";
-    private const string SignatureLabel = "SIGNATURE";
-    private const string UnknownAlgorithmPrefix = "unknown signature key algorithm:";
-
     public ProofKind Kind => ProofKind.OpenPgp;
 
     /// <inheritdoc/>
@@ -278,7 +273,7 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         generator.SetUnhashedSubpackets(unhashed.Generate());
         generator.Update(payload);
         var signature = generator.Generate();
-        return Armor(signature.Encode);
+        return OpenPgpArmor.Encode(signature.Encode);
     }
 
     // ECDSA wants a hash at least as wide as its curve (gpg insists when it signs); SHA-256 elsewhere.
@@ -326,13 +321,13 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
             {
                 throw Refuse($"the secret key{SourceOf(material)} is neither an armored nor a binary OpenPGP secret key");
             }
-            if (text.Contains($"-----BEGIN PGP {PublicKeyLabel}-----", StringComparison.Ordinal))
+            if (text.Contains($"-----BEGIN PGP {OpenPgpArmor.PublicKeyLabel}-----", StringComparison.Ordinal))
             {
                 throw Refuse($"the key{SourceOf(material)} is a public key; signing needs the secret key (gpg --armor --export-secret-keys)");
             }
-            packets = Dearmor(text, SecretKeyLabel, "the secret key");
+            packets = OpenPgpArmor.Decode(text, OpenPgpArmor.SecretKeyLabel, "the secret key");
         }
-        var objects = ReadObjects(packets, "the secret key");
+        var objects = OpenPgpArmor.ReadObjects(packets, "the secret key");
         var rings = objects.OfType<PgpSecretKeyRing>().ToList();
         if (rings.Count != 1 || objects.Count != 1)
         {
@@ -356,11 +351,11 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
     private static Certificate ReadCertificate(string text)
     {
         var trimmed = text.Trim();
-        if (trimmed.Contains($"-----BEGIN PGP {SecretKeyLabel}-----", StringComparison.Ordinal))
+        if (trimmed.Contains($"-----BEGIN PGP {OpenPgpArmor.SecretKeyLabel}-----", StringComparison.Ordinal))
         {
             throw Refuse("this is a secret key block; give the public key (gpg --armor --export), and keep the secret key to yourself");
         }
-        var objects = ReadObjects(Dearmor(trimmed, PublicKeyLabel, "the public key"), "the public key");
+        var objects = OpenPgpArmor.ReadObjects(OpenPgpArmor.Decode(trimmed, OpenPgpArmor.PublicKeyLabel, "the public key"), "the public key");
         if (objects.OfType<PgpSecretKeyRing>().Any())
         {
             throw Refuse("this block holds a secret key; give the public key (gpg --armor --export), and keep the secret key to yourself");
@@ -377,32 +372,6 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         return Analyse(rings[0]);
     }
 
-    private static List<PgpObject> ReadObjects(byte[] packets, string what)
-    {
-        try
-        {
-            var factory = new PgpObjectFactory(packets);
-            var objects = new List<PgpObject>();
-            while (factory.NextPgpObject() is { } o)
-            {
-                objects.Add(o);
-            }
-            return objects;
-        }
-        catch (IOException ex) when (ex.Message.StartsWith(UnknownAlgorithmPrefix, StringComparison.Ordinal))
-        {
-            // BouncyCastle 2.7 cannot even parse RFC 9580 Ed25519/Ed448 (algorithm 27/28) signature packets.
-            throw Refuse($"{what} uses a signature algorithm this build cannot read ({ex.Message[UnknownAlgorithmPrefix.Length..].Trim()}); "
-                + "gpg ed25519 (EdDSA), RSA and NIST ECDSA keys are accepted", ex);
-        }
-        catch (Exception ex) when (ex is IOException or PgpException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException or IndexOutOfRangeException
-            or UnsupportedPacketVersionException)
-        {
-            // Never echo the packets: they may be key material.
-            throw Refuse($"{what} could not be read: malformed OpenPGP packets", ex);
-        }
-    }
-
     private static PgpSignature ReadDetachedSignature(string text)
     {
         var trimmed = text.Trim();
@@ -414,7 +383,7 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         {
             return Throw("this is a signed message (gpg --sign), not a detached signature; sign with gpg --detach-sign --armor");
         }
-        var objects = ReadObjects(Dearmor(trimmed, SignatureLabel, "the signature"), "the signature");
+        var objects = OpenPgpArmor.ReadObjects(OpenPgpArmor.Decode(trimmed, OpenPgpArmor.SignatureLabel, "the signature"), "the signature");
         var signatures = objects.OfType<PgpSignatureList>().SelectMany(l => Enumerable.Range(0, l.Count).Select(i => l[i])).ToList();
         if (objects.Any(o => o is not PgpSignatureList))
         {
@@ -427,52 +396,6 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         return signatures[0];
 
         static PgpSignature Throw(string reason) => throw Refuse(reason);
-    }
-
-    private static byte[] Dearmor(string text, string label, string what)
-    {
-        var trimmed = text.Trim();
-        var begin = $"-----BEGIN PGP {label}-----";
-        var end = $"-----END PGP {label}-----";
-        if (!trimmed.StartsWith(begin, StringComparison.Ordinal))
-        {
-            throw Refuse($"{what} is not armored OpenPGP data (it must start with {begin})");
-        }
-        if (trimmed.IndexOf("-----BEGIN PGP ", begin.Length, StringComparison.Ordinal) >= 0)
-        {
-            throw Refuse($"{what} holds more than one armored block; give exactly one");
-        }
-        if (!trimmed.EndsWith(end, StringComparison.Ordinal))
-        {
-            throw Refuse($"{what} is truncated or has text after its END line");
-        }
-        try
-        {
-            using var armored = new ArmoredInputStream(new MemoryStream(Encoding.ASCII.GetBytes(trimmed + "\n")));
-            using var body = new MemoryStream();
-            armored.CopyTo(body);
-            var bytes = body.ToArray();
-            if (bytes.Length == 0)
-            {
-                throw Refuse($"{what} is an empty armored block");
-            }
-            return bytes;
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
-        {
-            throw Refuse($"the armor of {what} is damaged (bad base64 or checksum)", ex);
-        }
-    }
-
-    private static string Armor(Action<Stream> write)
-    {
-        using var buffer = new MemoryStream();
-        // No Version header: it would journal our library version into every signature and key.
-        using (var armored = new ArmoredOutputStream(buffer, false))
-        {
-            write(armored);
-        }
-        return Encoding.ASCII.GetString(buffer.ToArray()).Replace("\r\n", "\n", StringComparison.Ordinal);
     }
 
     private static Certificate Analyse(PgpPublicKeyRing ring)
@@ -819,7 +742,7 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
             {
                 attributes["userId"] = userId;
             }
-            var armored = Armor(output =>
+            var armored = OpenPgpArmor.Encode(output =>
             {
                 foreach (var key in ring.GetPublicKeys())
                 {
