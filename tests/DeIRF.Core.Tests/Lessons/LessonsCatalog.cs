@@ -1,7 +1,7 @@
 namespace DeIRF.Core.Tests.Lessons;
 
 /// <summary>One case of a lesson: the tests that refuse it and why (ErrorId, verdict reason or fault).</summary>
-/// <param name="Tests">xUnit tests of this assembly as "Class.Method"; Pester tests as "pester:File.Tests.ps1:It text".</param>
+/// <param name="Tests">xUnit tests of this assembly as "Class.Method", one row of a theory as "Class.Method(first argument)"; Pester tests as "pester:File.Tests.ps1:It text".</param>
 /// <param name="Owner">Set when another piece of work owns the case (no test mapped here).</param>
 public sealed record LessonCase(string Lesson, string Case, string[] Tests, string Reason, string? Owner = null);
 
@@ -48,13 +48,13 @@ public static class LessonsCatalog
         C("Approvals", "signer shown one thing, signing another (Bybit)", "PayloadMismatch (digest shown in the payload file)", "QuorumAttackTests.SignerShownAnotherPayload_SameDigestOtherTarget_IsRefused", "pester:Quorum.Tests.ps1:refuses a signer who was shown another target for the same digest"),
         C("Approvals", "thresholds as nested groups", "QuorumNotMet naming the unmet branch; one person fills one slot", "QuorumAttackTests.NestedGroup_OneBranchUnmet_IsNotMet_AndSaysWhoIsMissing", "QuorumAttackTests.NestedGroup_OnePersonFillsOneSlotOnly_EvenHoldingBothRoles"),
         // OpenPGP
-        C("OpenPGP", "key flags allow signing", "key flags: not a signing key", "OpenPgpInteropTests.SignatureByEncryptionOnlySubkey_IsRefused", "OpenPgpInteropTests.SignatureByCertifyOnlyPrimaryKey_IsRefused", "OpenPgpInteropTests.KeyWithoutAnySigningKey_IsRefused"),
-        C("OpenPGP", "subkey binding", "forged subkey binding signature", "OpenPgpInteropTests.SubkeyWithForgedBinding_IsRefused"),
-        C("OpenPGP", "back-signature", "signing subkey without a valid primary-key back-signature", "OpenPgpInteropTests.SigningSubkeyWithoutBackSignature_IsRefused", "OpenPgpInteropTests.SigningSubkeyWithBackSignatureByAnotherKey_IsRefused"),
-        C("OpenPGP", "expiry", "key or signature expired at signing time", "OpenPgpInteropTests.ExpiredKey_IsRefused", "OpenPgpInteropTests.SignatureDatedAfterKeyExpiry_IsRefused", "OpenPgpInteropTests.ExpiredSignature_IsRefused"),
-        C("OpenPGP", "revocation", "key or subkey revoked", "OpenPgpInteropTests.RevokedKey_IsRefused", "OpenPgpInteropTests.RevokedSigningSubkey_IsRefused"),
-        C("OpenPGP", "signature type", "only binary-document signatures (text mode, cleartext refused)", "OpenPgpInteropTests.TextModeSignature_IsRefused", "OpenPgpInteropTests.ClearSignedMessage_IsRefused"),
-        C("OpenPGP", "SHA-1 rejected", "SHA-1 signature / SHA-1-only self-signature", "OpenPgpInteropTests.Sha1Signature_IsRefused", "OpenPgpInteropTests.KeyWhoseOnlySelfSignatureIsSha1_IsRefused", "QuorumAttackTests.OpenPgpSha1Signature_IsRefused"),
+        C("OpenPGP", "key flags allow signing", "key flags: not a signing key", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(SignatureByEncryptionOnlySubkey)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(SignatureByCertifyOnlyPrimaryKey)", "OpenPgpInteropTests.RefusedKeyBlock_NamesTheReason(KeyWithoutAnySigningKey)"),
+        C("OpenPGP", "subkey binding", "forged subkey binding signature", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(SubkeyWithForgedBinding)"),
+        C("OpenPGP", "back-signature", "signing subkey without a valid primary-key back-signature", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(SigningSubkeyWithoutBackSignature)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(SigningSubkeyWithBackSignatureByAnotherKey)"),
+        C("OpenPGP", "expiry", "key or signature expired at signing time", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(ExpiredKey)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(SignatureDatedAfterKeyExpiry)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(ExpiredSignature)"),
+        C("OpenPGP", "revocation", "key or subkey revoked", "OpenPgpInteropTests.RefusedKeyBlock_NamesTheReason(RevokedKeyBlock)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(RevokedKey)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(RevokedSigningSubkey)"),
+        C("OpenPGP", "signature type", "only binary-document signatures (text mode, cleartext refused)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(TextModeSignature)", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(ClearSignedMessage)"),
+        C("OpenPGP", "SHA-1 rejected", "SHA-1 signature / SHA-1-only self-signature", "OpenPgpInteropTests.RefusedSignature_NamesTheReason(Sha1Signature)", "OpenPgpInteropTests.RefusedKeyBlock_NamesTheReason(KeyWhoseOnlySelfSignatureIsSha1)", "QuorumAttackTests.OpenPgpSha1Signature_IsRefused"),
         // SSHSIG
         C("SSHSIG", "namespace must match exactly", "wrong namespace", "SshInteropTests.WrongNamespace_Refused", "QuorumAttackTests.SshSignatureWithTheWrongNamespace_IsRefused", "pester:Quorum.Tests.ps1:refuses an ssh-keygen signature made in another namespace"),
         C("SSHSIG", "never trust the key embedded in the blob", "embedded key is not the roster key", "SshInteropTests.SignedByAnotherKey_EmbeddedKeyNotTrusted_Refused", "SshInteropTests.EmbeddedKeySwappedForTheRosterKey_Refused"),

@@ -1,11 +1,6 @@
-using System.Globalization;
-using System.Text;
-using Org.BouncyCastle.Asn1;
-using Org.BouncyCastle.Asn1.EdEC;
-using Org.BouncyCastle.Asn1.Gnu;
-using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
+using static DeIRF.Identity.Verifiers.OpenPgpSignatureRules;
 
 namespace DeIRF.Identity.Verifiers;
 
@@ -15,25 +10,11 @@ namespace DeIRF.Identity.Verifiers;
 /// must belong to the proof's key, carry the sign flag in a self-signature or a subkey binding that itself verifies
 /// (with a primary key binding back-signature for subkeys), be neither revoked nor expired, and the signature must be
 /// a binary document signature with a modern hash, not from the future and not expired.
+/// The key block is read and judged by OpenPgpCertificate (armor in OpenPgpArmor, hash and subpacket rules in
+/// OpenPgpSignatureRules); signing with an exported gpg secret key is OpenPgpSecretKey's.
 /// </summary>
 public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
 {
-    private const string PublicKeyLabel = "PUBLIC KEY BLOCK";
-    private const string SecretKeyLabel = "PRIVATE KEY BLOCK";
-    private const string SignatureLabel = "SIGNATURE";
-    private const string UnknownAlgorithmPrefix = "unknown signature key algorithm:";
-
-    // Subpackets whose meaning we apply or that are harmless to ignore; any other critical one voids the signature (RFC 4880 5.2.3.1).
-    private static readonly HashSet<SignatureSubpacketTag> UnderstoodSubpackets =
-    [
-        SignatureSubpacketTag.CreationTime, SignatureSubpacketTag.ExpireTime, SignatureSubpacketTag.Exportable,
-        SignatureSubpacketTag.Revocable, SignatureSubpacketTag.KeyExpireTime, SignatureSubpacketTag.PreferredSymmetricAlgorithms,
-        SignatureSubpacketTag.IssuerKeyId, SignatureSubpacketTag.PreferredHashAlgorithms, SignatureSubpacketTag.PreferredCompressionAlgorithms,
-        SignatureSubpacketTag.KeyServerPreferences, SignatureSubpacketTag.PrimaryUserId, SignatureSubpacketTag.KeyFlags,
-        SignatureSubpacketTag.SignerUserId, SignatureSubpacketTag.RevocationReason, SignatureSubpacketTag.Features,
-        SignatureSubpacketTag.EmbeddedSignature, SignatureSubpacketTag.IssuerFingerprint, SignatureSubpacketTag.PreferredAeadAlgorithms,
-    ];
-
     public ProofKind Kind => ProofKind.OpenPgp;
 
     /// <inheritdoc/>
@@ -45,7 +26,7 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
     public ProofKey ParsePublicKey(string publicKeyText)
     {
         ArgumentNullException.ThrowIfNull(publicKeyText);
-        return ReadCertificate(publicKeyText).ToProofKey();
+        return OpenPgpCertificate.Read(publicKeyText).ToProofKey();
     }
 
     public SignatureCheck Verify(ProofKey key, ReadOnlySpan<byte> payload, string signature, VerificationContext context)
@@ -57,11 +38,11 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
             return Invalid(key.Fingerprint, $"a {key.Kind} proof cannot check an OpenPGP signature");
         }
 
-        Certificate cert;
+        OpenPgpCertificate cert;
         try
         {
             // Re-read the stored block: revocations and flags are judged on what the proof holds, not on a cached verdict.
-            cert = ReadCertificate(key.PublicKey);
+            cert = OpenPgpCertificate.Read(key.PublicKey);
         }
         catch (InvalidProofException ex)
         {
@@ -97,54 +78,16 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
     public string PublicKeyOf(PrivateKeyMaterial key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var secretRing = ReadSecretRing(key);
-        return Analyse(PublicRingOf(secretRing)).ToProofKey().PublicKey;
+        return OpenPgpSecretKey.Read(key).Certificate.ToProofKey().PublicKey;
     }
 
     public string Sign(ReadOnlySpan<byte> payload, PrivateKeyMaterial key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var secretRing = ReadSecretRing(key);
-        var cert = Analyse(PublicRingOf(secretRing));
-        var now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-
-        // Like gpg: the newest usable signing subkey first, the primary key last.
-        var candidates = cert.Subkeys.Where(k => k.CanSign).OrderByDescending(k => k.Created).ToList();
-        if (cert.Primary.CanSign)
-        {
-            candidates.Add(cert.Primary);
-        }
-        if (cert.Primary.ExpiredAt(now) is { } primaryExpired)
-        {
-            throw Refuse($"the key expired at {Time(primaryExpired)}; extend it (gpg --quick-set-expire) and export it again");
-        }
-        var refusals = new List<string>();
-        foreach (var candidate in candidates)
-        {
-            if (candidate.ExpiredAt(now) is { } expired)
-            {
-                refusals.Add($"{candidate.Label} expired at {Time(expired)}");
-                continue;
-            }
-            var secret = secretRing.GetSecretKey(candidate.Key.KeyId);
-            if (secret is null || secret.IsPrivateKeyEmpty || secret.S2k?.Type == S2k.GnuDummyS2K)
-            {
-                refusals.Add($"{candidate.Label} has no secret part in this export (a stub or a smartcard key)");
-                continue;
-            }
-            var privateKey = Unlock(secret, key);
-            if (privateKey is null)
-            {
-                refusals.Add($"{candidate.Label} has no secret part in this export");
-                continue;
-            }
-            return SignWith(candidate.Key, privateKey, payload, now);
-        }
-        refusals.AddRange(cert.AllKeys.Where(k => !k.CanSign).Select(k => $"{k.Label} cannot sign: {k.CannotSign}"));
-        throw Refuse("no key in this secret key can sign: " + string.Join("; ", refusals));
+        return OpenPgpSecretKey.Read(key).Sign(payload);
     }
 
-    private static SignatureCheck Check(Certificate cert, PgpSignature sig, ReadOnlySpan<byte> payload, VerificationContext context)
+    private static SignatureCheck Check(OpenPgpCertificate cert, PgpSignature sig, ReadOnlySpan<byte> payload, VerificationContext context)
     {
         var fpr = cert.Primary.Fingerprint;
         if (sig.Version != 4)
@@ -233,7 +176,7 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         return SignatureCheck.Valid(ProofKind.OpenPgp, fpr, signedAt, details);
     }
 
-    private static SubjectKey? FindIssuer(Certificate cert, PgpSignature sig, out string? refusal)
+    private static OpenPgpCertificate.SubjectKey? FindIssuer(OpenPgpCertificate cert, PgpSignature sig, out string? refusal)
     {
         refusal = null;
         byte[]? issuerFpr = null;
@@ -275,144 +218,6 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         return null;
     }
 
-    private static string SignWith(PgpPublicKey signingKey, PgpPrivateKey privateKey, ReadOnlySpan<byte> payload, DateTimeOffset now)
-    {
-        var generator = new PgpSignatureGenerator(signingKey.Algorithm, HashFor(signingKey));
-        generator.InitSign(PgpSignature.BinaryDocument, privateKey);
-        var hashed = new PgpSignatureSubpacketGenerator();
-        hashed.SetSignatureCreationTime(false, now.UtcDateTime);
-        hashed.SetIssuerFingerprint(false, signingKey);
-        generator.SetHashedSubpackets(hashed.Generate());
-        var unhashed = new PgpSignatureSubpacketGenerator();
-        unhashed.SetIssuerKeyID(false, signingKey.KeyId);
-        generator.SetUnhashedSubpackets(unhashed.Generate());
-        generator.Update(payload);
-        var signature = generator.Generate();
-        return Armor(signature.Encode);
-    }
-
-    // ECDSA wants a hash at least as wide as its curve (gpg insists when it signs); SHA-256 elsewhere.
-    private static HashAlgorithmTag HashFor(PgpPublicKey key) => AlgorithmName(key) switch
-    {
-        "ecdsa-nistp384" or "ecdsa-nistp521" => HashAlgorithmTag.Sha512,
-        _ => HashAlgorithmTag.Sha256,
-    };
-
-    private static PgpPrivateKey? Unlock(PgpSecretKey secret, PrivateKeyMaterial material)
-    {
-        if (secret.S2kUsage != SecretKeyPacket.UsageNone && material.Passphrase is null)
-        {
-            throw Refuse($"the secret key{SourceOf(material)} is protected by a passphrase; give the passphrase with it");
-        }
-        try
-        {
-            // gpg derives the key from the passphrase's UTF-8 bytes.
-            return secret.ExtractPrivateKeyUtf8(material.Passphrase ?? []);
-        }
-        catch (PgpException ex)
-        {
-            throw Refuse($"the passphrase does not unlock the secret key{SourceOf(material)}", ex);
-        }
-    }
-
-    private static string SourceOf(PrivateKeyMaterial material) => material.Source is null ? string.Empty : $" from {material.Source}";
-
-    private static PgpSecretKeyRing ReadSecretRing(PrivateKeyMaterial material)
-    {
-        var bytes = material.KeyBytes;
-        byte[] packets;
-        if (bytes.Length > 0 && (bytes[0] & 0x80) != 0)
-        {
-            packets = bytes; // gpg --export-secret-keys without --armor
-        }
-        else
-        {
-            string text;
-            try
-            {
-                text = new UTF8Encoding(false, true).GetString(bytes);
-            }
-            catch (DecoderFallbackException)
-            {
-                throw Refuse($"the secret key{SourceOf(material)} is neither an armored nor a binary OpenPGP secret key");
-            }
-            if (text.Contains($"-----BEGIN PGP {PublicKeyLabel}-----", StringComparison.Ordinal))
-            {
-                throw Refuse($"the key{SourceOf(material)} is a public key; signing needs the secret key (gpg --armor --export-secret-keys)");
-            }
-            packets = Dearmor(text, SecretKeyLabel, "the secret key");
-        }
-        var objects = ReadObjects(packets, "the secret key");
-        var rings = objects.OfType<PgpSecretKeyRing>().ToList();
-        if (rings.Count != 1 || objects.Count != 1)
-        {
-            throw Refuse(rings.Count > 1
-                ? $"the secret key file holds {rings.Count} keys; export exactly one (gpg --armor --export-secret-keys <fingerprint>)"
-                : "the secret key file holds no OpenPGP secret key (gpg --armor --export-secret-keys writes one)");
-        }
-        return rings[0];
-    }
-
-    private static PgpPublicKeyRing PublicRingOf(PgpSecretKeyRing secretRing)
-    {
-        using var buffer = new MemoryStream();
-        foreach (var publicKey in secretRing.GetPublicKeys())
-        {
-            publicKey.Encode(buffer, true);
-        }
-        return new PgpPublicKeyRing(buffer.ToArray());
-    }
-
-    private static Certificate ReadCertificate(string text)
-    {
-        var trimmed = text.Trim();
-        if (trimmed.Contains($"-----BEGIN PGP {SecretKeyLabel}-----", StringComparison.Ordinal))
-        {
-            throw Refuse("this is a secret key block; give the public key (gpg --armor --export), and keep the secret key to yourself");
-        }
-        var objects = ReadObjects(Dearmor(trimmed, PublicKeyLabel, "the public key"), "the public key");
-        if (objects.OfType<PgpSecretKeyRing>().Any())
-        {
-            throw Refuse("this block holds a secret key; give the public key (gpg --armor --export), and keep the secret key to yourself");
-        }
-        var rings = objects.OfType<PgpPublicKeyRing>().ToList();
-        if (rings.Count > 1)
-        {
-            throw Refuse($"the block holds {rings.Count} keys; give exactly one (gpg --armor --export <fingerprint>)");
-        }
-        if (rings.Count == 0 || objects.Count != 1)
-        {
-            throw Refuse("the block holds no OpenPGP public key");
-        }
-        return Analyse(rings[0]);
-    }
-
-    private static List<PgpObject> ReadObjects(byte[] packets, string what)
-    {
-        try
-        {
-            var factory = new PgpObjectFactory(packets);
-            var objects = new List<PgpObject>();
-            while (factory.NextPgpObject() is { } o)
-            {
-                objects.Add(o);
-            }
-            return objects;
-        }
-        catch (IOException ex) when (ex.Message.StartsWith(UnknownAlgorithmPrefix, StringComparison.Ordinal))
-        {
-            // BouncyCastle 2.7 cannot even parse RFC 9580 Ed25519/Ed448 (algorithm 27/28) signature packets.
-            throw Refuse($"{what} uses a signature algorithm this build cannot read ({ex.Message[UnknownAlgorithmPrefix.Length..].Trim()}); "
-                + "gpg ed25519 (EdDSA), RSA and NIST ECDSA keys are accepted", ex);
-        }
-        catch (Exception ex) when (ex is IOException or PgpException or InvalidOperationException or ArgumentException or FormatException or InvalidCastException or IndexOutOfRangeException
-            or UnsupportedPacketVersionException)
-        {
-            // Never echo the packets: they may be key material.
-            throw Refuse($"{what} could not be read: malformed OpenPGP packets", ex);
-        }
-    }
-
     private static PgpSignature ReadDetachedSignature(string text)
     {
         var trimmed = text.Trim();
@@ -424,7 +229,7 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         {
             return Throw("this is a signed message (gpg --sign), not a detached signature; sign with gpg --detach-sign --armor");
         }
-        var objects = ReadObjects(Dearmor(trimmed, SignatureLabel, "the signature"), "the signature");
+        var objects = OpenPgpArmor.ReadObjects(OpenPgpArmor.Decode(trimmed, OpenPgpArmor.SignatureLabel, "the signature"), "the signature");
         var signatures = objects.OfType<PgpSignatureList>().SelectMany(l => Enumerable.Range(0, l.Count).Select(i => l[i])).ToList();
         if (objects.Any(o => o is not PgpSignatureList))
         {
@@ -439,460 +244,5 @@ public sealed class OpenPgpVerifier : IProofKindDescriptor, IProofSigner
         static PgpSignature Throw(string reason) => throw Refuse(reason);
     }
 
-    private static byte[] Dearmor(string text, string label, string what)
-    {
-        var trimmed = text.Trim();
-        var begin = $"-----BEGIN PGP {label}-----";
-        var end = $"-----END PGP {label}-----";
-        if (!trimmed.StartsWith(begin, StringComparison.Ordinal))
-        {
-            throw Refuse($"{what} is not armored OpenPGP data (it must start with {begin})");
-        }
-        if (trimmed.IndexOf("-----BEGIN PGP ", begin.Length, StringComparison.Ordinal) >= 0)
-        {
-            throw Refuse($"{what} holds more than one armored block; give exactly one");
-        }
-        if (!trimmed.EndsWith(end, StringComparison.Ordinal))
-        {
-            throw Refuse($"{what} is truncated or has text after its END line");
-        }
-        try
-        {
-            using var armored = new ArmoredInputStream(new MemoryStream(Encoding.ASCII.GetBytes(trimmed + "\n")));
-            using var body = new MemoryStream();
-            armored.CopyTo(body);
-            var bytes = body.ToArray();
-            if (bytes.Length == 0)
-            {
-                throw Refuse($"{what} is an empty armored block");
-            }
-            return bytes;
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
-        {
-            throw Refuse($"the armor of {what} is damaged (bad base64 or checksum)", ex);
-        }
-    }
-
-    private static string Armor(Action<Stream> write)
-    {
-        using var buffer = new MemoryStream();
-        // No Version header: it would journal our library version into every signature and key.
-        using (var armored = new ArmoredOutputStream(buffer, false))
-        {
-            write(armored);
-        }
-        return Encoding.ASCII.GetString(buffer.ToArray()).Replace("\r\n", "\n", StringComparison.Ordinal);
-    }
-
-    private static Certificate Analyse(PgpPublicKeyRing ring)
-    {
-        var primaryKey = ring.GetPublicKey();
-        if (primaryKey.Version != PublicKeyPacket.Version4)
-        {
-            throw Refuse($"only version 4 OpenPGP keys are accepted (this is a version {primaryKey.Version} key)");
-        }
-        var primary = new SubjectKey(primaryKey, isPrimary: true);
-        primary.Revocation = Revocation(primaryKey.GetSignaturesOfType(PgpSignature.KeyRevocation).Where(s => IssuerMayBe(s, primaryKey)),
-            s => Holds(s, primaryKey, KeyPart(primaryKey)));
-        if (primary.Revocation is { } revoked)
-        {
-            throw Refuse($"the primary key {primary.Fingerprint} is revoked ({revoked})");
-        }
-
-        var notes = new List<string>();
-        string? userId = null;
-        var selfSignatures = new List<PgpSignature>();
-        foreach (var rawId in primaryKey.GetRawUserIds())
-        {
-            var sigs = primaryKey.GetSignaturesForId(rawId).Where(s => IssuerMayBe(s, primaryKey)).ToList();
-            var certification = Newest(sigs.Where(s => PgpSignature.IsCertification(s.SignatureType)),
-                s => VerifyUserIdSignature(s, primaryKey, rawId), notes, "self-signature");
-            if (certification is null)
-            {
-                continue;
-            }
-            var idRevocation = sigs.Where(s => s.SignatureType == PgpSignature.CertificationRevocation && s.CreationTime >= certification.CreationTime)
-                .Any(s => Verifies(() => VerifyUserIdSignature(s, primaryKey, rawId)));
-            if (idRevocation)
-            {
-                continue;
-            }
-            userId ??= Encoding.UTF8.GetString(rawId);
-            selfSignatures.Add(certification);
-        }
-        var directKey = Newest(primaryKey.GetSignaturesOfType(PgpSignature.DirectKey).Where(s => IssuerMayBe(s, primaryKey)),
-            s => VerifyDirectKeySignature(s, primaryKey), notes, "direct-key signature");
-        if (directKey is not null)
-        {
-            selfSignatures.Add(directKey);
-        }
-        var selfSignature = selfSignatures.OrderByDescending(s => s.CreationTime).FirstOrDefault();
-        if (selfSignature is null)
-        {
-            throw Refuse("the key has no valid self-signature (a user id or direct-key signature made by the primary key)"
-                + (notes.Count > 0 ? ": " + string.Join("; ", notes.Distinct()) : string.Empty));
-        }
-        primary.ApplyBinding(selfSignature, backSignatureProblem: null);
-
-        var subkeys = new List<SubjectKey>();
-        foreach (var subkeyKey in ring.GetPublicKeys().Skip(1))
-        {
-            subkeys.Add(AnalyseSubkey(primaryKey, subkeyKey));
-        }
-
-        var cert = new Certificate(ring, primary, subkeys, userId);
-        if (!cert.AllKeys.Any(k => k.CanSign))
-        {
-            throw Refuse("no key in this block can sign: "
-                + string.Join("; ", cert.AllKeys.Select(k => $"{k.Label}: {k.Revocation ?? k.CannotSign}")));
-        }
-        return cert;
-    }
-
-    private static SubjectKey AnalyseSubkey(PgpPublicKey primaryKey, PgpPublicKey subkeyKey)
-    {
-        var subkey = new SubjectKey(subkeyKey, isPrimary: false);
-        if (subkeyKey.Version != PublicKeyPacket.Version4)
-        {
-            subkey.CannotSign = $"it is a version {subkeyKey.Version} key";
-            return subkey;
-        }
-        var bySigner = subkeyKey.GetSignatures().Where(s => IssuerMayBe(s, primaryKey)).ToList();
-        subkey.Revocation = Revocation(bySigner.Where(s => s.SignatureType == PgpSignature.SubkeyRevocation),
-            s => Holds(s, primaryKey, KeyPart(primaryKey), KeyPart(subkeyKey)));
-        var notes = new List<string>();
-        var binding = Newest(bySigner.Where(s => s.SignatureType == PgpSignature.SubkeyBinding),
-            s => Holds(s, primaryKey, KeyPart(primaryKey), KeyPart(subkeyKey)), notes, "binding signature");
-        if (binding is null)
-        {
-            subkey.CannotSign = "it has no valid binding signature (type 0x18) from the primary key"
-                + (notes.Count > 0 ? ": " + string.Join("; ", notes.Distinct()) : string.Empty);
-            return subkey;
-        }
-        subkey.ApplyBinding(binding, BackSignatureProblem(binding, primaryKey, subkeyKey));
-        return subkey;
-    }
-
-    // A signing subkey must sign the primary back (type 0x19), or anyone could bind our victim's subkey to their key.
-    private static string? BackSignatureProblem(PgpSignature binding, PgpPublicKey primaryKey, PgpPublicKey subkeyKey)
-    {
-        var problem = "it has no primary key binding back-signature (type 0x19), so nothing shows it agreed to sign for this key";
-        var embedded = new List<PgpSignature>();
-        foreach (var vector in new[] { binding.GetHashedSubPackets(), binding.GetUnhashedSubPackets() })
-        {
-            if (vector?.GetEmbeddedSignatures() is { } list)
-            {
-                embedded.AddRange(Enumerable.Range(0, list.Count).Select(i => list[i]));
-            }
-        }
-        foreach (var back in embedded.Where(s => s.SignatureType == PgpSignature.PrimaryKeyBinding))
-        {
-            if (!Verifies(() => Holds(back, subkeyKey, KeyPart(primaryKey), KeyPart(subkeyKey))))
-            {
-                problem = "its primary key binding back-signature (type 0x19) does not verify";
-                continue;
-            }
-            if (HashRefusal(back.HashAlgorithm) is not null)
-            {
-                problem = $"its primary key binding back-signature uses {HashName(back.HashAlgorithm)}, which is refused";
-                continue;
-            }
-            return null;
-        }
-        return problem;
-    }
-
-    private static PgpSignature? Newest(IEnumerable<PgpSignature> signatures, Func<PgpSignature, bool> verify, List<string> notes, string what)
-    {
-        PgpSignature? newest = null;
-        foreach (var s in signatures)
-        {
-            if (s.Version != 4 || s.GetHashedSubPackets() is not { } hashed || !hashed.HasSignatureCreationTime() || UnknownCritical(s) is not null)
-            {
-                continue;
-            }
-            if (!Verifies(() => verify(s)))
-            {
-                continue;
-            }
-            if (HashRefusal(s.HashAlgorithm) is not null)
-            {
-                notes.Add($"a {what} uses {HashName(s.HashAlgorithm)}, which is refused; re-sign it with a current gpg");
-                continue;
-            }
-            if (newest is null || s.CreationTime > newest.CreationTime)
-            {
-                newest = s;
-            }
-        }
-        return newest;
-    }
-
-    // Revocations count whatever their hash: a weak hash can only make us refuse more.
-    private static string? Revocation(IEnumerable<PgpSignature> revocations, Func<PgpSignature, bool> verify)
-    {
-        foreach (var s in revocations)
-        {
-            if (Verifies(() => verify(s)))
-            {
-                var reason = s.GetHashedSubPackets()?.GetRevocationReason()?.GetRevocationReason();
-                return $"revoked on {Time(new DateTimeOffset(DateTime.SpecifyKind(s.CreationTime, DateTimeKind.Utc)))}, reason: {ReasonName(reason)}";
-            }
-        }
-        return null;
-    }
-
-    private static string ReasonName(RevocationReasonTag? reason) => reason switch
-    {
-        RevocationReasonTag.KeySuperseded => "key superseded",
-        RevocationReasonTag.KeyCompromised => "key compromised",
-        RevocationReasonTag.KeyRetired => "key retired",
-        RevocationReasonTag.UserNoLongerValid => "user id no longer valid",
-        _ => "none given",
-    };
-
-    private static bool VerifyUserIdSignature(PgpSignature sig, PgpPublicKey primaryKey, byte[] rawId)
-    {
-        // Hash the raw user id bytes (not a decoded string) so a non-UTF-8 id still verifies as gpg made it.
-        byte[] header = [0xB4, (byte)(rawId.Length >> 24), (byte)(rawId.Length >> 16), (byte)(rawId.Length >> 8), (byte)rawId.Length];
-        return Holds(sig, primaryKey, KeyPart(primaryKey), header, rawId);
-    }
-
-    private static bool VerifyDirectKeySignature(PgpSignature sig, PgpPublicKey primaryKey) => Holds(sig, primaryKey, KeyPart(primaryKey));
-
-    /// <summary>A key as it is hashed into a key signature (RFC 4880 5.2.4): 0x99, two-byte length, packet body.</summary>
-    private static byte[] KeyPart(PgpPublicKey key)
-    {
-        var body = key.PublicKeyPacket.GetEncodedContents();
-        return [0x99, (byte)(body.Length >> 8), (byte)body.Length, .. body];
-    }
-
-    /// <summary>The one place a signature's math is checked: <paramref name="signedData"/>, then the signature's own trailer.</summary>
-    private static bool Holds(PgpSignature sig, PgpPublicKey key, params byte[][] signedData)
-    {
-        if (sig.KeyAlgorithm != key.Algorithm)
-        {
-            return false;
-        }
-        sig.InitVerify(key);
-        foreach (var part in signedData)
-        {
-            sig.Update(part);
-        }
-        return sig.Verify();
-    }
-
-    private static bool Verifies(Func<bool> verify)
-    {
-        try
-        {
-            return verify();
-        }
-        catch (Exception ex) when (ex is PgpException or IOException or InvalidOperationException or ArgumentException or InvalidCastException)
-        {
-            return false;
-        }
-    }
-
-    // Issuer subpackets are hints (the math decides), but a signature naming another issuer is a third party's.
-    private static bool IssuerMayBe(PgpSignature sig, PgpPublicKey key)
-    {
-        foreach (var vector in new[] { sig.GetHashedSubPackets(), sig.GetUnhashedSubPackets() })
-        {
-            if (vector is null)
-            {
-                continue;
-            }
-            if (vector.GetIssuerFingerprint() is { } f && !f.GetFingerprint().AsSpan().SequenceEqual(key.GetFingerprint()))
-            {
-                return false;
-            }
-            if (vector.HasSubpacket(SignatureSubpacketTag.IssuerKeyId) && vector.GetIssuerKeyId() != key.KeyId)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static SignatureSubpacketTag? UnknownCritical(PgpSignature sig)
-    {
-        var hashed = sig.GetHashedSubPackets();
-        if (hashed is null)
-        {
-            return null;
-        }
-        foreach (var tag in hashed.GetCriticalTags())
-        {
-            if (!UnderstoodSubpackets.Contains(tag))
-            {
-                return tag;
-            }
-        }
-        return null;
-    }
-
-    private static string? HashRefusal(HashAlgorithmTag hash) => hash switch
-    {
-        HashAlgorithmTag.Sha256 or HashAlgorithmTag.Sha384 or HashAlgorithmTag.Sha512 or HashAlgorithmTag.Sha224
-            or HashAlgorithmTag.Sha3_256 or HashAlgorithmTag.Sha3_512 => null,
-        HashAlgorithmTag.Sha1 => "SHA-1 signatures are refused",
-        HashAlgorithmTag.MD5 => "MD5 signatures are refused",
-        HashAlgorithmTag.RipeMD160 => "RIPEMD-160 signatures are refused",
-        _ => $"{HashName(hash)} signatures are refused",
-    };
-
-    private static string HashName(HashAlgorithmTag hash) => hash switch
-    {
-        HashAlgorithmTag.Sha1 => "SHA-1",
-        HashAlgorithmTag.MD5 => "MD5",
-        HashAlgorithmTag.RipeMD160 => "RIPEMD-160",
-        _ => Enum.IsDefined(hash) ? hash.ToString().ToUpperInvariant() : $"hash algorithm {(int)hash}",
-    };
-
-    /// <summary>The algorithm as a user names it: ed25519, rsa-3072, ecdsa-nistp256.</summary>
-    private static string AlgorithmName(PgpPublicKey key) => key.Algorithm switch
-    {
-        PublicKeyAlgorithmTag.RsaGeneral or PublicKeyAlgorithmTag.RsaSign or PublicKeyAlgorithmTag.RsaEncrypt => $"rsa-{key.BitStrength}",
-        PublicKeyAlgorithmTag.Dsa => $"dsa-{key.BitStrength}",
-        PublicKeyAlgorithmTag.ElGamalEncrypt or PublicKeyAlgorithmTag.ElGamalGeneral => $"elgamal-{key.BitStrength}",
-        PublicKeyAlgorithmTag.ECDsa => $"ecdsa-{CurveName(key)}",
-        PublicKeyAlgorithmTag.ECDH => $"ecdh-{CurveName(key)}",
-        PublicKeyAlgorithmTag.EdDsa_Legacy => CurveOf(key) switch
-        {
-            var oid when GnuObjectIdentifiers.Ed25519.Equals(oid) || EdECObjectIdentifiers.id_Ed25519.Equals(oid) => "ed25519",
-            var oid when EdECObjectIdentifiers.id_Ed448.Equals(oid) => "ed448",
-            _ => $"eddsa-{CurveName(key)}",
-        },
-        PublicKeyAlgorithmTag.Ed25519 => "ed25519",
-        PublicKeyAlgorithmTag.Ed448 => "ed448",
-        PublicKeyAlgorithmTag.X25519 => "x25519",
-        PublicKeyAlgorithmTag.X448 => "x448",
-        _ => $"algorithm-{(int)key.Algorithm}",
-    };
-
-    private static DerObjectIdentifier? CurveOf(PgpPublicKey key) => (key.PublicKeyPacket.Key as ECPublicBcpgKey)?.CurveOid;
-
-    private static string CurveName(PgpPublicKey key) => CurveOf(key) switch
-    {
-        null => "unknown",
-        var oid when SecObjectIdentifiers.SecP256r1.Equals(oid) => "nistp256",
-        var oid when SecObjectIdentifiers.SecP384r1.Equals(oid) => "nistp384",
-        var oid when SecObjectIdentifiers.SecP521r1.Equals(oid) => "nistp521",
-        var oid when oid.Id == "1.3.6.1.4.1.3029.1.5.1" => "cv25519", // RFC 6637 bis legacy Curve25519 OID
-        var oid => oid.Id,
-    };
-
-    /// <summary>Why this key's algorithm cannot make signatures we accept, or null.</summary>
-    private static string? AlgorithmRefusal(PgpPublicKey key)
-    {
-        var name = AlgorithmName(key);
-        return key.Algorithm switch
-        {
-            PublicKeyAlgorithmTag.RsaGeneral or PublicKeyAlgorithmTag.RsaSign =>
-                key.BitStrength < 2048 ? $"RSA keys shorter than 2048 bits are refused ({name})" : null,
-            PublicKeyAlgorithmTag.ECDsa =>
-                name is "ecdsa-nistp256" or "ecdsa-nistp384" or "ecdsa-nistp521" ? null : $"ECDSA is accepted on NIST P-256, P-384 and P-521 only ({name})",
-            PublicKeyAlgorithmTag.EdDsa_Legacy => name is "ed25519" ? null : $"EdDSA is accepted on Ed25519 only ({name})",
-            PublicKeyAlgorithmTag.Ed25519 => "RFC 9580 Ed25519 (algorithm 27) is not supported by this build's BouncyCastle; use a gpg ed25519 (EdDSA) key",
-            _ => $"{name} cannot make signatures DeIRF accepts (RSA, ECDSA on NIST curves, Ed25519)",
-        };
-    }
-
-    private static string KeyIdHex(long keyId) => keyId.ToString("X16", CultureInfo.InvariantCulture);
-
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
-
     private static SignatureCheck Invalid(string? fingerprint, string reason) => SignatureCheck.Invalid(ProofKind.OpenPgp, fingerprint, reason);
-
-    private static InvalidProofException Refuse(string reason, Exception? inner = null) => new(ProofKind.OpenPgp, reason, null, inner);
-
-    /// <summary>One key of a certificate (the primary or a subkey) and what its self-signature or binding says about it.</summary>
-    private sealed class SubjectKey
-    {
-        public SubjectKey(PgpPublicKey key, bool isPrimary)
-        {
-            Key = key;
-            IsPrimary = isPrimary;
-            Fingerprint = Convert.ToHexString(key.GetFingerprint());
-            KeyId = KeyIdHex(key.KeyId);
-            Created = new DateTimeOffset(DateTime.SpecifyKind(key.CreationTime, DateTimeKind.Utc));
-            Label = isPrimary ? $"the primary key {KeyId}" : $"subkey {KeyId}";
-        }
-
-        public PgpPublicKey Key { get; }
-        public bool IsPrimary { get; }
-        public string Fingerprint { get; }
-        public string KeyId { get; }
-        public string Label { get; }
-        public DateTimeOffset Created { get; }
-        public DateTimeOffset? Expires { get; private set; }
-        public string? Revocation { get; set; }
-        public string? CannotSign { get; set; }
-        public bool CanSign => Revocation is null && CannotSign is null;
-
-        public DateTimeOffset? ExpiredAt(DateTimeOffset at) => Expires is { } e && at >= e ? e : null;
-
-        /// <summary>Takes flags and expiry from the newest valid self-signature (primary) or binding (subkey).</summary>
-        public void ApplyBinding(PgpSignature binding, string? backSignatureProblem)
-        {
-            var hashed = binding.GetHashedSubPackets();
-            var lifetime = hashed.GetKeyExpirationTime();
-            Expires = lifetime > 0 ? Created.AddSeconds(lifetime) : null;
-            CannotSign = AlgorithmRefusal(Key);
-            if (CannotSign is not null)
-            {
-                return;
-            }
-            if (!hashed.HasSubpacket(SignatureSubpacketTag.KeyFlags))
-            {
-                CannotSign = IsPrimary ? "its self-signature carries no key flags" : "its binding signature carries no key flags";
-                return;
-            }
-            if ((hashed.GetKeyFlags() & PgpKeyFlags.CanSign) == 0)
-            {
-                CannotSign = IsPrimary
-                    ? $"its self-signature's key flags do not allow signing ({Flags(hashed.GetKeyFlags())})"
-                    : $"its binding signature's key flags do not allow signing ({Flags(hashed.GetKeyFlags())})";
-                return;
-            }
-            CannotSign = backSignatureProblem;
-        }
-
-        private static string Flags(int flags)
-        {
-            var names = new List<string>();
-            if ((flags & PgpKeyFlags.CanCertify) != 0) names.Add("certify");
-            if ((flags & PgpKeyFlags.CanEncryptCommunications) != 0) names.Add("encrypt communications");
-            if ((flags & PgpKeyFlags.CanEncryptStorage) != 0) names.Add("encrypt storage");
-            if ((flags & 0x20) != 0) names.Add("authenticate");
-            return names.Count == 0 ? "no usage" : string.Join(", ", names);
-        }
-    }
-
-    /// <summary>A parsed, checked public key block: the primary key, its subkeys and the first valid user id.</summary>
-    private sealed class Certificate(PgpPublicKeyRing ring, SubjectKey primary, List<SubjectKey> subkeys, string? userId)
-    {
-        public SubjectKey Primary { get; } = primary;
-        public List<SubjectKey> Subkeys { get; } = subkeys;
-        public IEnumerable<SubjectKey> AllKeys => Subkeys.Prepend(Primary);
-
-        public ProofKey ToProofKey()
-        {
-            var attributes = new Dictionary<string, string> { ["keyId"] = Primary.KeyId };
-            if (userId is not null)
-            {
-                attributes["userId"] = userId;
-            }
-            var armored = Armor(output =>
-            {
-                foreach (var key in ring.GetPublicKeys())
-                {
-                    key.Encode(output, true);
-                }
-            });
-            return new ProofKey(ProofKind.OpenPgp, Primary.Fingerprint, armored, AlgorithmName(Primary.Key), attributes);
-        }
-    }
 }
