@@ -173,6 +173,34 @@ function Get-ReleaseNotes([string] $Version) {
 }
 
 # Not Invoke-Build: that is the InvokeBuild module's command, which a contributor may have loaded.
+# Makes Destination hold exactly Source's files: copies a file only when its bytes differ, removes what Source lacks.
+# Returns how many files were written or removed.
+function Sync-Tree([string] $Source, [string] $Destination) {
+    $count = 0
+    $null = New-Item -ItemType Directory -Force $Destination
+    $wanted = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
+    foreach ($file in Get-ChildItem $Source -File -Recurse -Force) {
+        $relative = [IO.Path]::GetRelativePath($Source, $file.FullName)
+        $null = $wanted.Add($relative)
+        $target = Join-Path $Destination $relative
+        $same = [IO.File]::Exists($target) -and [IO.FileInfo]::new($target).Length -eq $file.Length -and
+            [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([IO.File]::ReadAllBytes($target))) -eq
+            [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([IO.File]::ReadAllBytes($file.FullName)))
+        if (-not $same) {
+            $null = New-Item -ItemType Directory -Force (Split-Path $target)
+            Copy-Item -LiteralPath $file.FullName $target -Force
+            $count++
+        }
+        if (-not $IsWindows -and (Get-Item -LiteralPath $target).UnixFileMode -ne $file.UnixFileMode) { (Get-Item -LiteralPath $target).UnixFileMode = $file.UnixFileMode }
+    }
+    foreach ($file in Get-ChildItem $Destination -File -Recurse -Force) {
+        if (-not $wanted.Contains([IO.Path]::GetRelativePath($Destination, $file.FullName))) { Remove-Item -LiteralPath $file.FullName -Force; $count++ }
+    }
+    Get-ChildItem $Destination -Directory -Recurse -Force | Sort-Object { $_.FullName.Length } -Descending |
+        Where-Object { -not (Get-ChildItem -LiteralPath $_.FullName -Force) } | Remove-Item -Force
+    $count
+}
+
 function Invoke-ModuleBuild {
     Write-Step "build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'DeIRF.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
@@ -180,37 +208,41 @@ function Invoke-ModuleBuild {
     if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DeIRF.Commands/DeIRF.Commands.csproj'), '-c', $Configuration, '--no-build', '-o', $publish, '--nologo', '-v', 'quiet') | Out-Null
 
-    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
-    $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'Dependencies')
+    # Laid out in a staging folder, then mirrored into out/DeIRF: only files whose bytes changed are written, and
+    # files the build no longer makes are removed, so a rebuild with nothing changed leaves the module untouched.
+    $layout = Join-Path $Out 'obj/module/DeIRF'
+    if (Test-Path $layout) { Remove-Item $layout -Recurse -Force }
+    $deps = New-Item -ItemType Directory -Force (Join-Path $layout 'Dependencies')
     # Only the cmdlet assembly sits in the module root (default load context); everything else goes to Dependencies.
     foreach ($file in Get-ChildItem $publish -File) {
-        if ($file.Name -in 'DeIRF.dll', 'DeIRF.pdb', 'DeIRF.xml') { Copy-Item $file.FullName $ModuleOut }
+        if ($file.Name -in 'DeIRF.dll', 'DeIRF.pdb', 'DeIRF.xml') { Copy-Item $file.FullName $layout }
         elseif ($file.Extension -in '.dll', '.pdb', '.so', '.dylib') { Copy-Item $file.FullName $deps }
     }
     $runtimes = Join-Path $publish 'runtimes'
     if (Test-Path $runtimes) { Copy-Item $runtimes $deps -Recurse }
-    foreach ($name in 'DeIRF.Format.ps1xml', 'DeIRF.Types.ps1xml') { Copy-Item (Join-Path $Root "module/$name") $ModuleOut }
+    foreach ($name in 'DeIRF.Format.ps1xml', 'DeIRF.Types.ps1xml') { Copy-Item (Join-Path $Root "module/$name") $layout }
     $version = Get-ModuleVersion
     $manifest = (Get-Content -Raw (Join-Path $Root 'module/DeIRF.psd1')) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
     $notes = Get-ReleaseNotes $version
     $manifest = $manifest -replace "ReleaseNotes = ''", ("ReleaseNotes = '" + $notes.Replace("'", "''") + "'")
-    Set-Content -Path (Join-Path $ModuleOut 'DeIRF.psd1') -Value $manifest -Encoding utf8NoBOM
+    Set-Content -Path (Join-Path $layout 'DeIRF.psd1') -Value $manifest -Encoding utf8NoBOM
     $helpScript = Join-Path $Root 'build/New-MamlHelp.ps1'
     if (Test-Path $helpScript) {
-        & $helpScript -HelpSource (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
+        & $helpScript -HelpSource (Join-Path $Root 'docs/help') -ModulePath $layout
     }
     # about_DeIRF (docs/about_DeIRF.md) and the updatable help package (out/help) Update-Help -SourcePath reads.
-    & (Join-Path $Root 'build/New-AboutHelp.ps1') -Source (Join-Path $Root 'docs') -ModulePath $ModuleOut -PackagePath (Join-Path $Out 'help')
+    & (Join-Path $Root 'build/New-AboutHelp.ps1') -Source (Join-Path $Root 'docs') -ModulePath $layout -PackagePath (Join-Path $Out 'help')
     foreach ($dir in 'templates', 'runbooks') {
-        Copy-Item (Join-Path $Root $dir) $ModuleOut -Recurse
+        Copy-Item (Join-Path $Root $dir) $layout -Recurse
     }
+    $changed = Sync-Tree -Source $layout -Destination $ModuleOut
     # The sample extension (tests/extensions): built outside the engine, imported by docs/extending.md and its tests.
     $samples = Join-Path $Out 'samples/DeIRF.SampleExtension'
     if (Test-Path $samples) { Remove-Item $samples -Recurse -Force }
     Invoke-Native dotnet @('publish', (Join-Path $Root 'tests/extensions/DeIRF.SampleExtension/DeIRF.SampleExtension.csproj'), '-c', $Configuration, '--no-build', '-o', $samples, '--nologo', '-v', 'quiet') | Out-Null
     # Import-DeirfExtension refuses assemblies others may change (group/other write), whatever the umask was.
     if (-not $IsWindows) { foreach ($f in Get-ChildItem $samples -File) { $f.UnixFileMode = $f.UnixFileMode -band -bnot ([IO.UnixFileMode]'GroupWrite, OtherWrite') } }
-    Write-Host "Module $version in $ModuleOut"
+    Write-Host "Module $version in $ModuleOut ($changed file(s) written or removed)"
 }
 
 function Read-TrxCounts([string] $Path) {
