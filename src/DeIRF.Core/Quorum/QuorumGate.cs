@@ -127,25 +127,12 @@ public static class QuorumGate
                     ? Refused(responder, SignatureReason.Revoked, $"made with {revoked.Kind} {revoked.Fingerprint}, revoked on {revoked.RevokedAt:u}", null)
                     : Refused(responder, SignatureReason.BadSignature, check?.Reason ?? $"'{responder}' has no active {(kind?.ToString() ?? string.Empty)} proof that made this signature", null);
             }
-            var body = new JsonObject
-            {
-                ["fingerprint"] = proof.Fingerprint,
-                ["kind"] = proof.Kind.ToString(),
-                ["payload"] = proposal.PayloadToText(bytes, approval),
-                ["proposal"] = proposal.Id,
-                ["responder"] = responder,
-                ["signature"] = signature,
-            };
-            if (check.Details is { Count: > 0 } details)
-            {
-                var d = new JsonObject();
-                foreach (var kv in details.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                {
-                    d[kv.Key] = kv.Value;
-                }
-                body["details"] = d;
-            }
-            var draft = new StatementDraft(approval ? ProposalApproved.KindName : ProposalSigned.KindName, actor, body) { Timestamp = now };
+            var details = check.Details is { Count: > 0 } d ? d : null;
+            var payloadText = proposal.PayloadToText(bytes, approval);
+            var body = approval
+                ? QuorumSignatureBody.Approved(proposal.Id, responder, proof.Kind, proof.Fingerprint, signature, payloadText, details)
+                : QuorumSignatureBody.Signed(proposal.Id, responder, proof.Kind, proof.Fingerprint, signature, payloadText, details);
+            var draft = StatementDraft.Of(actor, body) with { Timestamp = now };
             // Judge the row as the verdict will, before anything is written.
             state.AddPending(draft, now);
             var verdict = Judge(state, record.StoredId, roster, QuorumPolicy.Load(ws, roster), now);
@@ -217,25 +204,15 @@ public static class QuorumGate
             // The provider's last checks (IContainmentPrecheck), against this verdict, still under the lock: if they
             // refuse, nothing is appended and the approvals stay unused.
             beforeConsume?.Invoke(verdict);
-            var draft = ConsumedDraft(proposal, verdict, actor, now);
-            if (verdict.Blockers.Any(b => b.Blocker == QuorumBlocker.EvidenceMissing))
-            {
-                draft.Body["evidenceOverride"] = evidenceOverrideReason;
-            }
-            return [draft];
+            var overridden = verdict.Blockers.Any(b => b.Blocker == QuorumBlocker.EvidenceMissing) ? evidenceOverrideReason : null;
+            return [ConsumedDraft(proposal, verdict, actor, now, overridden)];
         }, options);
         return new QuorumConsumption { Verdict = verdict!, Proposal = proposal!, Entry = entries[0] };
     }
 
     /// <summary>The proposal.consumed entry for a met verdict: which proposal, what it decided, which persons counted.</summary>
-    internal static StatementDraft ConsumedDraft(Proposal proposal, QuorumVerdict verdict, string actor, DateTimeOffset now)
-        => new(ProposalConsumed.KindName, actor, new JsonObject
-        {
-            ["action"] = proposal.Action,
-            ["persons"] = new JsonArray(verdict.Persons.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
-            ["proposal"] = proposal.Id,
-            ["target"] = proposal.Target,
-        }) { Timestamp = now };
+    internal static StatementDraft ConsumedDraft(Proposal proposal, QuorumVerdict verdict, string actor, DateTimeOffset now, string? evidenceOverride = null)
+        => StatementDraft.Of(actor, new ProposalConsumed.Body(proposal.Id, proposal.Action, proposal.Target, verdict.Persons.ToArray(), evidenceOverride)) with { Timestamp = now };
 
     /// <summary>The same for a provider request (its IncidentId names the journal).</summary>
     public static QuorumConsumption Consume(Workspace ws, ContainmentRequest request, string proposalId, string actor, JournalAppendOptions options,
@@ -361,7 +338,7 @@ public static class QuorumGate
             return (SignatureReason.UnknownResponder, $"'{row.Responder}' is not on the roster");
         }
         var proof = who.FindProof(row.Fingerprint);
-        if (proof is null || proof.Kind.ToString() != row.Kind)
+        if (proof is null || !ProofKind.TryFromName(row.Kind, out var rowKind) || proof.Kind != rowKind)
         {
             return (SignatureReason.UnknownKey, $"{row.Kind} {row.Fingerprint} is not a proof of '{row.Responder}'");
         }

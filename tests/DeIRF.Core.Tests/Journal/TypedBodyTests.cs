@@ -21,7 +21,15 @@ public sealed class TypedBodyTests
         new DeadlineSet.Body("first-comms", new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero), "default for P1 (default)"),
         new RewardRecorded.Body("eve", RewardRecorded.FormatAmount(500.250m), "USDC"),
         new RewardRecorded.Body("eve", "0.25", "ETH", "critical finding, reported privately"),
+        QuorumSignatureBody.Signed(Digest, "bob", ProofKind.DidKey, "did:key:z6Mk", "sig==", "DeIRF-proposal-v1\n…"),
+        QuorumSignatureBody.Approved(Digest, "dana", ProofKind.Oidc, "https://issuer#dana", "eyJ…", "DeIRF-approval-v1\n…",
+            new Dictionary<string, string> { ["nonce"] = "n-1", ["jwk"] = "kid-7" }),
+        QuorumSignatureBody.Signed(Digest, "erin", ProofKind.Of("Minisign"), "RWQ…", "untrusted comment", "payload"),
+        new ProposalConsumed.Body(Digest, "k8s.pod.quarantine", "shop/web-3", ["bob", "carol"]),
+        new ProposalConsumed.Body(Digest, "dns.reroute", "api.example.org", ["bob"], "evidence captured by hand, ticket 42"),
     ];
+
+    private const string Digest = "3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a";
 
     [Theory]
     [MemberData(nameof(Bodies))]
@@ -39,6 +47,9 @@ public sealed class TypedBodyTests
             RoleRevoked r => r.Read(json),
             DeadlineSet d => d.Read(json),
             RewardRecorded w => w.Read(json),
+            ProposalSigned ps => ps.Read(json),
+            ProposalApproved pa => pa.Read(json),
+            ProposalConsumed pc => pc.Read(json),
             _ => throw new InvalidOperationException(kind!.Name),
         };
         Assert.Equal(body, read);
@@ -57,5 +68,14 @@ public sealed class TypedBodyTests
         var reward = new RewardRecorded();
         Assert.Equal("amount", Assert.Throws<InvalidStatementException>(() => reward.Read(new JsonObject { ["reporter"] = "eve", ["amount"] = 500, ["currency"] = "USDC" })).Member);
         Assert.Equal("text", Assert.Throws<InvalidStatementException>(() => new Note().Read(new JsonObject { ["text"] = " " })).Member);
+        var signed = QuorumSignatureBody.Signed(Digest, "bob", ProofKind.Ssh, "SHA256:x", "sig", "payload").ToBody();
+        signed["kind"] = "not a kind";
+        Assert.Equal("kind", Assert.Throws<InvalidStatementException>(() => new ProposalSigned().Read(signed)).Member);
+        signed["kind"] = "Ssh";
+        signed["details"] = new JsonObject { ["count"] = 3 };
+        Assert.Equal("details", Assert.Throws<InvalidStatementException>(() => new ProposalSigned().Read(signed)).Member);
+        var consumed = new ProposalConsumed.Body(Digest, "dns.reroute", "api", ["bob"]).ToBody();
+        consumed["persons"] = new JsonArray(1, 2);
+        Assert.Equal("persons", Assert.Throws<InvalidStatementException>(() => new ProposalConsumed().Read(consumed)).Member);
     }
 }
