@@ -240,8 +240,8 @@ public static class ContainmentRunner
             Fail(ws, incident, proposalId, request, "apply", ex, actor, options);
             throw;
         }
-        var body = ResultBody(proposalId, request, result);
-        var entry = ws.JournalOf(incident).Append(new StatementDraft(ContainmentApplied.KindName, actor, body), options with { CancellationToken = CancellationToken.None });
+        var body = ContainmentResultBody.ForApply(proposalId, request.Action, request.Target, result);
+        var entry = ws.JournalOf(incident).Append(StatementDraft.Of(actor, body), options with { CancellationToken = CancellationToken.None });
         return ContainmentRecord.From(entry)!;
     }
 
@@ -259,47 +259,16 @@ public static class ContainmentRunner
             Fail(ws, incident, proposalId, request, "undo", ex, actor, options);
             throw;
         }
-        var body = ResultBody(proposalId, request, result);
-        body["applied"] = applied.Seq;
-        var entry = ws.JournalOf(incident).Append(new StatementDraft(ContainmentUndone.KindName, actor, body), options with { CancellationToken = CancellationToken.None });
+        var body = ContainmentResultBody.ForUndo(proposalId, request.Action, request.Target, result, applied.Seq);
+        var entry = ws.JournalOf(incident).Append(StatementDraft.Of(actor, body), options with { CancellationToken = CancellationToken.None });
         return ContainmentRecord.From(entry)!;
-    }
-
-    private static JsonObject ResultBody(string proposalId, ContainmentRequest request, ContainmentResult result)
-    {
-        var body = new JsonObject
-        {
-            ["action"] = request.Action,
-            ["after"] = result.After.DeepClone(),
-            ["before"] = result.Before.DeepClone(),
-            ["proposal"] = proposalId,
-            ["target"] = request.Target,
-            ["undo"] = result.UndoState.DeepClone(),
-            ["verified"] = result.Verified,
-        };
-        if (result.Ran is { } ran)
-        {
-            body["ran"] = ran.DeepClone();
-        }
-        if (result.Message.Length > 0)
-        {
-            body["message"] = result.Message.Length > 2000 ? result.Message[..2000] : result.Message;
-        }
-        return body;
     }
 
     /// <summary>Journals a failure (even after Ctrl+C: the append itself is not cancellable) and lets the caller rethrow.</summary>
     private static void Fail(Workspace ws, string incident, string proposalId, ContainmentRequest request, string stage, Exception ex, string actor, JournalAppendOptions options)
     {
         var error = ex is OperationCanceledException ? "Cancelled (Ctrl+C) while in progress: read the target's state before acting again." : ex.Message;
-        ws.JournalOf(incident).Append(new StatementDraft(ContainmentFailed.KindName, actor, new JsonObject
-        {
-            ["action"] = request.Action,
-            ["error"] = error.Length > 2000 ? error[..2000] : error,
-            ["error_id"] = ex is DeirfException d ? d.ErrorId : "Cancelled",
-            ["proposal"] = proposalId,
-            ["stage"] = stage,
-            ["target"] = request.Target,
-        }), options with { CancellationToken = CancellationToken.None });
+        var body = ContainmentFailed.Body.Of(proposalId, request.Action, request.Target, stage, ex is DeirfException d ? d.ErrorId : "Cancelled", error);
+        ws.JournalOf(incident).Append(StatementDraft.Of(actor, body), options with { CancellationToken = CancellationToken.None });
     }
 }

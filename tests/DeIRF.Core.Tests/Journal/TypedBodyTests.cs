@@ -27,6 +27,12 @@ public sealed class TypedBodyTests
         QuorumSignatureBody.Signed(Digest, "erin", ProofKind.Of("Minisign"), "RWQ…", "untrusted comment", "payload"),
         new ProposalConsumed.Body(Digest, "k8s.pod.quarantine", "shop/web-3", ["bob", "carol"]),
         new ProposalConsumed.Body(Digest, "dns.reroute", "api.example.org", ["bob"], "evidence captured by hand, ticket 42"),
+        new ContainmentResultBody(ContainmentApplied.KindName, Digest, "k8s.pod.quarantine", "shop/web-3", true,
+            new JsonObject { ["labels"] = new JsonObject() }, new JsonObject { ["labels"] = new JsonObject { ["q"] = "1" } }, new JsonObject { ["version"] = 1 }),
+        new ContainmentResultBody(ContainmentApplied.KindName, Digest, "script.run", "web-3", false, new JsonObject(), new JsonObject(), new JsonObject(),
+            "read-back differs", new JsonObject { ["script"] = "isolate.ps1", ["sha256"] = new string('a', 64) }),
+        new ContainmentResultBody(ContainmentUndone.KindName, Digest, "dns.reroute", "api.example.org", true, new JsonObject(), new JsonObject(), new JsonObject(), Applied: 7),
+        ContainmentFailed.Body.Of(Digest, "dns.reroute", "api.example.org", "apply", "DnsUpdateRefused", new string('x', 2500)),
     ];
 
     private const string Digest = "3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a";
@@ -50,6 +56,9 @@ public sealed class TypedBodyTests
             ProposalSigned ps => ps.Read(json),
             ProposalApproved pa => pa.Read(json),
             ProposalConsumed pc => pc.Read(json),
+            ContainmentApplied ca => ca.Read(json),
+            ContainmentUndone cu => cu.Read(json),
+            ContainmentFailed cf => cf.Read(json),
             _ => throw new InvalidOperationException(kind!.Name),
         };
         Assert.Equal(body, read);
@@ -77,5 +86,8 @@ public sealed class TypedBodyTests
         var consumed = new ProposalConsumed.Body(Digest, "dns.reroute", "api", ["bob"]).ToBody();
         consumed["persons"] = new JsonArray(1, 2);
         Assert.Equal("persons", Assert.Throws<InvalidStatementException>(() => new ProposalConsumed().Read(consumed)).Member);
+        var undone = new ContainmentResultBody(ContainmentUndone.KindName, Digest, "dns.reroute", "api", true, new JsonObject(), new JsonObject(), new JsonObject()).ToBody();
+        Assert.Equal("applied", Assert.Throws<InvalidStatementException>(() => new ContainmentUndone().Read(undone)).Member);
+        Assert.Equal(2000, ContainmentFailed.Body.Of(Digest, "a", "t", "undo", "X", new string('x', 2500)).Error.Length);
     }
 }
