@@ -218,25 +218,23 @@ public sealed partial class Roster
         {
             throw new DeirfException("ResponderAlreadyExists", DeirfErrorKind.AlreadyExists, $"Responder '{handle}' is already in the roster.", handle);
         }
-        var sorted = roles.Distinct().Order().Select(r => r.ToString()).ToArray();
-        var roleArray = new JsonArray(sorted.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray());
+        var added = ResponderBody.Added(handle, name, roles);
+        var sorted = added.Roles.Select(r => r.ToString()).ToArray();
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = name, ["roles"] = string.Join(",", sorted.Order(StringComparer.Ordinal)) };
         if (pinnedProofs is { Count: > 0 })
         {
             parameters["proofs"] = string.Join(",", pinnedProofs);
         }
-        AppendGoverned(new StatementDraft(ResponderAdded.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name, ["roles"] = roleArray }),
-            proposalId, AddResponderAction, handle, parameters, options);
+        AppendGoverned(StatementDraft.Of(actor, added), proposalId, AddResponderAction, handle, parameters, options);
         return Get(handle);
     }
 
     public Responder UpdateResponder(string handle, string? name, IEnumerable<ResponderRole>? roles, string actor, JournalAppendOptions options, string? proposalId = null)
     {
         var r = Get(handle);
-        var sorted = (roles ?? r.Roles).Distinct().Order().Select(x => x.ToString()).ToArray();
-        var roleArray = new JsonArray(sorted.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
-        AppendGoverned(new StatementDraft(ResponderUpdated.KindName, actor, new JsonObject { ["handle"] = handle, ["name"] = name ?? r.Name, ["roles"] = roleArray }),
-            proposalId, UpdateResponderAction, handle,
+        var updated = ResponderBody.Updated(handle, name ?? r.Name, roles ?? r.Roles);
+        var sorted = updated.Roles.Select(x => x.ToString()).ToArray();
+        AppendGoverned(StatementDraft.Of(actor, updated), proposalId, UpdateResponderAction, handle,
             new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = name ?? r.Name, ["roles"] = string.Join(",", sorted.Order(StringComparer.Ordinal)) }, options);
         return Get(handle);
     }
@@ -284,39 +282,17 @@ public sealed partial class Roster
             throw new DeirfException("ProofPossessionNotShown", DeirfErrorKind.SecurityError,
                 $"The signature over the binding does not verify with this {key.Kind} key ({check.Reason}): the key's holder must sign the binding.", key.Fingerprint);
         }
+        long? signCount = check.Details?.TryGetValue("signCount", out var sc) == true && long.TryParse(sc, out var count) ? count : null;
         if (confirming)
         {
             // A fresh proof of possession for a key already bound: the periodic review (six months by default).
-            var confirmation = new JsonObject
-            {
-                ["binding"] = Encoding.UTF8.GetString(bindingBytes),
-                ["fingerprint"] = key.Fingerprint,
-                ["handle"] = handle,
-                ["signature"] = signature,
-            };
-            if (check.Details?.TryGetValue("signCount", out var csc) == true && long.TryParse(csc, out var ccount))
-            {
-                confirmation["signCount"] = ccount;
-            }
-            AppendGoverned(new StatementDraft(ProofConfirmed.KindName, actor, confirmation), proposalId, BindProofAction, handle,
+            var confirmation = new ProofConfirmed.Body(handle, key.Fingerprint, Encoding.UTF8.GetString(bindingBytes), signature, signCount);
+            AppendGoverned(StatementDraft.Of(actor, confirmation), proposalId, BindProofAction, handle,
                 new Dictionary<string, string>(StringComparer.Ordinal) { ["fingerprint"] = key.Fingerprint }, options);
             return responder.FindProof(key.Fingerprint)!;
         }
-        var body = new JsonObject
-        {
-            ["algorithm"] = key.Algorithm,
-            ["binding"] = Encoding.UTF8.GetString(bindingBytes),
-            ["fingerprint"] = key.Fingerprint,
-            ["handle"] = handle,
-            ["kind"] = key.Kind.ToString(),
-            ["publicKey"] = key.PublicKey,
-            ["signature"] = signature,
-        };
-        if (check.Details?.TryGetValue("signCount", out var sc) == true && long.TryParse(sc, out var count))
-        {
-            body["signCount"] = count;
-        }
-        AppendGoverned(new StatementDraft(ProofAdded.KindName, actor, body), proposalId, BindProofAction, handle,
+        var body = ProofAdded.Body.For(handle, key, Encoding.UTF8.GetString(bindingBytes), signature, signCount);
+        AppendGoverned(StatementDraft.Of(actor, body), proposalId, BindProofAction, handle,
             new Dictionary<string, string>(StringComparer.Ordinal) { ["fingerprint"] = key.Fingerprint }, options);
         return responder.FindProof(key.Fingerprint)
             ?? throw new DeirfException("RosterChangeUnapproved", DeirfErrorKind.SecurityError, $"The proof {key.Fingerprint} of '{handle}' was not bound: {Problems.LastOrDefault()?.Reason}.", handle);
@@ -415,16 +391,7 @@ public sealed partial class Roster
         {
             return proofs;
         }
-        var drafts = proofs.Select(p =>
-        {
-            var body = new JsonObject { ["fingerprint"] = p.Fingerprint, ["handle"] = handle, ["reason"] = reason };
-            if (authority is { } a)
-            {
-                body["incident"] = a.Incident;
-                body["proposal"] = a.Proposal;
-            }
-            return new StatementDraft(ProofRevoked.KindName, actor, body);
-        }).ToList();
+        var drafts = proofs.Select(p => StatementDraft.Of(actor, new ProofRevoked.Body(handle, p.Fingerprint, reason, authority?.Incident, authority?.Proposal))).ToList();
         EnsureGenesis(actor, options);
         var written = Journal.AppendBatch(drafts, options);
         foreach (var entry in written)
@@ -450,8 +417,7 @@ public sealed partial class Roster
         {
             throw new DeirfException("RevocationReasonMissing", DeirfErrorKind.InvalidArgument, "A revocation needs a reason (it is journaled).", fingerprint);
         }
-        AppendGoverned(new StatementDraft(ProofRevoked.KindName, actor, new JsonObject { ["fingerprint"] = fingerprint, ["handle"] = handle, ["reason"] = reason }),
-            proposalId, RevokeProofAction, handle, new Dictionary<string, string>(StringComparer.Ordinal) { ["fingerprint"] = fingerprint }, options);
+        AppendGoverned(StatementDraft.Of(actor, new ProofRevoked.Body(handle, fingerprint, reason)), proposalId, RevokeProofAction, handle, new Dictionary<string, string>(StringComparer.Ordinal) { ["fingerprint"] = fingerprint }, options);
         return proof;
     }
 }

@@ -363,7 +363,7 @@ public sealed partial class Roster
         if (!Journal.Exists)
         {
             var genesis = Journal.CreateGenesis(Workspace.WorkspaceId, JournalId,
-                new StatementDraft(RosterOpened.KindName, actor, new JsonObject { ["name"] = Workspace.Name }), options with { Signers = [] });
+                StatementDraft.Of(actor, new RosterOpened.Body(Workspace.Name)), options with { Signers = [] });
             Apply(genesis);
         }
     }
@@ -380,12 +380,7 @@ public sealed partial class Roster
         }
         Get(founder);
         var founders = _founders ?? _responders.Keys.Order(StringComparer.Ordinal).ToArray();
-        var body = new JsonObject
-        {
-            ["founders"] = new JsonArray(founders.Select(h => (JsonNode)JsonValue.Create(h)!).ToArray()),
-            ["head"] = _sealHead ?? HeadHash ?? string.Empty,
-        };
-        var entry = Journal.Append(new StatementDraft(RosterSealed.KindName, founder, body), options);
+        var entry = Journal.Append(StatementDraft.Of(founder, new RosterSealed.Body(founders, _sealHead ?? HeadHash ?? string.Empty)), options);
         Apply(entry);
         if (ProblemAt(entry.Seq) is { } problem)
         {
@@ -406,7 +401,7 @@ public sealed partial class Roster
         }
         var bytes = CanonicalJson.Serialize(content);
         var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
-        var draft = new StatementDraft(SettingsSet.KindName, actor, new JsonObject { ["content"] = content.DeepClone(), ["file"] = file, ["sha256"] = sha });
+        var draft = StatementDraft.Of(actor, new SettingsSet.Body(file, sha, content));
         bool policy = file == QuorumPolicy.FileName;
         AppendGoverned(draft, proposalId, policy ? QuorumPolicy.PolicySetAction : SettingsAction, policy ? "workspace" : file,
             new Dictionary<string, string>(StringComparer.Ordinal) { ["sha256"] = sha }, options);

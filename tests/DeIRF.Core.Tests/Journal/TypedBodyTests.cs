@@ -33,6 +33,17 @@ public sealed class TypedBodyTests
             "read-back differs", new JsonObject { ["script"] = "isolate.ps1", ["sha256"] = new string('a', 64) }),
         new ContainmentResultBody(ContainmentUndone.KindName, Digest, "dns.reroute", "api.example.org", true, new JsonObject(), new JsonObject(), new JsonObject(), Applied: 7),
         ContainmentFailed.Body.Of(Digest, "dns.reroute", "api.example.org", "apply", "DnsUpdateRefused", new string('x', 2500)),
+        new RosterOpened.Body("acme-ir"),
+        ResponderBody.Added("bob", "Bob B.", [ResponderRole.TriageLead, ResponderRole.CommsLead, ResponderRole.TriageLead]),
+        ResponderBody.Updated("bob", "Bob B.", []),
+        new ProofAdded.Body("bob", "Fido2", "fp", "ecdsa-p256", "{}", "binding text", "sig", 41),
+        new ProofAdded.Body("bob", "Ssh", "SHA256:fp", "ed25519", "ssh-ed25519 AAAA", "binding text", "sig"),
+        new ProofConfirmed.Body("bob", "fp", "binding text", "sig", 42),
+        new ProofRevoked.Body("bob", "fp", "laptop lost"),
+        new ProofRevoked.Body("bob", "fp", "stolen key", "INC-20261207-AB12", Digest),
+        new RosterSealed.Body(["alice", "bob"], Digest),
+        new SettingsSet.Body("quorum-policy.json", Digest, new JsonObject { ["version"] = 1 }),
+        new SettingsSet.Body("evidence-store.json", Digest, new JsonObject { ["kind"] = "local", ["version"] = 1 }, Digest),
     ];
 
     private const string Digest = "3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a";
@@ -59,6 +70,14 @@ public sealed class TypedBodyTests
             ContainmentApplied ca => ca.Read(json),
             ContainmentUndone cu => cu.Read(json),
             ContainmentFailed cf => cf.Read(json),
+            RosterOpened ro => ro.Read(json),
+            ResponderAdded ra => ra.Read(json),
+            ResponderUpdated ru => ru.Read(json),
+            ProofAdded pa2 => pa2.Read(json),
+            ProofConfirmed pcf => pcf.Read(json),
+            ProofRevoked pr => pr.Read(json),
+            RosterSealed rs => rs.Read(json),
+            SettingsSet ss => ss.Read(json),
             _ => throw new InvalidOperationException(kind!.Name),
         };
         Assert.Equal(body, read);
@@ -89,5 +108,10 @@ public sealed class TypedBodyTests
         var undone = new ContainmentResultBody(ContainmentUndone.KindName, Digest, "dns.reroute", "api", true, new JsonObject(), new JsonObject(), new JsonObject()).ToBody();
         Assert.Equal("applied", Assert.Throws<InvalidStatementException>(() => new ContainmentUndone().Read(undone)).Member);
         Assert.Equal(2000, ContainmentFailed.Body.Of(Digest, "a", "t", "undo", "X", new string('x', 2500)).Error.Length);
+        Assert.Equal([ResponderRole.TriageLead, ResponderRole.CommsLead], ResponderBody.Added("bob", "B", [ResponderRole.CommsLead, ResponderRole.TriageLead, ResponderRole.CommsLead]).Roles);
+        Assert.Equal("founders", Assert.Throws<InvalidStatementException>(() => new RosterSealed().Read(new RosterSealed.Body(["alice"], Digest).ToBody())).Member);
+        var confirmed = new ProofConfirmed.Body("bob", "fp", "b", "s").ToBody();
+        confirmed["signCount"] = "many";
+        Assert.Equal("signCount", Assert.Throws<InvalidStatementException>(() => new ProofConfirmed().Read(confirmed)).Member);
     }
 }
