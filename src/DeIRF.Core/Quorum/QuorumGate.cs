@@ -47,19 +47,7 @@ public static class QuorumGate
         var now = options.Clock.GetUtcNow();
         var start = notBefore ?? now;
         var proposal = new Proposal(ws.WorkspaceId, incident, action, target, parameters, Proposal.NewNonce(), start, start + ttl, proposer);
-        var body = new JsonObject
-        {
-            ["action"] = proposal.Action,
-            ["expires"] = Timestamps.ToJournal(proposal.Expires),
-            ["id"] = proposal.Id,
-            ["nonce"] = proposal.Nonce,
-            ["notBefore"] = Timestamps.ToJournal(proposal.NotBefore),
-            ["parameters"] = proposal.ParametersJson(),
-            ["proposer"] = proposal.Proposer,
-            ["rule"] = rule.Action,
-            ["target"] = proposal.Target,
-        };
-        var entry = journal.Append(new StatementDraft(ProposalCreated.KindName, proposer, body) { Timestamp = now }, options);
+        var entry = journal.Append(StatementDraft.Of(proposer, ProposalCreated.Body.Of(proposal, rule.Action)) with { Timestamp = now }, options);
         proposal.Workspace = ws.Root;
         proposal.Seq = entry.Seq;
         proposal.Created = entry.Timestamp;

@@ -40,12 +40,7 @@ public sealed class SeverityChange
         var normalizedImpact = SeverityMatrix.Normalize(impact, "impact");
         var normalizedUrgency = SeverityMatrix.Normalize(urgency, "urgency");
         var severity = SeverityMatrix.For(ws.Root).SeverityOf(normalizedImpact, normalizedUrgency);
-        var body = new JsonObject { ["impact"] = normalizedImpact, ["severity"] = severity, ["urgency"] = normalizedUrgency };
-        if (reason is not null)
-        {
-            body["reason"] = reason;
-        }
-        var drafts = new List<StatementDraft> { new(SeveritySet.KindName, actor, body) };
+        var drafts = new List<StatementDraft> { StatementDraft.Of(actor, new SeveritySet.Body(normalizedImpact, normalizedUrgency, severity, reason)) };
         drafts.AddRange(DeadlinePolicy.For(ws).DraftsFor(current, severity, actor, now));
         return new SeverityChange(current, normalizedImpact, normalizedUrgency, severity, drafts);
     }

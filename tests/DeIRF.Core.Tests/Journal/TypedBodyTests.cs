@@ -44,6 +44,11 @@ public sealed class TypedBodyTests
         new RosterSealed.Body(["alice", "bob"], Digest),
         new SettingsSet.Body("quorum-policy.json", Digest, new JsonObject { ["version"] = 1 }),
         new SettingsSet.Body("evidence-store.json", Digest, new JsonObject { ["kind"] = "local", ["version"] = 1 }, Digest),
+        new SeveritySet.Body("High", "Medium", "P2"),
+        new SeveritySet.Body("High", "High", "P1", "funds at risk"),
+        new ProposalCreated.Body(Digest, "k8s.pod.quarantine", "shop/web-3", new Dictionary<string, string> { ["namespace"] = "shop", ["context"] = "prod" }, "n0nce",
+            "2026-12-07T09:00:00.000Z", "2026-12-07T10:00:00.000Z", "bob", "k8s.*"),
+        new ProposalCreated.Body(Digest, "dns.reroute", "api", new Dictionary<string, string>(), "n0nce", "2026-12-07T09:00:00.000Z", "2026-12-07T10:00:00.000Z", "bob"),
     ];
 
     private const string Digest = "3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a";
@@ -78,6 +83,8 @@ public sealed class TypedBodyTests
             ProofRevoked pr => pr.Read(json),
             RosterSealed rs => rs.Read(json),
             SettingsSet ss => ss.Read(json),
+            SeveritySet sv => sv.Read(json),
+            ProposalCreated pcr => pcr.Read(json),
             _ => throw new InvalidOperationException(kind!.Name),
         };
         Assert.Equal(body, read);
