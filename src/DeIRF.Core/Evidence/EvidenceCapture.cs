@@ -172,24 +172,10 @@ public sealed class EvidenceCapture
                 CancellationToken = options.CancellationToken,
             });
         }
-        var body = new JsonObject
-        {
-            ["collector"] = collector,
-            ["hash"] = EvidenceAdded.HashPrefix + stored.Sha256,
-            ["name"] = Path.GetFileName(file.FullPath.TrimEnd('/', '\\')),
-            ["path"] = file.FullPath,
-            ["size"] = stored.Size,
-        };
-        if (target is not null)
-        {
-            body["target"] = target;
-        }
-        if (Store is not LocalEvidenceStore)
-        {
-            // Off-workspace bytes: the custody record says where (s3://bucket/key), so a replica finds them.
-            body["stored"] = stored.StoredPath;
-        }
-        var entry = Journal.Append(new StatementDraft(EvidenceAdded.KindName, collector, body),
+        // Off-workspace bytes: the custody record says where (s3://bucket/key), so a replica finds them.
+        var body = new EvidenceAdded.Body(stored.Sha256, stored.Size, file.FullPath, Path.GetFileName(file.FullPath.TrimEnd('/', '\\')), collector, target,
+            Store is not LocalEvidenceStore ? stored.StoredPath : null);
+        var entry = Journal.Append(StatementDraft.Of(collector, body),
             (appendOptions ?? JournalAppendOptions.Default) with { CancellationToken = CancellationToken.None });
         return EvidenceItem.FromEntry(entry, Store)!;
     }

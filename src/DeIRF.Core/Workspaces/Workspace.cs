@@ -205,23 +205,8 @@ public sealed class Workspace
         Alerts.Alert? alert = null)
     {
         options ??= JournalAppendOptions.Default;
-        var tagArray = new JsonArray();
-        foreach (var t in (tags ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            tagArray.Add(t);
-        }
-        var body = new JsonObject { ["drill"] = drill, ["reporter"] = reporter, ["tags"] = tagArray, ["title"] = title };
-        if (alert is not null)
-        {
-            body["alert"] = new JsonObject
-            {
-                ["format"] = alert.Format,
-                ["sha256"] = alert.Sha256,
-                ["source"] = alert.Source,
-                ["time"] = Timestamps.ToJournal(alert.EventTime),
-            };
-        }
-        EntryKinds.Validate(IncidentOpened.KindName, body);
+        var opened = IncidentOpened.Body.Of(title, reporter, tags, drill, alert);
+        EntryKinds.Validate(IncidentOpened.KindName, opened.ToBody());
         JournalFile.ValidateHandle(reporter);
         var now = options.Clock.GetUtcNow();
         // The alert's original bytes go into the write-once evidence store BEFORE the incident exists: if this fails,
@@ -244,7 +229,7 @@ public sealed class Workspace
             }
             try
             {
-                journal.CreateGenesis(WorkspaceId, id, new StatementDraft(IncidentOpened.KindName, reporter, body) { Timestamp = now }, options);
+                journal.CreateGenesis(WorkspaceId, id, StatementDraft.Of(reporter, opened) with { Timestamp = now }, options);
             }
             catch (DeirfException ex) when (ex.ErrorId == "IncidentAlreadyExists")
             {
@@ -253,20 +238,10 @@ public sealed class Workspace
             if (alert is not null && storedAlert is not null)
             {
                 // Chain of custody for the alert, as for any evidence: the reporter collected it.
-                var custody = new JsonObject
-                {
-                    ["collector"] = reporter,
-                    ["hash"] = EvidenceAdded.HashPrefix + storedAlert.Sha256,
-                    ["name"] = alert.SourcePath is { } sp ? Path.GetFileName(sp) : AlertFileName(alert.Sha256),
-                    ["path"] = alert.SourcePath ?? $"({alert.Format} alert from the pipeline)",
-                    ["size"] = storedAlert.Size,
-                    ["target"] = "alert",
-                };
-                if (store is not Evidence.LocalEvidenceStore)
-                {
-                    custody["stored"] = storedAlert.StoredPath;
-                }
-                journal.Append(new StatementDraft(EvidenceAdded.KindName, reporter, custody) { Timestamp = now }, options with { CancellationToken = CancellationToken.None });
+                var custody = new EvidenceAdded.Body(storedAlert.Sha256, storedAlert.Size, alert.SourcePath ?? $"({alert.Format} alert from the pipeline)",
+                    alert.SourcePath is { } sp ? Path.GetFileName(sp) : AlertFileName(alert.Sha256), reporter, "alert",
+                    store is not Evidence.LocalEvidenceStore ? storedAlert.StoredPath : null);
+                journal.Append(StatementDraft.Of(reporter, custody) with { Timestamp = now }, options with { CancellationToken = CancellationToken.None });
             }
             return Incident.Load(this, id);
         }

@@ -49,6 +49,10 @@ public sealed class TypedBodyTests
         new ProposalCreated.Body(Digest, "k8s.pod.quarantine", "shop/web-3", new Dictionary<string, string> { ["namespace"] = "shop", ["context"] = "prod" }, "n0nce",
             "2026-12-07T09:00:00.000Z", "2026-12-07T10:00:00.000Z", "bob", "k8s.*"),
         new ProposalCreated.Body(Digest, "dns.reroute", "api", new Dictionary<string, string>(), "n0nce", "2026-12-07T09:00:00.000Z", "2026-12-07T10:00:00.000Z", "bob"),
+        IncidentOpened.Body.Of("API keys leaked", "alice", ["prod", " ", "api", "prod"], false, null),
+        new IncidentOpened.Body("Drill: pod escape", "bob", [], true, new IncidentOpened.AlertRef("falco", "falco@node-a", "2026-12-07T09:14:03.120Z", Digest[..64])),
+        new EvidenceAdded.Body(Digest[..64], 1234, "/var/log/auth.log", "auth.log", "bob"),
+        new EvidenceAdded.Body(Digest[..64], 0, "(alert)", "alert.json", "alice", "alert", "s3://bucket/sha256/" + Digest[..64]),
     ];
 
     private const string Digest = "3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a";
@@ -85,6 +89,8 @@ public sealed class TypedBodyTests
             SettingsSet ss => ss.Read(json),
             SeveritySet sv => sv.Read(json),
             ProposalCreated pcr => pcr.Read(json),
+            IncidentOpened io => io.Read(json),
+            EvidenceAdded ea => ea.Read(json),
             _ => throw new InvalidOperationException(kind!.Name),
         };
         Assert.Equal(body, read);
@@ -115,6 +121,9 @@ public sealed class TypedBodyTests
         var undone = new ContainmentResultBody(ContainmentUndone.KindName, Digest, "dns.reroute", "api", true, new JsonObject(), new JsonObject(), new JsonObject()).ToBody();
         Assert.Equal("applied", Assert.Throws<InvalidStatementException>(() => new ContainmentUndone().Read(undone)).Member);
         Assert.Equal(2000, ContainmentFailed.Body.Of(Digest, "a", "t", "undo", "X", new string('x', 2500)).Error.Length);
+        Assert.Equal(["api", "prod"], IncidentOpened.Body.Of("t", "alice", ["prod", " ", "api", "prod"], false, null).Tags);
+        Assert.Equal("title", Assert.Throws<InvalidStatementException>(() => new IncidentOpened().Read(IncidentOpened.Body.Of("two\nlines", "alice", null, false, null).ToBody())).Member);
+        Assert.Equal("hash", Assert.Throws<InvalidStatementException>(() => new EvidenceAdded().Read(new EvidenceAdded.Body("ABC", 1, "p", "n", "bob").ToBody())).Member);
         Assert.Equal([ResponderRole.TriageLead, ResponderRole.CommsLead], ResponderBody.Added("bob", "B", [ResponderRole.CommsLead, ResponderRole.TriageLead, ResponderRole.CommsLead]).Roles);
         Assert.Equal("founders", Assert.Throws<InvalidStatementException>(() => new RosterSealed().Read(new RosterSealed.Body(["alice"], Digest).ToBody())).Member);
         var confirmed = new ProofConfirmed.Body("bob", "fp", "b", "s").ToBody();
