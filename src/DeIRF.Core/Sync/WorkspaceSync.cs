@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using DeIRF.Canonical;
 using DeIRF.Checkpoints;
 using DeIRF.Identity;
@@ -48,18 +46,8 @@ public sealed record SyncOptions
 /// </summary>
 public static class WorkspaceSync
 {
-    private static readonly Regex IncidentJournal = new(@"^incidents/(INC-[A-Za-z0-9_-]{1,60})/journal\.jsonl$", RegexOptions.CultureInvariant);
-    private static readonly Regex CheckpointFile = new(@"^incidents/(INC-[A-Za-z0-9_-]{1,60})/checkpoints/[^/]+\.checkpoint$", RegexOptions.CultureInvariant);
-
-    /// <summary>Lines the workspace's .gitignore needs for sync (replica-local state).</summary>
-    /// <remarks>
-    /// Sync state and leftovers of interrupted writes are per machine; evidence objects stay out of git (memory dumps
-    /// would bloat every clone forever): the custody entries travel in the journals, the bytes in the S3 store.
-    /// </remarks>
-
-    /// <summary>The journal id of a workspace-relative path (ROSTER or the incident), or null when it is not a journal.</summary>
-    public static string? JournalIdOf(string relativePath)
-        => relativePath == Roster.FileName ? Roster.JournalId : IncidentJournal.Match(relativePath) is { Success: true } m ? m.Groups[1].Value : null;
+    /// <inheritdoc cref="WorkspaceLayout.JournalIdOf"/>
+    public static string? JournalIdOf(string relativePath) => WorkspaceLayout.JournalIdOf(relativePath);
 
     // ---------------------------------------------------------------- initialize
 
@@ -239,7 +227,7 @@ public static class WorkspaceSync
         }
         EnsureIgnored(ws.Root);
         // One sync at a time on a replica; under this lock, git lock files can only be left by an interrupted sync.
-        var syncLock = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "sync.lock");
+        var syncLock = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.SyncLockFile);
         Directory.CreateDirectory(Path.GetDirectoryName(syncLock)!);
         using var held = JournalLock.Acquire(syncLock, options.LockTimeout, options.CancellationToken);
         var staleLocks = ClearStaleGitLocks(ws.Root);
@@ -362,7 +350,7 @@ public static class WorkspaceSync
         var remoteTree = remoteEntries.ToDictionary(e => e.Path, e => e.Id, StringComparer.Ordinal);
         var baseTree = baseCommit is null ? new Dictionary<string, string>() : git.Tree(baseCommit);
         var trust = SyncTrustStore.Load(ws.Root);
-        var tmpDir = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "tmp");
+        var tmpDir = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.SyncTempFolder);
         Directory.CreateDirectory(tmpDir);
 
         // Which journals: the remote's and this replica's (roster first: incident signatures are checked against it).
@@ -389,7 +377,7 @@ public static class WorkspaceSync
         {
             foreach (var id in ordered)
             {
-                var rel = RelativePathOf(id);
+                var rel = WorkspaceLayout.JournalPath(id);
                 if (!remoteTree.TryGetValue(rel, out var blob))
                 {
                     continue;
@@ -467,7 +455,7 @@ public static class WorkspaceSync
         foreach (var id in ordered)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
-            var journal = new JournalFile(SyncTreePolicy.SafeTarget(ws.Root, RelativePathOf(id)));
+            var journal = new JournalFile(SyncTreePolicy.SafeTarget(ws.Root, WorkspaceLayout.JournalPath(id)));
             var key = SyncTrustStore.KeyFor(ws.WorkspaceId, id);
             remoteCopies.TryGetValue(id, out var remote);
             remote ??= JournalCopy.Empty;
@@ -588,7 +576,6 @@ public static class WorkspaceSync
 
     private static string EmailOf(string actor) => actor.Contains('@') ? actor : actor + "@deirf.invalid";
 
-    private static string RelativePathOf(string id) => id == Roster.JournalId ? Roster.FileName : $"incidents/{id}/journal.jsonl";
 
     private static IEnumerable<(string Id, string Path)> LocalJournals(Workspace ws)
     {
@@ -605,7 +592,7 @@ public static class WorkspaceSync
 
     private static JournalCopy? ReadLocal(Workspace ws, string id, out string? problem)
     {
-        var path = Path.Combine(ws.Root, RelativePathOf(id));
+        var path = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.JournalPath(id));
         problem = null;
         return File.Exists(path) ? JournalCopy.TryParse(File.ReadAllBytes(path), out problem, out _) : JournalCopy.Empty;
     }
@@ -713,7 +700,7 @@ public static class WorkspaceSync
             }
             var intent = PendingPath(ws, id);
             Directory.CreateDirectory(Path.GetDirectoryName(intent)!);
-            File.WriteAllBytes(intent, CanonicalJson.Serialize(new JsonObject { ["hash"] = head.Hash, ["journal"] = RelativePathOf(id), ["seq"] = head.Seq }));
+            File.WriteAllBytes(intent, CanonicalJson.Serialize(new JsonObject { ["hash"] = head.Hash, ["journal"] = WorkspaceLayout.JournalPath(id), ["seq"] = head.Seq }));
             File.Move(tmp, journal.Path, overwrite: true);
             renamed = true;
             Evidence.NativeFiles.FsyncDirectory(Path.GetDirectoryName(journal.Path)!);
@@ -730,17 +717,17 @@ public static class WorkspaceSync
                 try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
             throw new SyncException("SyncWriteFailed", DeirfErrorKind.WriteError,
-                $"Writing the merged journal {RelativePathOf(id)} failed ({ex.Message.TrimEnd('.')}); the journal is {(renamed ? "merged and whole (the next sync completes its head record)" : "as it was")}. Nothing was pushed.",
-                RelativePathOf(id), ex);
+                $"Writing the merged journal {WorkspaceLayout.JournalPath(id)} failed ({ex.Message.TrimEnd('.')}); the journal is {(renamed ? "merged and whole (the next sync completes its head record)" : "as it was")}. Nothing was pushed.",
+                WorkspaceLayout.JournalPath(id), ex);
         }
     }
 
-    private static string PendingPath(Workspace ws, string id) => Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "pending", id + ".json");
+    private static string PendingPath(Workspace ws, string id) => WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.PendingWrite(id));
 
     /// <summary>Finishes journal replacements a crash interrupted: the head record follows the journal that is on disk.</summary>
     public static void RecoverPendingWrites(Workspace ws)
     {
-        var dir = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "pending");
+        var dir = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.PendingWritesFolder);
         if (!Directory.Exists(dir))
         {
             return;
@@ -750,7 +737,7 @@ public static class WorkspaceSync
             using (var doc = JsonDocument.Parse(File.ReadAllBytes(intent)))
             {
                 var r = doc.RootElement;
-                var journalPath = Path.Combine(ws.Root, r.GetProperty("journal").GetString()!);
+                var journalPath = WorkspaceLayout.PathIn(ws.Root, r.GetProperty("journal").GetString()!);
                 var head = new HeadRecord(r.GetProperty("seq").GetInt64(), r.GetProperty("hash").GetString()!);
                 var journal = new JournalFile(journalPath);
                 using (JournalLock.Acquire(journal.LockPath, TimeSpan.FromSeconds(30)))
@@ -808,7 +795,7 @@ public static class WorkspaceSync
         // Only layout paths take part: a file this replica keeps outside the layout is neither shared nor replaced.
         static bool Shared(string p) => JournalIdOf(p) is null && SyncTreePolicy.CheckPath(p) is null;
         var localFiles = GitCli.Split0(git.Run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).Stdout)
-            .Where(p => Shared(p) && File.Exists(Path.Combine(ws.Root, p))).Distinct(StringComparer.Ordinal).ToList();
+            .Where(p => Shared(p) && File.Exists(WorkspaceLayout.PathIn(ws.Root, p))).Distinct(StringComparer.Ordinal).ToList();
         var localIds = git.HashObjects(localFiles);
         var local = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < localFiles.Count; i++)
@@ -841,17 +828,17 @@ public static class WorkspaceSync
                 continue;
             }
             // Changed on both sides.
-            if (CheckpointFile.IsMatch(p) && l is not null && r is not null && TryUnionCheckpoint(full, git.Blob(r)))
+            if (WorkspaceLayout.IsCheckpointPath(p) && l is not null && r is not null && TryUnionCheckpoint(full, git.Blob(r)))
             {
                 continue;
             }
-            if (l is not null && r is not null && CheckpointFile.IsMatch(p))
+            if (l is not null && r is not null && WorkspaceLayout.IsCheckpointPath(p))
             {
                 continue; // different tree heads: FixCheckpoints keeps the one that matches the merged journal
             }
             if (l is not null)
             {
-                var aside = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "conflicts", p + "." + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture));
+                var aside = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.ConflictCopy(p, DateTimeOffset.UtcNow));
                 Directory.CreateDirectory(Path.GetDirectoryName(aside)!);
                 File.Copy(full, aside);
                 round.FileConflicts.Add(p);
@@ -995,7 +982,7 @@ public static class WorkspaceSync
 
     private static void SetAside(Workspace ws, string file, string rel, Round round)
     {
-        var aside = Path.Combine(SyncTrustStore.DirectoryIn(ws.Root), "superseded", rel + "." + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture));
+        var aside = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.SupersededCopy(rel, DateTimeOffset.UtcNow));
         Directory.CreateDirectory(Path.GetDirectoryName(aside)!);
         File.Move(file, aside);
         round.Superseded.Add(rel);
@@ -1025,7 +1012,7 @@ public static class WorkspaceSync
     /// </summary>
     internal static IReadOnlyList<string> ClearStaleGitLocks(string root)
     {
-        var gitDir = Path.Combine(root, ".git");
+        var gitDir = WorkspaceLayout.PathIn(root, WorkspaceLayout.GitFolder);
         if (!Directory.Exists(gitDir))
         {
             return [];
@@ -1046,26 +1033,27 @@ public static class WorkspaceSync
         return removed;
     }
 
-    public static bool IsRepository(string root) => Directory.Exists(Path.Combine(root, ".git")) || File.Exists(Path.Combine(root, ".git"));
+    public static bool IsRepository(string root)
+        => Directory.Exists(WorkspaceLayout.PathIn(root, WorkspaceLayout.GitFolder)) || File.Exists(WorkspaceLayout.PathIn(root, WorkspaceLayout.GitFolder));
 
     /// <summary>Adds the sync's replica-local folder to the workspace's .gitignore (older workspaces lack it).</summary>
     public static void EnsureIgnored(string root)
     {
-        var path = Path.Combine(root, ".gitignore");
+        var path = WorkspaceLayout.PathIn(root, WorkspaceLayout.GitIgnoreFile);
         var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [];
         // This replica's own exclude file: the synced .gitignore is shared, so it is a convenience, not the guard.
-        var info = Path.Combine(root, ".git", "info");
-        if (Directory.Exists(Path.Combine(root, ".git")) && new DirectoryInfo(Path.Combine(root, ".git")).LinkTarget is null)
+        var gitDir = WorkspaceLayout.PathIn(root, WorkspaceLayout.GitFolder);
+        var exclude = WorkspaceLayout.PathIn(root, WorkspaceLayout.GitExcludeFile);
+        if (Directory.Exists(gitDir) && new DirectoryInfo(gitDir).LinkTarget is null)
         {
-            Directory.CreateDirectory(info);
-            var exclude = Path.Combine(info, "exclude");
-            var want = string.Join("\n", SyncTreePolicy.ReplicaLocal) + "\n";
+            Directory.CreateDirectory(Path.GetDirectoryName(exclude)!);
+            var want = string.Join("\n", WorkspaceLayout.ReplicaLocal) + "\n";
             if (!File.Exists(exclude) || File.ReadAllText(exclude) != want)
             {
                 File.WriteAllText(exclude, want);
             }
         }
-        var missing = SyncTreePolicy.ReplicaLocal.Where(l => !lines.Contains(l)).ToList();
+        var missing = WorkspaceLayout.ReplicaLocal.Where(l => !lines.Contains(l)).ToList();
         if (missing.Count == 0)
         {
             return;
