@@ -204,4 +204,19 @@ public static class SyncTreePolicy
         }
         return full;
     }
+
+    /// <summary>
+    /// Writes a layout file: no step of its path may be a link (<see cref="SafeTarget"/>); the bytes go to a temp file
+    /// created exclusively under a random name (never a planted one), then renamed over the target (a rename replaces
+    /// a link, never follows it).
+    /// </summary>
+    internal static void WriteFile(string root, string relative, byte[] bytes)
+    {
+        var path = SafeTarget(root, relative);
+        if (File.Exists(path))
+        {
+            File.SetAttributes(path, FileAttributes.Normal);
+        }
+        AtomicFile.Write(path, bytes);
+    }
 }
