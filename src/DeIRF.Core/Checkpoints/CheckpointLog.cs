@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using DeIRF.Identity;
 using DeIRF.Journal;
@@ -14,12 +13,12 @@ namespace DeIRF.Checkpoints;
 /// </summary>
 public static class CheckpointLog
 {
-    public const string Extension = ".checkpoint";
+    public const string Extension = WorkspaceLayout.CheckpointExtension;
 
-    public static string DirectoryFor(Workspace ws, string incident) => Path.Combine(ws.IncidentsDirectory, Workspace.ValidateIncidentId(incident), "checkpoints");
+    public static string DirectoryFor(Workspace ws, string incident) => WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.CheckpointsFolder(incident));
 
     public static string PathFor(Workspace ws, string incident, long size)
-        => Path.Combine(DirectoryFor(ws, incident), size.ToString("D10", CultureInfo.InvariantCulture) + Extension);
+        => WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.CheckpointPath(incident, size));
 
     /// <summary>
     /// Brings the tree up to date and writes the checkpoint of the whole journal, signed by <paramref name="signer"/>

@@ -82,7 +82,7 @@ public sealed class JournalTree : IDisposable
     /// <summary>True when the stored tree could not be used and was rebuilt from the journal.</summary>
     public bool Rebuilt { get; private set; }
 
-    public static string DirectoryFor(JournalFile journal) => Path.Combine(Path.GetDirectoryName(journal.Path)!, "tree");
+    public static string DirectoryFor(JournalFile journal) => Path.Combine(Path.GetDirectoryName(journal.Path)!, Workspaces.WorkspaceLayout.TreeFolderName);
 
     private string StatePath => Path.Combine(Directory, "state.json");
     private string OffsetsPath => Path.Combine(Directory, "offsets.bin");

@@ -1,4 +1,3 @@
-using DeIRF.Readiness;
 using DeIRF.Workspaces;
 
 namespace DeIRF.Drills;
@@ -20,7 +19,7 @@ public static class DrillScenarios
     {
         var name = $"{scenario}-{now.UtcDateTime:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("n")[..4]}";
         return TeamWorkspace(currentDirectory) is { } team
-            ? Path.Combine(team, ReadinessChecklist.DrillsFolder, name)
+            ? Path.Combine(WorkspaceLayout.PathIn(team, WorkspaceLayout.DrillsFolder), name)
             : Path.Combine(Path.GetTempPath(), "deirf-drill-" + name);
     }
 
@@ -51,7 +50,7 @@ public static class DrillScenarios
         {
             workspaces.Add(root);
         }
-        foreach (var own in workspaces.Select(w => Path.Combine(w, ReadinessChecklist.DrillsFolder, file)).Distinct().Where(File.Exists))
+        foreach (var own in workspaces.Select(w => Path.Combine(WorkspaceLayout.PathIn(w, WorkspaceLayout.DrillsFolder), file)).Distinct().Where(File.Exists))
         {
             var why = LocalOverrides.Ignored(own, overrides);
             if (found is null)

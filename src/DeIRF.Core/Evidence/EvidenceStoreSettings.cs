@@ -19,7 +19,7 @@ public enum EvidenceLockMode { None, Governance, Compliance }
 /// </summary>
 public sealed record EvidenceStoreSettings
 {
-    public const string FileName = "evidence-store.json";
+    public const string FileName = WorkspaceLayout.EvidenceStoreFile;
     public const long MinPartSize = 5L << 20;
     public const long MaxPartSize = 5L << 30;
     public const long DefaultPartSize = 16L << 20;
@@ -50,7 +50,7 @@ public sealed record EvidenceStoreSettings
 
     public static EvidenceStoreSettings Local { get; } = new();
 
-    public static string PathIn(Workspace ws) => Path.Combine(ws.Root, FileName);
+    public static string PathIn(Workspace ws) => WorkspaceLayout.PathIn(ws.Root, FileName);
 
     /// <summary>
     /// The settings in force: what the roster journal last set (settings.set), checked against evidence-store.json

@@ -24,14 +24,14 @@ public sealed class LocalEvidenceStore : IEvidenceStore
     }
 
     /// <summary>The store of a workspace: &lt;workspace&gt;/evidence.</summary>
-    public static LocalEvidenceStore In(Workspace workspace) => new(Path.Combine(workspace.Root, "evidence"));
+    public static LocalEvidenceStore In(Workspace workspace) => new(WorkspaceLayout.PathIn(workspace.Root, WorkspaceLayout.EvidenceFolder));
 
     public string Root { get; }
     public string Location => Root;
-    public string ObjectsDirectory => Path.Combine(Root, "sha256");
+    public string ObjectsDirectory => Path.Combine(Root, WorkspaceLayout.EvidenceObjectsFolderName);
 
     /// <summary>Temporary files of puts in progress (or left by a crash: never under a hash name).</summary>
-    public string IncomingDirectory => Path.Combine(ObjectsDirectory, ".incoming");
+    public string IncomingDirectory => Path.Combine(ObjectsDirectory, WorkspaceLayout.IncomingFolderName);
 
     public string LocationOf(string sha256)
     {

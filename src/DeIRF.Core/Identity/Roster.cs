@@ -73,8 +73,8 @@ public sealed class Responder
 /// </summary>
 public sealed partial class Roster
 {
-    public const string JournalId = "ROSTER";
-    public const string FileName = "roster.jsonl";
+    public const string JournalId = WorkspaceLayout.RosterJournalId;
+    public const string FileName = WorkspaceLayout.RosterFile;
     public const int MinimumProofKinds = 2;
 
     private readonly Dictionary<string, Responder> _responders = new(StringComparer.Ordinal);
@@ -83,7 +83,7 @@ public sealed partial class Roster
     private Roster(Workspace workspace, string? journalPath = null)
     {
         Workspace = workspace;
-        Journal = new JournalFile(journalPath ?? Path.Combine(workspace.Root, FileName));
+        Journal = new JournalFile(journalPath ?? PathIn(workspace));
     }
 
     public Workspace Workspace { get; }
@@ -95,7 +95,7 @@ public sealed partial class Roster
     /// <summary>True when some responder has a bound proof (from then on, unsigned entries are worth a warning).</summary>
     public bool HasProofs => _responders.Values.Any(r => r.Proofs.Count > 0);
 
-    public static string PathIn(Workspace ws) => Path.Combine(ws.Root, FileName);
+    public static string PathIn(Workspace ws) => WorkspaceLayout.PathIn(ws.Root, FileName);
 
     /// <summary>Loads the roster (empty when the workspace has none yet) by folding its entries; <see cref="AuditBindings"/> re-verifies them.</summary>
     public static Roster Load(Workspace workspace) => LoadFile(workspace, PathIn(workspace));
@@ -251,7 +251,7 @@ public sealed partial class Roster
     /// <summary>SSH CA keys the workspace trusts, one authorized_keys line each, in trust/ssh-ca.pub.</summary>
     public static IReadOnlyList<string> TrustedSshCertificateAuthorities(Workspace ws)
     {
-        var path = Path.Combine(ws.Root, "trust", "ssh-ca.pub");
+        var path = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.SshCertificateAuthoritiesFile);
         return File.Exists(path)
             ? File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray()
             : [];

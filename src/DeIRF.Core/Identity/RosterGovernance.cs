@@ -412,7 +412,7 @@ public sealed partial class Roster
 
     /// <summary>Writes a governed file atomically (exclusive random temp, rename), as the roster journal set it.</summary>
     internal static void WriteSettingsFile(Workspaces.Workspace ws, string file, byte[] canonical)
-        => Workspaces.AtomicFile.Write(Path.Combine(ws.Root, file), canonical);
+        => Workspaces.AtomicFile.Write(Workspaces.WorkspaceLayout.PathIn(ws.Root, file), canonical);
 
     /// <summary>
     /// The content of a governed file as the roster journal last set it, checked against the file on disk: a file
@@ -425,7 +425,7 @@ public sealed partial class Roster
     public static (string Content, SharedSetting? Setting)? LoadGoverned(Workspaces.Workspace ws, Roster roster, string file, Func<string, string, DeirfException> refused)
     {
         roster._settings.TryGetValue(file, out var setting);
-        var path = Path.Combine(ws.Root, file);
+        var path = Workspaces.WorkspaceLayout.PathIn(ws.Root, file);
         if (!File.Exists(path))
         {
             return setting is null ? null : (setting.Content, setting);

@@ -13,7 +13,7 @@ namespace DeIRF.Incidents;
 /// </summary>
 public sealed partial class DeadlinePolicy
 {
-    public const string FileName = "deadline-policy.json";
+    public const string FileName = Workspaces.WorkspaceLayout.DeadlinePolicyFile;
 
     private readonly Dictionary<string, IReadOnlyList<(string Name, TimeSpan Span)>> _bySeverity;
 
@@ -37,7 +37,7 @@ public sealed partial class DeadlinePolicy
 
     public static DeadlinePolicy For(Workspaces.Workspace ws)
     {
-        var file = Path.Combine(ws.Root, FileName);
+        var file = Workspaces.WorkspaceLayout.PathIn(ws.Root, FileName);
         return File.Exists(file) ? Parse(File.ReadAllBytes(file), file) : Default;
     }
 

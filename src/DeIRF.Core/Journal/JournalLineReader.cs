@@ -28,6 +28,19 @@ internal sealed class JournalLineReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads lines of a journal already in memory (a received copy): the memory handed out is a slice of
+    /// <paramref name="bytes"/> itself, and <see cref="LineOffset"/> is its offset there. No line-length cap: the
+    /// bytes are all read already.
+    /// </summary>
+    public JournalLineReader(byte[] bytes)
+    {
+        _stream = new MemoryStream(bytes, writable: false);
+        _buffer = bytes;
+        _end = bytes.Length;
+        _eof = true;
+    }
+
     /// <summary>1-based number of the line last returned.</summary>
     public long LineNumber { get; private set; }
 

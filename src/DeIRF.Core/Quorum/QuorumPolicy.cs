@@ -218,7 +218,7 @@ public sealed class QuorumRule
 /// </summary>
 public sealed class QuorumPolicy
 {
-    public const string FileName = "quorum-policy.json";
+    public const string FileName = WorkspaceLayout.QuorumPolicyFile;
     public const int FormatVersion = 1;
     public const string PolicySetAction = "policy.set";
 
@@ -348,7 +348,7 @@ public sealed class QuorumPolicy
         }
     }
 
-    public static string PathIn(Workspace ws) => Path.Combine(ws.Root, FileName);
+    public static string PathIn(Workspace ws) => WorkspaceLayout.PathIn(ws.Root, FileName);
 
     /// <summary>
     /// The policy in force: what the roster journal last set (a settings.set of quorum-policy.json, by a met and

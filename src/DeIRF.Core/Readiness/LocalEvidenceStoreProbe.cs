@@ -30,7 +30,7 @@ public sealed class LocalEvidenceStoreProbe : IReadinessProbe
         var writable = new List<string>();
         foreach (var file in Directory.EnumerateFiles(store.ObjectsDirectory, "*", SearchOption.AllDirectories))
         {
-            if (file.Contains(Path.DirectorySeparatorChar + ".incoming" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || ++checkedCount > MaxObjectsChecked)
+            if (file.Contains(Path.DirectorySeparatorChar + Workspaces.WorkspaceLayout.IncomingFolderName + Path.DirectorySeparatorChar, StringComparison.Ordinal) || ++checkedCount > MaxObjectsChecked)
             {
                 continue;
             }

@@ -26,7 +26,7 @@ public sealed class ReadinessContext
 
     public List<string> Problems { get; } = [];
 
-    public string PathOf(string name) => Path.Combine(Workspace.Root, name);
+    public string PathOf(string name) => WorkspaceLayout.PathIn(Workspace.Root, name);
 }
 
 /// <summary>
@@ -38,13 +38,13 @@ public static class ReadinessChecklist
     public const string Preparation = "3 Preparation";
     public const string KeepAlive = "10 Keep it alive";
 
-    public const string AssetsJson = "assets.json";
-    public const string AssetsCsv = "assets.csv";
-    public const string LogPipelineFile = "log-pipeline.json";
-    public const string IntegrationsFile = "integrations.json";
-    public const string DetectionFolder = "detection";
-    public const string DrillsFolder = "drills";
-    public const string SecretsRotationFile = "secrets-rotation.json";
+    public const string AssetsJson = WorkspaceLayout.AssetsJsonFile;
+    public const string AssetsCsv = WorkspaceLayout.AssetsCsvFile;
+    public const string LogPipelineFile = WorkspaceLayout.LogPipelineFile;
+    public const string IntegrationsFile = WorkspaceLayout.IntegrationsFile;
+    public const string DetectionFolder = WorkspaceLayout.DetectionFolder;
+    public const string DrillsFolder = WorkspaceLayout.DrillsFolder;
+    public const string SecretsRotationFile = WorkspaceLayout.SecretsRotationFile;
 
     /// <summary>A drill "within the quarter": 92 days (the longest quarter).</summary>
     public static readonly TimeSpan DrillWindow = TimeSpan.FromDays(92);

@@ -29,7 +29,7 @@ public sealed class SeverityMatrixCell
 /// </summary>
 public sealed class SeverityMatrix
 {
-    public const string FileName = "severity-matrix.json";
+    public const string FileName = Workspaces.WorkspaceLayout.SeverityMatrixFile;
     public static readonly IReadOnlyList<string> Levels = ["High", "Medium", "Low"];
     public static readonly IReadOnlyList<string> Severities = ["P1", "P2", "P3", "P4"];
 
@@ -59,7 +59,7 @@ public sealed class SeverityMatrix
     /// <summary>The workspace's matrix: its severity-matrix.json when present (checked in full), else the default.</summary>
     public static SeverityMatrix For(string workspaceRoot)
     {
-        var file = Path.Combine(workspaceRoot, FileName);
+        var file = Workspaces.WorkspaceLayout.PathIn(workspaceRoot, FileName);
         return File.Exists(file) ? Parse(File.ReadAllBytes(file), file) : Default;
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
+using DeIRF.Workspaces;
 
 namespace DeIRF.Sync;
 
@@ -34,30 +34,8 @@ public sealed record SyncTreeLimits
 /// </summary>
 public static class SyncTreePolicy
 {
-    /// <summary>Workspace files shared through the remote: top-level settings and the journals' folders.</summary>
-    private static readonly Regex[] Layout =
-    [
-        new(@"^(\.gitignore|deirf-workspace\.json|roster\.jsonl|assets\.csv|README\.md)$", RegexOptions.CultureInvariant),
-        new(@"^(quorum-policy|evidence-store|deadline-policy|checkpoint-policy|severity-matrix|assets|log-pipeline|integrations|secrets-rotation)\.json$", RegexOptions.CultureInvariant),
-        new(@"^trust/ssh-ca\.pub$", RegexOptions.CultureInvariant),
-        new(@"^incidents/INC-[A-Za-z0-9_-]{1,60}/journal\.jsonl$", RegexOptions.CultureInvariant),
-        new(@"^incidents/INC-[A-Za-z0-9_-]{1,60}/checkpoints/[0-9]{1,20}\.checkpoint$", RegexOptions.CultureInvariant),
-        new(@"^(detection|drills|templates|runbooks)/[A-Za-z0-9 ._+@-]+(/[A-Za-z0-9 ._+@-]+){0,7}$", RegexOptions.CultureInvariant),
-    ];
-
-    /// <summary>
-    /// Paths every replica keeps for itself (git ignore syntax): written to .gitignore and .git/info/exclude, never
-    /// staged, and refused when a fetched tree holds them.
-    /// </summary>
-    public static readonly string[] ReplicaLocal =
-    [
-        "*.lock", "*.head", "*.tmp", "evidence/.incoming/", "incidents/*/tree/",
-        SyncTrustStore.DirectoryName + "/", "*.deirf-sync-tmp", "*.torn-*", "**/.incoming/", "evidence/sha256/", "drills/*.keys/",
-    ];
-
-    private static readonly Regex ReplicaLocalPath = new(
-        @"(^|/)\.deirf-sync(/|$)|\.lock$|\.head$|\.tmp$|\.deirf-sync-tmp$|\.torn-|(^|/)\.incoming(/|$)|(^|/)evidence/sha256(/|$)|(^|/)drills/[^/]*\.keys(/|$)|(^|/)incidents/[^/]+/tree(/|$)",
-        RegexOptions.CultureInvariant);
+    /// <inheritdoc cref="WorkspaceLayout.ReplicaLocal"/>
+    public static readonly string[] ReplicaLocal = WorkspaceLayout.ReplicaLocal;
 
     /// <summary>Git pathspecs that keep the replica-local paths out of the index whatever .gitignore says.</summary>
     public static IEnumerable<string> ExcludePathspecs()
@@ -70,7 +48,7 @@ public static class SyncTreePolicy
         }
     }
 
-    public static bool IsReplicaLocal(string path) => ReplicaLocalPath.IsMatch(path);
+    public static bool IsReplicaLocal(string path) => WorkspaceLayout.IsReplicaLocal(path);
 
     /// <summary>Why a path cannot be a workspace path (error id and reason), or null when it can.</summary>
     public static (string ErrorId, string Reason)? CheckPath(string path)
@@ -105,7 +83,7 @@ public static class SyncTreePolicy
         {
             return ("SyncTreeReplicaLocalRefused", "a path every replica keeps for itself (trust store, head records, evidence bytes, keys)");
         }
-        if (!Layout.Any(r => r.IsMatch(path)))
+        if (!WorkspaceLayout.IsSharedPath(path))
         {
             return ("SyncTreePathRefused", "not a path of the workspace layout (docs/sync.md lists them)");
         }
@@ -168,7 +146,7 @@ public static class SyncTreePolicy
                 Refuse(bad.ErrorId, e.Path, bad.Reason);
                 continue;
             }
-            var cap = WorkspaceSync.JournalIdOf(e.Path) is null ? limits.MaxFileBytes : limits.MaxJournalBytes;
+            var cap = WorkspaceLayout.JournalIdOf(e.Path) is null ? limits.MaxFileBytes : limits.MaxJournalBytes;
             if (e.Size < 0 || e.Size > cap)
             {
                 Refuse("SyncTreeBlobTooLarge", e.Path, $"{e.Size} bytes, more than the {cap} a file of this kind may have");
@@ -225,5 +203,20 @@ public static class SyncTreePolicy
                 $"Refused to write '{relative}': it is a link or a folder in this replica.", relative);
         }
         return full;
+    }
+
+    /// <summary>
+    /// Writes a layout file: no step of its path may be a link (<see cref="SafeTarget"/>); the bytes go to a temp file
+    /// created exclusively under a random name (never a planted one), then renamed over the target (a rename replaces
+    /// a link, never follows it).
+    /// </summary>
+    internal static void WriteFile(string root, string relative, byte[] bytes)
+    {
+        var path = SafeTarget(root, relative);
+        if (File.Exists(path))
+        {
+            File.SetAttributes(path, FileAttributes.Normal);
+        }
+        AtomicFile.Write(path, bytes);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeIRF.Canonical;
 using DeIRF.Journal;
+using DeIRF.Workspaces;
 
 namespace DeIRF.Sync;
 
@@ -13,7 +14,7 @@ namespace DeIRF.Sync;
 /// </summary>
 public sealed class SyncTrustStore
 {
-    public const string DirectoryName = ".deirf-sync";
+    public const string DirectoryName = WorkspaceLayout.SyncStateFolder;
     private readonly Dictionary<string, HeadRecord> _heads;
 
     private SyncTrustStore(string path, Dictionary<string, HeadRecord> heads)
@@ -24,14 +25,14 @@ public sealed class SyncTrustStore
 
     public string Path { get; }
 
-    public static string DirectoryIn(string workspaceRoot) => System.IO.Path.Combine(workspaceRoot, DirectoryName);
+    public static string DirectoryIn(string workspaceRoot) => WorkspaceLayout.PathIn(workspaceRoot, DirectoryName);
 
     /// <summary>The key: the journal's checkpoint origin (deirf.local/&lt;workspace id&gt;/&lt;incident&gt;).</summary>
     public static string KeyFor(string workspaceId, string journalId) => Checkpoints.Checkpoint.OriginFor(workspaceId, journalId);
 
     public static SyncTrustStore Load(string workspaceRoot)
     {
-        var path = System.IO.Path.Combine(DirectoryIn(workspaceRoot), "trusted-heads.json");
+        var path = WorkspaceLayout.PathIn(workspaceRoot, WorkspaceLayout.TrustedHeadsFile);
         var heads = new Dictionary<string, HeadRecord>(StringComparer.Ordinal);
         if (File.Exists(path))
         {
@@ -73,6 +74,6 @@ public sealed class SyncTrustStore
         {
             obj[k] = new JsonObject { ["hash"] = v.Hash, ["seq"] = v.Seq };
         }
-        DeIRF.Workspaces.AtomicFile.Write(Path, CanonicalJson.Serialize(obj));
+        AtomicFile.Write(Path, CanonicalJson.Serialize(obj));
     }
 }

@@ -36,7 +36,7 @@ public static class TemplateRenderer
         var file = name.EndsWith(".md", StringComparison.Ordinal) ? name : name + ".md";
         var overrides = overridesDirectory ?? Workspaces.LocalOverrides.Templates;
         var found = new[] { Path.Combine(overrides, file), Path.Combine(shippedDirectory, file) }.FirstOrDefault(File.Exists);
-        if (workspaceRoot is not null && Path.Combine(workspaceRoot, "templates", file) is var own && File.Exists(own))
+        if (workspaceRoot is not null && Path.Combine(Workspaces.WorkspaceLayout.PathIn(workspaceRoot, Workspaces.WorkspaceLayout.TemplatesFolder), file) is var own && File.Exists(own))
         {
             var why = Workspaces.LocalOverrides.Ignored(own, overrides);
             if (found is null)

@@ -14,11 +14,12 @@ public enum WorkspaceSource { Parameter, Environment, ParentFolder, UserDefault 
 
 /// <summary>
 /// A folder holding workspace settings, one journal per incident (incidents/&lt;id&gt;/journal.jsonl), and later the
-/// roster, policy, checkpoints and evidence store. Plain files, so it can be a git repository.
+/// roster, policy, checkpoints and evidence store. Plain files, so it can be a git repository; where each one lives
+/// is <see cref="WorkspaceLayout"/>'s to say.
 /// </summary>
 public sealed class Workspace
 {
-    public const string FileName = "deirf-workspace.json";
+    public const string FileName = WorkspaceLayout.SettingsFile;
     public const string EnvironmentVariable = "DEIRF_WORKSPACE";
     public const int FormatVersion = 1;
 
@@ -38,10 +39,12 @@ public sealed class Workspace
     public string Name { get; }
     public DateTimeOffset Created { get; }
     public WorkspaceSource Source { get; }
-    public string IncidentsDirectory => Path.Combine(Root, "incidents");
-    public string SettingsPath => Path.Combine(Root, FileName);
+    public string IncidentsDirectory => WorkspaceLayout.PathIn(Root, WorkspaceLayout.IncidentsFolder);
+    public string SettingsPath => WorkspaceLayout.PathIn(Root, FileName);
 
-    public int IncidentCount => Directory.Exists(IncidentsDirectory) ? Directory.EnumerateDirectories(IncidentsDirectory, "INC-*").Count() : 0;
+    public int IncidentCount => Directory.Exists(IncidentsDirectory) ? Directory.EnumerateDirectories(IncidentsDirectory, IncidentFolderGlob).Count() : 0;
+
+    private const string IncidentFolderGlob = WorkspaceLayout.IncidentIdPrefix + "*";
 
     /// <summary>The per-user default: %LOCALAPPDATA%\DeIRF\workspace, or $XDG_DATA_HOME/deirf/workspace (~/.local/share/...).</summary>
     public static string UserDefaultPath
@@ -57,7 +60,7 @@ public sealed class Workspace
         }
     }
 
-    public static bool IsWorkspace(string path) => File.Exists(Path.Combine(path, FileName));
+    public static bool IsWorkspace(string path) => File.Exists(WorkspaceLayout.PathIn(path, FileName));
 
     /// <summary>Creates a workspace in <paramref name="path"/> (made if missing). Refuses a folder that already is one.</summary>
     public static Workspace Initialize(string path, string? name = null, TimeProvider? clock = null)
@@ -68,7 +71,7 @@ public sealed class Workspace
             throw new DeirfException("WorkspaceAlreadyExists", DeirfErrorKind.AlreadyExists, $"'{root}' is already a DeIRF workspace.", root);
         }
         Directory.CreateDirectory(root);
-        Directory.CreateDirectory(Path.Combine(root, "incidents"));
+        Directory.CreateDirectory(WorkspaceLayout.PathIn(root, WorkspaceLayout.IncidentsFolder));
         var created = (clock ?? TimeProvider.System).GetUtcNow();
         var id = "ws-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
         name = string.IsNullOrWhiteSpace(name) ? Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)) : name;
@@ -80,15 +83,15 @@ public sealed class Workspace
             ["name"] = name,
         };
         // Replica-local files stay out of git when the workspace is shared through a repository.
-        File.WriteAllText(Path.Combine(root, ".gitignore"), string.Join("\n", Sync.SyncTreePolicy.ReplicaLocal) + "\n");
-        AtomicFile.Write(Path.Combine(root, FileName), CanonicalJson.Serialize(settings), overwrite: false);
+        File.WriteAllText(WorkspaceLayout.PathIn(root, WorkspaceLayout.GitIgnoreFile), string.Join("\n", WorkspaceLayout.ReplicaLocal) + "\n");
+        AtomicFile.Write(WorkspaceLayout.PathIn(root, FileName), CanonicalJson.Serialize(settings), overwrite: false);
         return Open(root, WorkspaceSource.Parameter);
     }
 
     public static Workspace Open(string path, WorkspaceSource source = WorkspaceSource.Parameter)
     {
         var root = Path.GetFullPath(path);
-        var file = Path.Combine(root, FileName);
+        var file = WorkspaceLayout.PathIn(root, FileName);
         if (!File.Exists(file))
         {
             throw new DeirfException("WorkspaceNotFound", DeirfErrorKind.NotFound,
@@ -162,8 +165,7 @@ public sealed class Workspace
     /// The journal file of an incident, or of the workspace's governance journal, the roster (id "ROSTER"): roster
     /// changes and shared settings are proposed, signed and consumed there like incident steps.
     /// </summary>
-    public string JournalPathFor(string incidentId)
-        => incidentId == Identity.Roster.JournalId ? Path.Combine(Root, Identity.Roster.FileName) : Path.Combine(IncidentsDirectory, ValidateIncidentId(incidentId), "journal.jsonl");
+    public string JournalPathFor(string incidentId) => WorkspaceLayout.PathIn(Root, WorkspaceLayout.JournalPath(incidentId));
 
     public JournalFile JournalOf(string incidentId)
     {
@@ -181,19 +183,12 @@ public sealed class Workspace
 
     public IEnumerable<string> IncidentIds()
         => Directory.Exists(IncidentsDirectory)
-            ? Directory.EnumerateDirectories(IncidentsDirectory, "INC-*").Select(Path.GetFileName).Where(n => n is not null && File.Exists(Path.Combine(IncidentsDirectory, n, "journal.jsonl"))).Order(StringComparer.Ordinal)!
+            ? Directory.EnumerateDirectories(IncidentsDirectory, IncidentFolderGlob).Select(Path.GetFileName)
+                .Where(n => n is not null && File.Exists(Path.Combine(IncidentsDirectory, n, WorkspaceLayout.JournalFileName))).Order(StringComparer.Ordinal)!
             : [];
 
-    /// <summary>Incident ids are INC-yyyyMMdd-XXXX: readable, sortable by day, unlikely to collide across replicas.</summary>
-    public static string ValidateIncidentId(string id)
-    {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 64 || !id.StartsWith("INC-", StringComparison.Ordinal)
-            || id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')))
-        {
-            throw new DeirfException("IncidentIdInvalid", DeirfErrorKind.InvalidArgument, $"'{id}' is not an incident id (expected INC-yyyyMMdd-XXXX).", id);
-        }
-        return id;
-    }
+    /// <inheritdoc cref="WorkspaceLayout.ValidateIncidentId"/>
+    public static string ValidateIncidentId(string id) => WorkspaceLayout.ValidateIncidentId(id);
 
     /// <summary>Opens a new incident: its journal with the genesis entry "incident.opened".</summary>
     /// <remarks>
@@ -221,7 +216,7 @@ public sealed class Workspace
         });
         for (int attempt = 0; attempt < 20; attempt++)
         {
-            var id = "INC-" + now.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(2));
+            var id = WorkspaceLayout.IncidentIdFor(now, RandomNumberGenerator.GetBytes(2));
             var journal = new JournalFile(JournalPathFor(id));
             if (journal.Exists)
             {
@@ -248,8 +243,8 @@ public sealed class Workspace
         throw new DeirfException("IncidentIdExhausted", DeirfErrorKind.ResourceUnavailable, "Could not find a free incident id for today after 20 tries.", title);
     }
 
-    /// <summary>The evidence name of an alert that came from the pipeline rather than a file.</summary>
-    public static string AlertFileName(string sha256) => $"alert-{sha256}.json";
+    /// <inheritdoc cref="WorkspaceLayout.AlertEvidenceName"/>
+    public static string AlertFileName(string sha256) => WorkspaceLayout.AlertEvidenceName(sha256);
 
     /// <summary>
     /// Closes an incident once. The "already closed" check and the write happen under the journal lock

@@ -1,0 +1,17 @@
+using DeIRF.Journal;
+
+namespace DeIRF.Sync;
+
+/// <summary>What one fetch's worth of merging did: the reconcilers add to it, the session sums the rounds up.</summary>
+internal sealed class SyncRound
+{
+    public long Received, Relinked, Duplicates;
+    public List<SyncedJournal> Journals { get; } = [];
+    public List<SyncConflict> Conflicts { get; } = [];
+    public List<string> Superseded { get; } = [];
+    public List<string> FileConflicts { get; } = [];
+    public List<string> NotShared { get; } = [];
+
+    /// <summary>The merged heads, by trust key: trusted once the round's commit is the remote's (pushed or equal).</summary>
+    public Dictionary<string, HeadRecord> MergedHeads { get; } = new(StringComparer.Ordinal);
+}
