@@ -175,10 +175,13 @@ public sealed class Incident
                     AlertTime = DateTimeOffset.TryParse(EntryKinds.Text(alert, "time"), System.Globalization.CultureInfo.InvariantCulture,
                         System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime() : null;
                     AlertSha256 = EntryKinds.Text(alert, "sha256");
-                    if (JournalPath.Length > 0 && EntryKinds.Text(alert, "file") is { Length: > 0 })
+                    // Journals written before the alert moved into the evidence store kept it beside the journal, under
+                    // the one name DeIRF gave it. A journal can arrive by sync: any other "file" (a path, "..") is ignored,
+                    // so AlertPath never points outside the incident's folder.
+                    if (JournalPath.Length > 0 && EntryKinds.Text(alert, "file") is { Length: > 0 } file
+                        && AlertSha256 is { Length: 64 } && file == Workspaces.Workspace.AlertFileName(AlertSha256))
                     {
-                        // Journals written before the alert moved into the evidence store kept it beside the journal.
-                        AlertPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(JournalPath)!, EntryKinds.Text(alert, "file"));
+                        AlertPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(JournalPath)!, file);
                     }
                 }
                 break;
