@@ -10,8 +10,11 @@ namespace DeIRF.Integrations;
 /// The result of one outbound call as it is journaled ("integration.call") and shown: delivered or failed, after how
 /// many attempts, with the service's reference (advisory URL, issue URL, room id, event id, Slack ts).
 /// </summary>
-public sealed class IntegrationResult
+public sealed class IntegrationResult : IEntryBody
 {
+    /// <summary>The entry kind a result is journaled as (<see cref="IntegrationCall"/>).</summary>
+    string IEntryBody.Kind => IntegrationCall.KindName;
+
     public string Incident { get; set; } = string.Empty;
     public string Integration { get; init; } = string.Empty;
     public string Operation { get; init; } = string.Empty;
@@ -81,7 +84,7 @@ public sealed class IntegrationResult
     /// <summary>Appends this result to the incident's journal as "integration.call" (even when the call failed).</summary>
     public JournalEntry Record(JournalFile journal, string actor, JournalAppendOptions? options = null)
     {
-        var entry = journal.Append(new StatementDraft(IntegrationCall.KindName, actor, ToBody()), options);
+        var entry = journal.Append(StatementDraft.Of(actor, this), options);
         Incident = entry.Incident;
         Seq = entry.Seq;
         Time = entry.Timestamp;
