@@ -71,18 +71,9 @@ public sealed record ContainmentResultBody(string Kind, string Proposal, string 
             ["undo"] = Undo.DeepClone(),
             ["verified"] = Verified,
         };
-        if (Ran is not null)
-        {
-            body["ran"] = Ran.DeepClone();
-        }
-        if (Message is not null)
-        {
-            body["message"] = Message;
-        }
-        if (Applied is { } seq)
-        {
-            body["applied"] = seq;
-        }
+        body.Optional("ran", Ran?.DeepClone());
+        body.Optional("message", Message);
+        body.Optional("applied", Applied);
         return body;
     }
 

@@ -66,10 +66,7 @@ public sealed partial class DeadlineSet : EntryKind<DeadlineSet.Body>
         public JsonObject ToBody()
         {
             var body = new JsonObject { ["due"] = FormatDue(Due), ["name"] = Name };
-            if (Reason is not null)
-            {
-                body["reason"] = Reason;
-            }
+            body.Optional("reason", Reason);
             return body;
         }
     }

@@ -45,6 +45,37 @@ public abstract class EntryKind<TBody> : IEntryKind where TBody : IEntryBody
     public abstract string Summarize(IReadOnlyDictionary<string, object?> body);
 }
 
+/// <summary>Building typed bodies: an optional member is written only when it has a value, never as null.</summary>
+public static class EntryBodyJson
+{
+    public static JsonObject Optional(this JsonObject body, string member, string? value)
+    {
+        if (value is not null)
+        {
+            body[member] = value;
+        }
+        return body;
+    }
+
+    public static JsonObject Optional(this JsonObject body, string member, long? value)
+    {
+        if (value is { } v)
+        {
+            body[member] = v;
+        }
+        return body;
+    }
+
+    public static JsonObject Optional(this JsonObject body, string member, JsonNode? value)
+    {
+        if (value is not null)
+        {
+            body[member] = value;
+        }
+        return body;
+    }
+}
+
 /// <summary>A statement that does not meet its kind's schema (missing title, empty note...).</summary>
 public sealed class InvalidStatementException : DeirfException
 {

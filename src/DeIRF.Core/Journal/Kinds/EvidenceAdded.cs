@@ -60,14 +60,8 @@ public sealed class EvidenceAdded : EntryKind<EvidenceAdded.Body>
                 ["path"] = Path,
                 ["size"] = Size,
             };
-            if (Target is not null)
-            {
-                body["target"] = Target;
-            }
-            if (Stored is not null)
-            {
-                body["stored"] = Stored;
-            }
+            body.Optional("target", Target);
+            body.Optional("stored", Stored);
             return body;
         }
     }

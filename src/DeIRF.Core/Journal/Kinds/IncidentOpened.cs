@@ -85,10 +85,7 @@ public sealed class IncidentOpened : EntryKind<IncidentOpened.Body>
             if (Alert is { } a)
             {
                 var alert = new JsonObject { ["format"] = a.Format, ["sha256"] = a.Sha256, ["source"] = a.Source, ["time"] = a.Time };
-                if (a.File is not null)
-                {
-                    alert["file"] = a.File;
-                }
+                alert.Optional("file", a.File);
                 body["alert"] = alert;
             }
             return body;

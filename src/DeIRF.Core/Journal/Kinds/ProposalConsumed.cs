@@ -55,10 +55,7 @@ public sealed class ProposalConsumed : EntryKind<ProposalConsumed.Body>
                 ["proposal"] = Proposal,
                 ["target"] = Target,
             };
-            if (EvidenceOverride is not null)
-            {
-                body["evidenceOverride"] = EvidenceOverride;
-            }
+            body.Optional("evidenceOverride", EvidenceOverride);
             return body;
         }
 

@@ -65,10 +65,7 @@ public sealed class ProposalCreated : EntryKind<ProposalCreated.Body>
                 ["proposer"] = Proposer,
                 ["target"] = Target,
             };
-            if (Rule is not null)
-            {
-                body["rule"] = Rule;
-            }
+            body.Optional("rule", Rule);
             return body;
         }
 

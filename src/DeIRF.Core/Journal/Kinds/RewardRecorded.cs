@@ -68,10 +68,7 @@ public sealed partial class RewardRecorded : EntryKind<RewardRecorded.Body>
         public JsonObject ToBody()
         {
             var body = new JsonObject { ["amount"] = Amount, ["currency"] = Currency, ["reporter"] = Reporter };
-            if (Reason is not null)
-            {
-                body["reason"] = Reason;
-            }
+            body.Optional("reason", Reason);
             return body;
         }
     }

@@ -122,10 +122,7 @@ public sealed class ProofAdded : EntryKind<ProofAdded.Body>
                 ["publicKey"] = PublicKey,
                 ["signature"] = Signature,
             };
-            if (SignCount is { } count)
-            {
-                body["signCount"] = count;
-            }
+            body.Optional("signCount", SignCount);
             return body;
         }
     }
@@ -160,10 +157,7 @@ public sealed class ProofConfirmed : EntryKind<ProofConfirmed.Body>
         public JsonObject ToBody()
         {
             var body = new JsonObject { ["binding"] = Binding, ["fingerprint"] = Fingerprint, ["handle"] = Handle, ["signature"] = Signature };
-            if (SignCount is { } count)
-            {
-                body["signCount"] = count;
-            }
+            body.Optional("signCount", SignCount);
             return body;
         }
     }
@@ -196,14 +190,8 @@ public sealed class ProofRevoked : EntryKind<ProofRevoked.Body>
         public JsonObject ToBody()
         {
             var body = new JsonObject { ["fingerprint"] = Fingerprint, ["handle"] = Handle, ["reason"] = Reason };
-            if (Incident is not null)
-            {
-                body["incident"] = Incident;
-            }
-            if (Proposal is not null)
-            {
-                body["proposal"] = Proposal;
-            }
+            body.Optional("incident", Incident);
+            body.Optional("proposal", Proposal);
             return body;
         }
     }
@@ -282,10 +270,7 @@ public sealed class SettingsSet : EntryKind<SettingsSet.Body>
         public JsonObject ToBody()
         {
             var body = new JsonObject { ["content"] = Content.DeepClone(), ["file"] = File, ["sha256"] = Sha256 };
-            if (Proposal is not null)
-            {
-                body["proposal"] = Proposal;
-            }
+            body.Optional("proposal", Proposal);
             return body;
         }
 

@@ -46,10 +46,7 @@ public sealed class SeveritySet : EntryKind<SeveritySet.Body>
         public JsonObject ToBody()
         {
             var body = new JsonObject { ["impact"] = Impact, ["severity"] = Severity, ["urgency"] = Urgency };
-            if (Reason is not null)
-            {
-                body["reason"] = Reason;
-            }
+            body.Optional("reason", Reason);
             return body;
         }
     }
