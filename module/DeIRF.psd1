@@ -27,6 +27,7 @@
         'Add-DeirfCheckpointCosignature'
         'Get-DeirfInclusionProof'
         'Test-DeirfInclusionProof'
+        'Test-DeirfCheckpoint'
         'Get-DeirfWorkspace'
         'Set-DeirfEvidenceStore'
         'Get-DeirfEvidenceStore'

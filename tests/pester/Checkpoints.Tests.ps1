@@ -63,6 +63,49 @@ Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines driv
         $e.Cosigners | Sort-Object | Should -Be @('bob', 'carol')
     }
 
+    It 'a cosignature added to a copy reaches the workspace''s own checkpoint: a later proof embeds it and is trusted without -Checkpoint' {
+        $store = Join-Path $env:DEIRF_WORKSPACE "incidents/$inc/checkpoints"
+        $own = Get-ChildItem $store -Filter *.checkpoint | Sort-Object Name | Select-Object -Last 1
+        $own.Name | Should -Be '0000000025.checkpoint'
+        (Get-Content $own.FullName | Where-Object { $_ -like "`u{2014} bob *" }).Count | Should -Be 1
+        (Get-Content $own.FullName | Where-Object { $_ -like "`u{2014} carol *" }).Count | Should -Be 1
+        Get-DeirfInclusionProof -Incident $inc -Seq 3 -OutFile entry3.proof | Out-Null
+        $saved = $env:DEIRF_WORKSPACE
+        Remove-Item Env:DEIRF_WORKSPACE
+        try {
+            $v = Test-DeirfInclusionProof -Path entry3.proof -TrustedKey ./keys.txt -ErrorAction Stop
+            $v.IsIncluded | Should -BeTrue
+            $v.IsTrusted | Should -BeTrue
+        }
+        finally { $env:DEIRF_WORKSPACE = $saved }
+    }
+
+    It 'Test-DeirfCheckpoint judges the checkpoint alone: the log key, the witness keys, -MinWitnesses, a line per signature' {
+        $rec, $bob = Get-Content ./keys.txt
+        $c = Test-DeirfCheckpoint -Path ./cp -TrustedKey $rec -Witness $bob -ErrorAction Stop
+        $c.IsValid | Should -BeTrue
+        $c.IsTrusted | Should -BeTrue
+        $c.LogSigners | Should -Be @('rec')
+        $c.Witnesses | Should -Be @('bob')
+        ($c.Signatures | Where-Object Name -EQ 'carol').Status | Should -Be 'Unknown'   # carol's envelope: no key given for it
+        Test-DeirfCheckpoint -Path ./cp -TrustedKey $rec -Witness $bob -MinWitnesses 1 -Quiet | Should -BeTrue
+        # A vkey whose key id is not its name's and key's is refused as input, before anything is judged.
+        Test-DeirfCheckpoint -Path ./cp -TrustedKey $rec.Replace('rec+', 'nobody+') -ErrorAction SilentlyContinue -ErrorVariable bad | Should -BeNullOrEmpty
+        $bad[0].FullyQualifiedErrorId | Should -Be 'CheckpointKeyInvalid,DeIRF.Commands.Cmdlets.TestDeirfCheckpointCommand'
+        # A witness required but none of the given witnesses cosigned: valid, not trusted.
+        $unwitnessed = Test-DeirfCheckpoint -Path ./cp -TrustedKey $rec -Witness $rec -ErrorAction Stop
+        $unwitnessed.IsValid | Should -BeTrue
+        $unwitnessed.IsTrusted | Should -BeFalse
+        Get-ChildItem ./cp | Test-DeirfCheckpoint -TrustedKey $rec | ForEach-Object IsTrusted | Should -BeTrue
+        # A changed size: the log's line no longer verifies, and the verdict says whose line failed.
+        (Get-Content ./cp -Raw).Replace("`n25`n", "`n26`n") | Set-Content -NoNewline ./cp-changed
+        $changed = Test-DeirfCheckpoint -Path ./cp-changed -TrustedKey $rec -ErrorAction Stop
+        $changed.IsValid | Should -BeFalse
+        $changed.Reason | Should -BeLike "the log signature of 'rec'*does not verify*"
+        $table = $c | Out-String -Width 80
+        ($table -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }).Count | Should -Be 0
+    }
+
     It 'Get-DeirfInclusionProof writes a tlog-proof for one entry and Test-DeirfInclusionProof verifies it offline' {
         $p = Get-DeirfInclusionProof -Incident $inc -Seq 17 -OutFile entry17.proof
         $p.Index | Should -Be 17

@@ -399,6 +399,15 @@ $w.VerifierKey | Add-Content ./deirf-keys.txt
 $null = Get-DeirfInclusionProof -Incident (Get-DocIncidentId) -Seq 17 -Checkpoint ./cp -OutFile ./entry17.proof
 '@
         }
+        # Test-DeirfCheckpoint's keys as a reader keeps them apart: alice's log key in ./log-key.txt, and bob and carol
+        # (who cosign ./cp here) in ./witness-keys.txt (checkpoints setup first).
+        'witness-keys' = @{
+            Prepare = @'
+Copy-Item ./deirf-keys.txt ./log-key.txt
+$w = foreach ($h in 'bob', 'carol') { Add-DeirfCheckpointCosignature -Checkpoint ./cp -Responder $h -KeyPath "./keys/$h-ws.seed" }
+$w.VerifierKey | Set-Content ./witness-keys.txt
+'@
+        }
         # The disclosure published from the template: entries 0 and 2 with their proofs (./disclosure.entry-2.tlog-proof),
         # the verifier keys it lists in ./published-keys.txt; the examples' workspace id stands for this one.
         disclosure = @{

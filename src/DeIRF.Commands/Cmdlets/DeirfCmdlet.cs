@@ -25,7 +25,7 @@ public abstract class DeirfCmdlet : PSCmdlet
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
     /// <summary>Resolves a user-supplied path against the PowerShell location, not the process directory.</summary>
-    protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+    protected internal string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
     protected static DeIRF.Identity.ProofKind ParseKind(string kind) => DeIRF.Identity.ProofKind.Parse(kind);
 

@@ -51,20 +51,7 @@ public sealed class TestDeirfInclusionProofCommand : DeirfCmdlet
         bool answered = false;
         Try(Path, () =>
         {
-            var keys = new List<NoteVerifierKey>();
-            foreach (var k in TrustedKey)
-            {
-                // A C2SP vkey is name+keyid+base64; anything else names a file of them, one a line.
-                var asPath = ResolvePath(k);
-                bool isFile = File.Exists(asPath);
-                if (!isFile && !k.Contains('+'))
-                {
-                    throw new DeirfException("TrustedKeyFileNotFound", DeirfErrorKind.NotFound,
-                        $"No trusted-key file '{asPath}'. It holds one C2SP verifier key (name+keyid+base64) a line: the VerifierKey that New-DeirfCheckpoint and Add-DeirfCheckpointCosignature return for each signer, or the keys a published disclosure lists (docs/checkpoints.md).", k);
-                }
-                var lines = isFile ? File.ReadAllLines(asPath) : [k];
-                keys.AddRange(lines.Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#')).Select(NoteVerifierKey.Parse));
-            }
+            var keys = ReadVerifierKeys(TrustedKey).ToList();
             var proof = InclusionProof.Load(ResolvePath(Path));
             var trusted = Checkpoint is null ? null : Checkpoints.Checkpoint.Load(ResolvePath(Checkpoint));
             var policy = CheckpointPolicy.Default;
@@ -109,4 +96,28 @@ public sealed class TestDeirfInclusionProofCommand : DeirfCmdlet
             WriteObject(false);
         }
     }
+
+    /// <summary>
+    /// Verifier keys from -TrustedKey style arguments: a C2SP vkey (name+keyid+base64) as given, anything else the path
+    /// of a file of them, one a line (blank and # lines skipped). TrustedKeyFileNotFound names a missing file.
+    /// </summary>
+    internal static IReadOnlyList<NoteVerifierKey> ReadVerifierKeys(DeirfCmdlet cmdlet, IEnumerable<string> values)
+    {
+        var keys = new List<NoteVerifierKey>();
+        foreach (var k in values)
+        {
+            var asPath = cmdlet.ResolvePath(k);
+            bool isFile = File.Exists(asPath);
+            if (!isFile && !k.Contains('+'))
+            {
+                throw new DeirfException("TrustedKeyFileNotFound", DeirfErrorKind.NotFound,
+                    $"No trusted-key file '{asPath}'. It holds one C2SP verifier key (name+keyid+base64) a line: the VerifierKey that New-DeirfCheckpoint and Add-DeirfCheckpointCosignature return for each signer, or the keys a published disclosure lists (docs/checkpoints.md).", k);
+            }
+            var lines = isFile ? File.ReadAllLines(asPath) : [k];
+            keys.AddRange(lines.Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#')).Select(NoteVerifierKey.Parse));
+        }
+        return keys;
+    }
+
+    private IReadOnlyList<NoteVerifierKey> ReadVerifierKeys(IEnumerable<string> values) => ReadVerifierKeys(this, values);
 }

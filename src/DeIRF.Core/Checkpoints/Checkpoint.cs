@@ -43,13 +43,16 @@ public sealed class Checkpoint
 
     public Checkpoint(string origin, long size, byte[] rootHash, IReadOnlyList<string>? extensions = null, IReadOnlyList<NoteSignature>? signatures = null)
     {
-        if (string.IsNullOrEmpty(origin) || origin.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '+'))
+        // C2SP tlog-checkpoint: the origin is one non-empty line; it SHOULD avoid spaces, and clients MUST NOT assume
+        // its format ("go.sum database tree", "rekor.sigstore.dev - 1193050959916656506" are real ones).
+        if (string.IsNullOrEmpty(origin) || origin.Any(char.IsControl))
         {
-            throw Malformed($"the origin '{origin}' must be non-empty, without spaces, control characters or '+'");
+            throw Malformed($"the origin '{Trunc(origin)}' must be one non-empty line without control characters");
         }
-        if (size < 1)
+        // An empty tree (size 0) is a valid checkpoint; a DeIRF journal's never is (CheckpointConsistency refuses it).
+        if (size < 0)
         {
-            throw Malformed($"tree size {size}: a DeIRF journal always has its genesis entry, so a checkpoint covers at least 1");
+            throw Malformed($"tree size {size} is negative");
         }
         if (rootHash.Length != Merkle.HashSize)
         {

@@ -47,6 +47,11 @@ public sealed class CheckpointConsistency
             var v0 = journal.Verify(options);
             return v0.WithCheckpoint(Result(false, $"the checkpoint is for '{checkpoint.Origin}', this journal is '{expectedOrigin}'", v0.EntryCount, null));
         }
+        if (checkpoint.Size < 1)
+        {
+            var v0 = journal.Verify(options);
+            return v0.WithCheckpoint(Result(false, "the checkpoint is of an empty tree (size 0): a DeIRF journal always has its genesis entry", v0.EntryCount, null));
+        }
         JournalTree? stored = null;
         try
         {

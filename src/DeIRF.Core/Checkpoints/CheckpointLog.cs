@@ -71,6 +71,41 @@ public static class CheckpointLog
         return (checkpoint, path);
     }
 
+    /// <summary>
+    /// Adds the signature lines of <paramref name="checkpoint"/> (already checked against this replica's journal) to the
+    /// workspace's checkpoint of the same size, creating it when there is none; returns the workspace's copy. A copy on
+    /// disk with another tree head is a fork (CheckpointFork), and nothing is written.
+    /// </summary>
+    public static Checkpoint MergeSignatures(Workspace ws, string incident, Checkpoint checkpoint)
+    {
+        var path = PathFor(ws, incident, checkpoint.Size);
+        var merged = checkpoint;
+        if (File.Exists(path))
+        {
+            var existing = Checkpoint.Load(path);
+            if (!existing.SameTreeHead(checkpoint))
+            {
+                throw new CheckpointException("CheckpointFork", DeirfErrorKind.SecurityError,
+                    $"Fork: the workspace's checkpoint of size {checkpoint.Size} (root {existing.Root}, signed by {Signers(existing)}) differs from the one cosigned (root {checkpoint.Root}).", path);
+            }
+            merged = existing;
+            foreach (var line in checkpoint.Signatures)
+            {
+                merged = merged.WithSignature(line);
+            }
+            if (merged.Signatures.Count == existing.Signatures.Count)
+            {
+                return existing;
+            }
+        }
+        else
+        {
+            Directory.CreateDirectory(DirectoryFor(ws, incident));
+        }
+        merged.Save(path);
+        return merged;
+    }
+
     /// <summary>The checkpoints on disk for an incident, smallest first.</summary>
     public static IReadOnlyList<string> List(Workspace ws, string incident)
     {

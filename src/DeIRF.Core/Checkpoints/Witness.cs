@@ -93,7 +93,8 @@ public sealed class WitnessBook
                 throw new CheckpointException("CheckpointOutdated", DeirfErrorKind.InvalidOperation,
                     $"{Witness} already cosigned {origin} at size {previous.Size}; a cosignature says 'the largest tree I have seen', so size {checkpoint.Size} is not cosigned again.", checkpoint.Origin);
             }
-            if (checkpoint.Size > previous.Size)
+            // Every tree extends the empty one: from size 0 there is nothing to prove (C2SP tlog-witness "old 0").
+            if (checkpoint.Size > previous.Size && previous.Size > 0)
             {
                 var proof = consistencyProof(previous.Size, checkpoint.Size);
                 if (Merkle.CheckConsistency(previous.Size, checkpoint.Size, previous.RootHash, checkpoint.RootHash, proof) is { } why)
@@ -147,6 +148,11 @@ public sealed class WitnessBook
         }
         using var tree = JournalTree.Open(journal, cancellationToken);
         var signers = verdict.Signatures.Where(s => s.Status == NoteSignatureStatus.Verified).Select(s => s.Name).Distinct().ToList();
+        if (checkpoint.Size < 1)
+        {
+            throw new CheckpointException("CheckpointEmpty", DeirfErrorKind.InvalidData,
+                $"The checkpoint of {incident} is of an empty tree (size 0): a DeIRF journal always has its genesis entry, so no replica cosigns it.", path);
+        }
         if (tree.Size < checkpoint.Size)
         {
             throw new CheckpointException("CheckpointAhead", DeirfErrorKind.InvalidOperation,
@@ -160,6 +166,9 @@ public sealed class WitnessBook
         var book = ForThisMachine(signer.Handle);
         var (cosigned, previous) = book.Cosign(origin, checkpoint, signers, (m, n) => tree.Tree.ConsistencyProof(m, n), signer, clock);
         cosigned.Save(path);
-        return (cosigned, CheckpointVerdict.Judge(cosigned, NoteVerifierKey.FromRoster(roster), CheckpointPolicy.Load(ws)), previous);
+        // The workspace's own copy gets every signature too, wherever the file that was cosigned lives: inclusion
+        // proofs embed the workspace's checkpoints, and sync carries them to the other replicas.
+        var merged = CheckpointLog.MergeSignatures(ws, incident, cosigned);
+        return (merged, CheckpointVerdict.Judge(merged, NoteVerifierKey.FromRoster(roster), CheckpointPolicy.Load(ws)), previous);
     }
 }

@@ -42,7 +42,7 @@ internal sealed class CheckpointReconciler(Workspace ws, GitCli git)
                 tree.AppendEntryHash(Convert.FromHexString(copy.Hash(i)));
             }
             var origin = Checkpoint.OriginFor(ws.WorkspaceId, id);
-            bool Matches(Checkpoint c) => c.Origin == origin && c.Size <= tree.Size && c.RootHash.AsSpan().SequenceEqual(tree.Root(c.Size));
+            bool Matches(Checkpoint c) => c.Origin == origin && c.Size >= 1 && c.Size <= tree.Size && c.RootHash.AsSpan().SequenceEqual(tree.Root(c.Size));
             foreach (var file in files)
             {
                 var rel = Path.GetRelativePath(ws.Root, file).Replace(Path.DirectorySeparatorChar, '/');

@@ -101,9 +101,9 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("o\r\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "control")]
     [InlineData("o\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\n", "canonical base64")]
     [InlineData("o\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "blank line")]
-    [InlineData("o\n0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "at least 1")]
+    [InlineData("o\n-1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "not a tree size")]
     [InlineData("o\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 rec AAAAAAA=", "newline")]
-    [InlineData("o+x\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "origin")]
+    [InlineData("o\u0001x\n17\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n", "control")]
     public void MalformedCheckpointText_IsRefused(string text, string reason)
     {
         var ex = Assert.Throws<CheckpointException>(() => Checkpoint.Parse(text));
