@@ -174,6 +174,20 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AnEmptyTreeCheckpoint_OfADeirfJournal_IsNeverConsistent_NorCosigned()
+    {
+        var (ws, inc) = NewIncident(entries: 3);
+        var empty = new Checkpoint(Checkpoint.OriginFor(ws.WorkspaceId, inc), 0, Merkle.EmptyRoot);
+        var verdict = CheckpointConsistency.Verify(ws.JournalOf(inc), new JournalVerifyOptions(), empty, empty.Origin);
+        Assert.False(verdict.Checkpoint!.IsConsistent);
+        Assert.Contains("empty tree", verdict.Checkpoint.Reason);
+        var path = Path.Combine(_dir, "empty.checkpoint");
+        empty.Save(path);
+        var bob = CheckpointSigner.FromKeyFile("bob", NewSeedFile("bob-empty.seed"), ProofKind.DidKey);
+        Assert.Equal("CheckpointEmpty", Assert.Throws<CheckpointException>(() => WitnessBook.CosignInReplica(ws, path, bob)).ErrorId);
+    }
+
+    [Fact]
     public void TreeIsIncremental_AndAgreesWithAFreshBuild()
     {
         var (ws, inc) = NewIncident(entries: 10);
