@@ -357,6 +357,26 @@ public abstract class IncidentChangeCmdlet : WorkspaceCmdlet
         => ws.Record(incidentId, actor, body, AppendOptions(ws, actor));
 }
 
+/// <summary>Grant- and Revoke-DeirfIncidentRole: the role, the responder who takes or gives it up, and who decides.</summary>
+public abstract class IncidentRoleCmdlet : IncidentChangeCmdlet
+{
+    [Parameter(Mandatory = true)]
+    [ValidateSet("FirstReporter", "TriageLead", "CommsLead", "ContainmentLead", "Recorder")]
+    public string Role { get; set; } = string.Empty;
+
+    /// <summary>The responder who takes (Grant) or gives up (Revoke) the role.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string Responder { get; set; } = string.Empty;
+
+    /// <summary>The responder making the change. Default: the responder this machine signs as, then $env:DEIRF_ACTOR (Grant: then the responder taking the role).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
+    public string? Actor { get; set; }
+}
+
 /// <summary>Cmdlets that act on one journal, named by -Incident (in a workspace) or by -Path (any journal file).</summary>
 public abstract class JournalCmdlet : WorkspaceCmdlet
 {

@@ -6,26 +6,8 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Gives a responder one of the five incident roles; with a roster, only eligible responders may hold it.</summary>
 [Cmdlet(VerbsSecurity.Grant, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class GrantDeirfIncidentRoleCommand : IncidentChangeCmdlet
+public sealed class GrantDeirfIncidentRoleCommand : IncidentRoleCmdlet
 {
-
-    [Parameter(Mandatory = true)]
-    [ValidateSet("FirstReporter", "TriageLead", "CommsLead", "ContainmentLead", "Recorder")]
-    public string Role { get; set; } = string.Empty;
-
-    /// <summary>The responder who takes the role.</summary>
-    [Parameter(Mandatory = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string Responder { get; set; } = string.Empty;
-
-    /// <summary>The responder making the assignment. Default: the responder this machine signs as, then $env:DEIRF_ACTOR, then the responder taking the role.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string? Actor { get; set; }
-
-
     protected override void ProcessRecord()
     {
         Try(Incident, () =>

@@ -6,26 +6,8 @@ namespace DeIRF.Commands.Cmdlets;
 /// <summary>Takes an incident role from a responder.</summary>
 [Cmdlet(VerbsSecurity.Revoke, "DeirfIncidentRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Incidents.Incident")]
-public sealed class RevokeDeirfIncidentRoleCommand : IncidentChangeCmdlet
+public sealed class RevokeDeirfIncidentRoleCommand : IncidentRoleCmdlet
 {
-
-    [Parameter(Mandatory = true)]
-    [ValidateSet("FirstReporter", "TriageLead", "CommsLead", "ContainmentLead", "Recorder")]
-    public string Role { get; set; } = string.Empty;
-
-    /// <summary>The responder who gives up the role.</summary>
-    [Parameter(Mandatory = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string Responder { get; set; } = string.Empty;
-
-    /// <summary>The responder revoking the role.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string? Actor { get; set; }
-
-
     protected override void ProcessRecord()
     {
         Try(Incident, () =>
