@@ -28,6 +28,7 @@
         'Get-DeirfInclusionProof'
         'Test-DeirfInclusionProof'
         'Test-DeirfCheckpoint'
+        'Submit-DeirfCheckpoint'
         'Get-DeirfWorkspace'
         'Set-DeirfEvidenceStore'
         'Get-DeirfEvidenceStore'

@@ -163,6 +163,48 @@ Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines driv
         $files = Get-ChildItem (Join-Path $ws "incidents/$auto/checkpoints") -Filter *.checkpoint | Sort-Object Name
         ($files | ForEach-Object { (Get-Content $_)[1] }) | Should -Be @('10', '12')
     }
+
+    It 'Submit-DeirfCheckpoint gets a public witness''s cosignature (C2SP tlog-witness, the DeIRF.Witness process on loopback), keeps it in the workspace and journals the answer' {
+        $dll = Join-Path $PSScriptRoot '../../tools/DeIRF.Witness/bin/Release/net10.0/DeIRF.Witness.dll'
+        Test-Path $dll | Should -BeTrue -Because 'dotnet build DeIRF.sln builds the witness'
+        $rec = (Get-Content ./keys.txt)[0]
+        $origin = (Get-Content ./cp)[0]
+        $seed = Join-Path $TestDrive 'public-witness.seed'
+        New-DeirfSigningKey -Kind DidKey -Path $seed | Out-Null
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $out = Join-Path $TestDrive 'witness.out'
+        $p = Start-Process dotnet -ArgumentList @($dll, '--listen', "http://127.0.0.1:$port/", '--name', 'witness.example/w1', '--key', $seed,
+            '--state', (Join-Path $TestDrive 'witness-state'), '--log', "$origin=$rec") -RedirectStandardOutput $out -PassThru
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while (-not ((Test-Path $out) -and (Get-Content $out | Select-String '^listening'))) {
+                if ([DateTime]::UtcNow -gt $deadline -or $p.HasExited) { throw "the witness did not start: $(Get-Content $out -ErrorAction Ignore)" }
+                Start-Sleep -Milliseconds 100
+            }
+            $wkey = (Get-Content $out)[0]
+            $r = Submit-DeirfCheckpoint -Incident $inc -Witness "http://127.0.0.1:$port/" -WitnessKey $wkey -Actor rec -Confirm:$false -ErrorAction Stop
+            $r.Cosigned | Should -BeTrue
+            $r.Size | Should -Be 25
+            $own = Get-ChildItem (Join-Path $env:DEIRF_WORKSPACE "incidents/$inc/checkpoints") -Filter *.checkpoint | Sort-Object Name | Select-Object -Last 1
+            $check = Test-DeirfCheckpoint -Path $own.FullName -TrustedKey $rec -Witness $wkey -ErrorAction Stop
+            $check.IsTrusted | Should -BeTrue
+            $check.Witnesses | Should -Be @('witness.example/w1')
+            $entry = Get-DeirfJournal -Incident $inc | Select-Object -Last 1
+            $entry.Kind | Should -Be 'checkpoint.witnessed'
+            # The same checkpoint again: the witness's state is at 25 now, it cosigns the same tree head again.
+            (Submit-DeirfCheckpoint -Incident $inc -Witness "http://127.0.0.1:$port/" -WitnessKey $wkey -OldSize 25 -Actor rec -Confirm:$false -ErrorAction Stop).Cosigned | Should -BeTrue
+            # A witness that does not know the key: refused, journaled, an error record.
+            Submit-DeirfCheckpoint -Incident $inc -Witness "http://127.0.0.1:$port/" -WitnessKey $rec -Actor rec -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable bad | Out-Null
+            $bad[0].FullyQualifiedErrorId | Should -Be 'WitnessResponseInvalid,DeIRF.Commands.Cmdlets.SubmitDeirfCheckpointCommand'
+            (Get-DeirfJournal -Incident $inc | Select-Object -Last 1).Kind | Should -Be 'checkpoint.witnessed'
+            # Plain http to anything but loopback is refused before anything is sent.
+            Submit-DeirfCheckpoint -Incident $inc -Witness 'http://witness.example/' -WitnessKey $wkey -Actor rec -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable url | Out-Null
+            $url[0].FullyQualifiedErrorId | Should -Be 'WitnessUrlInvalid,DeIRF.Commands.Cmdlets.SubmitDeirfCheckpointCommand'
+        }
+        finally {
+            Stop-Process -Id $p.Id -Force -ErrorAction Ignore
+        }
+    }
 }
 
 Describe 'A proof is trusted only for the workspace it is checked against (issue 18, finding 4)' {

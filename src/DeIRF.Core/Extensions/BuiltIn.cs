@@ -42,3 +42,4 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Matrix", typeof(DeIRF.Integrations.MatrixChannel))]
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Slack", typeof(DeIRF.Integrations.SlackChannel))]
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Webhook", typeof(DeIRF.Integrations.WebhookChannel))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.CheckpointWitnessed.KindName, typeof(DeIRF.Journal.Kinds.CheckpointWitnessed))]

@@ -53,6 +53,8 @@ public sealed class TypedBodyTests
         new IncidentOpened.Body("Drill: pod escape", "bob", [], true, new IncidentOpened.AlertRef("falco", "falco@node-a", "2026-12-07T09:14:03.120Z", Digest[..64])),
         new EvidenceAdded.Body(Digest[..64], 1234, "/var/log/auth.log", "auth.log", "bob"),
         new EvidenceAdded.Body(Digest[..64], 0, "(alert)", "alert.json", "alice", "alert", "s3://bucket/sha256/" + Digest[..64]),
+        new CheckpointWitnessed.Body("witness.example/w1", "https://witness.example", 25, true, 2, 200),
+        new CheckpointWitnessed.Body("witness.example/w1", "https://witness.example", 25, false, 1, 422, "WitnessInconsistent", "its view differs"),
     ];
 
     private const string Digest = "3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a";
@@ -91,6 +93,7 @@ public sealed class TypedBodyTests
             ProposalCreated pcr => pcr.Read(json),
             IncidentOpened io => io.Read(json),
             EvidenceAdded ea => ea.Read(json),
+            CheckpointWitnessed cw => cw.Read(json),
             _ => throw new InvalidOperationException(kind!.Name),
         };
         Assert.Equal(body, read);

@@ -150,6 +150,29 @@ public static class EntryKinds
         }
     }
 
+    /// <summary>
+    /// An integer member, whether the body was read from the journal (a JSON number) or built in memory (an int or a
+    /// long: a JsonValue keeps the type it was made from, and converts to no other).
+    /// </summary>
+    internal static bool TryInteger(JsonNode? node, out long value)
+    {
+        value = 0;
+        if (node is not JsonValue v)
+        {
+            return false;
+        }
+        if (v.TryGetValue<long>(out value))
+        {
+            return true;
+        }
+        if (v.TryGetValue<int>(out var i))
+        {
+            value = i;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>An optional string member: null when absent, otherwise as <see cref="RequireText"/>.</summary>
     internal static string? OptionalText(string kind, JsonObject body, string member, int maxLength)
         => body[member] is null ? null : RequireText(kind, body, member, maxLength);

@@ -77,24 +77,7 @@ public sealed class IntegrationCall : IEntryKind
     }
 
     /// <summary>An integer member, whether built from an int or a long (read back from disk it is a long).</summary>
-    private static bool TryInteger(JsonNode? node, out long value)
-    {
-        value = 0;
-        if (node is not JsonValue v)
-        {
-            return false;
-        }
-        if (v.TryGetValue<long>(out value))
-        {
-            return true;
-        }
-        if (v.TryGetValue<int>(out var i))
-        {
-            value = i;
-            return true;
-        }
-        return false;
-    }
+    private static bool TryInteger(JsonNode? node, out long value) => EntryKinds.TryInteger(node, out value);
 
     private void Optional(JsonObject body, string member, int max)
     {
