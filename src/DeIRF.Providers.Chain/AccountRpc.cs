@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Net;
+using System.Numerics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DeIRF.Providers.Chain;
+
+/// <summary>
+/// The few JSON-RPC reads a contract-account signature check needs (eth_chainId, eth_getBlockByNumber, eth_getCode,
+/// eth_call), against a node that is untrusted input: answers are capped at <see cref="MaxResponseBytes"/>, each
+/// request at <see cref="RequestTimeout"/>, no redirects are followed, and a node that cannot be reached is retried
+/// once after a short pause and then reported as <see cref="AccountRpcException"/> with a stable id, never as an answer.
+/// </summary>
+internal sealed class AccountRpc
+{
+    public const int MaxResponseBytes = 256 * 1024;
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(300);
+
+    // One client for the process: sockets are pooled; redirects are never followed (a node has no reason to send one).
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    })
+    { Timeout = RequestTimeout, MaxResponseContentBufferSize = MaxResponseBytes };
+
+    private long _id;
+
+    public AccountRpc(string url) => Url = url;
+
+    public string Url { get; }
+
+    public BigInteger ChainId() => Quantity(Call("eth_chainId", []), "eth_chainId");
+
+    /// <summary>The block's number and timestamp; <paramref name="block"/> is "latest" or a 0x quantity.</summary>
+    public (BigInteger Number, DateTimeOffset Time)? Block(string block)
+    {
+        var result = Call("eth_getBlockByNumber", [block, false]);
+        if (result is null)
+        {
+            return null;
+        }
+        var number = Quantity(result["number"], "the block's number");
+        var seconds = Quantity(result["timestamp"], "the block's timestamp");
+        if (seconds > 253402300799)
+        {
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} gave a block timestamp past the year 9999.", Url);
+        }
+        return (number, DateTimeOffset.FromUnixTimeSeconds((long)seconds));
+    }
+
+    public byte[] Code(string address, string block) => Data(Call("eth_getCode", [address, block]), "eth_getCode");
+
+    /// <summary>eth_call at <paramref name="block"/>; a revert is <see cref="AccountCallRevertedException"/>.</summary>
+    public byte[] EthCall(string to, byte[] data, string block)
+        => Data(Call("eth_call", [new JsonObject { ["to"] = to, ["data"] = Hex(data) }, block]), "eth_call");
+
+    public static string Hex(byte[] data) => "0x" + Convert.ToHexString(data).ToLowerInvariant();
+
+    public static string Hex(BigInteger quantity)
+    {
+        var digits = quantity.ToString("x", CultureInfo.InvariantCulture).TrimStart('0');
+        return "0x" + (digits.Length == 0 ? "0" : digits);
+    }
+
+    private JsonNode? Call(string method, JsonNode?[] parameters)
+    {
+        var body = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = Interlocked.Increment(ref _id),
+            ["method"] = method,
+            ["params"] = new JsonArray(parameters),
+        }.ToJsonString();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Send(method, body);
+            }
+            catch (AccountRpcException ex) when (ex.Transient && attempt < 2)
+            {
+                Thread.Sleep(RetryPause);
+            }
+        }
+    }
+
+    private JsonNode? Send(string method, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        HttpResponseMessage response;
+        try
+        {
+            response = Http.Send(request, HttpCompletionOption.ResponseHeadersRead);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException)
+        {
+            throw new AccountRpcException("ContractAccountRpcUnavailable",
+                $"The node at {Url} cannot be reached ({(ex is TaskCanceledException or OperationCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : Short(ex.Message))})", Url, transient: true);
+        }
+        using (response)
+        {
+            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
+            {
+                throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Url} answered {method} with HTTP {(int)response.StatusCode}", Url, transient: true);
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new AccountRpcException("ContractAccountRpcError", $"The node at {Url} answered {method} with HTTP {(int)response.StatusCode}", Url);
+            }
+            var bytes = ReadCapped(response, method);
+            JsonNode? json;
+            try
+            {
+                json = JsonNode.Parse(bytes);
+            }
+            catch (JsonException)
+            {
+                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} with something that is not JSON", Url);
+            }
+            if (json is not JsonObject answer)
+            {
+                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} with something that is not a JSON-RPC response", Url);
+            }
+            if (answer["error"] is JsonObject error)
+            {
+                var message = Short(error["message"]?.ToString() ?? "no message");
+                var code = error["code"] is JsonValue c && c.TryGetValue<long>(out var n) ? n : 0;
+                // Geth and anvil answer a reverted eth_call with code 3 ("execution reverted") and the revert data.
+                if (method == "eth_call" && (code == 3 || message.Contains("revert", StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new AccountCallRevertedException(message, error["data"]?.ToString());
+                }
+                throw new AccountRpcException("ContractAccountRpcError", $"The node at {Url} answered {method} with error {code}: {message}", Url);
+            }
+            if (!answer.ContainsKey("result"))
+            {
+                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} without a result", Url);
+            }
+            return answer["result"];
+        }
+    }
+
+    private byte[] ReadCapped(HttpResponseMessage response, string method)
+    {
+        if (response.Content.Headers.ContentLength is > MaxResponseBytes)
+        {
+            throw TooLarge(method);
+        }
+        try
+        {
+            using var stream = response.Content.ReadAsStream();
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (buffer.Length + read > MaxResponseBytes)
+                {
+                    throw TooLarge(method);
+                }
+                buffer.Write(chunk, 0, read);
+            }
+            return buffer.ToArray();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or OperationCanceledException)
+        {
+            throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Url} broke off its answer to {method} ({Short(ex.Message)})", Url, transient: true);
+        }
+    }
+
+    private AccountRpcException TooLarge(string method)
+        => new("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} with more than {MaxResponseBytes / 1024} KiB; refused", Url);
+
+    private BigInteger Quantity(JsonNode? node, string what)
+    {
+        var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        if (text is not { Length: > 2 and <= 66 } || !text.StartsWith("0x", StringComparison.Ordinal) || text.AsSpan(2).ContainsAnyExcept("0123456789abcdefABCDEF"))
+        {
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} gave {what} as '{Short(node?.ToJsonString() ?? "null")}', not a 0x quantity", Url);
+        }
+        return BigInteger.Parse("0" + text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    }
+
+    private byte[] Data(JsonNode? node, string what)
+    {
+        var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        if (text is null || !text.StartsWith("0x", StringComparison.Ordinal) || text.Length % 2 != 0 || text.AsSpan(2).ContainsAnyExcept("0123456789abcdefABCDEF"))
+        {
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {what} with '{Short(node?.ToJsonString() ?? "null")}', not 0x hex data", Url);
+        }
+        return Convert.FromHexString(text.AsSpan(2));
+    }
+
+    private static string Short(string text) => text.Length > 200 ? text[..200] + "…" : text;
+}
+
+/// <summary>The node could not give a trustworthy answer (down, erroring, oversized or malformed): never a verdict.</summary>
+internal sealed class AccountRpcException : DeirfException
+{
+    public AccountRpcException(string errorId, string message, string target, bool transient = false)
+        : base(errorId, transient ? DeirfErrorKind.ResourceUnavailable : DeirfErrorKind.InvalidOperation, message, target)
+    {
+        Transient = transient;
+    }
+
+    /// <summary>Worth one retry: no answer, a broken answer, or HTTP 429/502/503/504.</summary>
+    public bool Transient { get; }
+}
+
+/// <summary>The account's code reverted the call (its answer to "is this signature valid?" is no).</summary>
+internal sealed class AccountCallRevertedException(string message, string? data) : Exception(message)
+{
+    public string? RevertData { get; } = data;
+}
