@@ -28,6 +28,12 @@ internal sealed class AccountRpc
     })
     { Timeout = RequestTimeout, MaxResponseContentBufferSize = MaxResponseBytes };
 
+    /// <summary>How long a node that did not answer is not asked again (a quorum re-judges many rows against it).</summary>
+    public static readonly TimeSpan DownFor = TimeSpan.FromSeconds(30);
+
+    // Url -> Environment.TickCount64 until which the node counts as down.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> DownUntil = new(StringComparer.Ordinal);
+
     private long _id;
 
     public AccountRpc(string url) => Url = url;
@@ -43,6 +49,10 @@ internal sealed class AccountRpc
         if (result is null)
         {
             return null;
+        }
+        if (result is not JsonObject)
+        {
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered eth_getBlockByNumber with something that is not a block", Url);
         }
         var number = Quantity(result["number"], "the block's number");
         var seconds = Quantity(result["timestamp"], "the block's timestamp");
@@ -76,15 +86,28 @@ internal sealed class AccountRpc
             ["method"] = method,
             ["params"] = new JsonArray(parameters),
         }.ToJsonString();
+        if (DownUntil.TryGetValue(Url, out var until) && Environment.TickCount64 < until)
+        {
+            // Fail fast: a blackholed node would otherwise cost two timeouts per signature, per proposal judged.
+            throw new AccountRpcException("ContractAccountRpcUnavailable",
+                $"The node at {Url} did not answer less than {DownFor.TotalSeconds:0} s ago; not asked again yet", Url, transient: true);
+        }
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return Send(method, body);
+                var result = Send(method, body);
+                DownUntil.TryRemove(Url, out _);
+                return result;
             }
             catch (AccountRpcException ex) when (ex.Transient && attempt < 2)
             {
                 Thread.Sleep(RetryPause);
+            }
+            catch (AccountRpcException ex) when (ex.Transient)
+            {
+                DownUntil[Url] = Environment.TickCount64 + (long)DownFor.TotalMilliseconds;
+                throw;
             }
         }
     }
@@ -92,10 +115,12 @@ internal sealed class AccountRpc
     private JsonNode? Send(string method, string body)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        // One deadline for headers and body: HttpClient.Timeout stops at the headers when the body is streamed.
+        using var deadline = new CancellationTokenSource(RequestTimeout);
         HttpResponseMessage response;
         try
         {
-            response = Http.Send(request, HttpCompletionOption.ResponseHeadersRead);
+            response = Http.Send(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException)
         {
@@ -103,6 +128,7 @@ internal sealed class AccountRpc
                 $"The node at {Url} cannot be reached ({(ex is TaskCanceledException or OperationCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : Short(ex.Message))})", Url, transient: true);
         }
         using (response)
+        using (deadline.Token.Register(response.Dispose))
         {
             if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
             {
@@ -167,9 +193,9 @@ internal sealed class AccountRpc
             }
             return buffer.ToArray();
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or OperationCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or OperationCanceledException or ObjectDisposedException)
         {
-            throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Url} broke off its answer to {method} ({Short(ex.Message)})", Url, transient: true);
+            throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Url} gave no complete answer to {method} ({Short(ex.Message)}; an answer has {RequestTimeout.TotalSeconds:0} s)", Url, transient: true);
         }
     }
 

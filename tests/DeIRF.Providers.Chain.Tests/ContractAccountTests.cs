@@ -297,6 +297,13 @@ public sealed class ContractAccountTests : IClassFixture<AnvilFixture>
         Assert.False(unreachable.IsValid);
         Assert.StartsWith("ContractAccountRpcUnavailable:", unreachable.Reason);
         Assert.True(DateTime.UtcNow - started >= AccountRpc.RetryPause, "one retry after a pause");
+
+        // Asked again at once (the next row of a quorum): refused without waiting for the node again.
+        started = DateTime.UtcNow;
+        var again = Check(down, Key(down, Node.ChainId, lens.Address), signature);
+        Assert.StartsWith("ContractAccountRpcUnavailable:", again.Reason);
+        Assert.Contains("not asked again yet", again.Reason);
+        Assert.True(DateTime.UtcNow - started < AccountRpc.RetryPause, "no second wait");
     }
 
     [Fact]
