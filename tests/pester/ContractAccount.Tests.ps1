@@ -126,4 +126,55 @@ Describe 'ContractAccount (ERC-1271) proofs against a real anvil (issue 21)' -Sk
         finally { $env:DEIRF_EVM_RPC_31337 = $node.Url }
         ($p | Test-DeirfQuorum -Workspace $ws).IsMet | Should -BeTrue
     }
+
+    Context 'a Safe 1.4.1, 2 of 3 owners, CompatibilityFallbackHandler' {
+        BeforeAll {
+            # Its own node with three wallets: the owners sign with eth_sign, as a wallet does.
+            $safeNode = Start-TestAnvil $TestDrive -Accounts 3
+            $env:DEIRF_EVM_RPC_31337 = $safeNode.Url
+            $contracts = Get-TestContracts
+            $handler = New-TestContract $safeNode 'CompatibilityFallbackHandler'
+            $owners = @($safeNode.Accounts | ForEach-Object { ConvertTo-ChecksumAddress $_ })
+            $safe = New-TestSafe $safeNode $owners 2 -FallbackHandler $handler
+            $treasury = "eip155:31337:$safe#safe:treasury"
+            New-DeirfResponder -Handle erin -Name Erin -Role TriageLead -Workspace $ws | Out-Null
+            # What Safe{Wallet} "Sign message" does: each owner signs the Safe's SafeMessage hash of the EIP-191 hash of
+            # the text (eth_sign: v + 4 tells the Safe so), in ascending owner address order.
+            function New-SafeSignature([string] $PayloadPath, [string[]] $Signers, [string] $Path) {
+                $signer = (Get-EngineType 'Nethereum.Signer' 'Nethereum.Signer.EthereumMessageSigner')::new()
+                $hash = [Convert]::ToHexString($signer.HashPrefixedMessage([IO.File]::ReadAllBytes($PayloadPath))).ToLowerInvariant()
+                $data = '0x' + $contracts.CompatibilityFallbackHandler.Methods['getMessageHashForSafe(address,bytes)'] + (ConvertTo-Word $safe) + (ConvertTo-Word 0x40) + (ConvertTo-Word 32) + $hash
+                $messageHash = Invoke-TestCall $safeNode $handler $data
+                $sorted = $Signers | Sort-Object { [Numerics.BigInteger]::Parse('0' + $_.Substring(2), 'HexNumber') }
+                $joined = ($sorted | ForEach-Object {
+                        $sig = (Invoke-EvmRpc $safeNode eth_sign @($_, $messageHash)).Substring(2)
+                        $sig.Substring(0, 128) + ('{0:x2}' -f ([Convert]::ToInt32($sig.Substring(128, 2), 16) + 4))
+                    }) -join ''
+                Set-Content -Path $Path -Value "erc1271:0x$joined" -NoNewline
+                $Path
+            }
+        }
+        AfterAll {
+            Stop-TestAnvil $safeNode
+            $env:DEIRF_EVM_RPC_31337 = $node.Url
+        }
+
+        It 'binds the Safe to erin when two owners sign the binding; one owner alone is refused (GS020) and binds nothing' {
+            $binding = Join-Path $TestDrive 'erin-binding.json'
+            Get-DeirfSigningPayload -Responder erin -Kind ContractAccount -PublicKey $treasury -OutFile $binding -Workspace $ws | Out-Null
+
+            $one = New-SafeSignature $binding @($owners[1]) "$binding.one.sig"
+            Add-DeirfIdentityProof -Responder erin -Kind ContractAccount -PublicKey $treasury -SignaturePath $one -PayloadPath $binding -Workspace $ws -Confirm:$false `
+                -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProofPossessionNotShown,*'
+            $err[0].Exception.Message | Should -Match 'reverted isValidSignature.*GS020'
+            (Get-DeirfResponder -Handle erin -Workspace $ws).ProofKinds | Should -BeNullOrEmpty
+
+            $two = New-SafeSignature $binding @($owners[2], $owners[0]) "$binding.sig"
+            $proof = Add-DeirfIdentityProof -Responder erin -Kind ContractAccount -PublicKey $treasury -SignaturePath $two -PayloadPath $binding -Workspace $ws -Confirm:$false
+            $proof.Fingerprint | Should -Be "eip155:31337:$safe"
+            $proof.Key.PublicKey | Should -Be $treasury
+            $proof.Key.Attributes["label"] | Should -Be "safe:treasury"
+        }
+    }
 }
