@@ -127,36 +127,22 @@ internal static class ChainBench
                 $"{deirfMs:F1} ms (signature row {signMs:F1} ms)",
                 $"bare Nethereum `pause()` + receipt: {bareMs:F1} ms",
                 $"{deirfMs / bareMs:F2}× (+{deirfMs - bareMs:F1} ms)", "—"),
-            ContractAccountRow(node, solcjs!, Path.Combine(root!, "tools", "chain", "node_modules"), web3, pauserKey, pauser),
+            ContractAccountRow(node, solcjs!, root!, web3, pauserKey, pauser),
         };
     }
 
     private const int VerifyIterations = 51;
 
-    /// <summary>The Lens-style ERC-1271 account of tests/DeIRF.Providers.Chain.Tests (owner plus managers).</summary>
-    private const string AccountSource = """
-        // SPDX-License-Identifier: MIT
-        pragma solidity ^0.8.20;
-        import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-
-        contract DeirfBenchAccount {
-            address public owner;
-            mapping(address => bool) public isManager;
-            constructor(address owner_) { owner = owner_; }
-            function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-                (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
-                return err == ECDSA.RecoverError.NoError && (signer == owner || isManager[signer]) ? bytes4(0x1626ba7e) : bytes4(0xffffffff);
-            }
-        }
-        """;
 
     /// <summary>
     /// Issue 21: one ContractAccount signature check (eth_chainId, the latest block, eth_getCode and the eth_call of
     /// isValidSignature, each a bounded request) beside one bare eth_call of isValidSignature on the same account.
     /// </summary>
-    private static (string, string, string, string, string) ContractAccountRow(Anvil node, string solcjs, string nodeModules, Web3 web3, EthECKey owner, string ownerAddress)
+    private static (string, string, string, string, string) ContractAccountRow(Anvil node, string solcjs, string root, Web3 web3, EthECKey owner, string ownerAddress)
     {
-        var (abi, bytecode) = Compile(solcjs, nodeModules, "DeirfBenchAccount", AccountSource);
+        // The Lens-style account the ContractAccount tests deploy (owner plus managers).
+        var source = File.ReadAllText(Path.Combine(root, "tests", "shared", "contracts", "DeirfTestAccount.sol"));
+        var (abi, bytecode) = Compile(solcjs, Path.Combine(root, "tools", "chain", "node_modules"), "DeirfTestAccount", source);
         var deployed = web3.Eth.DeployContract.SendRequestAndWaitForReceiptAsync(abi, bytecode, ownerAddress, new HexBigInteger(3_000_000), null, ownerAddress).GetAwaiter().GetResult();
         Check(deployed.Status.Value == 1, "account deployment reverted");
         var account = Nethereum.Util.AddressUtil.Current.ConvertToChecksumAddress(deployed.ContractAddress);

@@ -83,31 +83,8 @@ contract DeirfTestToken is ERC20Pausable, Ownable {
     function unpause() external onlyOwner { _unpause(); }
 }
 '@
-    # Stands in for a Lens v3 account (ERC-1271): an owner plus managers (the same contract as TestContracts.AccountSource).
-    Set-Content -Path (Join-Path $dir 'DeirfTestAccount.sol') -Value @'
-// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.20;
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-
-contract DeirfTestAccount {
-    bytes4 internal constant MAGIC = 0x1626ba7e;
-    address public owner;
-    mapping(address => bool) public isManager;
-    uint8 public mode;
-    constructor(address owner_) { owner = owner_; }
-    modifier onlyOwner() { require(msg.sender == owner, "not the owner"); _; }
-    function addManager(address m) external onlyOwner { isManager[m] = true; }
-    function removeManager(address m) external onlyOwner { isManager[m] = false; }
-    function setMode(uint8 m) external onlyOwner { mode = m; }
-    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        if (mode == 2) revert("DeirfTestAccount: signatures disabled");
-        if (mode == 1) return 0xffffffff;
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
-        if (err == ECDSA.RecoverError.NoError && (signer == owner || isManager[signer])) return MAGIC;
-        return 0xffffffff;
-    }
-}
-'@
+    # Stands in for a Lens v3 account (ERC-1271): the contract the xUnit tests and the bench deploy too.
+    Copy-Item (Join-Path $PSScriptRoot '../shared/contracts/DeirfTestAccount.sol') (Join-Path $dir 'DeirfTestAccount.sol')
     $safe = '@safe-global/safe-contracts/contracts/Safe.sol'; $proxy = '@safe-global/safe-contracts/contracts/proxies/SafeProxy.sol'
     $handler = '@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol'
     $request = @{

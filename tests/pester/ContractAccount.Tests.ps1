@@ -20,6 +20,12 @@ BeforeAll {
         Set-Content -Path $Path -Value ('erc1271:' + (Invoke-EvmRpc $Node eth_sign @($Node.Account, $hex))) -NoNewline
         $Path
     }
+    # The binding payload for -PublicKey, signed by the account's owner: the payload and signature paths.
+    function New-AccountBinding($Node, [string] $Ws, [string] $Handle, [string] $PublicKey, [string] $Name) {
+        $binding = Join-Path $TestDrive "$Name.json"
+        Get-DeirfSigningPayload -Responder $Handle -Kind ContractAccount -PublicKey $PublicKey -OutFile $binding -Workspace $Ws | Out-Null
+        [pscustomobject]@{ Payload = $binding; Signature = (New-AccountSignature $Node $binding "$binding.sig") }
+    }
     function Get-FreePort { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $l.Start(); $p = $l.LocalEndpoint.Port; $l.Stop(); $p }
 }
 
@@ -49,10 +55,8 @@ Describe 'ContractAccount (ERC-1271) proofs against a real anvil (issue 21)' -Sk
     AfterAll { Stop-TestAnvil $node }
 
     It 'Add-DeirfIdentityProof -Kind ContractAccount binds carol''s account with a signature the account''s owner made' {
-        $binding = Join-Path $TestDrive 'carol-binding.json'
-        Get-DeirfSigningPayload -Responder carol -Kind ContractAccount -PublicKey $public -OutFile $binding -Workspace $ws | Out-Null
-        $sig = New-AccountSignature $node $binding "$binding.sig"
-        $proof = Add-DeirfIdentityProof -Responder carol -Kind ContractAccount -PublicKey $public -SignaturePath $sig -PayloadPath $binding -Workspace $ws -Confirm:$false
+        $b = New-AccountBinding $node $ws carol $public 'carol-binding'
+        $proof = Add-DeirfIdentityProof -Responder carol -Kind ContractAccount -PublicKey $public -SignaturePath $b.Signature -PayloadPath $b.Payload -Workspace $ws -Confirm:$false
         "$($proof.Kind)" | Should -Be 'ContractAccount'
         $proof.Fingerprint | Should -Be "eip155:31337:$account"
         (Get-DeirfResponder -Handle carol -Workspace $ws).ProofKinds | Should -Be @('DidKey', 'ContractAccount')
@@ -60,10 +64,8 @@ Describe 'ContractAccount (ERC-1271) proofs against a real anvil (issue 21)' -Sk
 
     It 'the same chain and address is bound once: bob cannot bind it under another label (ProofAlreadyBound)' {
         $other = "eip155:31337:$account#safe:shared"
-        $binding = Join-Path $TestDrive 'bob-binding.json'
-        Get-DeirfSigningPayload -Responder bob -Kind ContractAccount -PublicKey $other -OutFile $binding -Workspace $ws | Out-Null
-        $sig = New-AccountSignature $node $binding "$binding.sig"
-        Add-DeirfIdentityProof -Responder bob -Kind ContractAccount -PublicKey $other -SignaturePath $sig -PayloadPath $binding -Workspace $ws -Confirm:$false `
+        $b = New-AccountBinding $node $ws bob $other 'bob-binding'
+        Add-DeirfIdentityProof -Responder bob -Kind ContractAccount -PublicKey $other -SignaturePath $b.Signature -PayloadPath $b.Payload -Workspace $ws -Confirm:$false `
             -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ProofAlreadyBound,*'
         (Get-DeirfResponder -Handle bob -Workspace $ws).ProofKinds | Should -Not -Contain 'ContractAccount'
@@ -73,10 +75,8 @@ Describe 'ContractAccount (ERC-1271) proofs against a real anvil (issue 21)' -Sk
         New-DeirfResponder -Handle dana -Name Dana -Role TriageLead -Workspace $ws | Out-Null
         $stranger = New-TestContract $node 'DeirfTestAccount' @('0x' + '1' * 40)
         $key = "eip155:31337:$stranger#lens:dana"
-        $binding = Join-Path $TestDrive 'dana-binding.json'
-        Get-DeirfSigningPayload -Responder dana -Kind ContractAccount -PublicKey $key -OutFile $binding -Workspace $ws | Out-Null
-        $sig = New-AccountSignature $node $binding "$binding.sig"
-        Add-DeirfIdentityProof -Responder dana -Kind ContractAccount -PublicKey $key -SignaturePath $sig -PayloadPath $binding -Workspace $ws -Confirm:$false `
+        $b = New-AccountBinding $node $ws dana $key 'dana-binding'
+        Add-DeirfIdentityProof -Responder dana -Kind ContractAccount -PublicKey $key -SignaturePath $b.Signature -PayloadPath $b.Payload -Workspace $ws -Confirm:$false `
             -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ProofPossessionNotShown,*'
         $err[0].Exception.Message | Should -Match 'not the ERC-1271 magic value 0x1626ba7e'
