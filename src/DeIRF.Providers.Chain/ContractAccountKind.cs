@@ -169,7 +169,7 @@ public sealed partial class ContractAccountKind : IProofKindDescriptor
             catch (AccountCallRevertedException ex)
             {
                 return new SignatureCheck(false, ContractAccount, fingerprint,
-                    $"the account reverted isValidSignature at block {at.Number} ({ex.Message}{(ex.RevertData is { Length: > 2 } d ? $", data {Shorten(d)}" : string.Empty)})", null, details);
+                    $"the account reverted isValidSignature at block {at.Number} ({ex.Message}{(ex.RevertData is { Length: > 2 } d ? $", data {Shorten(d)}" : string.Empty)}){SafeMeaning(ex.Message)}", null, details);
             }
             if (answer.Length < 32 || !answer.AsSpan(0, 4).SequenceEqual(MagicValue) || answer.AsSpan(4, 28).IndexOfAnyExcept((byte)0) >= 0)
             {
@@ -245,6 +245,23 @@ public sealed partial class ContractAccountKind : IProofKindDescriptor
     /// <summary>A refusal that is no verdict on the signature (no node, a node on another chain, down or misbehaving): its stable id leads the reason.</summary>
     private static SignatureCheck Refused(string fingerprint, string errorId, string message)
         => new(false, ContractAccount, fingerprint, $"{errorId}: {message}", null, new Dictionary<string, string> { ["error"] = errorId });
+
+    /// <summary>Safe's revert codes in a responder's words (Safe.sol checkSignatures), when the message carries one.</summary>
+    private static string SafeMeaning(string message)
+    {
+        string[][] codes =
+        [
+            ["GS020", "fewer owner signatures than the Safe's threshold"],
+            ["GS021", "a contract signature points inside the signatures themselves"],
+            ["GS022", "a contract signature points past the end of the signatures"],
+            ["GS023", "a contract signature is longer than the data"],
+            ["GS024", "an owner contract did not accept its signature"],
+            ["GS025", "an approved-hash signature whose owner did not approve this hash"],
+            ["GS026", "a signer is not an owner (or was removed), or the signatures are not in ascending owner order"],
+        ];
+        var hit = codes.FirstOrDefault(c => message.Contains(c[0], StringComparison.Ordinal));
+        return hit is null ? string.Empty : $": Safe {hit[0]}, {hit[1]}";
+    }
 
     private static string Shorten(string hex) => hex.Length > 74 ? hex[..74] + "…" : hex;
 

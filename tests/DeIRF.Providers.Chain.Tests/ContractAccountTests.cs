@@ -216,12 +216,12 @@ public sealed class ContractAccountTests : IClassFixture<AnvilFixture>
         var oneOwner = Check(kind, key, ContractAccountKind.FormatSignature(await SafeSignatureAsync(safe, hash, b)));
         Assert.False(oneOwner.IsValid);
         Assert.Contains("reverted isValidSignature", oneOwner.Reason);
-        Assert.Contains("GS020", oneOwner.Reason); // Safe: signatures data too short for the threshold
+        Assert.Contains("Safe GS020, fewer owner signatures than the Safe's threshold", oneOwner.Reason);
 
         var stranger = TestContracts.NewKey();
         var withStranger = Check(kind, key, ContractAccountKind.FormatSignature(await SafeSignatureAsync(safe, hash, a, stranger)));
         Assert.False(withStranger.IsValid);
-        Assert.Contains("GS026", withStranger.Reason); // not an owner (or out of order)
+        Assert.Contains("Safe GS026, a signer is not an owner", withStranger.Reason);
 
         // The owners remove c (as a Safe transaction from the Safe itself; anvil impersonates it to send it).
         Node.Rpc("anvil_impersonateAccount", safe.Address);
