@@ -36,9 +36,16 @@ internal sealed class AccountRpc
 
     private long _id;
 
-    public AccountRpc(string url) => Url = url;
+    public AccountRpc(string url)
+    {
+        Url = url;
+        Node = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "the configured node";
+    }
 
     public string Url { get; }
+
+    /// <summary>The node as messages name it: scheme, host and port only (a provider's API key often sits in the path).</summary>
+    public string Node { get; }
 
     public BigInteger ChainId() => Quantity(Call("eth_chainId", []), "eth_chainId");
 
@@ -52,13 +59,13 @@ internal sealed class AccountRpc
         }
         if (result is not JsonObject)
         {
-            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered eth_getBlockByNumber with something that is not a block", Url);
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Node} answered eth_getBlockByNumber with something that is not a block", Node);
         }
         var number = Quantity(result["number"], "the block's number");
         var seconds = Quantity(result["timestamp"], "the block's timestamp");
         if (seconds > 253402300799)
         {
-            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} gave a block timestamp past the year 9999.", Url);
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Node} gave a block timestamp past the year 9999.", Node);
         }
         return (number, DateTimeOffset.FromUnixTimeSeconds((long)seconds));
     }
@@ -90,7 +97,7 @@ internal sealed class AccountRpc
         {
             // Fail fast: a blackholed node would otherwise cost two timeouts per signature, per proposal judged.
             throw new AccountRpcException("ContractAccountRpcUnavailable",
-                $"The node at {Url} did not answer less than {DownFor.TotalSeconds:0} s ago; not asked again yet", Url, transient: true);
+                $"The node at {Node} did not answer less than {DownFor.TotalSeconds:0} s ago; not asked again yet", Node, transient: true);
         }
         for (var attempt = 1; ; attempt++)
         {
@@ -125,18 +132,18 @@ internal sealed class AccountRpc
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException)
         {
             throw new AccountRpcException("ContractAccountRpcUnavailable",
-                $"The node at {Url} cannot be reached ({(ex is TaskCanceledException or OperationCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : Short(ex.Message))})", Url, transient: true);
+                $"The node at {Node} cannot be reached ({(ex is TaskCanceledException or OperationCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : Short(ex.Message))})", Node, transient: true);
         }
         using (response)
         using (deadline.Token.Register(response.Dispose))
         {
             if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
             {
-                throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Url} answered {method} with HTTP {(int)response.StatusCode}", Url, transient: true);
+                throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Node} answered {method} with HTTP {(int)response.StatusCode}", Node, transient: true);
             }
             if (!response.IsSuccessStatusCode)
             {
-                throw new AccountRpcException("ContractAccountRpcError", $"The node at {Url} answered {method} with HTTP {(int)response.StatusCode}", Url);
+                throw new AccountRpcException("ContractAccountRpcError", $"The node at {Node} answered {method} with HTTP {(int)response.StatusCode}", Node);
             }
             var bytes = ReadCapped(response, method);
             JsonNode? json;
@@ -146,11 +153,11 @@ internal sealed class AccountRpc
             }
             catch (JsonException)
             {
-                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} with something that is not JSON", Url);
+                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Node} answered {method} with something that is not JSON", Node);
             }
             if (json is not JsonObject answer)
             {
-                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} with something that is not a JSON-RPC response", Url);
+                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Node} answered {method} with something that is not a JSON-RPC response", Node);
             }
             if (answer["error"] is JsonObject error)
             {
@@ -161,11 +168,11 @@ internal sealed class AccountRpc
                 {
                     throw new AccountCallRevertedException(message, error["data"]?.ToString());
                 }
-                throw new AccountRpcException("ContractAccountRpcError", $"The node at {Url} answered {method} with error {code}: {message}", Url);
+                throw new AccountRpcException("ContractAccountRpcError", $"The node at {Node} answered {method} with error {code}: {message}", Node);
             }
             if (!answer.ContainsKey("result"))
             {
-                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} without a result", Url);
+                throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Node} answered {method} without a result", Node);
             }
             return answer["result"];
         }
@@ -195,19 +202,19 @@ internal sealed class AccountRpc
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or OperationCanceledException or ObjectDisposedException)
         {
-            throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Url} gave no complete answer to {method} ({Short(ex.Message)}; an answer has {RequestTimeout.TotalSeconds:0} s)", Url, transient: true);
+            throw new AccountRpcException("ContractAccountRpcUnavailable", $"The node at {Node} gave no complete answer to {method} ({Short(ex.Message)}; an answer has {RequestTimeout.TotalSeconds:0} s)", Node, transient: true);
         }
     }
 
     private AccountRpcException TooLarge(string method)
-        => new("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {method} with more than {MaxResponseBytes / 1024} KiB; refused", Url);
+        => new("ContractAccountRpcAnswerInvalid", $"The node at {Node} answered {method} with more than {MaxResponseBytes / 1024} KiB; refused", Node);
 
     private BigInteger Quantity(JsonNode? node, string what)
     {
         var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         if (text is not { Length: > 2 and <= 66 } || !text.StartsWith("0x", StringComparison.Ordinal) || text.AsSpan(2).ContainsAnyExcept("0123456789abcdefABCDEF"))
         {
-            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} gave {what} as '{Short(node?.ToJsonString() ?? "null")}', not a 0x quantity", Url);
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Node} gave {what} as '{Short(node?.ToJsonString() ?? "null")}', not a 0x quantity", Node);
         }
         return BigInteger.Parse("0" + text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
     }
@@ -217,7 +224,7 @@ internal sealed class AccountRpc
         var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         if (text is null || !text.StartsWith("0x", StringComparison.Ordinal) || text.Length % 2 != 0 || text.AsSpan(2).ContainsAnyExcept("0123456789abcdefABCDEF"))
         {
-            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Url} answered {what} with '{Short(node?.ToJsonString() ?? "null")}', not 0x hex data", Url);
+            throw new AccountRpcException("ContractAccountRpcAnswerInvalid", $"The node at {Node} answered {what} with '{Short(node?.ToJsonString() ?? "null")}', not 0x hex data", Node);
         }
         return Convert.FromHexString(text.AsSpan(2));
     }

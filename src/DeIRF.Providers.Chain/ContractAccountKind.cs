@@ -131,7 +131,7 @@ public sealed partial class ContractAccountKind : IProofKindDescriptor
             var actual = rpc.ChainId();
             if (actual != chainId)
             {
-                return Refused(fingerprint, "ContractAccountChainMismatch", $"the node at {url} is on chain {actual}, the account is on chain {chainId}");
+                return Refused(fingerprint, "ContractAccountChainMismatch", $"the node at {rpc.Node} is on chain {actual}, the account is on chain {chainId}");
             }
             var block = rpc.Block(pinned is { } p ? AccountRpc.Hex(p) : "latest");
             if (block is not { } at)

@@ -291,11 +291,14 @@ public sealed class ContractAccountTests : IClassFixture<AnvilFixture>
         Assert.StartsWith("ContractAccountRpcInvalid:", Check(withCredentials, Key(withCredentials, Node.ChainId, lens.Address), signature).Reason);
 
         var closedPort = FreePort();
-        var down = new ContractAccountKind(_ => $"http://127.0.0.1:{closedPort}");
+        // A provider's API key in the path (…/v3/<key>) is never repeated in a reason.
+        var down = new ContractAccountKind(_ => $"http://127.0.0.1:{closedPort}/v3/0123456789abcdef-api-key");
         var started = DateTime.UtcNow;
         var unreachable = Check(down, Key(down, Node.ChainId, lens.Address), signature);
         Assert.False(unreachable.IsValid);
         Assert.StartsWith("ContractAccountRpcUnavailable:", unreachable.Reason);
+        Assert.Contains($"http://127.0.0.1:{closedPort} ", unreachable.Reason);
+        Assert.DoesNotContain("api-key", unreachable.Reason);
         Assert.True(DateTime.UtcNow - started >= AccountRpc.RetryPause, "one retry after a pause");
 
         // Asked again at once (the next row of a quorum): refused without waiting for the node again.
