@@ -127,6 +127,18 @@ Describe 'ContractAccount (ERC-1271) proofs against a real anvil (issue 21)' -Sk
         ($p | Test-DeirfQuorum -Workspace $ws).IsMet | Should -BeTrue
     }
 
+    It 'Test-DeirfJournal -Roster re-checks the account binding on the node: valid while it answers, a finding naming the refusal when it is down' {
+        $v = Test-DeirfJournal -Roster -AllowUnsigned -Workspace $ws -WarningAction SilentlyContinue
+        $v.IsValid | Should -BeTrue -Because "$($v.Fault) at seq $($v.FirstBadSeq): $($v.Reason)"
+        $env:DEIRF_EVM_RPC_31337 = "http://127.0.0.1:$(Get-FreePort)"
+        try {
+            $down = Test-DeirfJournal -Roster -AllowUnsigned -Workspace $ws -WarningAction SilentlyContinue
+            $down.IsValid | Should -BeFalse
+            $down.Reason | Should -Match 'ContractAccountRpcUnavailable'
+        }
+        finally { $env:DEIRF_EVM_RPC_31337 = $node.Url }
+    }
+
     Context 'a Safe 1.4.1, 2 of 3 owners, CompatibilityFallbackHandler' {
         BeforeAll {
             # Its own node with three wallets: the owners sign with eth_sign, as a wallet does.
