@@ -127,8 +127,15 @@ function Send-TestTransaction($Node, [string] $To, [string] $Data) {
     $tx = @{ from = $Node.Account; data = $Data; gas = '0x7a1200' }
     if ($To) { $tx.to = $To }
     $hash = Invoke-EvmRpc $Node eth_sendTransaction @($tx)
-    $receipt = Invoke-EvmRpc $Node eth_getTransactionReceipt @($hash)
-    if ($receipt.status -ne '0x1') { throw "transaction $hash reverted" }
+    # Automine answers with the hash; on a loaded machine the receipt can lag it: wait for it, then judge it.
+    $receipt = $null
+    foreach ($try in 1..100) {
+        $receipt = Invoke-EvmRpc $Node eth_getTransactionReceipt @($hash)
+        if ($receipt) { break }
+        Start-Sleep -Milliseconds 50
+    }
+    if (-not $receipt) { throw "transaction $hash was not mined within 5 s" }
+    if ($receipt.status -ne '0x1') { throw "transaction $hash reverted (status $($receipt.status), gas used $($receipt.gasUsed))" }
     $receipt
 }
 
