@@ -127,19 +127,73 @@ internal static class ChainBench
                 $"{deirfMs:F1} ms (signature row {signMs:F1} ms)",
                 $"bare Nethereum `pause()` + receipt: {bareMs:F1} ms",
                 $"{deirfMs / bareMs:F2}× (+{deirfMs - bareMs:F1} ms)", "—"),
+            ContractAccountRow(node, solcjs!, root!, web3, pauserKey, pauser),
         };
     }
 
-    private static (string Abi, string Bytecode) Compile(string solcjs, string nodeModules)
+    private const int VerifyIterations = 51;
+
+
+    /// <summary>
+    /// Issue 21: one ContractAccount signature check (eth_chainId, the latest block, eth_getCode and the eth_call of
+    /// isValidSignature, each a bounded request) beside one bare eth_call of isValidSignature on the same account.
+    /// </summary>
+    private static (string, string, string, string, string) ContractAccountRow(Anvil node, string solcjs, string root, Web3 web3, EthECKey owner, string ownerAddress)
+    {
+        // The Lens-style account the ContractAccount tests deploy (owner plus managers).
+        var source = File.ReadAllText(Path.Combine(root, "tests", "shared", "contracts", "DeirfTestAccount.sol"));
+        var (abi, bytecode) = Compile(solcjs, Path.Combine(root, "tools", "chain", "node_modules"), "DeirfTestAccount", source);
+        var deployed = web3.Eth.DeployContract.SendRequestAndWaitForReceiptAsync(abi, bytecode, ownerAddress, new HexBigInteger(3_000_000), null, ownerAddress).GetAwaiter().GetResult();
+        Check(deployed.Status.Value == 1, "account deployment reverted");
+        var account = Nethereum.Util.AddressUtil.Current.ConvertToChecksumAddress(deployed.ContractAddress);
+        var kind = new ContractAccountKind(_ => node.Url);
+        var key = kind.ParsePublicKey($"eip155:31337:{account}#lens:bench");
+        var payload = Encoding.UTF8.GetBytes("{\"domain\":\"deirf/proof-binding/v1\",\"handle\":\"bench\"}");
+        var hash = new EthereumMessageSigner().HashPrefixedMessage(payload);
+        var ecdsa = owner.SignAndCalculateV(hash);
+        var signature = new byte[65];
+        ecdsa.R.CopyTo(signature, 32 - ecdsa.R.Length);
+        ecdsa.S.CopyTo(signature, 64 - ecdsa.S.Length);
+        signature[64] = ecdsa.V[^1];
+        var text = ContractAccountKind.FormatSignature(signature);
+        var callData = "0x" + Convert.ToHexString(ContractAccountKind.EncodeIsValidSignature(hash, signature)).ToLowerInvariant();
+
+        var deirf = new List<double>();
+        var bare = new List<double>();
+        for (int i = 0; i < Warmup + VerifyIterations; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var check = kind.Verify(key, payload, text, VerificationContext.Default);
+            double verified = sw.Elapsed.TotalSeconds;
+            Check(check.IsValid, "the account signature did not verify: " + check.Reason);
+            sw.Restart();
+            var answer = node.Rpc("eth_call", new Dictionary<string, string> { ["to"] = account, ["data"] = callData }, "latest")!.GetValue<string>();
+            double plain = sw.Elapsed.TotalSeconds;
+            Check(answer.StartsWith("0x1626ba7e", StringComparison.Ordinal), "bare eth_call did not answer the magic value");
+            if (i >= Warmup)
+            {
+                deirf.Add(verified);
+                bare.Add(plain);
+            }
+        }
+        double deirfMs = MedianOf(deirf) * 1000, bareMs = MedianOf(bare) * 1000;
+        Console.Error.WriteLine($"evm: ContractAccount verify {deirfMs:F2} ms, bare eth_call {bareMs:F2} ms (medians of {VerifyIterations})");
+        return ($"ContractAccount (ERC-1271) signature check against anvil (eth_chainId, latest block, eth_getCode, eth_call of isValidSignature; median of {VerifyIterations})",
+            $"{deirfMs:F2} ms",
+            $"one bare `eth_call` of isValidSignature: {bareMs:F2} ms",
+            $"{deirfMs / bareMs:F2}× (+{deirfMs - bareMs:F2} ms)", "—");
+    }
+
+    private static (string Abi, string Bytecode) Compile(string solcjs, string nodeModules, string contract = "DeirfBenchPausable", string source = TokenSource)
     {
         var dir = Directory.CreateTempSubdirectory("deirf-bench-solc-");
         try
         {
-            File.WriteAllText(Path.Combine(dir.FullName, "DeirfBenchPausable.sol"), TokenSource);
+            File.WriteAllText(Path.Combine(dir.FullName, contract + ".sol"), source);
             var input = new JsonObject
             {
                 ["language"] = "Solidity",
-                ["sources"] = new JsonObject { ["DeirfBenchPausable.sol"] = new JsonObject { ["urls"] = new JsonArray("DeirfBenchPausable.sol") } },
+                ["sources"] = new JsonObject { [contract + ".sol"] = new JsonObject { ["urls"] = new JsonArray(contract + ".sol") } },
                 ["settings"] = new JsonObject
                 {
                     ["optimizer"] = new JsonObject { ["enabled"] = true, ["runs"] = 200 },
@@ -157,7 +211,7 @@ internal static class ChainBench
             p.WaitForExit();
             var stdout = File.ReadAllText(Path.Combine(dir.FullName, "out.json"));
             var json = JsonNode.Parse(stdout[stdout.IndexOf('{')..])!;
-            var c = json["contracts"]?["DeirfBenchPausable.sol"]?["DeirfBenchPausable"]
+            var c = json["contracts"]?[contract + ".sol"]?[contract]
                 ?? throw new InvalidOperationException($"solcjs failed ({p.ExitCode}): {json["errors"]?.ToJsonString()} {stderr.Result}");
             return (c["abi"]!.ToJsonString(), c["evm"]!["bytecode"]!["object"]!.GetValue<string>());
         }

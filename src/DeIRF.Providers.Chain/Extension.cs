@@ -4,3 +4,4 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.Containment, "evm.", typeof(DeIRF.Providers.Chain.ChainProvider))]
 [assembly: DeirfExtension(ExtensionPoints.ProposalPayload, "evm.safe.freeze", typeof(DeIRF.Providers.Chain.SafeTransactionPayload))]
 [assembly: DeirfExtension(ExtensionPoints.DisclosureAnchor, "eip155", typeof(DeIRF.Providers.Chain.DisclosureAnchor))]
+[assembly: DeirfExtension(ExtensionPoints.ProofKind, "ContractAccount", typeof(DeIRF.Providers.Chain.ContractAccountKind))]

@@ -29,6 +29,9 @@ public static class TestContracts
         }
         """;
 
+    /// <summary>The Lens-style ERC-1271 account of tests/shared/contracts/DeirfTestAccount.sol.</summary>
+    public static string AccountSource => File.ReadAllText(Path.Combine(ChainTools.RepoRoot, "tests", "shared", "contracts", "DeirfTestAccount.sol"));
+
     public sealed record Compiled(string Abi, string Bytecode);
 
     private static readonly Lazy<Dictionary<string, Compiled>> All = new(Compile);
@@ -36,6 +39,8 @@ public static class TestContracts
     public static Compiled Token => All.Value["DeirfTestToken"];
     public static Compiled Safe => All.Value["Safe"];
     public static Compiled SafeProxy => All.Value["SafeProxy"];
+    public static Compiled FallbackHandler => All.Value["CompatibilityFallbackHandler"];
+    public static Compiled Account => All.Value["DeirfTestAccount"];
 
     private static Dictionary<string, Compiled> Compile()
     {
@@ -44,6 +49,7 @@ public static class TestContracts
         try
         {
             File.WriteAllText(Path.Combine(dir.FullName, "DeirfTestToken.sol"), TokenSource);
+            File.WriteAllText(Path.Combine(dir.FullName, "DeirfTestAccount.sol"), AccountSource);
             var input = new JsonObject
             {
                 ["language"] = "Solidity",
@@ -52,6 +58,8 @@ public static class TestContracts
                     ["DeirfTestToken.sol"] = new JsonObject { ["urls"] = new JsonArray("DeirfTestToken.sol") },
                     ["@safe-global/safe-contracts/contracts/Safe.sol"] = new JsonObject { ["urls"] = new JsonArray("@safe-global/safe-contracts/contracts/Safe.sol") },
                     ["@safe-global/safe-contracts/contracts/proxies/SafeProxy.sol"] = new JsonObject { ["urls"] = new JsonArray("@safe-global/safe-contracts/contracts/proxies/SafeProxy.sol") },
+                    ["@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol"] = new JsonObject { ["urls"] = new JsonArray("@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol") },
+                    ["DeirfTestAccount.sol"] = new JsonObject { ["urls"] = new JsonArray("DeirfTestAccount.sol") },
                 },
                 ["settings"] = new JsonObject
                 {
@@ -119,8 +127,8 @@ public static class TestContracts
         return Nethereum.Util.AddressUtil.Current.ConvertToChecksumAddress(receipt.ContractAddress);
     }
 
-    /// <summary>Safe 1.4.1 behind a SafeProxy, set up with <paramref name="owners"/> and <paramref name="threshold"/>.</summary>
-    public static async Task<string> DeploySafeAsync(AnvilNode node, string key, string[] owners, int threshold)
+    /// <summary>Safe 1.4.1 behind a SafeProxy, set up with <paramref name="owners"/> and <paramref name="threshold"/> (and a fallback handler, when given).</summary>
+    public static async Task<string> DeploySafeAsync(AnvilNode node, string key, string[] owners, int threshold, string? fallbackHandler = null)
     {
         var singleton = await DeployAsync(node, key, Safe);
         var proxy = await DeployAsync(node, key, SafeProxy, singleton);
@@ -128,7 +136,7 @@ public static class TestContracts
         var safe = web3.Eth.GetContract(Safe.Abi, proxy);
         var receipt = await safe.GetFunction("setup").SendTransactionAndWaitForReceiptAsync(web3.TransactionManager.Account.Address, new HexBigInteger(1_000_000), null, null,
             owners, new BigInteger(threshold), "0x0000000000000000000000000000000000000000", Array.Empty<byte>(),
-            "0x0000000000000000000000000000000000000000", "0x0000000000000000000000000000000000000000", BigInteger.Zero, "0x0000000000000000000000000000000000000000");
+            fallbackHandler ?? "0x0000000000000000000000000000000000000000", "0x0000000000000000000000000000000000000000", BigInteger.Zero, "0x0000000000000000000000000000000000000000");
         if (receipt.Status.Value != 1)
         {
             throw new InvalidOperationException("Safe setup reverted");

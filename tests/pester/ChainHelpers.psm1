@@ -22,15 +22,15 @@ function Test-ChainTools {
     -not $missing
 }
 
-function Start-TestAnvil([string] $LogDirectory) {
+function Start-TestAnvil([string] $LogDirectory, [int] $Accounts = 1) {
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $listener.Start()
     $port = $listener.LocalEndpoint.Port; $listener.Stop()
     $out = Join-Path $LogDirectory "anvil-$port.out"
     $process = Start-Process -FilePath (Get-ChainTool anvil) -PassThru -RedirectStandardOutput $out -RedirectStandardError (Join-Path $LogDirectory "anvil-$port.err") `
-        -ArgumentList '--host', '127.0.0.1', '--port', $port, '--chain-id', '31337', '--accounts', '1', '--mnemonic-random'
-    $node = [pscustomobject]@{ Process = $process; Url = "http://127.0.0.1:$port"; ChainId = 31337; Account = $null; AccountKey = $null }
+        -ArgumentList '--host', '127.0.0.1', '--port', $port, '--chain-id', '31337', '--accounts', $Accounts, '--mnemonic-random'
+    $node = [pscustomobject]@{ Process = $process; Url = "http://127.0.0.1:$port"; ChainId = 31337; Account = $null; AccountKey = $null; Accounts = @() }
     foreach ($try in 1..100) {
-        try { $node.Account = @(Invoke-EvmRpc $node eth_accounts)[0]; break } catch { Start-Sleep -Milliseconds 100 }
+        try { $node.Accounts = @(Invoke-EvmRpc $node eth_accounts); $node.Account = $node.Accounts[0]; break } catch { Start-Sleep -Milliseconds 100 }
     }
     if (-not $node.Account) { throw "anvil did not answer on port $port" }
     # anvil prints the dev account's key (made at random for this run): dana's wallet in the Safe tests.
@@ -83,10 +83,13 @@ contract DeirfTestToken is ERC20Pausable, Ownable {
     function unpause() external onlyOwner { _unpause(); }
 }
 '@
+    # Stands in for a Lens v3 account (ERC-1271): the contract the xUnit tests and the bench deploy too.
+    Copy-Item (Join-Path $PSScriptRoot '../shared/contracts/DeirfTestAccount.sol') (Join-Path $dir 'DeirfTestAccount.sol')
     $safe = '@safe-global/safe-contracts/contracts/Safe.sol'; $proxy = '@safe-global/safe-contracts/contracts/proxies/SafeProxy.sol'
+    $handler = '@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol'
     $request = @{
         language = 'Solidity'
-        sources  = @{ 'DeirfTestToken.sol' = @{ urls = @('DeirfTestToken.sol') }; $safe = @{ urls = @($safe) }; $proxy = @{ urls = @($proxy) } }
+        sources  = @{ 'DeirfTestToken.sol' = @{ urls = @('DeirfTestToken.sol') }; 'DeirfTestAccount.sol' = @{ urls = @('DeirfTestAccount.sol') }; $safe = @{ urls = @($safe) }; $proxy = @{ urls = @($proxy) }; $handler = @{ urls = @($handler) } }
         settings = @{ optimizer = @{ enabled = $true; runs = 200 }; outputSelection = @{ '*' = @{ '*' = @('abi', 'evm.bytecode.object', 'evm.methodIdentifiers') } } }
     } | ConvertTo-Json -Depth 10 -Compress
     # Output to a file, not a pipe: node cuts piped output at 64 KiB when solcjs exits.
@@ -124,8 +127,15 @@ function Send-TestTransaction($Node, [string] $To, [string] $Data) {
     $tx = @{ from = $Node.Account; data = $Data; gas = '0x7a1200' }
     if ($To) { $tx.to = $To }
     $hash = Invoke-EvmRpc $Node eth_sendTransaction @($tx)
-    $receipt = Invoke-EvmRpc $Node eth_getTransactionReceipt @($hash)
-    if ($receipt.status -ne '0x1') { throw "transaction $hash reverted" }
+    # Automine answers with the hash; on a loaded machine the receipt can lag it: wait for it, then judge it.
+    $receipt = $null
+    foreach ($try in 1..100) {
+        $receipt = Invoke-EvmRpc $Node eth_getTransactionReceipt @($hash)
+        if ($receipt) { break }
+        Start-Sleep -Milliseconds 50
+    }
+    if (-not $receipt) { throw "transaction $hash was not mined within 5 s" }
+    if ($receipt.status -ne '0x1') { throw "transaction $hash reverted (status $($receipt.status), gas used $($receipt.gasUsed))" }
     $receipt
 }
 
@@ -135,13 +145,13 @@ function New-TestContract($Node, [string] $Name, [object[]] $ConstructorWords = 
     ConvertTo-ChecksumAddress $receipt.contractAddress
 }
 
-function New-TestSafe($Node, [string[]] $Owners, [int] $Threshold) {
+function New-TestSafe($Node, [string[]] $Owners, [int] $Threshold, [string] $FallbackHandler = ('0x' + '0' * 40)) {
     $contracts = Get-TestContracts
     $singleton = New-TestContract $Node 'Safe'
     $proxy = New-TestContract $Node 'SafeProxy' @($singleton)
     # setup(address[] owners, uint256 threshold, address to, bytes data, address fallbackHandler, address paymentToken, uint256 payment, address paymentReceiver)
     $zero = '0x' + '0' * 40
-    $head = @(0x100, $Threshold, $zero, (0x120 + 32 * $Owners.Count), $zero, $zero, 0, $zero)
+    $head = @(0x100, $Threshold, $zero, (0x120 + 32 * $Owners.Count), $FallbackHandler, $zero, 0, $zero)
     $tail = @($Owners.Count) + $Owners + @(0)
     Send-TestTransaction $Node $proxy (Get-CallData $contracts.Safe 'setup(address[],uint256,address,bytes,address,address,uint256,address)' ($head + $tail)) | Out-Null
     $proxy
@@ -150,4 +160,4 @@ function New-TestSafe($Node, [string[]] $Owners, [int] $Threshold) {
 function Invoke-TestCall($Node, [string] $To, [string] $Data) { Invoke-EvmRpc $Node eth_call @(@{ to = $To; data = $Data }, 'latest') }
 
 Export-ModuleMember -Function Test-ChainTools, Start-TestAnvil, Stop-TestAnvil, Invoke-EvmRpc, Get-BlockNumber, ConvertTo-ChecksumAddress, Get-TestContracts,
-    Get-CallData, Send-TestTransaction, New-TestContract, New-TestSafe, Invoke-TestCall, Get-EngineType
+    Get-CallData, Send-TestTransaction, New-TestContract, New-TestSafe, Invoke-TestCall, Get-EngineType, ConvertTo-Word
