@@ -429,6 +429,14 @@ foreach (`$a in `$dll, 'k8s', '--cert-out', (Join-Path (Get-Location) keys/k8s-s
 `$line = `$process.StandardOutput.ReadLineAsync()
 if (-not `$line.Wait([TimeSpan]::FromSeconds(60))) { throw 'the API-server fake did not start within 60 s' }
 `$global:DocK8s = `$line.Result | ConvertFrom-Json
+# A request a real API server would reject fails its block (the fake's violations, GET /__fake/violations).
+`$global:DocK8sViolations = 0
+`$DocAfterBlock.Add({
+    `$all = @(Invoke-RestMethod "`$(`$DocK8s.control)/__fake/violations" | ForEach-Object { `$_ })
+    `$new = @(`$all | Select-Object -Skip `$global:DocK8sViolations)
+    `$global:DocK8sViolations = `$all.Count
+    if (`$new.Count) { throw "the API-server fake saw requests a real one would reject: `$(`$new -join '; ')" }
+})
 function global:Invoke-DocK8s([string] `$Route, `$Body) { Invoke-RestMethod -Method Post -Uri "`$(`$DocK8s.control)/__fake/`$Route" -ContentType 'application/json' -Body (`$Body | ConvertTo-Json -Compress) }
 Invoke-DocK8s nodes @{ name = 'node-1' } | Out-Null
 foreach (`$pod in @('prod', 'api-7f9'), @('prod', 'worker-2'), @('drill', 'api-7f9')) { Invoke-DocK8s pods @{ namespace = `$pod[0]; name = `$pod[1]; node = 'node-1'; labels = @{ app = 'api' } } | Out-Null }
@@ -522,6 +530,14 @@ Register-DeirfTestSecret -Kind 'fake service token' -Secret `$DocServiceToken
 `$line = `$process.StandardOutput.ReadLineAsync()
 if (-not `$line.Wait([TimeSpan]::FromSeconds(60))) { throw 'the fake services did not start within 60 s' }
 `$global:DocServices = `$line.Result.Trim()
+# As strict as the suite's own tests: a request the real services would refuse, or to a route none has, fails its block.
+`$global:DocServiceProblems = 0
+`$DocAfterBlock.Add({
+    `$all = @(Invoke-RestMethod "`$DocServices/_fake/problems" | ForEach-Object { `$_ })
+    `$new = @(`$all | Select-Object -Skip `$global:DocServiceProblems)
+    `$global:DocServiceProblems = `$all.Count
+    if (`$new.Count) { throw "the fake services saw requests the real ones would refuse: `$(`$new -join '; ')" }
+})
 `$global:statusHook = "`$DocServices/hooks/status-page"
 `$env:DEIRF_WEBHOOK_URL = "`$DocServices/hooks/regulator"
 function global:Get-Secret { param([Parameter(Position = 0)] `$Name, [switch] `$AsPlainText) if (`$AsPlainText) { `$DocServiceToken } else { ConvertTo-SecureString `$DocServiceToken -AsPlainText -Force } }
@@ -733,6 +749,7 @@ $(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
 `$global:DocExpectedErrors = [Collections.Generic.List[object]]::new()
 `$global:DocFolder = '$Directory'
 `$global:DocCleanup = [Collections.Generic.List[scriptblock]]::new()
+`$global:DocAfterBlock = [Collections.Generic.List[scriptblock]]::new()
 $(Get-DeirfDocClaimFunction)
 "@).Invoke()
     if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
@@ -836,7 +853,13 @@ function Invoke-DeirfDocTest {
     }
     $code = ConvertTo-DeirfDocScript -Block $Block -Substitute $substitute
     if ($wrap) { $code = $wrap.Replace('{code}', $code) }
-    Invoke-DeirfDocBlock $Runspace $code $Block
+    $failure = Invoke-DeirfDocBlock $Runspace $code $Block
+    if (-not $failure) {
+        # What setups check after every block ($DocAfterBlock: a fake's problems): the block that caused one fails.
+        $after = [pscustomobject]@{ File = "$($Block.Location), checked after it"; Line = 0; Location = "$($Block.Location), checked after it" }
+        $failure = Invoke-DeirfDocBlock $Runspace 'foreach ($c in $DocAfterBlock) { & $c }' $after
+    }
+    $failure
 }
 
 function Write-DeirfDocSummary {
