@@ -44,9 +44,9 @@ try { Get-DeirfSigningPayload -Responder alice -Kind Minisign -PublicKey x; `$ou
         $r.After | Should -Be 'Minisign'
     }
 
-    It 'after the import the three entries are listed and -Kind accepts and completes Minisign; the key-making set does not' {
+    It 'after the import the four entries are listed and -Kind accepts and completes Minisign; the key-making set does not' {
         $entries = Import-DeirfExtension -Path $sample
-        $entries.Key | Should -Be @('Minisign', 'sample.file.freeze', 'uptime-kuma')
+        $entries.Key | Should -Be @('Minisign', 'sample.file.freeze', 'uptime-kuma', 'Outbox')
         (Get-DeirfExtension proof-kind).Key[-1] | Should -Be 'Minisign'
         (Complete 'Add-DeirfIdentityProof -Kind Mi').CompletionText | Should -Be @('Minisign')
         (Complete 'New-DeirfSignature -Kind Mi').CompletionText | Should -Be @('Minisign')
