@@ -154,7 +154,8 @@ Describe 'script provider: the block-ip runbook, approved by hash, applied and u
         $u = Undo-DeirfContainment -Incident $inc -Action script -Target 203.0.113.7 -Proposer carol -Workspace $ws
         $u.Action | Should -Be 'undo.script'
         Approve $u
-        { $u | Undo-DeirfContainment -Actor carol } | Should -Throw '*NonInteractive mode*Prompt*'
+        { $u | Undo-DeirfContainment -Actor carol } |
+            Should -Throw -ErrorId 'InvalidOperation,DeIRF.Commands.Cmdlets.UndoDeirfContainmentCommand' -ExpectedMessage '*NonInteractive mode*Prompt*'
         Get-Content $deny | Should -Be @('deny 198.51.100.1;', 'deny 203.0.113.7;')
         $r = $u | Undo-DeirfContainment -Actor carol -Confirm:$false
         $r.Outcome | Should -Be 'Undone'

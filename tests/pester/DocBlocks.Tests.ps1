@@ -107,6 +107,6 @@ Describe 'DocBlocks harness' {
 
     It 'refuses a marker it does not understand' {
         Set-Content -Path $md -Value '<!-- doc-test: maybe -->', '```powershell', 'x', '```'
-        { Get-DeirfDocBlock -Path $md -Root $TestDrive } | Should -Throw '*neither setup=<name> nor*'
+        { Get-DeirfDocBlock -Path $md -Root $TestDrive } | Should -Throw -ExceptionType ([Management.Automation.RuntimeException]) -ExpectedMessage '*neither setup=<name> nor*'
     }
 }

@@ -386,7 +386,8 @@ Describe 'A private key file others can read is refused wherever a key is read (
         Copy-Item $mk.Seed $path
         Register-DeirfTestKeyFile 'did:key seed copy' $path
         [IO.File]::SetUnixFileMode($path, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
-        { New-DeirfSignature $payload -KeyPath $path -Kind DidKey -ErrorAction Stop } | Should -Throw '*chmod 600*'
+        { New-DeirfSignature $payload -KeyPath $path -Kind DidKey -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PrivateKeyFileTooOpen,DeIRF.Commands.Cmdlets.NewDeirfSignatureCommand' -ExpectedMessage '*chmod 600*'
         chmod 600 $path
         (New-DeirfSignature $payload -KeyPath $path -Kind DidKey -OutFile (Join-Path $TestDrive 'sig600')).Length | Should -BeGreaterThan 0
         chmod 400 $path
