@@ -4,7 +4,8 @@
 # Conventions a doc writer follows, also in CONTRIBUTING.md:
 #   <!-- doc-test: setup=<name>[,<name>] -->   on the line right above the fence: shared setups (Get-DeirfDocSetup
 #                                              below) run first (once per file) and their substitutions apply to the block
-#   <!-- doc-test: skip — <reason> -->          the block is not run; the run prints it with the reason
+#   <!-- doc-test: skip — <reason> -->          the block is not run and is no test (it cannot run here as written);
+#                                              the run and the suite's summary list it with the reason
 #   <statement>   # => <Property> <Value>[, <Property> <Value>]
 #                                              a claim: each object the statement outputs (or the variable it assigns)
 #                                              has that property, and its value prints as <Value>
@@ -44,17 +45,39 @@ function Get-DeirfDocBlock {
     }
 }
 
+function Get-DeirfDocFile {
+    <#
+    The markdown files whose blocks are tests: Documents (README.md and docs/*.md, DocBlocks.Tests.ps1) or Help (the
+    Get-Help examples of docs/help/*.md, HelpExamples.Tests.ps1). One list for both test files and the suite's summary.
+    #>
+    param([Parameter(Mandatory)] [string] $Root, [Parameter(Mandatory)] [ValidateSet('Documents', 'Help')] [string] $Set)
+    if ($Set -eq 'Documents') {
+        @(Join-Path $Root 'README.md') + @(Get-ChildItem (Join-Path $Root 'docs') -Filter *.md -File | Sort-Object Name | ForEach-Object FullName)
+    }
+    else { @(Get-ChildItem (Join-Path $Root 'docs/help') -Filter *.md -File | Sort-Object Name | ForEach-Object FullName) }
+}
+
 function Get-DeirfDocTestCase {
     <#
-    The Pester test cases of markdown files: per file with a block, a hashtable (so Pester names each test and defines
-    $File, $OwnWorkspace, $Blocks, and per block $Location, $Skip, $Setup, $Block in it). A file whose blocks make ./ws
-    themselves starts without one, as its reader does.
+    The Pester test cases of markdown files: per file with a block that runs, a hashtable (so Pester names each test
+    and defines $File, $OwnWorkspace, $Blocks, and per block $Location, $Setup, $Block in it). A file whose blocks make
+    ./ws themselves starts without one, as its reader does. A block marked 'skip — <reason>' is no test case: it cannot
+    run here as written, so it is not counted as a skipped test; Get-DeirfDocNotRunnable lists it with its reason.
     #>
     param([Parameter(Mandatory)] [string[]] $Path, [Parameter(Mandatory)] [string] $Root)
     foreach ($f in $Path) {
-        $blocks = @(Get-DeirfDocBlock -Path $f -Root $Root)
-        $own = [bool]($blocks.Code -match 'Initialize-DeirfWorkspace -Path \./ws\b')
-        if ($blocks.Count) { @{ File = $blocks[0].File; OwnWorkspace = $own; Blocks = @($blocks | ForEach-Object { @{ Location = $_.Location; Skip = $_.Skip; Setup = $_.Setup; Block = $_ } }) } }
+        $all = @(Get-DeirfDocBlock -Path $f -Root $Root)
+        $blocks = @($all | Where-Object { -not $_.Skip })
+        $own = [bool]($all.Code -match 'Initialize-DeirfWorkspace -Path \./ws\b')
+        if ($blocks.Count) { @{ File = $all[0].File; OwnWorkspace = $own; Blocks = @($blocks | ForEach-Object { @{ Location = $_.Location; Setup = $_.Setup; Block = $_ } }) } }
+    }
+}
+
+function Get-DeirfDocNotRunnable {
+    <# The blocks of markdown files marked 'skip — <reason>', as "<file>:<line>: <reason>": documented, not run here, no test. #>
+    param([Parameter(Mandatory)] [string[]] $Path, [Parameter(Mandatory)] [string] $Root)
+    foreach ($f in $Path) {
+        foreach ($b in Get-DeirfDocBlock -Path $f -Root $Root) { if ($b.Skip) { "$($b.Location): $($b.Skip)" } }
     }
 }
 
@@ -863,11 +886,11 @@ function Invoke-DeirfDocTest {
 }
 
 function Write-DeirfDocSummary {
-    <# The run's last lines: how many blocks ran and were skipped, and every skip with its reason. #>
-    param([Parameter(Mandatory)] [string] $Label, [string[]] $Ran = @(), [string[]] $Skipped = @())
-    Write-Host "${Label}: $($Ran.Count) blocks ran, $($Skipped.Count) skipped"
-    foreach ($s in $Skipped) { Write-Host "  skipped $s" }
+    <# The run's last lines: how many blocks ran, and every block marked not runnable here, with its reason. #>
+    param([Parameter(Mandatory)] [string] $Label, [string[]] $Ran = @(), [string[]] $NotRunnable = @())
+    Write-Host "${Label}: $($Ran.Count) blocks ran; $($NotRunnable.Count) marked not runnable here (no test):"
+    foreach ($s in $NotRunnable) { Write-Host "  not run $s" }
 }
 
-Export-ModuleMember -Function Get-DeirfDocBlock, Get-DeirfDocTestCase, ConvertTo-DeirfDocScript, Get-DeirfDocClaimFunction, Initialize-DeirfDocHarness,
+Export-ModuleMember -Function Get-DeirfDocBlock, Get-DeirfDocFile, Get-DeirfDocTestCase, Get-DeirfDocNotRunnable, ConvertTo-DeirfDocScript, Get-DeirfDocClaimFunction, Initialize-DeirfDocHarness,
     Restore-DeirfDocEnvironment, Get-DeirfDocSetup, New-DeirfDocRunspace, Close-DeirfDocRunspace, Invoke-DeirfDocBlock, Invoke-DeirfDocTest, Write-DeirfDocSummary
