@@ -452,14 +452,8 @@ foreach (`$a in `$dll, 'k8s', '--cert-out', (Join-Path (Get-Location) keys/k8s-s
 `$line = `$process.StandardOutput.ReadLineAsync()
 if (-not `$line.Wait([TimeSpan]::FromSeconds(60))) { throw 'the API-server fake did not start within 60 s' }
 `$global:DocK8s = `$line.Result | ConvertFrom-Json
-# A request a real API server would reject fails its block (the fake's violations, GET /__fake/violations).
-`$global:DocK8sViolations = 0
-`$DocAfterBlock.Add({
-    `$all = @(Invoke-RestMethod "`$(`$DocK8s.control)/__fake/violations" | ForEach-Object { `$_ })
-    `$new = @(`$all | Select-Object -Skip `$global:DocK8sViolations)
-    `$global:DocK8sViolations = `$all.Count
-    if (`$new.Count) { throw "the API-server fake saw requests a real one would reject: `$(`$new -join '; ')" }
-})
+# A request a real API server would reject fails its block (the fake's violations).
+Add-DocFakeCheck "`$(`$DocK8s.control)/__fake/violations" 'the API-server fake saw requests a real one would reject'
 function global:Invoke-DocK8s([string] `$Route, `$Body) { Invoke-RestMethod -Method Post -Uri "`$(`$DocK8s.control)/__fake/`$Route" -ContentType 'application/json' -Body (`$Body | ConvertTo-Json -Compress) }
 Invoke-DocK8s nodes @{ name = 'node-1' } | Out-Null
 foreach (`$pod in @('prod', 'api-7f9'), @('prod', 'worker-2'), @('drill', 'api-7f9')) { Invoke-DocK8s pods @{ namespace = `$pod[0]; name = `$pod[1]; node = 'node-1'; labels = @{ app = 'api' } } | Out-Null }
@@ -554,13 +548,7 @@ Register-DeirfTestSecret -Kind 'fake service token' -Secret `$DocServiceToken
 if (-not `$line.Wait([TimeSpan]::FromSeconds(60))) { throw 'the fake services did not start within 60 s' }
 `$global:DocServices = `$line.Result.Trim()
 # As strict as the suite's own tests: a request the real services would refuse, or to a route none has, fails its block.
-`$global:DocServiceProblems = 0
-`$DocAfterBlock.Add({
-    `$all = @(Invoke-RestMethod "`$DocServices/_fake/problems" | ForEach-Object { `$_ })
-    `$new = @(`$all | Select-Object -Skip `$global:DocServiceProblems)
-    `$global:DocServiceProblems = `$all.Count
-    if (`$new.Count) { throw "the fake services saw requests the real ones would refuse: `$(`$new -join '; ')" }
-})
+Add-DocFakeCheck "`$DocServices/_fake/problems" 'the fake services saw requests the real ones would refuse'
 `$global:statusHook = "`$DocServices/hooks/status-page"
 `$env:DEIRF_WEBHOOK_URL = "`$DocServices/hooks/regulator"
 function global:Get-Secret { param([Parameter(Position = 0)] `$Name, [switch] `$AsPlainText) if (`$AsPlainText) { `$DocServiceToken } else { ConvertTo-SecureString `$DocServiceToken -AsPlainText -Force } }
@@ -773,6 +761,16 @@ $(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
 `$global:DocFolder = '$Directory'
 `$global:DocCleanup = [Collections.Generic.List[scriptblock]]::new()
 `$global:DocAfterBlock = [Collections.Generic.List[scriptblock]]::new()
+# A fake a setup started fails the block after which it lists a new problem (GET `$Url: every one so far, as strings).
+function global:Add-DocFakeCheck([string] `$Url, [string] `$What) {
+    `$seen = @{ Count = 0 }
+    `$DocAfterBlock.Add({
+        `$all = @(Invoke-RestMethod `$Url | ForEach-Object { `$_ })
+        `$new = @(`$all | Select-Object -Skip `$seen.Count)
+        `$seen.Count = `$all.Count
+        if (`$new.Count) { throw "`${What}: `$(`$new -join '; ')" }
+    }.GetNewClosure())
+}
 $(Get-DeirfDocClaimFunction)
 "@).Invoke()
     if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
