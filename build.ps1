@@ -14,7 +14,10 @@
     build      compiles and lays the module out in out/DeIRF (cmdlets in the default load context,
                the engine and third-party assemblies in out/DeIRF/Dependencies)
     test       bootstrap + build + xUnit + Pester + the secrets scan; result files in out/test-results, everything the
-               suite wrote in out/test-artifacts (TMPDIR), runner output in out/test-logs; ends with "N passed, N failed"
+               suite wrote in out/test-artifacts (TMPDIR), runner output in out/test-logs. The summary gives behaviour
+               tests and documentation checks (Get-Help, documented examples) on separate lines, lists the documented
+               blocks marked not runnable here (no tests) and every skipped test; under CI=true a skipped test counts as
+               a failure. The last line is always "N passed, N failed" (everything), non-zero exit when N failed > 0
     drill      build + runbooks/drills/<Scenario>.ps1 in a temporary workspace; prints the scorecard
     bench      build + benchmarks; writes docs/benchmarks.md
     reliability  bootstrap + build + the reliability tests at full size: every N of the strace fault sweep, 16 writers
@@ -248,7 +251,14 @@ function Invoke-ModuleBuild {
 function Read-TrxCounts([string] $Path) {
     $trx = [xml](Get-Content -Raw $Path)
     $c = $trx.TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+    # The skipped tests by name, with the reason xUnit gave (Skip.If / SkippableFact), for the summary.
+    $skippedTests = @($trx.GetElementsByTagName('UnitTestResult') | Where-Object { $_.outcome -eq 'NotExecuted' } | ForEach-Object {
+            $why = @($_.GetElementsByTagName('Message') | ForEach-Object InnerText) + @($_.GetElementsByTagName('StdOut') | ForEach-Object InnerText) |
+                Where-Object { $_ } | Select-Object -First 1
+            "$($_.testName)$(if ($why) { " ($("$why".Trim()))" })"
+        })
+    # Skipped is counted from the results: the logger leaves Counters.notExecuted at 0 for a skipped xUnit test.
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = $skippedTests.Count; SkippedTests = $skippedTests }
 }
 
 function Set-TestArtifactEnvironment {
@@ -291,6 +301,12 @@ function Invoke-Test {
     New-Item -ItemType Directory -Force $Results | Out-Null
     Set-TestArtifactEnvironment
     $passed = 0; $failed = 0; $skipped = 0
+    # Behaviour tests (every xUnit project, the Pester files other than the documentation ones, the secrets scan) and
+    # documentation checks (Help.Tests.ps1's Get-Help checks, the documented examples run) are reported apart.
+    $xunit = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $pesterKinds = $null
+    $skippedTests = [Collections.Generic.List[string]]::new()
+    $notRunnable = @()
 
     foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests', 'DeIRF.Providers.S3.Tests') {
         Write-Step "xUnit: $project"
@@ -304,11 +320,13 @@ function Invoke-Test {
         if (Test-Path $trxFile) {
             $counts = Read-TrxCounts $trxFile
             $passed += $counts.Passed; $failed += $counts.Failed; $skipped += $counts.Skipped
-            if ($code -ne 0 -and $counts.Failed -eq 0) { $failed++ }
+            $xunit.Passed += $counts.Passed; $xunit.Failed += $counts.Failed; $xunit.Skipped += $counts.Skipped
+            foreach ($s in $counts.SkippedTests) { $skippedTests.Add("xUnit $s") }
+            if ($code -ne 0 -and $counts.Failed -eq 0) { $failed++; $xunit.Failed++ }
         }
         else {
             Write-Warning "$project produced no result file (exit code $code)"
-            $failed++
+            $failed++; $xunit.Failed++
         }
     }
 
@@ -323,18 +341,48 @@ function Invoke-Test {
     if (Test-Path $summaryFile) {
         $p = Get-Content -Raw $summaryFile | ConvertFrom-Json
         $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
+        $pesterKinds = $p.Kinds
+        foreach ($s in $p.SkippedTests) { $skippedTests.Add("Pester $s") }
+        $notRunnable = @($p.NotRunnable)
     }
     else {
         Write-Warning 'Pester produced no summary'
         $failed++
     }
 
-    if (Invoke-SecretsScan) { $passed++ } else { $failed++ }
+    $scanPassed = Invoke-SecretsScan
+    if ($scanPassed) { $passed++ } else { $failed++ }
 
     Write-Host ''
     Write-Host "Results: $Results"
-    "$passed passed, $failed failed, $skipped skipped"
+    Write-TestSummary -XUnit $xunit -PesterKinds $pesterKinds -ScanPassed $scanPassed -SkippedTests $skippedTests -NotRunnable $notRunnable
+    # Under CI=true everything the suite has must run: a skipped test is a failure there (a missing tool, a platform
+    # condition), said on its own line above the total.
+    if ($env:CI -eq 'true' -and $skipped -gt 0) {
+        Write-Host "FAILED under CI=true: $skipped test(s) skipped (listed above); a skipped test counts as a failed one here" -ForegroundColor Red
+        $failed += $skipped
+    }
+    "$passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }
+}
+
+function Write-TestSummary {
+    param($XUnit, $PesterKinds, [bool] $ScanPassed, [string[]] $SkippedTests, [string[]] $NotRunnable)
+    $zero = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $behaviour = if ($PesterKinds) { $PesterKinds.Behaviour } else { $zero }
+    $help = if ($PesterKinds) { $PesterKinds.Help } else { $zero }
+    $examples = if ($PesterKinds) { $PesterKinds.Examples } else { $zero }
+    $scan = if ($ScanPassed) { 1 } else { 0 }
+    $b = @{ Passed = $XUnit.Passed + $behaviour.Passed + $scan; Failed = $XUnit.Failed + $behaviour.Failed + (1 - $scan); Skipped = $XUnit.Skipped + $behaviour.Skipped }
+    Write-Host ("behaviour tests: {0} passed, {1} failed, {2} skipped (xUnit {3}, Pester {4}, secrets scan 1)" -f $b.Passed, $b.Failed, $b.Skipped,
+        ($XUnit.Passed + $XUnit.Failed + $XUnit.Skipped), ($behaviour.Passed + $behaviour.Failed + $behaviour.Skipped))
+    Write-Host ("documentation checks: {0} passed, {1} failed, {2} skipped (Get-Help checks {3}, documented examples run {4})" -f
+        ($help.Passed + $examples.Passed), ($help.Failed + $examples.Failed), ($help.Skipped + $examples.Skipped),
+        ($help.Passed + $help.Failed + $help.Skipped), ($examples.Passed + $examples.Failed + $examples.Skipped))
+    Write-Host "not tests: $($NotRunnable.Count) documented block(s) marked not runnable here, each with its reason (docs/*.md 'doc-test: skip'):"
+    foreach ($n in $NotRunnable) { Write-Host "  $n" }
+    Write-Host "skipped: $($SkippedTests.Count) test(s)$(if ($SkippedTests.Count) { ':' })"
+    foreach ($s in $SkippedTests) { Write-Host "  $s" }
 }
 
 function Invoke-Reliability {

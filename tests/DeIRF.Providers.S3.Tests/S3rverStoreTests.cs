@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Amazon.Runtime;
@@ -225,6 +226,9 @@ public sealed class S3rverStoreTests : IDisposable
         using var store = NewStore();
         // One part at a time, so part 2 is surely not sent yet when part 1's acknowledgement kills the server.
         store.PartConcurrency = 1;
+        // A retry budget longer than the restart's own bounds (the first failure seen within 30 s, s3rver listening
+        // within 30 s): the server is back while the store still retries, however slowly a loaded machine starts node.
+        store.PartRetryDelays = Enumerable.Repeat(TimeSpan.FromSeconds(1), 90).ToArray();
         var bytes = S3Tools.RandomBytes((int)(3 * EvidenceStoreSettings.MinPartSize) + 123);
         int killedAfter = 0;
         Task? restart = null;
@@ -237,10 +241,19 @@ public sealed class S3rverStoreTests : IDisposable
                 {
                     killedAfter = (int)done;
                     Server.Kill();
-                    // Back on the same port and data while the store is still retrying part 2.
+                    // Back on the same port and data once the store has seen part 2 fail (an event, not a guessed
+                    // sleep), while it is still retrying.
                     restart = Task.Run(() =>
                     {
-                        Thread.Sleep(700);
+                        var seen = Stopwatch.StartNew();
+                        while (store.PartRetries == 0)
+                        {
+                            if (seen.Elapsed > TimeSpan.FromSeconds(30))
+                            {
+                                throw new TimeoutException("the store did not retry part 2 within 30 s of the server's kill");
+                            }
+                            Thread.Sleep(20);
+                        }
                         Server.Start();
                     });
                 }

@@ -8,6 +8,9 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
@@ -151,7 +154,8 @@ Describe 'script provider: the block-ip runbook, approved by hash, applied and u
         $u = Undo-DeirfContainment -Incident $inc -Action script -Target 203.0.113.7 -Proposer carol -Workspace $ws
         $u.Action | Should -Be 'undo.script'
         Approve $u
-        { $u | Undo-DeirfContainment -Actor carol } | Should -Throw '*NonInteractive mode*Prompt*'
+        { $u | Undo-DeirfContainment -Actor carol } |
+            Should -Throw -ErrorId 'InvalidOperation,DeIRF.Commands.Cmdlets.UndoDeirfContainmentCommand' -ExpectedMessage '*NonInteractive mode*Prompt*'
         Get-Content $deny | Should -Be @('deny 198.51.100.1;', 'deny 203.0.113.7;')
         $r = $u | Undo-DeirfContainment -Actor carol -Confirm:$false
         $r.Outcome | Should -Be 'Undone'

@@ -4,23 +4,25 @@
 # a runspace of its own, so the variables one block sets are there for the next, as in a reader's session.
 # A block passes when it runs with no error record ($ErrorActionPreference Stop, $Error empty after it) and every
 # '# => <Property> <Value>' claim holds (DocBlocks.psm1). A block that cannot run as written carries a marker on the
-# line above its fence: setup=<name> (the setups of DocBlocks.psm1) or skip — <reason>; skipped blocks are listed with their
-# reason at the end of the run. $ConfirmPreference is None there: the reader answers yes to each prompt.
+# line above its fence: setup=<name> (the setups of DocBlocks.psm1) or skip — <reason>; a skip-marked block is no test
+# (not discovered, so not counted as skipped) and is listed with its reason at the end of the run and in the suite's
+# summary. $ConfirmPreference is None there: the reader answers yes to each prompt.
 # The harness (runspaces, setups, claims) is DocBlocks.psm1; HelpExamples.Tests.ps1 runs the Get-Help examples of
 # docs/help/*.md with it, one file per cmdlet.
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'DocBlocks.psm1') -Force
     $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $files = @(Join-Path $root 'README.md') + @(Get-ChildItem (Join-Path $root 'docs') -Filter *.md -File | Sort-Object Name | ForEach-Object FullName)
-    $docs = @(Get-DeirfDocTestCase -Path $files -Root $root)
+    $docs = @(Get-DeirfDocTestCase -Path (Get-DeirfDocFile -Root $root -Set Documents) -Root $root)
 }
 
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'DocBlocks.psm1') -Force
     $script:Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $script:Ran = [Collections.Generic.List[string]]::new()
-    $script:Skipped = [Collections.Generic.List[string]]::new()
     # Loaded here first, from the build output, as every Pester file does: the runspaces import the same module
     # through ./out/DeIRF, and the engine's files (runbooks, templates) stay where the build put them.
     Import-Module (Get-DeirfTestModulePath) -Force
@@ -28,7 +30,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Write-DeirfDocSummary -Label 'doc-test' -Ran $script:Ran -Skipped $script:Skipped
+    Write-DeirfDocSummary -Label 'doc-test' -Ran $script:Ran -NotRunnable @(Get-DeirfDocNotRunnable -Path (Get-DeirfDocFile -Root $script:Root -Set Documents) -Root $script:Root)
     Restore-DeirfDocEnvironment
 }
 
@@ -42,11 +44,6 @@ Describe 'DocBlocks: <File>' -ForEach $docs {
     AfterAll { Close-DeirfDocRunspace $rs }
 
     It '<Location>' -ForEach $Blocks {
-        if ($Skip) {
-            $script:Skipped.Add("${Location}: $Skip")
-            Set-ItResult -Skipped -Because $Skip
-            return
-        }
         $script:Ran.Add($Location)
         $failure = Invoke-DeirfDocTest -Runspace $rs -Block $Block -Prepared $script:Prepared
         $failure | Should -BeNullOrEmpty
@@ -102,8 +99,16 @@ Describe 'DocBlocks harness' {
         Invoke-DeirfDocBlock $rs $code $blocks[3] | Should -BeNullOrEmpty
     }
 
+    It 'makes no test case of a block marked skip: it is listed, with its reason, as not runnable here' {
+        $case = @(Get-DeirfDocTestCase -Path $md -Root $TestDrive)
+        $case.Count | Should -Be 1
+        @($case[0].Blocks).Count | Should -Be 5
+        $case[0].Blocks.Location | Should -Not -Contain 'sample.md:7'
+        Get-DeirfDocNotRunnable -Path $md -Root $TestDrive | Should -Be 'sample.md:7: needs a moon base'
+    }
+
     It 'refuses a marker it does not understand' {
         Set-Content -Path $md -Value '<!-- doc-test: maybe -->', '```powershell', 'x', '```'
-        { Get-DeirfDocBlock -Path $md -Root $TestDrive } | Should -Throw '*neither setup=<name> nor*'
+        { Get-DeirfDocBlock -Path $md -Root $TestDrive } | Should -Throw -ExceptionType ([Management.Automation.RuntimeException]) -ExpectedMessage '*neither setup=<name> nor*'
     }
 }

@@ -4,7 +4,8 @@
 # Conventions a doc writer follows, also in CONTRIBUTING.md:
 #   <!-- doc-test: setup=<name>[,<name>] -->   on the line right above the fence: shared setups (Get-DeirfDocSetup
 #                                              below) run first (once per file) and their substitutions apply to the block
-#   <!-- doc-test: skip — <reason> -->          the block is not run; the run prints it with the reason
+#   <!-- doc-test: skip — <reason> -->          the block is not run and is no test (it cannot run here as written);
+#                                              the run and the suite's summary list it with the reason
 #   <statement>   # => <Property> <Value>[, <Property> <Value>]
 #                                              a claim: each object the statement outputs (or the variable it assigns)
 #                                              has that property, and its value prints as <Value>
@@ -44,17 +45,39 @@ function Get-DeirfDocBlock {
     }
 }
 
+function Get-DeirfDocFile {
+    <#
+    The markdown files whose blocks are tests: Documents (README.md and docs/*.md, DocBlocks.Tests.ps1) or Help (the
+    Get-Help examples of docs/help/*.md, HelpExamples.Tests.ps1). One list for both test files and the suite's summary.
+    #>
+    param([Parameter(Mandatory)] [string] $Root, [Parameter(Mandatory)] [ValidateSet('Documents', 'Help')] [string] $Set)
+    if ($Set -eq 'Documents') {
+        @(Join-Path $Root 'README.md') + @(Get-ChildItem (Join-Path $Root 'docs') -Filter *.md -File | Sort-Object Name | ForEach-Object FullName)
+    }
+    else { @(Get-ChildItem (Join-Path $Root 'docs/help') -Filter *.md -File | Sort-Object Name | ForEach-Object FullName) }
+}
+
 function Get-DeirfDocTestCase {
     <#
-    The Pester test cases of markdown files: per file with a block, a hashtable (so Pester names each test and defines
-    $File, $OwnWorkspace, $Blocks, and per block $Location, $Skip, $Setup, $Block in it). A file whose blocks make ./ws
-    themselves starts without one, as its reader does.
+    The Pester test cases of markdown files: per file with a block that runs, a hashtable (so Pester names each test
+    and defines $File, $OwnWorkspace, $Blocks, and per block $Location, $Setup, $Block in it). A file whose blocks make
+    ./ws themselves starts without one, as its reader does. A block marked 'skip — <reason>' is no test case: it cannot
+    run here as written, so it is not counted as a skipped test; Get-DeirfDocNotRunnable lists it with its reason.
     #>
     param([Parameter(Mandatory)] [string[]] $Path, [Parameter(Mandatory)] [string] $Root)
     foreach ($f in $Path) {
-        $blocks = @(Get-DeirfDocBlock -Path $f -Root $Root)
-        $own = [bool]($blocks.Code -match 'Initialize-DeirfWorkspace -Path \./ws\b')
-        if ($blocks.Count) { @{ File = $blocks[0].File; OwnWorkspace = $own; Blocks = @($blocks | ForEach-Object { @{ Location = $_.Location; Skip = $_.Skip; Setup = $_.Setup; Block = $_ } }) } }
+        $all = @(Get-DeirfDocBlock -Path $f -Root $Root)
+        $blocks = @($all | Where-Object { -not $_.Skip })
+        $own = [bool]($all.Code -match 'Initialize-DeirfWorkspace -Path \./ws\b')
+        if ($blocks.Count) { @{ File = $all[0].File; OwnWorkspace = $own; Blocks = @($blocks | ForEach-Object { @{ Location = $_.Location; Setup = $_.Setup; Block = $_ } }) } }
+    }
+}
+
+function Get-DeirfDocNotRunnable {
+    <# The blocks of markdown files marked 'skip — <reason>', as "<file>:<line>: <reason>": documented, not run here, no test. #>
+    param([Parameter(Mandatory)] [string[]] $Path, [Parameter(Mandatory)] [string] $Root)
+    foreach ($f in $Path) {
+        foreach ($b in Get-DeirfDocBlock -Path $f -Root $Root) { if ($b.Skip) { "$($b.Location): $($b.Skip)" } }
     }
 }
 
@@ -438,6 +461,8 @@ foreach (`$a in `$dll, 'k8s', '--cert-out', (Join-Path (Get-Location) keys/k8s-s
 `$line = `$process.StandardOutput.ReadLineAsync()
 if (-not `$line.Wait([TimeSpan]::FromSeconds(60))) { throw 'the API-server fake did not start within 60 s' }
 `$global:DocK8s = `$line.Result | ConvertFrom-Json
+# A request a real API server would reject fails its block (the fake's violations).
+Add-DocFakeCheck "`$(`$DocK8s.control)/__fake/violations" 'the API-server fake saw requests a real one would reject'
 function global:Invoke-DocK8s([string] `$Route, `$Body) { Invoke-RestMethod -Method Post -Uri "`$(`$DocK8s.control)/__fake/`$Route" -ContentType 'application/json' -Body (`$Body | ConvertTo-Json -Compress) }
 Invoke-DocK8s nodes @{ name = 'node-1' } | Out-Null
 foreach (`$pod in @('prod', 'api-7f9'), @('prod', 'worker-2'), @('drill', 'api-7f9')) { Invoke-DocK8s pods @{ namespace = `$pod[0]; name = `$pod[1]; node = 'node-1'; labels = @{ app = 'api' } } | Out-Null }
@@ -531,6 +556,8 @@ Register-DeirfTestSecret -Kind 'fake service token' -Secret `$DocServiceToken
 `$line = `$process.StandardOutput.ReadLineAsync()
 if (-not `$line.Wait([TimeSpan]::FromSeconds(60))) { throw 'the fake services did not start within 60 s' }
 `$global:DocServices = `$line.Result.Trim()
+# As strict as the suite's own tests: a request the real services would refuse, or to a route none has, fails its block.
+Add-DocFakeCheck "`$DocServices/_fake/problems" 'the fake services saw requests the real ones would refuse'
 `$global:statusHook = "`$DocServices/hooks/status-page"
 `$env:DEIRF_WEBHOOK_URL = "`$DocServices/hooks/regulator"
 function global:Get-Secret { param([Parameter(Position = 0)] `$Name, [switch] `$AsPlainText) if (`$AsPlainText) { `$DocServiceToken } else { ConvertTo-SecureString `$DocServiceToken -AsPlainText -Force } }
@@ -742,6 +769,17 @@ $(if (-not $OwnWorkspace) { 'Initialize-DeirfWorkspace -Path ./ws | Out-Null' })
 `$global:DocExpectedErrors = [Collections.Generic.List[object]]::new()
 `$global:DocFolder = '$Directory'
 `$global:DocCleanup = [Collections.Generic.List[scriptblock]]::new()
+`$global:DocAfterBlock = [Collections.Generic.List[scriptblock]]::new()
+# A fake a setup started fails the block after which it lists a new problem (GET `$Url: every one so far, as strings).
+function global:Add-DocFakeCheck([string] `$Url, [string] `$What) {
+    `$seen = @{ Count = 0 }
+    `$DocAfterBlock.Add({
+        `$all = @(Invoke-RestMethod `$Url | ForEach-Object { `$_ })
+        `$new = @(`$all | Select-Object -Skip `$seen.Count)
+        `$seen.Count = `$all.Count
+        if (`$new.Count) { throw "`${What}: `$(`$new -join '; ')" }
+    }.GetNewClosure())
+}
 $(Get-DeirfDocClaimFunction)
 "@).Invoke()
     if ($ps.Streams.Error.Count) { throw "the doc-test runspace in $Directory did not start: $($ps.Streams.Error[0])" }
@@ -845,15 +883,21 @@ function Invoke-DeirfDocTest {
     }
     $code = ConvertTo-DeirfDocScript -Block $Block -Substitute $substitute
     if ($wrap) { $code = $wrap.Replace('{code}', $code) }
-    Invoke-DeirfDocBlock $Runspace $code $Block
+    $failure = Invoke-DeirfDocBlock $Runspace $code $Block
+    if (-not $failure) {
+        # What setups check after every block ($DocAfterBlock: a fake's problems): the block that caused one fails.
+        $after = [pscustomobject]@{ File = "$($Block.Location), checked after it"; Line = 0; Location = "$($Block.Location), checked after it" }
+        $failure = Invoke-DeirfDocBlock $Runspace 'foreach ($c in $DocAfterBlock) { & $c }' $after
+    }
+    $failure
 }
 
 function Write-DeirfDocSummary {
-    <# The run's last lines: how many blocks ran and were skipped, and every skip with its reason. #>
-    param([Parameter(Mandatory)] [string] $Label, [string[]] $Ran = @(), [string[]] $Skipped = @())
-    Write-Host "${Label}: $($Ran.Count) blocks ran, $($Skipped.Count) skipped"
-    foreach ($s in $Skipped) { Write-Host "  skipped $s" }
+    <# The run's last lines: how many blocks ran, and every block marked not runnable here, with its reason. #>
+    param([Parameter(Mandatory)] [string] $Label, [string[]] $Ran = @(), [string[]] $NotRunnable = @())
+    Write-Host "${Label}: $($Ran.Count) blocks ran; $($NotRunnable.Count) marked not runnable here (no test):"
+    foreach ($s in $NotRunnable) { Write-Host "  not run $s" }
 }
 
-Export-ModuleMember -Function Get-DeirfDocBlock, Get-DeirfDocTestCase, ConvertTo-DeirfDocScript, Get-DeirfDocClaimFunction, Initialize-DeirfDocHarness,
+Export-ModuleMember -Function Get-DeirfDocBlock, Get-DeirfDocFile, Get-DeirfDocTestCase, Get-DeirfDocNotRunnable, ConvertTo-DeirfDocScript, Get-DeirfDocClaimFunction, Initialize-DeirfDocHarness,
     Restore-DeirfDocEnvironment, Get-DeirfDocSetup, New-DeirfDocRunspace, Close-DeirfDocRunspace, Invoke-DeirfDocBlock, Invoke-DeirfDocTest, Write-DeirfDocSummary

@@ -1,5 +1,8 @@
 # Issue 5, "evidence first": Add-/Get-/Test-DeirfEvidence as a responder uses them, against the built module.
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
 
@@ -26,6 +29,63 @@ BeforeAll {
         $ps = [powershell]::Create()
         $null = $ps.AddScript("`$ProgressPreference = 'Continue'; Import-Module '$(Get-DeirfTestModulePath)'; $Script")
         $ps
+    }
+
+    # A deterministic Ctrl+C: Add-DeirfEvidence reports progress on its pipeline thread while it reads and hashes, so
+    # holding that thread inside the first progress record at or past a percentage holds the capture mid-file. The
+    # stop is asked then, from a thread of its own as the host's Ctrl+C handler does, and the capture goes on only once
+    # the stop is under way: it always lands in the middle of that file, however fast or loaded the machine is.
+    if (-not ('DeirfTests.ProgressGate' -as [type])) {
+        Add-Type -TypeDefinition @'
+using System;
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Threading;
+
+namespace DeirfTests
+{
+    public sealed class ProgressGate
+    {
+        private readonly ManualResetEventSlim _reached = new ManualResetEventSlim();
+        private readonly ManualResetEventSlim _release = new ManualResetEventSlim();
+
+        public ProgressRecord HeldAt { get; private set; }
+
+        public ProgressGate(PSDataCollection<ProgressRecord> progress, int percent)
+        {
+            progress.DataAdded += (sender, e) =>
+            {
+                var record = progress[e.Index];
+                if (_reached.IsSet || record.RecordType == ProgressRecordType.Completed || record.PercentComplete < percent)
+                {
+                    return;
+                }
+                HeldAt = record;
+                _reached.Set();
+                _release.Wait();
+            };
+        }
+
+        /// <summary>Once the capture is held: Stop on a thread of its own, the capture let go when the stop is under way; true when the stop finished.</summary>
+        public bool StopWhileHeld(PowerShell shell, TimeSpan timeout)
+        {
+            if (!_reached.Wait(timeout))
+            {
+                return false;
+            }
+            var stopper = new Thread(() => shell.Stop()) { IsBackground = true };
+            stopper.Start();
+            var clock = Stopwatch.StartNew();
+            while (shell.InvocationStateInfo.State == PSInvocationState.Running && clock.Elapsed < timeout)
+            {
+                Thread.Sleep(1);
+            }
+            _release.Set();
+            return stopper.Join(timeout);
+        }
+    }
+}
+'@
     }
 }
 
@@ -278,19 +338,20 @@ Describe 'Evidence: pipelines, -WhatIf and Ctrl+C' {
         1..4 | ForEach-Object { New-RandomFile (Join-Path $big "part$_.bin") 40MB | Out-Null }
         $before = @(Get-DeirfEvidence -Incident $i.Id -Workspace $ws).Count
         $ps = New-ModuleShell "Add-DeirfEvidence -Incident '$($i.Id)' -Path '$big' -Actor alice -Workspace '$ws'"
+        # Held at 30% of the 160 MiB: part1.bin is stored and journaled, part2.bin is half read.
+        $gate = [DeirfTests.ProgressGate]::new($ps.Streams.Progress, 30)
         $handle = $ps.BeginInvoke()
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while (-not $handle.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and
-            -not ($ps.Streams.Progress | Where-Object { $_.PercentComplete -ge 30 })) { Start-Sleep -Milliseconds 5 }
-        $stoppedEarly = -not $handle.IsCompleted
-        $ps.Stop()
+        $gate.StopWhileHeld($ps, [TimeSpan]::FromSeconds(120)) | Should -BeTrue -Because 'the capture reached 30% and the stop finished'
+        $gate.HeldAt.CurrentOperation | Should -Be (Join-Path $big 'part2.bin')
+        $handle.IsCompleted | Should -BeTrue
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         $ps.Dispose()
-        if ($stoppedEarly) {
-            @(Get-DeirfEvidence -Incident $i.Id -Workspace $ws).Count | Should -BeLessThan ($before + 4) -Because 'the capture was stopped before its last file'
-        }
+        $captured = @(Get-DeirfEvidence -Incident $i.Id -Workspace $ws)
+        $captured.Count | Should -Be ($before + 1) -Because 'the stop came in the middle of the second file'
+        $captured[-1].Name | Should -Be 'part1.bin'
         Get-Incoming $ws | Should -BeNullOrEmpty
         # Every stored object is named by a custody entry: nothing half-done under a hash name.
-        $journaled = @(Get-DeirfEvidence -Incident $i.Id -Workspace $ws).Sha256
+        $journaled = @($captured.Sha256)
         foreach ($o in Get-StoreObjects $ws) { $journaled | Should -Contain $o.Name }
         @(Test-DeirfEvidence -Incident $i.Id -Workspace $ws).IsValid | Should -Not -Contain $false
         (Test-DeirfJournal -Incident $i.Id -Workspace $ws).IsValid | Should -BeTrue

@@ -2,6 +2,9 @@
 # build.ps1) plugs into the built module: -Kind validates and completes from the catalog, -WhatIf imports nothing.
 # docs/extending.md's blocks (DocBlocks) run the whole flow: bind, sign with the minisign tool, freeze through a quorum.
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
     $script:sample = Join-Path (Split-Path (Split-Path (Get-DeirfTestModulePath))) 'samples/DeIRF.SampleExtension/DeIRF.SampleExtension.dll'

@@ -2,28 +2,31 @@
 # of docs/help/<Cmdlet>.md (what build/New-MamlHelp.ps1 compiles into Get-Help <Cmdlet> -Examples) runs here with the
 # doc-test harness of DocBlocks.psm1, the same rules as README.md and docs/*.md (DocBlocks.Tests.ps1): per help file
 # one fresh folder and runspace, the blocks in document order, no error record, every '# =>' claim held, a marker
-# above a block that cannot run as written (setup=<name> or skip — <reason>), the skips listed at the end.
+# above a block that cannot run as written (setup=<name> or skip — <reason>; a skip-marked block is no test, listed
+# with its reason at the end and in the suite's summary).
 # One difference: the help file's folder is also the reader's home ($env:HOME, so ~/.ssh/id_ed25519 and ~/src/...
 # are in it and nothing is written to the real home). Help.Tests.ps1 checks that Get-Help shows exactly these blocks.
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'DocBlocks.psm1') -Force
     $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $files = @(Get-ChildItem (Join-Path $root 'docs/help') -Filter *.md -File | Sort-Object Name | ForEach-Object FullName)
-    $helpFiles = @(Get-DeirfDocTestCase -Path $files -Root $root)
+    $helpFiles = @(Get-DeirfDocTestCase -Path (Get-DeirfDocFile -Root $root -Set Help) -Root $root)
 }
 
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'DocBlocks.psm1') -Force
     $script:Ran = [Collections.Generic.List[string]]::new()
-    $script:Skipped = [Collections.Generic.List[string]]::new()
+    $script:Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $script:Clock = [Diagnostics.Stopwatch]::StartNew()
     Import-Module (Get-DeirfTestModulePath) -Force
     Initialize-DeirfDocHarness -ModuleDir (Split-Path (Resolve-Path (Get-DeirfTestModulePath)).Path) -Root (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 }
 
 AfterAll {
-    Write-DeirfDocSummary -Label 'help-examples' -Ran $script:Ran -Skipped $script:Skipped
+    Write-DeirfDocSummary -Label 'help-examples' -Ran $script:Ran -NotRunnable @(Get-DeirfDocNotRunnable -Path (Get-DeirfDocFile -Root $script:Root -Set Help) -Root $script:Root)
     Write-Host "help-examples: $([Math]::Round($script:Clock.Elapsed.TotalSeconds)) s"
     Restore-DeirfDocEnvironment
 }
@@ -40,11 +43,6 @@ foreach ($helpFile in $helpFiles) {
         AfterAll { Close-DeirfDocRunspace $rs }
 
         It '<Location>' -ForEach $Blocks {
-            if ($Skip) {
-                $script:Skipped.Add("${Location}: $Skip")
-                Set-ItResult -Skipped -Because $Skip
-                return
-            }
             $script:Ran.Add($Location)
             $failure = Invoke-DeirfDocTest -Runspace $rs -Block $Block -Prepared $script:Prepared
             $failure | Should -BeNullOrEmpty

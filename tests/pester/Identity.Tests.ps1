@@ -6,6 +6,9 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
     # Keep this run's signing-key settings away from the user's own configuration.
@@ -383,7 +386,8 @@ Describe 'A private key file others can read is refused wherever a key is read (
         Copy-Item $mk.Seed $path
         Register-DeirfTestKeyFile 'did:key seed copy' $path
         [IO.File]::SetUnixFileMode($path, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
-        { New-DeirfSignature $payload -KeyPath $path -Kind DidKey -ErrorAction Stop } | Should -Throw '*chmod 600*'
+        { New-DeirfSignature $payload -KeyPath $path -Kind DidKey -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PrivateKeyFileTooOpen,DeIRF.Commands.Cmdlets.NewDeirfSignatureCommand' -ExpectedMessage '*chmod 600*'
         chmod 600 $path
         (New-DeirfSignature $payload -KeyPath $path -Kind DidKey -OutFile (Join-Path $TestDrive 'sig600')).Length | Should -BeGreaterThan 0
         chmod 400 $path

@@ -4,6 +4,9 @@
 # auth header, Accept and API version, body) and answer like them; GET /_fake/requests and /_fake/state show what they got.
 
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
 
@@ -40,6 +43,17 @@ BeforeAll {
     foreach ($v in 'DEIRF_GITHUB_TOKEN', 'DEIRF_GITLAB_TOKEN', 'DEIRF_MATRIX_TOKEN', 'DEIRF_SLACK_TOKEN', 'DEIRF_WEBHOOK_URL', 'DEIRF_MATRIX_HOMESERVER') {
         Remove-Item "Env:$v" -ErrorAction SilentlyContinue
     }
+
+    # As strict as the Kubernetes fake: a request the real services would refuse, or one to a route none of them has,
+    # fails the test that sent it (each Describe's AfterEach; GET /_fake/problems lists every one so far, the new ones
+    # are this test's).
+    $script:ProblemsSeen = 0
+    function Assert-NoFakeProblem {
+        $problems = @(Invoke-RestMethod "$script:Base/_fake/problems" | ForEach-Object { $_ })
+        $new = @($problems | Select-Object -Skip $script:ProblemsSeen)
+        $script:ProblemsSeen = $problems.Count
+        $new | Should -BeNullOrEmpty -Because 'the fake services saw requests the real ones would refuse'
+    }
 }
 
 AfterAll {
@@ -52,6 +66,8 @@ AfterAll {
 }
 
 Describe 'Integrations: New-DeirfIncident -Tracker' {
+    AfterEach { Assert-NoFakeProblem }
+
     It 'opens a GitHub security advisory with the headers GitHub requires and records its link' {
         $i = New-DeirfIncident -Title 'API keys leaked in public repo' -Reporter alice -Workspace $script:Ws `
             -Tracker GitHub -TrackerRepository octo-org/api -TrackerApiUrl $script:Base -TrackerToken $script:SecureToken
@@ -127,6 +143,8 @@ Describe 'Integrations: New-DeirfIncident -Tracker' {
 }
 
 Describe 'Integrations: Matrix room and updates' {
+    AfterEach { Assert-NoFakeProblem }
+
     BeforeAll {
         $env:DEIRF_MATRIX_TOKEN = $script:Token
         $script:Inc = $script:GitHubIncident
@@ -206,6 +224,8 @@ Describe 'Integrations: Matrix room and updates' {
 }
 
 Describe 'Integrations: Slack and webhook' {
+    AfterEach { Assert-NoFakeProblem }
+
     It 'posts to Slack with a Bearer token and JSON; ok:false is an error record and a failed entry' {
         $env:DEIRF_SLACK_TOKEN = $script:Token
         try {
@@ -258,6 +278,8 @@ Describe 'Integrations: Slack and webhook' {
 }
 
 Describe 'Integrations: secrets' {
+    AfterEach { Assert-NoFakeProblem }
+
     It 'the token appears in no file of the workspace, after every call above' {
         $hits = Get-ChildItem $script:Ws -Recurse -File | Select-String -SimpleMatch $script:Token
         $hits | Should -BeNullOrEmpty

@@ -60,9 +60,46 @@ $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = $ResultPath
 if ($Filter) { $config.Filter.FullName = "*$Filter*" }
 $result = Invoke-Pester -Configuration $config
-$summary = [ordered]@{
-    Passed  = $result.PassedCount
-    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-    Skipped = $result.SkippedCount
+
+# What the counts are of, for build.ps1's summary: Help checks (Help.Tests.ps1: Get-Help of every cmdlet), documented
+# examples run (DocBlocks.Tests.ps1, HelpExamples.Tests.ps1), and behaviour tests (every other file). A failed block or
+# container counts as a failure of its file's kind, as the total always did.
+function Get-TestKind([string] $File) {
+    switch ([IO.Path]::GetFileName($File)) {
+        'Help.Tests.ps1' { 'Help' }
+        { $_ -in 'DocBlocks.Tests.ps1', 'HelpExamples.Tests.ps1' } { 'Examples' }
+        default { 'Behaviour' }
+    }
 }
-$summary | ConvertTo-Json | Set-Content -Path (Join-Path (Split-Path $ResultPath) 'pester-summary.json')
+$kinds = [ordered]@{}
+foreach ($k in 'Behaviour', 'Help', 'Examples') { $kinds[$k] = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 } }
+$skippedTests = [Collections.Generic.List[string]]::new()
+foreach ($t in $result.Tests) {
+    $kind = $kinds[(Get-TestKind $t.ScriptBlock.File)]
+    switch ($t.Result) {
+        'Passed' { $kind.Passed++ }
+        'Failed' { $kind.Failed++ }
+        'Skipped' {
+            $kind.Skipped++
+            $why = @($t.ErrorRecord | ForEach-Object { $_.Exception.Message }) -join '; '
+            $skippedTests.Add("$($t.ExpandedPath)$(if ($why) { " ($why)" })")
+        }
+    }
+}
+foreach ($b in $result.FailedBlocks) { $kinds[(Get-TestKind $b.ScriptBlock.File)].Failed++ }
+foreach ($c in $result.FailedContainers) { $kinds[(Get-TestKind "$($c.Item)")].Failed++ }
+
+# Documented blocks marked 'skip — <reason>' are no tests (not discovered): listed with their reasons, never counted.
+Import-Module (Join-Path $PSScriptRoot 'DocBlocks.psm1') -Force
+$root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$notRunnable = @(foreach ($set in 'Documents', 'Help') { Get-DeirfDocNotRunnable -Path (Get-DeirfDocFile -Root $root -Set $set) -Root $root })
+
+$summary = [ordered]@{
+    Passed       = $result.PassedCount
+    Failed       = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+    Skipped      = $result.SkippedCount
+    Kinds        = $kinds
+    SkippedTests = @($skippedTests)
+    NotRunnable  = $notRunnable
+}
+$summary | ConvertTo-Json -Depth 4 | Set-Content -Path (Join-Path (Split-Path $ResultPath) 'pester-summary.json')

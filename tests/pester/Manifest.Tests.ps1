@@ -1,6 +1,9 @@
 # Issue 19 finding 11: the manifest says where the project, licence, release notes and updatable help are; the module
 # ships about_DeIRF; every state-changing cmdlet's ConfirmImpact is the one docs/about_DeIRF.md states.
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:ManifestPath = (Resolve-Path (Get-DeirfTestModulePath)).Path
     $script:ModuleDir = Split-Path $ManifestPath

@@ -5,6 +5,9 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'signing-keys.json'
@@ -118,7 +121,9 @@ Describe 'Quorum-signed proposals (issue 6), the way the issue''s user lines dri
             & ssh-keygen -q -Y sign -n deirf -f $keys.carol.Ssh quorum.txt 2>$null
             $p | Approve-DeirfProposal -Responder carol -SignaturePath quorum.txt.sig -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err | Out-Null
             "$($err[0].Exception.Reason)" | Should -Be 'PayloadMismatch'
-            { $p | Approve-DeirfProposal -Responder carol -Confirm:$false -ErrorAction Stop } | Should -Throw
+            # No signature at all: -Confirm:$false does not stand in for -SignaturePath.
+            { $p | Approve-DeirfProposal -Responder carol -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MissingMandatoryParameter,DeIRF.Commands.Cmdlets.ApproveDeirfProposalCommand'
             ($p | Test-DeirfQuorum).IsMet | Should -BeFalse
 
             $p | Get-DeirfSigningPayload -Approval -OutFile approve.txt | Out-Null

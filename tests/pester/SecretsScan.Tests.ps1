@@ -2,6 +2,9 @@
 # planted secret in any registered form, name the file and the KIND, skip registered key files, and never print the
 # secret. Each case has its own registry in TestDrive (never the suite's: the planted secrets are not the suite's).
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:Scan = Join-Path $PSScriptRoot '../../build/Invoke-SecretsScan.ps1'
     $script:Pwsh = [Environment]::ProcessPath

@@ -72,9 +72,17 @@ public sealed class LocalEvidenceStore : IEvidenceStore
         options ??= EvidencePutOptions.Default;
         var name = options.SourceName ?? "(stream)";
         options.CancellationToken.ThrowIfCancellationRequested();
-        CreatePrivateDirectory(Root);
-        CreatePrivateDirectory(ObjectsDirectory);
-        CreatePrivateDirectory(IncomingDirectory);
+        try
+        {
+            CreatePrivateDirectory(Root);
+            CreatePrivateDirectory(ObjectsDirectory);
+            CreatePrivateDirectory(IncomingDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A store folder that cannot be made (a file in its place, no permission) is the store's failure, not a bare IOException.
+            throw StoreWriteFailed(ex);
+        }
         SweepIncomingNowAndThen();
         var tmp = Path.Combine(IncomingDirectory, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant() + ".partial");
         bool published = false;

@@ -71,12 +71,14 @@ public sealed class EvidenceStoreSettingsTests : IDisposable
     public void An_s3_workspace_whose_provider_is_missing_says_so()
     {
         // In this test process DeIRF.Providers.S3 is not next to the engine: the store is unavailable, not a crash.
+        // That is this project's build (it references no provider), asserted rather than assumed: were the provider ever
+        // copied in, the test fails saying so instead of passing with nothing checked (DeIRF.Providers.S3.Tests covers
+        // the installed store).
+        Assert.False(File.Exists(Path.Combine(DeIRF.Extensions.ExtensionCatalog.EngineDirectory, "DeIRF.Providers.S3.dll")),
+            $"DeIRF.Providers.S3.dll is in {DeIRF.Extensions.ExtensionCatalog.EngineDirectory}: DeIRF.Core.Tests must not reference the S3 provider, or this test checks nothing");
+        Assert.Null(DeIRF.Extensions.ExtensionCatalog.Find(DeIRF.Extensions.ExtensionPoints.EvidenceStore, "s3"));
         var ws = Workspace.Initialize(Path.Combine(_dir, "ws"));
         (S3() with { RequireObjectLock = false }).Save(ws, "alice", new DeIRF.Journal.JournalAppendOptions { Durable = false });
-        if (File.Exists(Path.Combine(AppContext.BaseDirectory, "DeIRF.Providers.S3.dll")))
-        {
-            return;
-        }
         var ex = Assert.Throws<EvidenceStoreException>(() => EvidenceStores.Open(ws));
         Assert.Equal("EvidenceStoreUnavailable", ex.ErrorId);
         Assert.Equal(ReadinessStatus.Fail, EvidenceStores.CheckObjectLock(ws).Status);

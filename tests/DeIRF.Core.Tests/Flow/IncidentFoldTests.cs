@@ -122,7 +122,8 @@ public class IncidentFoldTests
         // A store that cannot be written: the alert is refused and no incident appears.
         var ws2 = Workspace.Initialize(Path.Combine(Directory.CreateTempSubdirectory("deirf-alert-ro-").FullName, "ws"));
         File.WriteAllText(Path.Combine(ws2.Root, "evidence"), "not a folder");
-        Assert.ThrowsAny<Exception>(() => ws2.OpenIncident("t", "alice", alert: alert, options: new JournalAppendOptions { Durable = false }));
+        var ex = Assert.ThrowsAny<DeirfException>(() => ws2.OpenIncident("t", "alice", alert: alert, options: new JournalAppendOptions { Durable = false }));
+        Assert.Equal("EvidenceStoreWriteFailed", ex.ErrorId);
         Assert.Empty(ws2.IncidentIds());
     }
 

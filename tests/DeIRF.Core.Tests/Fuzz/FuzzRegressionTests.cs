@@ -189,8 +189,11 @@ public sealed class FuzzRegressionTests
     public void CheckpointPolicy_VersionNotANumber_IsRefused()
     {
         var ex = Assert.ThrowsAny<DeirfException>(() => CheckpointPolicy.Parse(Encoding.UTF8.GetString(Read("regressions/checkpoint-policy/version-not-a-number.json"))));
+        Assert.Equal("CheckpointPolicyInvalid", ex.ErrorId);
         Assert.Contains("'version' must be 1", ex.Message, StringComparison.Ordinal);
-        Assert.ThrowsAny<DeirfException>(() => CheckpointPolicy.Parse("""{ "version": true }"""));
+        var boolean = Assert.ThrowsAny<DeirfException>(() => CheckpointPolicy.Parse("""{ "version": true }"""));
+        Assert.Equal("CheckpointPolicyInvalid", boolean.ErrorId);
+        Assert.Contains("'version' must be 1", boolean.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

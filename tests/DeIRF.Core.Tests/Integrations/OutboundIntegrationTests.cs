@@ -27,7 +27,14 @@ public sealed class OutboundIntegrationTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _fake = await FakeServiceHost.StartAsync(_token);
 
-    public async Task DisposeAsync() => await _fake.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        // As strict as the Kubernetes fake: a request the real service would refuse, or one to no route the fake serves,
+        // fails the test that sent it (a test that sends one on purpose takes and asserts it with TakeProblems).
+        var problems = _fake.Problems.ToList();
+        await _fake.DisposeAsync();
+        Assert.True(problems.Count == 0, "The fake services saw requests the real ones would refuse:\n" + string.Join("\n", problems));
+    }
 
     private Uri Base => new(_fake.BaseUrl);
 

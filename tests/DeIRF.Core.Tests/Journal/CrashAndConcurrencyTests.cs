@@ -21,19 +21,48 @@ public sealed class CrashAndConcurrencyTests : IDisposable
         var journal = JournalFixture.NewJournal(_dir, notes: 0);
         var rng = new Random(20261124);
         var acked = new Dictionary<long, string>();
-        int kills = 0, torn = 0;
+        int kills = 0, torn = 0, midLine = 0;
         while (kills < 25)
         {
-            using var child = JournalFixture.StartStress("append", journal.Path, "1000000", "--split-writes");
-            // Wait for the first acknowledgement, then let it run a random while before SIGKILL.
-            var first = child.StandardOutput.ReadLine();
-            Assert.NotNull(first);
-            Thread.Sleep(rng.Next(5, 120));
+            // Most kills land wherever the child happens to be after a random while; every fifth lands at a chosen
+            // point, between the two halves of a line (--pause-mid-line), so Repair surely has torn tails to mend
+            // whatever the machine's load does to the timing.
+            bool chosen = kills % 5 == 4;
+            using var child = chosen
+                ? JournalFixture.StartStress("append", journal.Path, "1000000", "--pause-mid-line", rng.Next(1, 20).ToString())
+                : JournalFixture.StartStress("append", journal.Path, "1000000", "--split-writes");
+            var printed = new List<string>();
+            if (chosen)
+            {
+                // Every ack before the pause, then the pause itself.
+                bool paused = false;
+                while (!paused && child.StandardOutput.ReadLine() is { } line)
+                {
+                    paused = line == "paused mid-line";
+                    if (!paused)
+                    {
+                        printed.Add(line);
+                    }
+                }
+                if (!paused)
+                {
+                    Assert.Fail($"kill {kills + 1}: the child ended before pausing mid-line: {child.StandardError.ReadToEnd()}");
+                }
+                midLine++;
+            }
+            else
+            {
+                // Wait for the first acknowledgement, then let it run a random while before SIGKILL.
+                var first = child.StandardOutput.ReadLine();
+                Assert.NotNull(first);
+                printed.Add(first!);
+                Thread.Sleep(rng.Next(5, 120));
+            }
             child.Kill(); // SIGKILL on Unix
             child.WaitForExit();
             kills++;
             // Every line the child printed before dying was acknowledged after its fsync.
-            foreach (var line in new[] { first! }.Concat(child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)))
+            foreach (var line in printed.Concat(child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)))
             {
                 var parts = line.Split(' ');
                 if (parts.Length == 3 && parts[0] == "ack")
@@ -43,6 +72,7 @@ public sealed class CrashAndConcurrencyTests : IDisposable
             }
 
             var verdict = journal.Verify();
+            Assert.True(!chosen || !verdict.IsValid, $"kill {kills}: killed between the halves of a line, yet the journal verifies");
             if (!verdict.IsValid)
             {
                 Assert.True(verdict.Fault == JournalFault.TornTail, $"kill {kills}: expected a valid journal or a torn tail, got {verdict}");
@@ -62,8 +92,9 @@ public sealed class CrashAndConcurrencyTests : IDisposable
                 Assert.True(hashes.TryGetValue(seq, out var h) && h == hash, $"acknowledged entry {seq} lost or changed after kill {kills}");
             }
         }
-        _output.WriteLine($"{kills} kills, {torn} torn tails repaired, {acked.Count} acknowledged entries all present");
-        Assert.True(torn > 0, "no kill landed mid-line; the split-write fault injection did not work");
+        _output.WriteLine($"{kills} kills ({midLine} mid-line by choice), {torn} torn tails repaired, {acked.Count} acknowledged entries all present");
+        Assert.Equal(5, midLine);
+        Assert.True(torn >= midLine, $"{torn} torn tails after {midLine} kills between the halves of a line");
     }
 
     [Fact]

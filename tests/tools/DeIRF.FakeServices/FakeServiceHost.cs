@@ -46,7 +46,11 @@ public sealed record StoredMessage(string RoomOrChannel, string Text, string Id,
 /// matrix.send      PUT  /_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}
 /// slack.postMessage POST /api/chat.postMessage                          (Slack API base = BaseUrl/api)
 /// webhook          POST /hooks/{anything}
-/// Control (for Pester): GET /_fake/requests, GET /_fake/state, POST /_fake/faults {"route":..,"faults":[{kind,status,retryAfterSeconds}]}.
+/// Control (for Pester): GET /_fake/requests, GET /_fake/state, GET /_fake/problems, POST /_fake/faults {"route":..,"faults":[{kind,status,retryAfterSeconds}]}.
+/// As strict as the Kubernetes fake: whatever a request did against the real API's contract, and any request to a route
+/// the fake does not serve, is a problem in <see cref="Problems"/>, and every user asserts there is none (xUnit in
+/// DisposeAsync, Pester after each test). A test that sends a bad request on purpose takes its problems with
+/// <see cref="TakeProblems"/> (or reads them from /_fake/problems) and asserts them.
 /// </summary>
 public sealed class FakeServiceHost : IAsyncDisposable
 {
@@ -59,6 +63,9 @@ public sealed class FakeServiceHost : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = string.Empty;
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>Every problem of every request, in order: "METHOD target (route): problem". Empty when every request was right.</summary>
+    public ConcurrentQueue<string> Problems { get; } = new();
     public List<JsonObject> Advisories { get; } = [];
     public List<JsonObject> Issues { get; } = [];
     public Dictionary<string, JsonObject> Rooms { get; } = new();
@@ -97,6 +104,23 @@ public sealed class FakeServiceHost : IAsyncDisposable
     }
 
     public IEnumerable<RecordedRequest> RequestsTo(string route) => Requests.Where(r => r.Route == route);
+
+    /// <summary>The problems recorded so far, removed: for a test that sent a bad request on purpose and asserts what was seen.</summary>
+    public IReadOnlyList<string> TakeProblems()
+    {
+        var taken = new List<string>();
+        while (Problems.TryDequeue(out var p))
+        {
+            taken.Add(p);
+        }
+        return taken;
+    }
+
+    private void Problem(RecordedRequest r, string problem)
+    {
+        r.Problems.Add(problem);
+        Problems.Enqueue($"{r.Method} {r.RawTarget} ({r.Route}): {problem}");
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -183,12 +207,12 @@ public sealed class FakeServiceHost : IAsyncDisposable
             }
             catch (JsonException)
             {
-                record.Problems.Add("body is not JSON");
+                Problem(record, "body is not JSON");
             }
         }
         if (body.Length > 0 && !(req.ContentType?.StartsWith("application/json", StringComparison.Ordinal) ?? false))
         {
-            record.Problems.Add($"Content-Type is '{req.ContentType}', not application/json");
+            Problem(record, $"Content-Type is '{req.ContentType}', not application/json");
         }
 
         var (status, answer) = route switch
@@ -199,7 +223,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
             "matrix.send" => MatrixSend(record, segments, json),
             "slack.postMessage" => Slack(record, json),
             "webhook" => Webhook(record, json),
-            _ => (404, (JsonNode)new JsonObject { ["message"] = "Not Found" }),
+            _ => Unexpected(record),
         };
         if (fault is { Kind: "drop-after" })
         {
@@ -209,6 +233,17 @@ public sealed class FakeServiceHost : IAsyncDisposable
             return;
         }
         await Reply(ctx, record, status, answer);
+    }
+
+    private (int, JsonNode) Unexpected(RecordedRequest r)
+    {
+        // No real service behind these fakes serves it (a wrong path, method or unencoded project path): a problem, as the
+        // Kubernetes fake's unexpected request is, and 404 as the real API would answer.
+        var path = r.RawTarget.Split('?')[0];
+        Problem(r, path.StartsWith("/api/v4/projects/", StringComparison.Ordinal) && path.EndsWith("/issues", StringComparison.Ordinal)
+            ? "unexpected request: project path not URL-encoded (GitLab wants /projects/group%2Fproject/issues)"
+            : "unexpected request: no route of the fake serves it");
+        return (404, new JsonObject { ["message"] = "Not Found" });
     }
 
     private static async Task Reply(HttpContext ctx, RecordedRequest record, int status, JsonNode answer)
@@ -244,6 +279,9 @@ public sealed class FakeServiceHost : IAsyncDisposable
                     };
                 }
                 break;
+            case "/_fake/problems":
+                answer = JsonSerializer.SerializeToNode(Problems.ToArray())!;
+                break;
             case "/_fake/faults":
                 var node = JsonNode.Parse(body)!;
                 foreach (var f in node["faults"]!.AsArray())
@@ -253,6 +291,8 @@ public sealed class FakeServiceHost : IAsyncDisposable
                 answer = new JsonObject { ["ok"] = true };
                 break;
             default:
+                // A control route the fake lacks is the test's mistake: recorded, so it fails the test that made it.
+                Problems.Enqueue($"{ctx.Request.Method} {path} (control): unexpected request: no control route of the fake serves it");
                 ctx.Response.StatusCode = 404;
                 return;
         }
@@ -269,7 +309,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
         if (!h.TryGetValue("User-Agent", out var ua) || ua.Length == 0)
         {
             // GitHub refuses requests without a User-Agent.
-            r.Problems.Add("no User-Agent");
+            Problem(r, "no User-Agent");
             return (403, new JsonObject { ["message"] = "Request forbidden by administrative rules. Please make sure your request has a User-Agent header." });
         }
         if (h.GetValueOrDefault("Authorization") != "Bearer <valid token>")
@@ -278,12 +318,12 @@ public sealed class FakeServiceHost : IAsyncDisposable
         }
         if (h.GetValueOrDefault("X-GitHub-Api-Version") != "2022-11-28")
         {
-            r.Problems.Add($"X-GitHub-Api-Version is '{h.GetValueOrDefault("X-GitHub-Api-Version")}'");
+            Problem(r, $"X-GitHub-Api-Version is '{h.GetValueOrDefault("X-GitHub-Api-Version")}'");
             return (400, new JsonObject { ["message"] = $"API version '{h.GetValueOrDefault("X-GitHub-Api-Version")}' is not supported.", ["documentation_url"] = "https://docs.github.com/rest/about-the-rest-api/api-versions" });
         }
         if (h.GetValueOrDefault("Accept") != "application/vnd.github+json")
         {
-            r.Problems.Add($"Accept is '{h.GetValueOrDefault("Accept")}'");
+            Problem(r, $"Accept is '{h.GetValueOrDefault("Accept")}'");
             return (415, new JsonObject { ["message"] = "Unsupported 'Accept' header", ["documentation_url"] = "https://docs.github.com/rest" });
         }
         var errors = new JsonArray();
@@ -316,7 +356,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
         }
         if (errors.Count > 0)
         {
-            r.Problems.Add("validation: " + errors.ToJsonString());
+            Problem(r, "validation: " + errors.ToJsonString());
             return (422, new JsonObject { ["message"] = "Validation Failed", ["errors"] = errors, ["documentation_url"] = "https://docs.github.com/rest/security-advisories/repository-advisories#create-a-repository-security-advisory" });
         }
         var n = Next();
@@ -351,11 +391,8 @@ public sealed class FakeServiceHost : IAsyncDisposable
         {
             return (401, new JsonObject { ["message"] = "401 Unauthorized" });
         }
+        // An unencoded path (group/project) has more segments and matches no route: Unexpected records it.
         var id = seg[3];
-        if (id.Contains('/'))
-        {
-            r.Problems.Add("project path not URL-encoded");
-        }
         var project = Uri.UnescapeDataString(id);
         if (project == "missing")
         {
@@ -369,7 +406,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
         if (o["confidential"] is not JsonValue c || !c.TryGetValue<bool>(out var conf) || !conf)
         {
             // Real GitLab would open a public issue: the fake refuses, since that would leak the incident.
-            r.Problems.Add("issue is not confidential");
+            Problem(r, "issue is not confidential");
             return (400, new JsonObject { ["error"] = "fake: confidential must be true for an incident" });
         }
         var iid = Next();
@@ -413,11 +450,11 @@ public sealed class FakeServiceHost : IAsyncDisposable
         var o = json as JsonObject ?? new JsonObject();
         if (o["preset"]?.GetValue<string>() != "private_chat")
         {
-            r.Problems.Add($"preset is '{o["preset"]}', not private_chat");
+            Problem(r, $"preset is '{o["preset"]}', not private_chat");
         }
         if (o["visibility"] is { } vis && vis.GetValue<string>() != "private")
         {
-            r.Problems.Add("room would be published in the directory");
+            Problem(r, "room would be published in the directory");
         }
         foreach (var u in o["invite"] as JsonArray ?? [])
         {
@@ -450,7 +487,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
         var txn = Uri.UnescapeDataString(seg[7]);
         if (eventType != "m.room.message")
         {
-            r.Problems.Add($"event type {eventType}");
+            Problem(r, $"event type {eventType}");
         }
         lock (_gate)
         {
@@ -489,7 +526,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
         var warning = r.Headers.GetValueOrDefault("Content-Type")?.Contains("charset=utf-8", StringComparison.OrdinalIgnoreCase) == true ? null : "missing_charset";
         if (warning is not null)
         {
-            r.Problems.Add("Content-Type without charset=utf-8");
+            Problem(r, "Content-Type without charset=utf-8");
         }
         var channel = json?["channel"]?.GetValue<string>();
         var text = json?["text"]?.GetValue<string>();
@@ -523,7 +560,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
     {
         if (!r.Headers.TryGetValue("Idempotency-Key", out var key) || key.Length == 0)
         {
-            r.Problems.Add("no Idempotency-Key");
+            Problem(r, "no Idempotency-Key");
             return (400, new JsonObject { ["error"] = "Idempotency-Key header required" });
         }
         if (json?["text"] is not JsonValue t || !t.TryGetValue<string>(out var text))

@@ -5,8 +5,10 @@ using DeIRF.Journal.Kinds;
 
 // A child process for journal tests that need a real process boundary (SIGKILL, concurrent writers, peak memory).
 //   create   <journal> <workspaceId> <incident>
-//   append   <journal> <count> [--split-writes] [--no-durable] [--actor NAME] [--seconds S]
-//            prints "ack <seq> <hash>" after each append (with --seconds: stops when the time is up, adds the latency in µs)
+//   append   <journal> <count> [--split-writes] [--no-durable] [--actor NAME] [--seconds S] [--pause-mid-line N]
+//            prints "ack <seq> <hash>" after each append (with --seconds: stops when the time is up, adds the latency in µs);
+//            --pause-mid-line N: the Nth append (from 1) writes the first half of its line, prints "paused mid-line" and
+//            waits to be killed (a torn tail at a chosen point)
 //   generate <journal> <count>                  batched appends of ~300-byte entries
 //   verify   <journal>                          prints the verdict and the peak resident set as JSON
 //   sync     <workspace> <actor> <fault point>  runs Sync-DeirfWorkspace's engine; at the named point (after-rename,
@@ -30,7 +32,20 @@ switch (mode)
             bool durable = !args.Contains("--no-durable");
             int actorIdx = Array.IndexOf(args, "--actor");
             string actor = actorIdx > 0 ? args[actorIdx + 1] : "stress";
-            var options = new JournalAppendOptions { Durable = durable, WrapStream = split ? s => new SplitWriteStream(s) : null, LockTimeout = TimeSpan.FromMinutes(2) };
+            int pauseIdx = Array.IndexOf(args, "--pause-mid-line");
+            int pauseAt = pauseIdx > 0 ? int.Parse(args[pauseIdx + 1]) : 0;
+            int appends = 0;
+            Func<Stream, Stream>? wrap = null;
+            if (pauseAt > 0)
+            {
+                // WrapStream is asked once per append: the Nth one stops between the halves of its line.
+                wrap = s => ++appends == pauseAt ? new SplitWriteStream(s, PauseForKill) : new SplitWriteStream(s);
+            }
+            else if (split)
+            {
+                wrap = s => new SplitWriteStream(s);
+            }
+            var options = new JournalAppendOptions { Durable = durable, WrapStream = wrap, LockTimeout = TimeSpan.FromMinutes(2) };
             int secondsIdx = Array.IndexOf(args, "--seconds");
             var stdout = Console.Out;
             if (secondsIdx > 0)
@@ -129,8 +144,18 @@ static long PeakRss()
     return Environment.WorkingSet;
 }
 
-/// <summary>Fault injection: writes each buffer in two halves with a pause, so a SIGKILL can land mid-line.</summary>
-sealed class SplitWriteStream(Stream inner) : Stream
+static void PauseForKill()
+{
+    Console.Out.WriteLine("paused mid-line");
+    Console.Out.Flush();
+    Thread.Sleep(Timeout.Infinite);
+}
+
+/// <summary>
+/// Fault injection: writes each buffer in two halves with a pause, so a SIGKILL can land mid-line; with
+/// <paramref name="between"/>, that runs between the halves (the first one written and flushed) instead of the pause.
+/// </summary>
+sealed class SplitWriteStream(Stream inner, Action? between = null) : Stream
 {
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -148,7 +173,14 @@ sealed class SplitWriteStream(Stream inner) : Stream
         int half = buffer.Length / 2;
         inner.Write(buffer[..half]);
         inner.Flush();
-        Thread.Sleep(3);
+        if (between is not null)
+        {
+            between();
+        }
+        else
+        {
+            Thread.Sleep(3);
+        }
         inner.Write(buffer[half..]);
     }
 }
