@@ -30,6 +30,7 @@
         'Test-DeirfCheckpoint'
         'Get-DeirfWorkspace'
         'Set-DeirfEvidenceStore'
+        'Set-DeirfSyncPolicy'
         'Get-DeirfEvidenceStore'
         'New-DeirfIncident'
         'Get-DeirfIncident'
