@@ -174,10 +174,6 @@ internal sealed class SignedHistory
 
     private SyncRefusal? Judge(Roster roster, string commit, string status, string key, string signer)
     {
-        if (status == "N")
-        {
-            return Refusal("SyncCommitUnsigned", commit, "the commit is not signed; every sync commit is signed by its responder's SSH key (Set-DeirfSigningKey)");
-        }
         if (status == "G")
         {
             // git and ssh-keygen found the key among the roster's SSH proofs as of the parent, principal = handle.
@@ -188,10 +184,17 @@ internal sealed class SignedHistory
             }
             return RevokedHere(commit, key);
         }
-        // Not an SSH signature this roster knows: an OpenPGP one is checked by DeIRF's own verifier, never by a keyring.
+        // Whether it is signed at all is read from the commit object itself (git says N too when it cannot run a verifier).
         var raw = _git.Run(["cat-file", "commit", commit]).Stdout;
-        if (GitCommitProof.TrySplit(raw, out _, out var signature, out _, out _) && signature.StartsWith("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal))
+        if (!GitCommitProof.TrySplit(raw, out _, out var signature, out _, out var malformed))
         {
+            return signature.Length == 0 && malformed is not null && malformed.StartsWith("the commit is not signed", StringComparison.Ordinal)
+                ? Refusal("SyncCommitUnsigned", commit, "the commit is not signed; every sync commit is signed by its responder's SSH key (Set-DeirfSigningKey)")
+                : Refusal("SyncCommitSignerUnknown", commit, $"the commit's signature headers are malformed ({malformed})");
+        }
+        if (signature.StartsWith("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal))
+        {
+            // An OpenPGP signature is checked by DeIRF's own verifier against the roster's OpenPGP proofs, never a keyring.
             foreach (var r in roster.Responders)
             {
                 foreach (var p in r.ActiveProofs.Where(p => p.Kind == ProofKind.OpenPgp))
@@ -203,6 +206,10 @@ internal sealed class SignedHistory
                 }
             }
             return Refusal("SyncCommitSignerUnknown", commit, "an OpenPGP signature by no active OpenPGP proof on the roster as of the parent");
+        }
+        if (!signature.StartsWith("-----BEGIN SSH SIGNATURE-----", StringComparison.Ordinal))
+        {
+            return Refusal("SyncCommitSignerUnknown", commit, "the signature is neither SSH nor OpenPGP (x509/gpgsm signatures are not accepted)");
         }
         var what = status switch
         {

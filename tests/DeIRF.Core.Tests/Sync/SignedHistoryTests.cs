@@ -288,6 +288,76 @@ public sealed class SignedHistoryTests
     }
 
     [SkippableFact]
+    public void CommitSignedWithAnOpenPgpProofsKey_Passes_AndOneByAnUnboundOpenPgpKey_IsRefused()
+    {
+        var gpg = ExternalTool.Require("gpg");
+        using var team = new Team(CommitSignaturePolicy.Require, "alice", "bob");
+        var home = Path.Combine(team.Dir, "gnupg");
+        Directory.CreateDirectory(home);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var env = new Dictionary<string, string> { ["GNUPGHOME"] = home, ["LC_ALL"] = "C" };
+        string Gpg(params string[] args)
+        {
+            var r = ExternalTool.Run(gpg, ["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", string.Empty, .. args], home, null, env);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return r.Stdout;
+        }
+        string NewKey(string uid)
+        {
+            Gpg("--quick-gen-key", uid, "ed25519", "sign", "1y");
+            return Gpg("--with-colons", "--fingerprint", uid).Split('\n').First(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Split(':')[9];
+        }
+        try
+        {
+            // bob binds an OpenPGP key on alice's replica (during founding), and alice shares it.
+            var bobPgp = NewKey("Bob <bob@example.org>");
+            var secret = Gpg("--armor", "--export-secret-keys", bobPgp);
+            DeIRF.Testing.TestArtifacts.RegisterKeyText("openpgp secret key", secret, Gpg("--armor", "--export", bobPgp));
+            var secretFile = Path.Combine(team.Dir, "keys", "bob.asc");
+            PrivateKeyFiles.Write(secretFile, System.Text.Encoding.ASCII.GetBytes(secret));
+            TestKeys.BindFile(Roster.Load(team.Alice), "bob", ProofKind.OpenPgp, secretFile, team.SignedBy("bob"));
+            Assert.True(team.Sync(team.Alice, "alice").Pushed);
+            var malloryPgp = NewKey("Mallory <mallory@example.org>");
+
+            var clone = team.PlainClone("bob-by-hand");
+            string CommitSignedBy(string fpr, string file)
+            {
+                AddRunbook(clone, file);
+                SyncTeam.Git(clone, "add", "-A");
+                var r = ExternalTool.Run(ExternalTool.Require("git"), ["-c", "user.name=bob", "-c", "user.email=bob@example.org", "-c", "gpg.format=openpgp",
+                    "-c", "gpg.program=" + gpg, "-c", "user.signingkey=" + fpr, "commit", "--quiet", "-S", "-m", "signed with OpenPGP"], clone, null, env);
+                Assert.True(r.ExitCode == 0, r.Stderr);
+                SyncTeam.Git(clone, "push", "--quiet", "origin", "main");
+                return Head(clone);
+            }
+            CommitSignedBy(bobPgp, "by-bob.md");
+            var ok = team.Sync(team.Alice, "alice");
+            Assert.Empty(ok.UnverifiedCommits);
+            Assert.True(File.Exists(Path.Combine(team.Alice.Root, "runbooks", "by-bob.md")));
+
+            var foreign = CommitSignedBy(malloryPgp, "by-mallory.md");
+            var headBefore = Head(team.Alice.Root);
+            var ex = Assert.Throws<SyncRefusedException>(() => team.Sync(team.Alice, "alice"));
+            var refusal = Assert.Single(ex.Refusals);
+            _output.WriteLine(refusal.ToString());
+            Assert.Equal("SyncCommitSignerUnknown", refusal.ErrorId);
+            Assert.Equal(foreign, refusal.Commit);
+            Assert.Equal(headBefore, Head(team.Alice.Root));
+            Assert.False(File.Exists(Path.Combine(team.Alice.Root, "runbooks", "by-mallory.md")));
+        }
+        finally
+        {
+            if (ExternalTool.Find("gpgconf") is { } gpgconf)
+            {
+                ExternalTool.Run(gpgconf, ["--kill", "gpg-agent"], home, null, env);
+            }
+        }
+    }
+
+    [SkippableFact]
     public void PolicyWarn_LetsAnUnsignedCommitThrough_WithItsWarning()
     {
         using var team = new Team(CommitSignaturePolicy.Warn, "alice", "bob");
