@@ -93,7 +93,7 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
         }
         if (result.Pushed && !result.CommitSigned)
         {
-            cmdlet.WriteVerbose($"The sync commit {result.Commit} is unsigned: no SSH signing key of this actor is configured (Set-DeirfSigningKey); policy {result.CommitSignatures}.");
+            cmdlet.WriteVerbose($"The sync commit {result.Commit} is unsigned: no SSH or OpenPGP signing key of this actor is configured (Set-DeirfSigningKey); policy {result.CommitSignatures}.");
         }
         foreach (var cp in result.CheckpointsSuperseded)
         {

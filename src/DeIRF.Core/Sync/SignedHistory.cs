@@ -189,7 +189,7 @@ internal sealed class SignedHistory
         if (!GitCommitProof.TrySplit(raw, out _, out var signature, out _, out var malformed))
         {
             return signature.Length == 0 && malformed is not null && malformed.StartsWith("the commit is not signed", StringComparison.Ordinal)
-                ? Refusal("SyncCommitUnsigned", commit, "the commit is not signed; every sync commit is signed by its responder's SSH key (Set-DeirfSigningKey)")
+                ? Refusal("SyncCommitUnsigned", commit, "the commit is not signed; every sync commit is signed by its responder's signing key (Set-DeirfSigningKey)")
                 : Refusal("SyncCommitSignerUnknown", commit, $"the commit's signature headers are malformed ({malformed})");
         }
         if (signature.StartsWith("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal))

@@ -19,8 +19,8 @@ public sealed record SyncOptions
     public SyncTreeLimits TreeLimits { get; init; } = SyncTreeLimits.Default;
 
     /// <summary>
-    /// The key that signs the sync commit (an SSH proof of <see cref="Actor"/>). Null: the one this machine has
-    /// configured for the actor in the workspace (Set-DeirfSigningKey), when it is SSH.
+    /// The key that signs the sync commit (an SSH or OpenPGP proof of <see cref="Actor"/>). Null: the one this machine
+    /// has configured for the actor in the workspace (Set-DeirfSigningKey).
     /// </summary>
     public Identity.SigningKeySetting? SigningKey { get; init; }
 

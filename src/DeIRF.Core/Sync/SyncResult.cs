@@ -59,7 +59,7 @@ public sealed class SyncResult
     /// <summary>Files of this replica left out of the commit: links, or paths outside the workspace layout the other replicas would refuse.</summary>
     public IReadOnlyList<string> NotShared { get; init; } = [];
 
-    /// <summary>True when this sync made a commit and signed it (SSH, the actor's signing key).</summary>
+    /// <summary>True when this sync pushed a commit it signed (SSH or OpenPGP, the actor's signing key).</summary>
     public bool CommitSigned { get; init; }
 
     /// <summary>The commit signature policy this replica synced under (require, warn, off: sync-policy.json as the roster set it).</summary>

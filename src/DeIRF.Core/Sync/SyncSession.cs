@@ -66,13 +66,13 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
             var message = $"deirf sync by {options.Actor}: {round.Received} received, {round.Relinked} re-linked, {round.Journals.Count} journals";
             var key = SigningKeyOrRefuse(Roster.Load(ws), out totals.Policy);
             var args = new List<string> { "-c", "user.name=" + options.Actor, "-c", "user.email=" + EmailOf(options.Actor) };
-            if (key is not null)
+            if (key is not null && key.Kind == ProofKind.Ssh)
             {
                 // git's own SSH signing (ssh-keygen -Y sign -n git -f <key file>): the key file is read by ssh-keygen
                 // alone, never by git, and never appears anywhere but this path setting.
                 args.AddRange(["-c", "gpg.format=ssh", "-c", "user.signingkey=" + key.KeyPath, "-c", "gpg.ssh.program=" + SignedHistory.SshKeygen()]);
             }
-            args.AddRange(["commit-tree", key is null ? "--no-gpg-sign" : "-S", tree, "-m", message]);
+            args.AddRange(["commit-tree", key is { Kind: var k } && k == ProofKind.Ssh ? "-S" : "--no-gpg-sign", tree, "-m", message]);
             if (remoteCommit is not null)
             {
                 args.Add("-p");
@@ -87,7 +87,7 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
                     key is null ? ws.Root : options.Actor);
             }
             totals.Signed = key is not null;
-            var commit = made.Text;
+            var commit = key is not null && key.Kind == ProofKind.OpenPgp ? SignedCommits.SignOpenPgp(git, made.Text, key) : made.Text;
             git.Run(["update-ref", "HEAD", commit]);
             options.FaultPoint?.Invoke("after-commit");
             var push = git.TryRun(["push", "--porcelain", options.Remote, $"{commit}:refs/heads/{branch}"], cancellationToken: options.CancellationToken);
@@ -208,15 +208,15 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
     }
 
     /// <summary>
-    /// The SSH key that signs this replica's sync commit: the one given, else the one configured for the actor, when it
-    /// is an active SSH proof of theirs on <paramref name="roster"/>. None under a require policy is refused
+    /// The key that signs this replica's sync commit: the one given, else the one configured for the actor, when it
+    /// is an active SSH or OpenPGP proof of theirs on <paramref name="roster"/>. None under a require policy is refused
     /// (SyncCommitSigningKeyMissing): the other replicas would refuse the unsigned commit.
     /// </summary>
     private SigningKeySetting? SigningKeyOrRefuse(Roster roster, out CommitSignaturePolicy policy)
     {
         var key = options.SigningKey ?? SigningKeys.For(ws.WorkspaceId, options.Actor);
         string? why = key is null ? "no signing key is configured for them in this workspace"
-            : key.Kind != ProofKind.Ssh ? $"their signing key is {key.Kind}; sync commits are signed with SSH keys"
+            : key.Kind != ProofKind.Ssh && key.Kind != ProofKind.OpenPgp ? $"their signing key is {key.Kind}; sync commits are signed with SSH or OpenPGP keys"
             : roster.Find(options.Actor)?.FindProof(key.Fingerprint) is not { IsRevoked: false } ? $"their key {key.Fingerprint} is not an active proof of theirs on the roster"
             : null;
         policy = SyncPolicy.Of(roster).CommitSignatures;
@@ -228,7 +228,7 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
         {
             throw new SyncException("SyncCommitSigningKeyMissing", DeirfErrorKind.InvalidOperation,
                 $"The workspace requires signed sync commits ({SyncPolicy.FileName}) and '{options.Actor}' cannot sign one: {why}. "
-                + "Bind an SSH key (Add-DeirfIdentityProof -Kind Ssh) and point Set-DeirfSigningKey at it. Nothing was pushed.", options.Actor);
+                + "Bind an SSH or OpenPGP key (Add-DeirfIdentityProof) and point Set-DeirfSigningKey at it. Nothing was pushed.", options.Actor);
         }
         return null;
     }

@@ -287,74 +287,120 @@ public sealed class SignedHistoryTests
         Assert.Contains("revoked on this replica's roster", onFork.Reason, StringComparison.Ordinal);
     }
 
-    [SkippableFact]
-    public void CommitSignedWithAnOpenPgpProofsKey_Passes_AndOneByAnUnboundOpenPgpKey_IsRefused()
+    /// <summary>A throwaway GNUPGHOME in the team's folder; its agent is stopped on dispose.</summary>
+    private sealed class GpgHome : IDisposable
     {
-        var gpg = ExternalTool.Require("gpg");
-        using var team = new Team(CommitSignaturePolicy.Require, "alice", "bob");
-        var home = Path.Combine(team.Dir, "gnupg");
-        Directory.CreateDirectory(home);
-        if (!OperatingSystem.IsWindows())
+        public GpgHome(string dir)
         {
-            File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Program = ExternalTool.Require("gpg");
+            Dir = dir;
+            Directory.CreateDirectory(dir);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            Env = new Dictionary<string, string> { ["GNUPGHOME"] = dir, ["LC_ALL"] = "C" };
         }
-        var env = new Dictionary<string, string> { ["GNUPGHOME"] = home, ["LC_ALL"] = "C" };
-        string Gpg(params string[] args)
+
+        public string Program { get; }
+        public string Dir { get; }
+        public Dictionary<string, string> Env { get; }
+
+        public string Run(params string[] args)
         {
-            var r = ExternalTool.Run(gpg, ["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", string.Empty, .. args], home, null, env);
+            var r = ExternalTool.Run(Program, ["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", string.Empty, .. args], Dir, null, Env);
             Assert.True(r.ExitCode == 0, r.Stderr);
             return r.Stdout;
         }
-        string NewKey(string uid)
-        {
-            Gpg("--quick-gen-key", uid, "ed25519", "sign", "1y");
-            return Gpg("--with-colons", "--fingerprint", uid).Split('\n').First(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Split(':')[9];
-        }
-        try
-        {
-            // bob binds an OpenPGP key on alice's replica (during founding), and alice shares it.
-            var bobPgp = NewKey("Bob <bob@example.org>");
-            var secret = Gpg("--armor", "--export-secret-keys", bobPgp);
-            DeIRF.Testing.TestArtifacts.RegisterKeyText("openpgp secret key", secret, Gpg("--armor", "--export", bobPgp));
-            var secretFile = Path.Combine(team.Dir, "keys", "bob.asc");
-            PrivateKeyFiles.Write(secretFile, System.Text.Encoding.ASCII.GetBytes(secret));
-            TestKeys.BindFile(Roster.Load(team.Alice), "bob", ProofKind.OpenPgp, secretFile, team.SignedBy("bob"));
-            Assert.True(team.Sync(team.Alice, "alice").Pushed);
-            var malloryPgp = NewKey("Mallory <mallory@example.org>");
 
-            var clone = team.PlainClone("bob-by-hand");
-            string CommitSignedBy(string fpr, string file)
-            {
-                AddRunbook(clone, file);
-                SyncTeam.Git(clone, "add", "-A");
-                var r = ExternalTool.Run(ExternalTool.Require("git"), ["-c", "user.name=bob", "-c", "user.email=bob@example.org", "-c", "gpg.format=openpgp",
-                    "-c", "gpg.program=" + gpg, "-c", "user.signingkey=" + fpr, "commit", "--quiet", "-S", "-m", "signed with OpenPGP"], clone, null, env);
-                Assert.True(r.ExitCode == 0, r.Stderr);
-                SyncTeam.Git(clone, "push", "--quiet", "origin", "main");
-                return Head(clone);
-            }
-            CommitSignedBy(bobPgp, "by-bob.md");
-            var ok = team.Sync(team.Alice, "alice");
-            Assert.Empty(ok.UnverifiedCommits);
-            Assert.True(File.Exists(Path.Combine(team.Alice.Root, "runbooks", "by-bob.md")));
-
-            var foreign = CommitSignedBy(malloryPgp, "by-mallory.md");
-            var headBefore = Head(team.Alice.Root);
-            var ex = Assert.Throws<SyncRefusedException>(() => team.Sync(team.Alice, "alice"));
-            var refusal = Assert.Single(ex.Refusals);
-            _output.WriteLine(refusal.ToString());
-            Assert.Equal("SyncCommitSignerUnknown", refusal.ErrorId);
-            Assert.Equal(foreign, refusal.Commit);
-            Assert.Equal(headBefore, Head(team.Alice.Root));
-            Assert.False(File.Exists(Path.Combine(team.Alice.Root, "runbooks", "by-mallory.md")));
+        public string NewKey(string uid)
+        {
+            Run("--quick-gen-key", uid, "ed25519", "sign", "1y");
+            return Run("--with-colons", "--fingerprint", uid).Split('\n').First(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Split(':')[9];
         }
-        finally
+
+        /// <summary>The key's secret part as a 0600 key file DeIRF reads (registered for the secrets scan).</summary>
+        public string ExportSecret(string fingerprint, string path)
+        {
+            var secret = Run("--armor", "--export-secret-keys", fingerprint);
+            DeIRF.Testing.TestArtifacts.RegisterKeyText("openpgp secret key", secret, Run("--armor", "--export", fingerprint));
+            PrivateKeyFiles.Write(path, System.Text.Encoding.ASCII.GetBytes(secret));
+            return path;
+        }
+
+        public void Dispose()
         {
             if (ExternalTool.Find("gpgconf") is { } gpgconf)
             {
-                ExternalTool.Run(gpgconf, ["--kill", "gpg-agent"], home, null, env);
+                ExternalTool.Run(gpgconf, ["--kill", "gpg-agent"], Dir, null, Env);
             }
         }
+    }
+
+    [SkippableFact]
+    public void CommitSignedWithAnOpenPgpProofsKey_Passes_AndOneByAnUnboundOpenPgpKey_IsRefused()
+    {
+        using var team = new Team(CommitSignaturePolicy.Require, "alice", "bob");
+        using var gpg = new GpgHome(Path.Combine(team.Dir, "gnupg"));
+        // bob binds an OpenPGP key on alice's replica (during founding), and alice shares it.
+        var bobPgp = gpg.NewKey("Bob <bob@example.org>");
+        TestKeys.BindFile(Roster.Load(team.Alice), "bob", ProofKind.OpenPgp, gpg.ExportSecret(bobPgp, Path.Combine(team.Dir, "keys", "bob.asc")), team.SignedBy("bob"));
+        Assert.True(team.Sync(team.Alice, "alice").Pushed);
+        var malloryPgp = gpg.NewKey("Mallory <mallory@example.org>");
+
+        var clone = team.PlainClone("bob-by-hand");
+        string CommitSignedBy(string fpr, string file)
+        {
+            AddRunbook(clone, file);
+            SyncTeam.Git(clone, "add", "-A");
+            var r = ExternalTool.Run(ExternalTool.Require("git"), ["-c", "user.name=bob", "-c", "user.email=bob@example.org", "-c", "gpg.format=openpgp",
+                "-c", "gpg.program=" + gpg.Program, "-c", "user.signingkey=" + fpr, "commit", "--quiet", "-S", "-m", "signed with OpenPGP"], clone, null, gpg.Env);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            SyncTeam.Git(clone, "push", "--quiet", "origin", "main");
+            return Head(clone);
+        }
+        CommitSignedBy(bobPgp, "by-bob.md");
+        var ok = team.Sync(team.Alice, "alice");
+        Assert.Empty(ok.UnverifiedCommits);
+        Assert.True(File.Exists(Path.Combine(team.Alice.Root, "runbooks", "by-bob.md")));
+
+        var foreign = CommitSignedBy(malloryPgp, "by-mallory.md");
+        var headBefore = Head(team.Alice.Root);
+        var ex = Assert.Throws<SyncRefusedException>(() => team.Sync(team.Alice, "alice"));
+        var refusal = Assert.Single(ex.Refusals);
+        _output.WriteLine(refusal.ToString());
+        Assert.Equal("SyncCommitSignerUnknown", refusal.ErrorId);
+        Assert.Equal(foreign, refusal.Commit);
+        Assert.Equal(headBefore, Head(team.Alice.Root));
+        Assert.False(File.Exists(Path.Combine(team.Alice.Root, "runbooks", "by-mallory.md")));
+    }
+
+    [SkippableFact]
+    public void SyncCommitSignedWithAnOpenPgpSigningKey_VerifiesWithGitAndGpg_AndSyncsUnderRequire()
+    {
+        using var team = new Team(CommitSignaturePolicy.Require, "alice", "bob");
+        using var gpg = new GpgHome(Path.Combine(team.Dir, "gnupg"));
+        var bobPgp = gpg.NewKey("Bob <bob@example.org>");
+        var secretFile = gpg.ExportSecret(bobPgp, Path.Combine(team.Dir, "keys", "bob.asc"));
+        var proof = TestKeys.BindFile(Roster.Load(team.Alice), "bob", ProofKind.OpenPgp, secretFile, team.SignedBy("bob"));
+        team.Sync(team.Alice, "alice");
+        var pgp = new SyncOptions { Actor = "bob", SigningKey = new SigningKeySetting(team.Alice.WorkspaceId, "bob", ProofKind.OpenPgp, secretFile, proof.Fingerprint) };
+        var bob = WorkspaceSync.Initialize(Path.Combine(team.Dir, "bob"), team.Remote.Url, null, pgp).Workspace;
+
+        bob.OpenIncident("signed with OpenPGP", "bob", options: team.SignedBy("bob"));
+        var pushed = WorkspaceSync.Sync(bob, pgp);
+        Assert.True(pushed.CommitSigned);
+        var obj = SyncTeam.Git(bob.Root, "cat-file", "commit", pushed.Commit!);
+        Assert.Contains("gpgsig -----BEGIN PGP SIGNATURE-----", obj, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", obj, StringComparison.Ordinal);
+        // The real git and gpg accept DeIRF's signature as any gpg-signed commit.
+        var verify = ExternalTool.Run(ExternalTool.Require("git"), ["-c", "gpg.program=" + gpg.Program, "verify-commit", "--raw", pushed.Commit!], bob.Root, null, gpg.Env);
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+        Assert.Contains("GOODSIG", verify.Stderr, StringComparison.Ordinal);
+
+        var received = team.Sync(team.Alice, "alice");
+        Assert.Empty(received.UnverifiedCommits);
+        Assert.Equal(pushed.Commit, Head(team.Alice.Root));
     }
 
     [SkippableFact]
