@@ -97,7 +97,10 @@ internal sealed class SignedHistory
                     early = Refusal("SyncCommitSignerUnknown", id, "a root commit this replica's history does not contain: the remote holds another history, nobody on the roster vouches for it");
                 }
             }
-            var policy = SyncPolicy.Stricter(_replicaPolicy, early is null ? SyncPolicy.Of(Fold(count)).CommitSignatures : CommitSignaturePolicy.Require);
+            // A merge is judged by the policy at its first parent; a commit whose parent's roster is forged, or another
+            // history's root, by the floor (this replica's policy; on a clone, the one the accepted roster sets now).
+            var policy = early is null ? SyncPolicy.Stricter(_replicaPolicy, SyncPolicy.Of(Fold(count)).CommitSignatures)
+                : SyncPolicy.Stricter(Floor, parents.Length > 1 && RosterCountAt(parents[0]) is (var n1, null) ? SyncPolicy.Of(Fold(n1)).CommitSignatures : Floor);
             if (policy == CommitSignaturePolicy.Off)
             {
                 continue;
@@ -119,6 +122,8 @@ internal sealed class SignedHistory
             }
         }
     }
+
+    private CommitSignaturePolicy Floor => _replicaRoster is null ? SyncPolicy.Of(Fold(_accepted.Count)).CommitSignatures : _replicaPolicy;
 
     private static SyncRefusal Refusal(string errorId, string commit, string reason) => new(errorId, commit, null, null, commit, reason) { Commit = commit };
 

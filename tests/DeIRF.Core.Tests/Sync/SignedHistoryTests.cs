@@ -420,6 +420,34 @@ public sealed class SignedHistoryTests
     }
 
     [SkippableFact]
+    public void PolicyWarn_LetsAMergeCommitThrough_WithItsWarning_AndOffSkipsIt()
+    {
+        foreach (var policy in new[] { CommitSignaturePolicy.Warn, CommitSignaturePolicy.Off })
+        {
+            using var team = new Team(policy, "alice", "bob");
+            var mallory = team.PlainClone("mallory");
+            SyncTeam.Git(mallory, "checkout", "--quiet", "-b", "side");
+            AddRunbook(mallory, "side.md");
+            SyncTeam.Git(mallory, "add", "-A");
+            SyncTeam.Git(mallory, "commit", "--quiet", "--no-gpg-sign", "-m", "side");
+            SyncTeam.Git(mallory, "checkout", "--quiet", "main");
+            SyncTeam.Git(mallory, "merge", "--quiet", "--no-ff", "--no-gpg-sign", "-m", "merge", "side");
+            SyncTeam.Git(mallory, "push", "--quiet", "origin", "main");
+            var merge = Head(mallory);
+
+            var result = team.Sync(team.Alice, "alice");
+            Assert.True(File.Exists(Path.Combine(team.Alice.Root, "runbooks", "side.md")));
+            if (policy == CommitSignaturePolicy.Off)
+            {
+                Assert.Empty(result.UnverifiedCommits);
+                continue;
+            }
+            Assert.Equal("SyncCommitMergeRefused", Assert.Single(result.UnverifiedCommits, u => u.Commit == merge).ErrorId);
+            Assert.Contains(result.UnverifiedCommits, u => u.ErrorId == "SyncCommitUnsigned");
+        }
+    }
+
+    [SkippableFact]
     public void NoPolicySet_IsWarn_SoAnUpgradedWorkspaceKeepsSyncing()
     {
         using var team = new Team(policy: null, "alice", "bob");
