@@ -65,14 +65,15 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
             }
             var message = $"deirf sync by {options.Actor}: {round.Received} received, {round.Relinked} re-linked, {round.Journals.Count} journals";
             var key = SigningKeyOrRefuse(Roster.Load(ws), out totals.Policy);
+            bool gitSigns = key is not null && key.Kind == ProofKind.Ssh;
             var args = new List<string> { "-c", "user.name=" + options.Actor, "-c", "user.email=" + EmailOf(options.Actor) };
-            if (key is not null && key.Kind == ProofKind.Ssh)
+            if (gitSigns)
             {
                 // git's own SSH signing (ssh-keygen -Y sign -n git -f <key file>): the key file is read by ssh-keygen
                 // alone, never by git, and never appears anywhere but this path setting.
                 args.AddRange(["-c", "gpg.format=ssh", "-c", "user.signingkey=" + key.KeyPath, "-c", "gpg.ssh.program=" + SignedHistory.SshKeygen()]);
             }
-            args.AddRange(["commit-tree", key is { Kind: var k } && k == ProofKind.Ssh ? "-S" : "--no-gpg-sign", tree, "-m", message]);
+            args.AddRange(["commit-tree", gitSigns ? "-S" : "--no-gpg-sign", tree, "-m", message]);
             if (remoteCommit is not null)
             {
                 args.Add("-p");
@@ -81,10 +82,10 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
             var made = git.TryRun(args);
             if (made.ExitCode != 0)
             {
-                throw new SyncException(key is null ? "GitFailed" : "SyncCommitSigningFailed", DeirfErrorKind.InvalidOperation,
-                    key is null ? $"git commit-tree failed (exit {made.ExitCode}): {made.Stderr.Trim()}"
-                        : $"Signing the sync commit with the SSH key of '{options.Actor}' ({key.Fingerprint}, {key.KeyPath}) failed: {made.Stderr.Trim()} Nothing was pushed.",
-                    key is null ? ws.Root : options.Actor);
+                throw new SyncException(gitSigns ? "SyncCommitSigningFailed" : "GitFailed", DeirfErrorKind.InvalidOperation,
+                    gitSigns ? $"Signing the sync commit with the SSH key of '{options.Actor}' ({key!.Fingerprint}, {key.KeyPath}) failed: {made.Stderr.Trim()} Nothing was pushed."
+                        : $"git commit-tree failed (exit {made.ExitCode}): {made.Stderr.Trim()}",
+                    gitSigns ? options.Actor : ws.Root);
             }
             totals.Signed = key is not null;
             var commit = key is not null && key.Kind == ProofKind.OpenPgp ? SignedCommits.SignOpenPgp(git, made.Text, key) : made.Text;

@@ -506,6 +506,27 @@ public sealed class SignedHistoryTests
     }
 
     [SkippableFact]
+    public void SigningThatFails_IsSyncCommitSigningFailed_NothingPushed_AndTheErrorHoldsNothingOfTheKey()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "file modes");
+        using var team = new Team(CommitSignaturePolicy.Require, "alice", "bob");
+        var remoteBefore = SyncTeam.Git(team.Dir, "--git-dir", team.Remote.Url, "rev-parse", "main").Trim();
+        team.Alice.OpenIncident("to be pushed", "alice", options: team.SignedBy("alice"));
+        // ssh-keygen refuses a private key others can read ("UNPROTECTED PRIVATE KEY FILE").
+        var key = team.KeyFileOf("alice");
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var ex = Assert.Throws<SyncException>(() => team.Sync(team.Alice, "alice"));
+        _output.WriteLine(ex.Message);
+        Assert.Equal("SyncCommitSigningFailed", ex.ErrorId);
+        Assert.Equal("alice", ex.Target);
+        foreach (var line in File.ReadAllLines(key).Where(l => l.Length > 20 && !l.StartsWith("-----", StringComparison.Ordinal)))
+        {
+            Assert.DoesNotContain(line, ex.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(remoteBefore, SyncTeam.Git(team.Dir, "--git-dir", team.Remote.Url, "rev-parse", "main").Trim());
+    }
+
+    [SkippableFact]
     public void AllowedSigners_AreTheActiveSshProofs_InTheGitNamespace()
     {
         using var team = new Team(CommitSignaturePolicy.Require, "alice", "bob");
