@@ -322,9 +322,8 @@ public sealed class SignedHistoryTests
         /// <summary>The key's secret part as a 0600 key file DeIRF reads (registered for the secrets scan).</summary>
         public string ExportSecret(string fingerprint, string path)
         {
-            var secret = Run("--armor", "--export-secret-keys", fingerprint);
-            DeIRF.Testing.TestArtifacts.RegisterKeyText("openpgp secret key", secret, Run("--armor", "--export", fingerprint));
-            PrivateKeyFiles.Write(path, System.Text.Encoding.ASCII.GetBytes(secret));
+            PrivateKeyFiles.Write(path, System.Text.Encoding.ASCII.GetBytes(Run("--armor", "--export-secret-keys", fingerprint)));
+            DeIRF.Testing.TestArtifacts.RegisterKeyFile("openpgp secret key", path, Run("--armor", "--export", fingerprint));
             return path;
         }
 
