@@ -22,6 +22,7 @@ internal sealed class SignedHistory
     private readonly JournalCopy _accepted;
     private readonly Roster? _replicaRoster;
     private readonly CommitSignaturePolicy _replicaPolicy;
+    private readonly long _trustedRosterSeq;
     private readonly Dictionary<string, (int Count, string? Problem)> _rosterAt = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Roster> _folded = [];
 
@@ -29,6 +30,7 @@ internal sealed class SignedHistory
     /// <param name="replicaRoster">This replica's own roster before the sync (null on a first clone): its policy is a floor, its revocations are final.</param>
     public SignedHistory(Workspace ws, GitCli git, string tmpDir, JournalCopy accepted, Roster? replicaRoster)
     {
+        _trustedRosterSeq = replicaRoster is null ? -1 : SyncTrustStore.Load(ws.Root).Get(SyncTrustStore.KeyFor(ws.WorkspaceId, Roster.JournalId))?.Seq ?? -1;
         _ws = ws;
         _git = git;
         _tmpDir = tmpDir;
@@ -226,10 +228,15 @@ internal sealed class SignedHistory
         return Refusal("SyncCommitSignerUnknown", commit, what);
     }
 
-    /// <summary>A key this replica already knew to be revoked signs nothing it receives now, whatever older parent a commit names.</summary>
+    /// <summary>
+    /// A key whose revocation this replica had already accepted from the remote (at or before its trusted roster head)
+    /// signs nothing it receives now, whatever older parent a commit names: every honest commit pushed after that
+    /// revocation reached the remote descends from it. A revocation made here and not yet shared does not count, so a
+    /// responder's commit pushed while it travelled is not refused.
+    /// </summary>
     private SyncRefusal? RevokedHere(string commit, string fingerprint)
-        => _replicaRoster?.HolderOf(fingerprint)?.FindProof(fingerprint) is { IsRevoked: true } p
-            ? Refusal("SyncCommitSignerUnknown", commit, $"signed by {fingerprint} of '{p.Handle}', revoked on this replica's roster (ROSTER#{p.RevokedSeq}); a commit on an older parent does not bring it back")
+        => _replicaRoster?.HolderOf(fingerprint)?.FindProof(fingerprint) is { IsRevoked: true, RevokedSeq: { } seq } p && seq <= _trustedRosterSeq
+            ? Refusal("SyncCommitSignerUnknown", commit, $"signed by {fingerprint} of '{p.Handle}', revoked on this replica's roster (ROSTER#{p.RevokedSeq}, accepted from the remote); a commit on an older parent does not bring it back")
             : null;
 
     /// <summary>

@@ -403,6 +403,23 @@ public sealed class SignedHistoryTests
     }
 
     [SkippableFact]
+    public void ARevocationNotYetShared_DoesNotRefuseACommitThatKeyPushedMeanwhile()
+    {
+        using var team = new Team(CommitSignaturePolicy.Require, "alice", "bob");
+        var bob = team.Clone("bob");
+        var bobSsh = Roster.Load(team.Alice).Get("bob").ActiveProofs.Single(p => p.Kind == ProofKind.Ssh);
+        // alice revokes bob's SSH key on her replica while bob, not knowing yet, pushes a commit signed with it.
+        Roster.Load(team.Alice).RevokeProofs("bob", [bobSsh.Fingerprint], "rotated", "alice", team.SignedBy("alice"));
+        bob.OpenIncident("pushed before the revocation reached bob", "bob", options: team.SignedBy("bob"));
+        Assert.True(team.Sync(bob, "bob").CommitSigned);
+
+        var merged = team.Sync(team.Alice, "alice");
+        Assert.Empty(merged.UnverifiedCommits);
+        Assert.True(merged.Pushed);
+        Assert.True(Roster.Load(team.Alice).Get("bob").FindProof(bobSsh.Fingerprint)!.IsRevoked);
+    }
+
+    [SkippableFact]
     public void PolicyWarn_LetsAnUnsignedCommitThrough_WithItsWarning()
     {
         using var team = new Team(CommitSignaturePolicy.Warn, "alice", "bob");
