@@ -31,6 +31,7 @@
         'Submit-DeirfCheckpoint'
         'Get-DeirfWorkspace'
         'Set-DeirfEvidenceStore'
+        'Set-DeirfSyncPolicy'
         'Get-DeirfEvidenceStore'
         'New-DeirfIncident'
         'Get-DeirfIncident'

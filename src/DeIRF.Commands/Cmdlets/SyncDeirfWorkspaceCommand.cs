@@ -58,13 +58,13 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
         });
     }
 
-    /// <summary>One error record per refused journal: which journal, which seq, both hashes.</summary>
+    /// <summary>One error record per refused journal (which journal, which seq, both hashes) or commit (its id is the target).</summary>
     internal static void WriteRefusals(DeirfCmdlet cmdlet, Sync.SyncRefusedException ex)
     {
         foreach (var refusal in ex.Refusals)
         {
             var one = new Sync.SyncRefusedException([refusal]);
-            cmdlet.WriteError(new ErrorRecord(one, refusal.ErrorId, ErrorCategory.SecurityError, refusal.Journal));
+            cmdlet.WriteError(new ErrorRecord(one, refusal.ErrorId, ErrorCategory.SecurityError, refusal.Target));
         }
     }
 
@@ -81,6 +81,19 @@ public sealed class SyncDeirfWorkspaceCommand : WorkspaceCmdlet
         foreach (var f in result.FileConflicts)
         {
             cmdlet.WriteWarning($"'{f}' changed on both sides: the remote's copy is kept, this replica's is under .deirf-sync/conflicts.");
+        }
+        // Signed history under a warn policy: let through, said once per commit (the sync that received it).
+        foreach (var u in result.UnverifiedCommits.Take(10))
+        {
+            cmdlet.WriteWarning($"Commit {u.Commit} ({u.ErrorId}): {u.Reason}. Let through: the workspace's commit signature policy is warn (docs/sync.md, \"Signed history\").");
+        }
+        if (result.UnverifiedCommits.Count > 10)
+        {
+            cmdlet.WriteWarning($"… and {result.UnverifiedCommits.Count - 10} more commits unsigned or signed by keys the roster does not vouch for (SyncResult.UnverifiedCommits).");
+        }
+        if (result.Pushed && !result.CommitSigned)
+        {
+            cmdlet.WriteVerbose($"The sync commit {result.Commit} is unsigned: no SSH or OpenPGP signing key of this actor is configured (Set-DeirfSigningKey); policy {result.CommitSignatures}.");
         }
         foreach (var cp in result.CheckpointsSuperseded)
         {

@@ -29,6 +29,9 @@ public sealed class JournalCopy
 
     public string Kind(int i) => Encoding.UTF8.GetString(Slice(i, _fields[i].Kind));
 
+    /// <summary>The bytes of the first <paramref name="count"/> whole lines (a prefix of this copy).</summary>
+    public byte[] Prefix(int count) => count == 0 ? [] : Bytes.AsSpan(0, _lines[count - 1].Start + _lines[count - 1].Length + 1).ToArray();
+
     public HeadRecord? Head => Count == 0 ? null : new HeadRecord(Count - 1, Hash(Count - 1));
 
     private ReadOnlySpan<byte> Slice(int i, (int Start, int Length) r) => Line(i).Slice(r.Start, r.Length);

@@ -124,6 +124,15 @@ internal static class ReplicaSetup
                 trust.Accept(SyncTrustStore.KeyFor(ws.WorkspaceId, id), copy.Head!);
                 journals.Add(new SyncedJournal(id, 0, copy.Count, copy.Count, copy.Count, 0, 0));
             }
+            var unverified = new List<SyncRefusal>();
+            if (refusals.Count == 0)
+            {
+                // Signed history, all of it: each commit against the roster as of its parent (the root: the roster it founds).
+                var tmp = WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.SyncTempFolder);
+                Directory.CreateDirectory(tmp);
+                var accepted = File.Exists(rosterPath) ? JournalCopy.TryParse(File.ReadAllBytes(rosterPath), out _, out _) ?? JournalCopy.Empty : JournalCopy.Empty;
+                new SignedHistory(ws, cloned, tmp, accepted, replicaRoster: null).Check(null, fetchedHead, refusals, unverified);
+            }
             if (refusals.Count > 0)
             {
                 throw new SyncRefusedException(refusals);
@@ -135,6 +144,7 @@ internal static class ReplicaSetup
                 Workspace = ws.Root, Remote = options.Remote, Branch = git.Text("symbolic-ref", "--short", "HEAD"),
                 JournalsChecked = journals.Count, EntriesReceived = journals.Sum(j => j.Received), Journals = journals,
                 Commit = git.RevParse("HEAD"), Attempts = 1, Elapsed = sw.Elapsed,
+                CommitSignatures = SyncPolicy.Name(SyncPolicy.Of(Roster.Load(ws)).CommitSignatures), UnverifiedCommits = unverified,
             });
         }
         catch

@@ -15,6 +15,12 @@ public class SyncException : DeirfException
 /// </summary>
 public sealed record SyncRefusal(string ErrorId, string Journal, long? Seq, string? LocalHash, string? RemoteHash, string Reason)
 {
+    /// <summary>The git commit refused (signed history: SyncCommitUnsigned, SyncCommitSignerUnknown, SyncCommitMergeRefused), else null.</summary>
+    public string? Commit { get; init; }
+
+    /// <summary>What the refusal is about: the commit when it names one, else the journal.</summary>
+    public string Target => Commit ?? Journal;
+
     public override string ToString() => $"{Journal}: {ErrorId} at seq {Seq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}"
         + $" (local {LocalHash ?? "-"}, remote {RemoteHash ?? "-"}): {Reason}";
 }
@@ -24,7 +30,7 @@ public sealed class SyncRefusedException : SyncException
 {
     public SyncRefusedException(IReadOnlyList<SyncRefusal> refusals)
         : base(refusals[0].ErrorId, DeirfErrorKind.SecurityError,
-            "The remote was refused; this replica kept its journals and pushed nothing. " + string.Join(" | ", refusals), refusals[0].Journal)
+            "The remote was refused; this replica kept its journals and pushed nothing. " + string.Join(" | ", refusals), refusals[0].Target)
     {
         Refusals = refusals;
     }

@@ -18,6 +18,12 @@ public sealed record SyncOptions
     /// <summary>Size caps a fetched tree must keep (per blob, per tree, files).</summary>
     public SyncTreeLimits TreeLimits { get; init; } = SyncTreeLimits.Default;
 
+    /// <summary>
+    /// The key that signs the sync commit (an SSH or OpenPGP proof of <see cref="Actor"/>). Null: the one this machine
+    /// has configured for the actor in the workspace (Set-DeirfSigningKey).
+    /// </summary>
+    public Identity.SigningKeySetting? SigningKey { get; init; }
+
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public CancellationToken CancellationToken { get; init; }

@@ -59,6 +59,15 @@ public sealed class SyncResult
     /// <summary>Files of this replica left out of the commit: links, or paths outside the workspace layout the other replicas would refuse.</summary>
     public IReadOnlyList<string> NotShared { get; init; } = [];
 
+    /// <summary>True when this sync pushed a commit it signed (SSH or OpenPGP, the actor's signing key).</summary>
+    public bool CommitSigned { get; init; }
+
+    /// <summary>The commit signature policy this replica synced under (require, warn, off: sync-policy.json as the roster set it).</summary>
+    public string CommitSignatures { get; init; } = "warn";
+
+    /// <summary>Received commits that are unsigned or signed by a key the roster does not vouch for, let through because the policy is warn.</summary>
+    public IReadOnlyList<SyncRefusal> UnverifiedCommits { get; init; } = [];
+
     public IReadOnlyList<SyncedJournal> Journals { get; init; } = [];
     public TimeSpan Elapsed { get; init; }
 

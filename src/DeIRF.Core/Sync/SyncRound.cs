@@ -12,6 +12,9 @@ internal sealed class SyncRound
     public List<string> FileConflicts { get; } = [];
     public List<string> NotShared { get; } = [];
 
+    /// <summary>Received commits whose signature failed where the policy is warn (let through, reported).</summary>
+    public List<SyncRefusal> UnverifiedCommits { get; } = [];
+
     /// <summary>The merged heads, by trust key: trusted once the round's commit is the remote's (pushed or equal).</summary>
     public Dictionary<string, HeadRecord> MergedHeads { get; } = new(StringComparer.Ordinal);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DeIRF.Identity;
 using DeIRF.Journal;
 using DeIRF.Workspaces;
 
@@ -38,6 +39,8 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
         }
         var trackingRef = $"refs/remotes/{options.Remote}/{branch}";
         var totals = new Totals { StaleGitLocks = staleLocks };
+        // Under require, a replica that could not sign its commit finds out before anything here changes.
+        SigningKeyOrRefuse(Roster.Load(ws), out totals.Policy);
         for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
@@ -61,13 +64,31 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
                 return totals.Result(ws, options, branch, pushed: false, remoteCommit, attempt, sw.Elapsed);
             }
             var message = $"deirf sync by {options.Actor}: {round.Received} received, {round.Relinked} re-linked, {round.Journals.Count} journals";
-            var args = new List<string> { "-c", "user.name=" + options.Actor, "-c", "user.email=" + EmailOf(options.Actor), "commit-tree", tree, "-m", message };
+            var key = SigningKeyOrRefuse(Roster.Load(ws), out totals.Policy);
+            bool gitSigns = key is not null && key.Kind == ProofKind.Ssh;
+            var args = new List<string> { "-c", "user.name=" + options.Actor, "-c", "user.email=" + EmailOf(options.Actor) };
+            if (gitSigns)
+            {
+                // git's own SSH signing (ssh-keygen -Y sign -n git -f <key file>): the key file is read by ssh-keygen
+                // alone, never by git, and never appears anywhere but this path setting.
+                args.AddRange(["-c", "gpg.format=ssh", "-c", "user.signingkey=" + key.KeyPath, "-c", "gpg.ssh.program=" + SignedHistory.SshKeygen()]);
+            }
+            args.AddRange(["commit-tree", gitSigns ? "-S" : "--no-gpg-sign", tree, "-m", message]);
             if (remoteCommit is not null)
             {
                 args.Add("-p");
                 args.Add(remoteCommit);
             }
-            var commit = git.Run(args).Text;
+            var made = git.TryRun(args);
+            if (made.ExitCode != 0)
+            {
+                throw new SyncException(gitSigns ? "SyncCommitSigningFailed" : "GitFailed", DeirfErrorKind.InvalidOperation,
+                    gitSigns ? $"Signing the sync commit with the SSH key of '{options.Actor}' ({key!.Fingerprint}, {key.KeyPath}) failed: {made.Stderr.Trim()} Nothing was pushed."
+                        : $"git commit-tree failed (exit {made.ExitCode}): {made.Stderr.Trim()}",
+                    gitSigns ? options.Actor : ws.Root);
+            }
+            totals.Signed = key is not null;
+            var commit = key is not null && key.Kind == ProofKind.OpenPgp ? SignedCommits.SignOpenPgp(git, made.Text, key) : made.Text;
             git.Run(["update-ref", "HEAD", commit]);
             options.FaultPoint?.Invoke("after-commit");
             var push = git.TryRun(["push", "--porcelain", options.Remote, $"{commit}:refs/heads/{branch}"], cancellationToken: options.CancellationToken);
@@ -107,6 +128,7 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
         }
         var remoteTree = remoteEntries.ToDictionary(e => e.Path, e => e.Id, StringComparer.Ordinal);
         var baseTree = baseCommit is null ? new Dictionary<string, string>() : git.Tree(baseCommit);
+        var replicaRoster = Roster.Load(ws);
         var journals = new JournalReconciler(ws, git, options);
         var ordered = journals.JournalsOf(remoteTree);
 
@@ -116,6 +138,14 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
         var received = journals.VerifyReceived(ordered, remoteTree, refusals);
         SharedFileMerger.RefuseUnjournaledSettings(git, baseTree, remoteTree, received.RemoteRoster, refusals);
         journals.RefuseVanished(ordered, received, refusals);
+        if (remoteCommit is not null && refusals.Count == 0)
+        {
+            // Signed history: every commit received, against the roster as of its parent (a prefix of the roster just verified).
+            var accepted = received.Copies.GetValueOrDefault(Roster.JournalId)
+                ?? (File.Exists(Roster.PathIn(ws)) ? JournalCopy.TryParse(File.ReadAllBytes(Roster.PathIn(ws)), out _, out _) : null) ?? JournalCopy.Empty;
+            new SignedHistory(ws, git, WorkspaceLayout.PathIn(ws.Root, WorkspaceLayout.SyncTempFolder), accepted, replicaRoster)
+                .Check(head, remoteCommit, refusals, round.UnverifiedCommits);
+        }
         if (refusals.Count > 0)
         {
             throw new SyncRefusedException(refusals);
@@ -178,6 +208,32 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
         }
     }
 
+    /// <summary>
+    /// The key that signs this replica's sync commit: the one given, else the one configured for the actor, when it
+    /// is an active SSH or OpenPGP proof of theirs on <paramref name="roster"/>. None under a require policy is refused
+    /// (SyncCommitSigningKeyMissing): the other replicas would refuse the unsigned commit.
+    /// </summary>
+    private SigningKeySetting? SigningKeyOrRefuse(Roster roster, out CommitSignaturePolicy policy)
+    {
+        var key = options.SigningKey ?? SigningKeys.For(ws.WorkspaceId, options.Actor);
+        string? why = key is null ? "no signing key is configured for them in this workspace"
+            : key.Kind != ProofKind.Ssh && key.Kind != ProofKind.OpenPgp ? $"their signing key is {key.Kind}; sync commits are signed with SSH or OpenPGP keys"
+            : roster.Find(options.Actor)?.FindProof(key.Fingerprint) is not { IsRevoked: false } ? $"their key {key.Fingerprint} is not an active proof of theirs on the roster"
+            : null;
+        policy = SyncPolicy.Of(roster).CommitSignatures;
+        if (why is null)
+        {
+            return key;
+        }
+        if (policy == CommitSignaturePolicy.Require)
+        {
+            throw new SyncException("SyncCommitSigningKeyMissing", DeirfErrorKind.InvalidOperation,
+                $"The workspace requires signed sync commits ({SyncPolicy.FileName}) and '{options.Actor}' cannot sign one: {why}. "
+                + "Bind an SSH or OpenPGP key (Add-DeirfIdentityProof) and point Set-DeirfSigningKey at it. Nothing was pushed.", options.Actor);
+        }
+        return null;
+    }
+
     private static string EmailOf(string actor) => actor.Contains('@') ? actor : actor + "@deirf.invalid";
 
     /// <summary>The rounds of one sync added up (a lost race re-runs a round).</summary>
@@ -188,6 +244,9 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
         public List<string> Superseded { get; } = [];
         public List<string> FileConflicts { get; } = [];
         public IReadOnlyList<string> StaleGitLocks { get; init; } = [];
+        public List<SyncRefusal> Unverified { get; } = [];
+        public bool Signed;
+        public CommitSignaturePolicy Policy = CommitSignaturePolicy.Warn;
 
         public void Add(SyncRound r)
         {
@@ -196,6 +255,7 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
             Duplicates += r.Duplicates;
             Superseded.AddRange(r.Superseded);
             FileConflicts.AddRange(r.FileConflicts);
+            Unverified.AddRange(r.UnverifiedCommits.Where(u => !Unverified.Any(k => k.Commit == u.Commit)));
             Last = r;
         }
 
@@ -205,6 +265,7 @@ internal sealed class SyncSession(Workspace ws, SyncOptions options)
             EntriesReceived = Received, EntriesRelinked = Relinked, DuplicatesDropped = Duplicates, Pushed = pushed, Commit = commit,
             Attempts = attempts, Conflicts = Last.Conflicts, CheckpointsSuperseded = Superseded, FileConflicts = FileConflicts,
             Journals = Last.Journals, Elapsed = elapsed, StaleGitLocksRemoved = StaleGitLocks, NotShared = Last.NotShared.Distinct(StringComparer.Ordinal).ToList(),
+            CommitSigned = pushed && Signed, CommitSignatures = SyncPolicy.Name(Policy), UnverifiedCommits = Unverified,
         };
     }
 }

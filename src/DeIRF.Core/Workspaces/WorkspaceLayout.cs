@@ -55,6 +55,9 @@ public static class WorkspaceLayout
     public const string EvidenceStoreFile = "evidence-store.json";
     public const string DeadlinePolicyFile = "deadline-policy.json";
 
+    /// <summary>The sync policy (commit signatures: require, warn, off), governed like the quorum policy.</summary>
+    public const string SyncPolicyFile = "sync-policy.json";
+
     // Declared by CheckpointPolicy (another change owns that file); named here so the layout lists it once.
     public const string CheckpointPolicyFile = Checkpoints.CheckpointPolicy.FileName;
     public const string SeverityMatrixFile = "severity-matrix.json";
@@ -72,7 +75,7 @@ public static class WorkspaceLayout
     [
         GitIgnoreFile, SettingsFile, RosterFile, AssetsCsvFile, ReadmeFile,
         QuorumPolicyFile, EvidenceStoreFile, DeadlinePolicyFile, CheckpointPolicyFile, SeverityMatrixFile, AssetsJsonFile,
-        LogPipelineFile, IntegrationsFile, SecretsRotationFile, SshCertificateAuthoritiesFile,
+        LogPipelineFile, IntegrationsFile, SecretsRotationFile, SshCertificateAuthoritiesFile, SyncPolicyFile,
     ];
 
     // ---------------------------------------------------------------- shared folders
