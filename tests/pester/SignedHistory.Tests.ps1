@@ -4,6 +4,9 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
+    # A test that means to see an error asks for it: -ErrorAction SilentlyContinue -ErrorVariable, or Should -Throw -ErrorId.
+    $ErrorActionPreference = 'Stop'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-DeirfTestModulePath) -Force
     $env:DEIRF_SIGNING_CONFIG = Join-Path $TestDrive 'config/signing-keys.json'
