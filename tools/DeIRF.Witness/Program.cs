@@ -115,6 +115,9 @@ static void Serve(HttpListenerContext context, WitnessService service)
             answer = new WitnessAnswer(500, "text/plain; charset=utf-8", "internal error\n");
         }
     }
+    // One request per connection: HttpListener may close a kept-alive connection under load, and a client would then
+    // see its next request fail; a witness is asked rarely, so the handshake saved is not worth that.
+    response.KeepAlive = false;
     response.StatusCode = answer.Status;
     response.ContentType = answer.ContentType;
     var bytes = Encoding.UTF8.GetBytes(answer.Body);

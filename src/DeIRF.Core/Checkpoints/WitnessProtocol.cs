@@ -227,7 +227,11 @@ public static class WitnessClient
             Witness = witnessKey.Name, Endpoint = witness.GetLeftPart(UriPartial.Authority), Origin = checkpoint.Origin, Size = checkpoint.Size, OldSize = oldSize,
         };
         CheckpointException Refuse(string id, DeirfErrorKind kind, string why) => new(id, kind, $"Witness {witnessKey.Name} at {result.Endpoint}: {why}", witness.AbsoluteUri);
-        for (var attempt = 1; attempt <= 2; attempt++)
+        // At most one resend after a 409 (from the size it names) and one after a transport failure (a kept-alive
+        // connection the witness closed): resending a checkpoint is safe, the witness answers by its own state.
+        var resent = false;
+        var retried = false;
+        for (var attempt = 1; attempt <= 3; attempt++)
         {
             result.Attempts = attempt;
             var proof = result.OldSize == 0 ? (IReadOnlyList<byte[]>)[] : consistencyProof(result.OldSize, checkpoint.Size);
@@ -239,6 +243,11 @@ public static class WitnessClient
             }
             catch (HttpRequestException ex)
             {
+                if (!retried)
+                {
+                    retried = true;
+                    continue;
+                }
                 result.Exception = Refuse("WitnessUnavailable", DeirfErrorKind.ResourceUnavailable, $"no answer ({ex.Message}).");
                 return result;
             }
@@ -272,11 +281,12 @@ public static class WitnessClient
                                 $"it has cosigned size {theirs} of {checkpoint.Origin}, larger than this checkpoint's {checkpoint.Size}: submit the latest checkpoint.");
                             return result;
                         }
-                        if (attempt == 2 || theirs == result.OldSize)
+                        if (resent || theirs == result.OldSize)
                         {
                             result.Exception = Refuse("WitnessConflict", DeirfErrorKind.SecurityError, $"it still answers 409 (its size {theirs}).");
                             return result;
                         }
+                        resent = true;
                         result.OldSize = theirs;
                         continue;
                     case 409:

@@ -106,12 +106,13 @@ public sealed class WitnessProtocolTests : IDisposable
             var url = new Uri($"http://127.0.0.1:{port}/");
             var first = await WitnessClient.SubmitAsync(http, url, witnessKey, Signed(5), _tree.ConsistencyProof);
             Assert.True(first.Cosigned, first.Error + " " + (process.HasExited ? await process.StandardError.ReadToEndAsync() : string.Empty));
-            Assert.Equal(1, first.Attempts);
+            Assert.InRange(first.Attempts, 1, 2);   // a second only after a transport failure
 
             // The client does not know the witness's size: 409 names it, the request goes again from there.
             var second = await WitnessClient.SubmitAsync(http, url, witnessKey, Signed(12), _tree.ConsistencyProof);
             Assert.True(second.Cosigned, second.Error);
-            Assert.Equal((2, 5L), (second.Attempts, second.OldSize));
+            Assert.Equal(5L, second.OldSize);
+            Assert.InRange(second.Attempts, 2, 3);
             Assert.Equal(NoteSignatureStatus.Verified, new CheckpointCheck { LogKeys = [_log.Key(NoteKeys.Ed25519Type)], WitnessKeys = [witnessKey], MinWitnesses = 1 }
                 .Judge(second.Cosignatures.Aggregate(Signed(12), (c, s) => c.WithSignature(s))).Signatures.Single(s => s.Role == "witness").Status);
 
