@@ -60,29 +60,11 @@ public sealed class SubmitDeirfCheckpointCommand : WorkspaceCmdlet
             var actor = ResolveActor(ws, Actor);
             RequireOnRoster(ws, actor);
             var incident = ws.GetIncident(Incident);
-            var latest = CheckpointLog.List(ws, incident.Id).LastOrDefault()
-                ?? throw new CheckpointException("CheckpointNotFound", DeirfErrorKind.NotFound, $"{incident.Id} has no checkpoint yet: make one with New-DeirfCheckpoint.", incident.Id);
-            var checkpoint = Checkpoint.Load(latest);
-            using var tree = JournalTree.Open(ws.JournalOf(incident.Id), CancellationToken);
-            if (tree.Size < checkpoint.Size || !tree.Tree.Root(checkpoint.Size).AsSpan().SequenceEqual(checkpoint.RootHash))
-            {
-                throw new CheckpointException("CheckpointFork", DeirfErrorKind.SecurityError,
-                    $"The checkpoint {latest} is not this replica's journal at size {checkpoint.Size}: nothing was sent.", latest);
-            }
-            if (!ShouldProcess($"{Witness.GetLeftPart(UriPartial.Authority)}: {checkpoint.Origin} size {checkpoint.Size}", "Submit checkpoint to witness"))
+            var result = WorkspaceWitnessing.Submit(ws, incident.Id, Http, Witness, keys[0], OldSize,
+                cp => ShouldProcess($"{Witness.GetLeftPart(UriPartial.Authority)}: {cp.Origin} size {cp.Size}", "Submit checkpoint to witness"), CancellationToken);
+            if (result is null)
             {
                 return;
-            }
-            var result = WitnessClient.SubmitAsync(Http, Witness, keys[0], checkpoint, (m, n) => tree.Tree.ConsistencyProof(m, n), OldSize, CancellationToken)
-                .GetAwaiter().GetResult();
-            if (result.Cosigned)
-            {
-                var merged = checkpoint;
-                foreach (var line in result.Cosignatures)
-                {
-                    merged = merged.WithSignature(line);
-                }
-                CheckpointLog.MergeSignatures(ws, incident.Id, merged);
             }
             ws.Record(incident.Id, actor, Journal.Kinds.CheckpointWitnessed.Body.Of(result), AppendOptions(ws, actor, requireOnRoster: false));
             if (result.Exception is { } ex)

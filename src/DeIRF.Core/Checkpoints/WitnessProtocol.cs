@@ -365,3 +365,38 @@ public static class WitnessClient
 
     private static string Trim(string body) => Canonical.OutsideText.Line(body, 200);
 }
+
+/// <summary>Submitting a workspace's own checkpoint: the replica's tree vouches for it first, and a cosignature that verifies is kept.</summary>
+public static class WorkspaceWitnessing
+{
+    /// <summary>
+    /// Submits the incident's latest checkpoint to <paramref name="witness"/> with consistency proofs cut from this
+    /// replica's tree (CheckpointNotFound, or CheckpointFork when the checkpoint is not this journal's: nothing sent),
+    /// asks <paramref name="confirm"/> before sending (false: nothing sent, null returned), and merges a verified
+    /// cosignature into the workspace's checkpoint.
+    /// </summary>
+    public static WitnessSubmission? Submit(Workspaces.Workspace ws, string incident, HttpClient http, Uri witness, NoteVerifierKey witnessKey, long oldSize,
+        Func<Checkpoint, bool> confirm, CancellationToken cancellationToken = default)
+    {
+        var latest = CheckpointLog.List(ws, incident).LastOrDefault()
+            ?? throw new CheckpointException("CheckpointNotFound", DeirfErrorKind.NotFound, $"{incident} has no checkpoint yet: make one with New-DeirfCheckpoint.", incident);
+        var checkpoint = Checkpoint.Load(latest);
+        using var tree = JournalTree.Open(ws.JournalOf(incident), cancellationToken);
+        if (tree.Size < checkpoint.Size || !tree.Tree.Root(checkpoint.Size).AsSpan().SequenceEqual(checkpoint.RootHash))
+        {
+            throw new CheckpointException("CheckpointFork", DeirfErrorKind.SecurityError,
+                $"The checkpoint {latest} is not this replica's journal at size {checkpoint.Size}: nothing was sent.", latest);
+        }
+        if (!confirm(checkpoint))
+        {
+            return null;
+        }
+        var result = WitnessClient.SubmitAsync(http, witness, witnessKey, checkpoint, (m, n) => tree.Tree.ConsistencyProof(m, n), oldSize, cancellationToken)
+            .GetAwaiter().GetResult();
+        if (result.Cosigned)
+        {
+            CheckpointLog.MergeSignatures(ws, incident, new Checkpoint(checkpoint.Origin, checkpoint.Size, checkpoint.RootHash, checkpoint.Extensions, [.. checkpoint.Signatures, .. result.Cosignatures]));
+        }
+        return result;
+    }
+}
