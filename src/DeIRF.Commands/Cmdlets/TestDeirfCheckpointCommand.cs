@@ -19,9 +19,17 @@ public sealed class TestDeirfCheckpointCommand : DeirfCmdlet
     public string Path { get; set; } = string.Empty;
 
     /// <summary>The log's verifier keys in C2SP vkey form (name+keyid+base64), or files holding one a line.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] TrustedKey { get; set; } = [];
+
+    /// <summary>
+    /// A static-ct-api (Sunlight) log's public key as CT log lists publish it (base64 or PEM DER SubjectPublicKeyInfo,
+    /// or a file holding it): its RFC 6962 signature lines are checked under the checkpoint's origin as key name.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] LogPublicKey { get; set; } = [];
 
     /// <summary>Witnesses' verifier keys (vkeys or files of them): their cosignature/v1 lines count towards -MinWitnesses.</summary>
     [Parameter]
@@ -45,7 +53,8 @@ public sealed class TestDeirfCheckpointCommand : DeirfCmdlet
             var checkpoint = Checkpoint.Load(path);
             var check = new CheckpointCheck
             {
-                LogKeys = TestDeirfInclusionProofCommand.ReadVerifierKeys(this, TrustedKey),
+                LogKeys = [.. TestDeirfInclusionProofCommand.ReadVerifierKeys(this, TrustedKey),
+                    .. LogPublicKey.Select(k => NoteVerifierKey.Rfc6962(checkpoint.Origin, File.Exists(ResolvePath(k)) ? File.ReadAllText(ResolvePath(k)) : k))],
                 WitnessKeys = TestDeirfInclusionProofCommand.ReadVerifierKeys(this, Witness),
                 MinWitnesses = MinWitnesses ?? (Witness.Length > 0 ? 1 : 0),
             };

@@ -18,7 +18,7 @@ public sealed class CheckpointCheck
         if (LogKeys.Count == 0)
         {
             throw new CheckpointException("CheckpointKeysMissing", DeirfErrorKind.InvalidArgument,
-                "No log key to check the checkpoint against: give -TrustedKey (a vkey, name+keyid+base64, or a file of them).", path);
+                "No log key to check the checkpoint against: give -TrustedKey (a vkey, name+keyid+base64, or a file of them) or -LogPublicKey (a static CT log's key).", path);
         }
         if (MinWitnesses < 0 || MinWitnesses > WitnessKeys.Count)
         {

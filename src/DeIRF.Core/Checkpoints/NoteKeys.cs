@@ -26,6 +26,13 @@ public static class NoteKeys
 {
     public const byte Ed25519Type = 0x01;
     public const byte CosignatureV1Type = 0x04;
+
+    /// <summary>
+    /// RFC 6962 TreeHeadSignature note signatures (C2SP static-ct-api, Sunlight and every static CT log): the key id
+    /// hashes the log id (SHA-256 of the log's SubjectPublicKeyInfo), the signature is a timestamp and a TLS
+    /// DigitallySigned over the RFC 6962 tree head.
+    /// </summary>
+    public const byte Rfc6962Type = 0x05;
     public const byte EnvelopeType = 0xff;
     public const string EnvelopeId = "deirf-envelope/v1";
     public const string CosignatureHeader = "cosignature/v1";
@@ -181,13 +188,14 @@ public sealed class CheckpointSigner
 /// </summary>
 public sealed class NoteVerifierKey
 {
-    private NoteVerifierKey(string name, uint keyId, byte type, byte[]? ed25519, ProofKey? proofKey)
+    private NoteVerifierKey(string name, uint keyId, byte type, byte[]? ed25519, ProofKey? proofKey, byte[]? spki = null)
     {
         Name = name;
         KeyId = keyId;
         Type = type;
         Ed25519Key = ed25519;
         ProofKey = proofKey;
+        SubjectPublicKeyInfo = spki;
     }
 
     public string Name { get; }
@@ -196,10 +204,14 @@ public sealed class NoteVerifierKey
     public byte[]? Ed25519Key { get; }
     public ProofKey? ProofKey { get; }
 
+    /// <summary>An RFC 6962 log's public key (DER SubjectPublicKeyInfo, ECDSA P-256 or RSA), for <see cref="NoteKeys.Rfc6962Type"/>.</summary>
+    public byte[]? SubjectPublicKeyInfo { get; }
+
     public string KindText => Type switch
     {
         NoteKeys.Ed25519Type => "ed25519",
         NoteKeys.CosignatureV1Type => "cosignature/v1",
+        NoteKeys.Rfc6962Type => "rfc6962",
         _ => $"envelope {ProofKey!.Kind}",
     };
 
@@ -223,14 +235,63 @@ public sealed class NoteVerifierKey
         return new NoteVerifierKey(name, NoteKeys.EnvelopeKeyId(name, key.Kind, key.Fingerprint), NoteKeys.EnvelopeType, null, key);
     }
 
-    /// <summary>The same public key under another name (its key id recomputed): what a public copy of a checkpoint is verified with.</summary>
-    public NoteVerifierKey Renamed(string name) => Type == NoteKeys.EnvelopeType ? Envelope(name, ProofKey!) : Ed25519(name, Type, Ed25519Key!);
+    /// <summary>
+    /// A static-ct-api (Sunlight) log's key: the log's DER SubjectPublicKeyInfo, named by the log's origin. The key id
+    /// is SHA-256(name || 0x0A || 0x05 || SHA-256(SPKI))[:4] (C2SP static-ct-api, "Checkpoints"); the signature is
+    /// ECDSA P-256 or RSA PKCS#1 v1.5 with SHA-256 as RFC 6962 allows.
+    /// </summary>
+    public static NoteVerifierKey Rfc6962(string name, byte[] subjectPublicKeyInfo)
+    {
+        NoteKeys.CheckName(name);
+        try
+        {
+            using var key = Rfc6962Verifier.Import(subjectPublicKeyInfo);
+        }
+        catch (CryptographicException ex)
+        {
+            throw BadKey(name, $"not an ECDSA P-256 or RSA SubjectPublicKeyInfo ({ex.Message})");
+        }
+        return new NoteVerifierKey(name, NoteKeys.KeyId(name, NoteKeys.Rfc6962Type, SHA256.HashData(subjectPublicKeyInfo)), NoteKeys.Rfc6962Type, null, null, subjectPublicKeyInfo);
+    }
 
+    /// <summary>An RFC 6962 log key from the base64 (or PEM) SubjectPublicKeyInfo a CT log list publishes ("key").</summary>
+    public static NoteVerifierKey Rfc6962(string name, string publicKeyText)
+    {
+        var text = publicKeyText.Trim();
+        if (text.StartsWith("-----BEGIN", StringComparison.Ordinal))
+        {
+            text = string.Concat(text.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).Select(l => l.Trim()));
+        }
+        try
+        {
+            return Rfc6962(name, Convert.FromBase64String(text));
+        }
+        catch (FormatException)
+        {
+            throw BadKey(name, "the log key is not base64 (or PEM) of a DER SubjectPublicKeyInfo");
+        }
+    }
+
+    /// <summary>The same public key under another name (its key id recomputed): what a public copy of a checkpoint is verified with.</summary>
+    public NoteVerifierKey Renamed(string name) => Type switch
+    {
+        NoteKeys.EnvelopeType => Envelope(name, ProofKey!),
+        NoteKeys.Rfc6962Type => Rfc6962(name, SubjectPublicKeyInfo!),
+        _ => Ed25519(name, Type, Ed25519Key!),
+    };
+
+    /// <summary>
+    /// The vkey line: C2SP's for Ed25519 and cosignature/v1; for RFC 6962 keys (which C2SP names by log id and no
+    /// vkey form) DeIRF writes the type byte then the whole SubjectPublicKeyInfo, so the line alone can verify.
+    /// </summary>
     public override string ToString()
     {
-        byte[] material = Type == NoteKeys.EnvelopeType
-            ? [NoteKeys.EnvelopeType, .. Encoding.UTF8.GetBytes($"{NoteKeys.EnvelopeId}\n{ProofKey!.Kind}\n{ProofKey.PublicKey}")]
-            : [Type, .. Ed25519Key!];
+        byte[] material = Type switch
+        {
+            NoteKeys.EnvelopeType => [NoteKeys.EnvelopeType, .. Encoding.UTF8.GetBytes($"{NoteKeys.EnvelopeId}\n{ProofKey!.Kind}\n{ProofKey.PublicKey}")],
+            NoteKeys.Rfc6962Type => [NoteKeys.Rfc6962Type, .. SubjectPublicKeyInfo!],
+            _ => [Type, .. Ed25519Key!],
+        };
         return $"{Name}+{KeyId:x8}+{Convert.ToBase64String(material)}";
     }
 
@@ -268,9 +329,13 @@ public sealed class NoteVerifierKey
             }
             key = Envelope(name, Signatures.ParsePublicKey(kind, lines[2]));
         }
+        else if (material.Length > 1 && material[0] == NoteKeys.Rfc6962Type)
+        {
+            key = Rfc6962(name, material[1..]);
+        }
         else
         {
-            throw BadKey(name, "unsupported signature type (DeIRF reads 0x01 Ed25519, 0x04 cosignature/v1 and 0xff deirf-envelope/v1)");
+            throw BadKey(name, "unsupported signature type (DeIRF reads 0x01 Ed25519, 0x04 cosignature/v1, 0x05 RFC 6962 and 0xff deirf-envelope/v1)");
         }
         if (key.KeyId != id)
         {
@@ -338,6 +403,8 @@ public sealed class NoteVerifierKey
                 }
                 time = DateTimeOffset.FromUnixTimeSeconds((long)ts);
                 return Signatures.CheckEd25519(Ed25519Key, NoteKeys.CosignedMessage(checkpoint, ts), line.Signature.AsSpan(8));
+            case NoteKeys.Rfc6962Type:
+                return Rfc6962Verifier.Check(SubjectPublicKeyInfo!, checkpoint, line.Signature, out time);
             default:
                 return CheckEnvelope(checkpoint, line, out role, out time);
         }
@@ -389,5 +456,103 @@ public sealed class NoteVerifierKey
         var check = Signatures.Verify(ProofKey, NoteKeys.EnvelopeMessage(checkpoint, role, (ulong)ts), (string)env["sig"]!,
             new VerificationContext { Clock = new FixedClock(time.Value) });
         return check.IsValid ? null : check.Reason;
+    }
+}
+
+/// <summary>
+/// RFC 6962 note signatures (C2SP static-ct-api): timestamp (uint64 ms) || DigitallySigned { hash 4 (SHA-256), signature
+/// 3 (ECDSA) or 1 (RSA), opaque signature&lt;0..2^16-1&gt; } over the RFC 6962 TreeHeadSignature of the checkpoint's
+/// size and root. Such a checkpoint has no extension lines (the tree head signs nothing else).
+/// </summary>
+internal static class Rfc6962Verifier
+{
+    public static AsymmetricAlgorithm Import(byte[] spki)
+    {
+        try
+        {
+            var ec = ECDsa.Create();
+            ec.ImportSubjectPublicKeyInfo(spki, out var read);
+            if (read != spki.Length || ec.ExportParameters(false).Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+            {
+                ec.Dispose();
+                throw new CryptographicException("an ECDSA log key is P-256");
+            }
+            return ec;
+        }
+        catch (CryptographicException) when (TryRsa(spki) is { } rsa)
+        {
+            return rsa;
+        }
+    }
+
+    private static RSA? TryRsa(byte[] spki)
+    {
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportSubjectPublicKeyInfo(spki, out var read);
+            if (read == spki.Length && rsa.KeySize >= 2048)
+            {
+                return rsa;
+            }
+        }
+        catch (CryptographicException)
+        {
+        }
+        rsa.Dispose();
+        return null;
+    }
+
+    public static string? Check(byte[] spki, Checkpoint checkpoint, ReadOnlySpan<byte> signature, out DateTimeOffset? time)
+    {
+        time = null;
+        if (checkpoint.Extensions.Count > 0)
+        {
+            return "an RFC 6962 tree head signs no extension lines";
+        }
+        if (signature.Length < 8 + 4)
+        {
+            return "an RFC 6962 note signature is a timestamp and a DigitallySigned";
+        }
+        var ms = BinaryPrimitives.ReadUInt64BigEndian(signature);
+        byte hashAlg = signature[8], sigAlg = signature[9];
+        int length = BinaryPrimitives.ReadUInt16BigEndian(signature[10..]);
+        if (hashAlg != 4)
+        {
+            return $"hash algorithm {hashAlg} is not SHA-256 (4)";
+        }
+        if (signature.Length != 12 + length)
+        {
+            return "the DigitallySigned length does not match the signature";
+        }
+        if (ms > (ulong)DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return "the tree head timestamp is out of range";
+        }
+        if (checkpoint.Size < 0 || checkpoint.RootHash.Length != 32)
+        {
+            return "the checkpoint's root is not a SHA-256 hash";
+        }
+        // TreeHeadSignature: version v1 (0), signature_type tree_hash (1), timestamp, tree_size, sha256_root_hash.
+        Span<byte> tbs = stackalloc byte[1 + 1 + 8 + 8 + 32];
+        tbs[0] = 0;
+        tbs[1] = 1;
+        BinaryPrimitives.WriteUInt64BigEndian(tbs[2..], ms);
+        BinaryPrimitives.WriteUInt64BigEndian(tbs[10..], (ulong)checkpoint.Size);
+        checkpoint.RootHash.CopyTo(tbs[18..]);
+        var sig = signature[12..];
+        using var key = Import(spki);
+        bool ok = (key, sigAlg) switch
+        {
+            (ECDsa ec, 3) => ec.VerifyData(tbs, sig, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence),
+            (RSA rsa, 1) => rsa.VerifyData(tbs, sig, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+            _ => false,
+        };
+        if (!ok)
+        {
+            return key is ECDsa && sigAlg != 3 || key is RSA && sigAlg != 1 ? $"signature algorithm {sigAlg} does not match the log key" : "the RFC 6962 tree head signature does not verify";
+        }
+        time = DateTimeOffset.FromUnixTimeMilliseconds((long)ms);
+        return null;
     }
 }

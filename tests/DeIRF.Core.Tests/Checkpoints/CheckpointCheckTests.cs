@@ -16,6 +16,10 @@ public sealed class CheckpointCheckTests
     private const string SumDbKey = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
     private const string RekorKey = "log2025-1.rekor.sigstore.dev+cf119915+AbfK5adZJxsI323FwGD2AJJ9F4i89cfDuLdGJBIYntuO";
 
+    // Published with the checkpoints below (Vectors/checkpoints/README.md): DER SubjectPublicKeyInfo, base64.
+    private const string SunlightTestLogKey = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPIcer7RB32jt4bTEbhgUKLKvOctFD+I2hoDItFxUBlJiGFvftBuRk3fO7e1T7gC2ekyfL7XoO2oN/ObcZyc4EA==";
+    private const string Rfc6962LogKey = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAESYlKFDLLFmA9JScaiaNnqlU8oWDytxIYMfswHy9Esg0aiX+WnP/yj4O0ViEHtLwbmOQeSWBGkIu9YK9CLeer+g==";
+
     private static string Vector(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Vectors", "checkpoints", name), Encoding.UTF8);
 
     private static CheckpointCheck Trusting(string vkey, params NoteVerifierKey[] witnesses) => new()
@@ -115,5 +119,60 @@ public sealed class CheckpointCheckTests
 
         Assert.Equal("CheckpointWitnessPolicyInvalid", Assert.Throws<CheckpointException>(() => new CheckpointCheck { LogKeys = [log.Key(NoteKeys.Ed25519Type)], MinWitnesses = 1 }.Judge(cp)).ErrorId);
         Assert.Equal("CheckpointKeysMissing", Assert.Throws<CheckpointException>(() => new CheckpointCheck().Judge(cp)).ErrorId);
+    }
+
+    [Theory]
+    [InlineData("sunlight-rome2026h1-300.checkpoint", SunlightTestLogKey, 300L, 1767139200000L)]
+    [InlineData("rfc6962-sth-90785920.checkpoint", Rfc6962LogKey, 90785920L, 1588741228371L)]
+    public void StaticCtLogs_Rfc6962NoteSignatures_VerifyWithTheLogsPublishedKey(string file, string spki, long size, long timestampMs)
+    {
+        var cp = Checkpoint.Parse(Vector(file));
+        var key = NoteVerifierKey.Rfc6962(cp.Origin, spki);
+        Assert.Equal(cp.Signatures[0].KeyId, key.KeyId);
+        var result = new CheckpointCheck { LogKeys = [key] }.Judge(cp);
+        Assert.True(result.IsTrusted, result.Reason);
+        Assert.Equal(size, result.Size);
+        var line = Assert.Single(result.Signatures);
+        Assert.Equal("rfc6962", line.KeyType);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(timestampMs), line.Time);
+
+        // The vkey DeIRF writes for such a key (type 0x05 then the SPKI) reads back to the same key.
+        var again = NoteVerifierKey.Parse(key.ToString());
+        Assert.Equal(key.KeyId, again.KeyId);
+        Assert.True(new CheckpointCheck { LogKeys = [again] }.Judge(cp).IsTrusted);
+    }
+
+    [Theory]
+    [InlineData("\n300\n", "\n301\n")]                                   // another size
+    [InlineData("lCkHUpkmVBEms2r2", "lCkHUpkmVBEms2r3")]                   // another root
+    [InlineData("kVB1JgAAAZtxtEwA", "kVB1JgAAAZtxtEwB")]                   // another timestamp in the signature
+    public void StaticCtLog_MutatedCopies_AreRefused(string from, string to)
+    {
+        var text = Vector("sunlight-rome2026h1-300.checkpoint");
+        Assert.Contains(from, text);
+        var cp = Checkpoint.Parse(text.Replace(from, to, StringComparison.Ordinal));
+        var result = new CheckpointCheck { LogKeys = [NoteVerifierKey.Rfc6962(cp.Origin, SunlightTestLogKey)] }.Judge(cp);
+        Assert.False(result.IsValid);
+        Assert.Equal(NoteSignatureStatus.Failed, Assert.Single(result.Signatures).Status);
+        Assert.Contains("does not verify", result.Reason);
+    }
+
+    [Fact]
+    public void StaticCtLog_AnotherKey_AnExtensionLine_AndAMalformedKey_AreRefused()
+    {
+        var cp = Checkpoint.Parse(Vector("sunlight-rome2026h1-300.checkpoint"));
+        // Another log's key has another key id: the line is not its own, and no given key signed.
+        var other = new CheckpointCheck { LogKeys = [NoteVerifierKey.Rfc6962(cp.Origin, Rfc6962LogKey)] }.Judge(cp);
+        Assert.False(other.IsValid);
+        Assert.Equal(NoteSignatureStatus.Unknown, Assert.Single(other.Signatures).Status);
+
+        // A tree head signs no extension lines: the same signature under a checkpoint that gained one is refused.
+        var extended = new Checkpoint(cp.Origin, cp.Size, cp.RootHash, ["extra"], cp.Signatures);
+        var refused = new CheckpointCheck { LogKeys = [NoteVerifierKey.Rfc6962(cp.Origin, SunlightTestLogKey)] }.Judge(extended);
+        Assert.False(refused.IsValid);
+        Assert.Contains("no extension lines", refused.Reason);
+
+        Assert.Equal("CheckpointKeyInvalid", Assert.Throws<CheckpointException>(() => NoteVerifierKey.Rfc6962(cp.Origin, "bm90IGEga2V5")).ErrorId);
+        Assert.Equal("CheckpointKeyInvalid", Assert.Throws<CheckpointException>(() => NoteVerifierKey.Rfc6962(cp.Origin, "%%%")).ErrorId);
     }
 }
