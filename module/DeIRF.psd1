@@ -32,6 +32,7 @@
         'Get-DeirfWorkspace'
         'Set-DeirfEvidenceStore'
         'Set-DeirfSyncPolicy'
+        'Set-DeirfCheckpointPolicy'
         'Get-DeirfEvidenceStore'
         'New-DeirfIncident'
         'Get-DeirfIncident'

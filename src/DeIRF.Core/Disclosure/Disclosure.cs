@@ -79,6 +79,12 @@ public sealed class DisclosureDraft
     /// <summary>The latest checkpoint root; null while the workspace has no checkpoints (the head is anchored instead).</summary>
     public string? CheckpointRoot { get; init; }
 
+    /// <summary>The checkpoint size the policy's public witnesses cosigned, when the checkpoint policy requires them.</summary>
+    public long? WitnessedSize { get; init; }
+
+    /// <summary>The public witnesses (names) that cosigned it.</summary>
+    public IReadOnlyList<string> Witnesses { get; init; } = [];
+
     public byte[] DigestBytes => Convert.FromHexString(Digest);
 
     /// <summary>The v1 calldata (<see cref="DisclosureMessage"/>).</summary>
@@ -138,12 +144,65 @@ public static class Disclosures
             throw new DisclosureException("DisclosureJournalInvalid", DeirfErrorKind.InvalidData,
                 $"The journal of {incident.Id} does not verify ({verdict.Reason}): a disclosure is not anchored to a broken journal. Run Test-DeirfJournal.", incident.Id);
         }
+        var policy = Checkpoints.CheckpointPolicy.Load(ws);
+        (Checkpoints.Checkpoint Checkpoint, IReadOnlyList<string> Witnesses)? witnessed = policy.MinDisclosureWitnesses > 0 ? RequireWitnessed(ws, incident.Id, policy, cancellationToken) : null;
         return new DisclosureDraft
         {
             Incident = incident.Id, Path = info.FullName, File = info.Name, Size = info.Length,
             Digest = Convert.ToHexString(digest).ToLowerInvariant(), HeadSeq = verdict.HeadSeq.Value, HeadHash = verdict.HeadHash,
-            CheckpointRoot = LatestCheckpointRoot(ws, incident.Id),
+            CheckpointRoot = witnessed is { } w ? Convert.ToHexString(w.Checkpoint.RootHash).ToLowerInvariant() : LatestCheckpointRoot(ws, incident.Id),
+            WitnessedSize = witnessed?.Checkpoint.Size, Witnesses = witnessed?.Witnesses ?? [],
         };
+    }
+
+    /// <summary>
+    /// The checkpoint policy's "disclosure" rule: before anything is published or sent, the newest checkpoint of the
+    /// incident that at least <c>min</c> of the policy's public witnesses cosigned must be this replica's tree at its
+    /// size and cover the whole journal but for the checkpoint.witnessed entries that record those cosignatures. So
+    /// what the disclosure states was seen by parties outside the team, and one responder cannot show them one history
+    /// and the public another. Refused: DisclosureNotWitnessed, naming what is missing.
+    /// </summary>
+    private static (Checkpoints.Checkpoint Checkpoint, IReadOnlyList<string> Witnesses) RequireWitnessed(Workspace ws, string incident, Checkpoints.CheckpointPolicy policy, CancellationToken cancellationToken)
+    {
+        var journal = ws.JournalOf(incident);
+        long covered = 0;
+        long count = 0;
+        foreach (var entry in journal.ReadEntries(cancellationToken))
+        {
+            count = entry.Seq + 1;
+            if (entry.Kind != Journal.Kinds.CheckpointWitnessed.KindName)
+            {
+                covered = entry.Seq + 1;
+            }
+        }
+        using var tree = Checkpoints.JournalTree.Open(journal, cancellationToken);
+        string best = "no checkpoint of the incident carries a cosignature of those witnesses";
+        foreach (var path in Checkpoints.CheckpointLog.List(ws, incident).Reverse())
+        {
+            var cp = Checkpoints.Checkpoint.Load(path);
+            var cosigners = policy.DisclosureCosigners(cp);
+            if (cosigners.Count < policy.MinDisclosureWitnesses)
+            {
+                if (cosigners.Count > 0 && best.StartsWith("no ", StringComparison.Ordinal))
+                {
+                    best = $"the checkpoint of size {cp.Size} has {cosigners.Count} of them ({string.Join(", ", cosigners)})";
+                }
+                continue;
+            }
+            if (cp.Size > tree.Size || !tree.Tree.Root(cp.Size).AsSpan().SequenceEqual(cp.RootHash))
+            {
+                throw new DisclosureException("DisclosureNotWitnessed", DeirfErrorKind.SecurityError,
+                    $"The witnessed checkpoint of {incident} (size {cp.Size}) is not this replica's journal: the witnesses saw another history. Nothing was published.", incident);
+            }
+            if (cp.Size < covered)
+            {
+                throw new DisclosureException("DisclosureNotWitnessed", DeirfErrorKind.InvalidOperation,
+                    $"The checkpoint policy requires {policy.MinDisclosureWitnesses} public witness(es) ({string.Join(", ", policy.DisclosureWitnesses.Select(k => k.Name))}) to have seen the journal a disclosure states: the newest witnessed checkpoint of {incident} has {cp.Size} of its {covered} entries. Write a checkpoint (New-DeirfCheckpoint) and Submit-DeirfCheckpoint it to the witnesses first. Nothing was published.", incident);
+            }
+            return (cp, cosigners);
+        }
+        throw new DisclosureException("DisclosureNotWitnessed", DeirfErrorKind.InvalidOperation,
+            $"The checkpoint policy requires {policy.MinDisclosureWitnesses} public witness(es) of {string.Join(", ", policy.DisclosureWitnesses.Select(k => k.Name))} to cosign the journal before a disclosure, and {best} ({count} entries). Submit-DeirfCheckpoint to them first. Nothing was published.", incident);
     }
 
     /// <summary>The root (hex) of the newest checkpoint written for the incident, or null when there is none yet.</summary>
@@ -189,6 +248,10 @@ public static class Disclosures
         if (draft.CheckpointRoot is not null)
         {
             body["checkpoint_root"] = draft.CheckpointRoot;
+        }
+        if (draft.WitnessedSize is { } size)
+        {
+            body["witnessed"] = new JsonObject { ["size"] = size, ["witnesses"] = new JsonArray(draft.Witnesses.Select(w => (JsonNode)JsonValue.Create(w)!).ToArray()) };
         }
         if (receipt is not null)
         {

@@ -31,7 +31,7 @@ public sealed partial class Roster
     public const string SettingsAction = "settings.set";
 
     /// <summary>The shared settings files the roster governs (their file names at the workspace root).</summary>
-    public static readonly IReadOnlyList<string> GovernedFiles = [QuorumPolicy.FileName, Evidence.EvidenceStoreSettings.FileName, Sync.SyncPolicy.FileName];
+    public static readonly IReadOnlyList<string> GovernedFiles = [QuorumPolicy.FileName, Evidence.EvidenceStoreSettings.FileName, Sync.SyncPolicy.FileName, Checkpoints.CheckpointPolicy.FileName];
 
     private readonly List<JournalEntry> _entries = [];
     private readonly List<RosterProblem> _problems = [];

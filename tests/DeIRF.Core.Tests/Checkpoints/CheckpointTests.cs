@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using DeIRF.Checkpoints;
+using DeIRF.Core.Tests.Quorum;
 using DeIRF.Identity;
 using DeIRF.Journal;
 using DeIRF.Journal.Kinds;
@@ -420,11 +421,14 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void AutomaticCheckpoints_EveryNEntries_AndOnClose()
     {
-        var (ws, inc) = NewIncident(entries: 1);
-        new CheckpointPolicy { Every = 5 }.Save(ws);
+        using var w = new QuorumWorld(_dir);
+        w.Responder("alice", [ResponderRole.Recorder], ProofKind.DidKey);
+        var ws = w.Ws;
+        new CheckpointPolicy { Every = 5 }.Save(ws, "alice", w.Options);
+        var inc = ws.OpenIncident("checkpoint test", "alice", options: w.Options).Id;
         var journal = ws.JournalOf(inc);
         var automatic = new AutomaticCheckpoints(ws, "alice");
-        var options = new JournalAppendOptions { Durable = false, Checkpoints = automatic };
+        var options = new JournalAppendOptions { Durable = false, Clock = w.Options.Clock, Signers = w.Options.Signers, Checkpoints = automatic };
         for (int i = 0; i < 11; i++)
         {
             journal.Append(new StatementDraft(Note.KindName, "alice", new JsonObject { ["text"] = $"n{i}" }), options);

@@ -79,10 +79,12 @@ public sealed class AtomicFileTests : IDisposable
         var ws = Workspace.Initialize(root);
         AssertUntouched(settingsVictim, Path.Combine(root, Workspace.FileName));
 
+        // Governed settings are written by Roster.WriteSettingsFile (exclusive random temp, rename): a planted link at
+        // the old fixed temp name is never followed.
         var policyVictim = Plant(CheckpointPolicy.PathIn(ws) + ".tmp");
-        new CheckpointPolicy { Every = 7 }.Save(ws);
+        DeIRF.Identity.Roster.WriteSettingsFile(ws, CheckpointPolicy.FileName, System.Text.Encoding.UTF8.GetBytes(new CheckpointPolicy { Every = 7 }.ToJson().ToJsonString()));
         AssertUntouched(policyVictim, CheckpointPolicy.PathIn(ws));
-        Assert.Equal(7, CheckpointPolicy.Load(ws).Every);
+        Assert.Contains("\"every\":7", File.ReadAllText(CheckpointPolicy.PathIn(ws)));
 
         var inc = ws.OpenIncident("planted head link", "alice", options: new JournalAppendOptions { Durable = false });
         var headVictim = Plant(HeadRecord.PathFor(inc.JournalPath) + ".tmp");

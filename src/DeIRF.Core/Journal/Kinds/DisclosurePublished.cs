@@ -8,7 +8,8 @@ namespace DeIRF.Journal.Kinds;
 /// the journal head it was published against, and, when it was anchored on chain, the transaction that carries both.
 /// body: { digest: "sha256:" + 64 hex (of the file's bytes), file: file name (≤ 255), size: bytes,
 ///         head_seq: seq of the journal head at publication, head_hash: 64 hex (that entry's hash),
-///         checkpoint_root?: 64 hex (the latest checkpoint's root, when checkpoints exist),
+///         checkpoint_root?: 64 hex (the latest checkpoint's root, when checkpoints exist; the witnessed one's with "witnessed"),
+///         witnessed?: { size: the checkpoint size the checkpoint policy's public witnesses cosigned, witnesses: [their names] },
 ///         chain?: { target: CAIP-10 (eip155:&lt;chain&gt;:&lt;address&gt;), transaction: 0x + 64 hex, block: integer ≥ 0,
 ///                   from: the sending address, encoding: "deirf-disclosure-v1" } }
 /// </summary>
@@ -32,6 +33,15 @@ public sealed partial class DisclosurePublished : IEntryKind
         if (body["checkpoint_root"] is not null)
         {
             Match(body, "checkpoint_root", HashPattern(), "64 lowercase hex digits", 64);
+        }
+        if (body["witnessed"] is { } w)
+        {
+            if (w is not JsonObject witnessed || witnessed["witnesses"] is not JsonArray names || names.Count == 0
+                || names.Any(n => n is not JsonValue v || !v.TryGetValue<string>(out var t) || t.Length is 0 or > 255))
+            {
+                throw new InvalidStatementException(Name, "witnessed", $"'{Name}' member 'witnessed' is {{size, witnesses: [names]}}.");
+            }
+            RequireInteger(witnessed, "size");
         }
         if (body["chain"] is null)
         {
