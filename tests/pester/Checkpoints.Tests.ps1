@@ -159,7 +159,15 @@ Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines driv
     }
 
     It 'checkpoints are written automatically every N entries and on close' {
-        Set-Content (Join-Path $ws 'checkpoint-policy.json') '{"version":1,"every":10,"onClose":true,"require":{"count":1}}'
+        # The policy is governed: a file edited by hand is refused, Set-DeirfCheckpointPolicy journals it in the roster.
+        Set-Content (Join-Path $ws 'checkpoint-policy.json') '{"version":1,"every":10,"onClose":true,"require":{"count":0}}'
+        $before = @(Get-ChildItem (Join-Path $ws "incidents/$inc/checkpoints")).Count
+        { New-DeirfCheckpoint -Incident $inc -Signer rec -KeyPath $keys.rec.Seed } | Should -Throw -ErrorId 'CheckpointPolicyUnjournaled*'
+        @(Get-ChildItem (Join-Path $ws "incidents/$inc/checkpoints")).Count | Should -Be $before -Because 'nothing is written when the policy is refused'
+        $policy = Set-DeirfCheckpointPolicy -Every 10 -OnClose $true -Require 1 -Actor rec -Confirm:$false -PassThru -WarningVariable replaced -WarningAction SilentlyContinue
+        $replaced | Should -Match 'starts from the defaults'
+        $policy.Source | Should -Match '^ROSTER#\d+$'
+        (Get-DeirfJournal -Incident ROSTER | Select-Object -Last 1).Kind | Should -Be 'settings.set'
         $auto = (New-DeirfIncident -Title 'Auto' -Reporter rec).Id
         1..10 | ForEach-Object { Add-DeirfNote -Incident $auto -Text "n$_" -Actor rec }
         Close-DeirfIncident -Incident $auto -Resolution 'done' -Actor rec -Confirm:$false
@@ -203,6 +211,25 @@ Describe 'Checkpoints and proofs (issue 8), the way the issue''s user lines driv
             # Plain http to anything but loopback is refused before anything is sent.
             Submit-DeirfCheckpoint -Incident $inc -Witness 'http://witness.example/' -WitnessKey $wkey -Actor rec -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable url | Out-Null
             $url[0].FullyQualifiedErrorId | Should -Be 'WitnessUrlInvalid,DeIRF.Commands.Cmdlets.SubmitDeirfCheckpointCommand'
+
+            # The checkpoint policy can require the public witness before a disclosure: a disclosure needs a checkpoint of
+            # the whole journal (but for the checkpoint.witnessed answers after it) that the witness cosigned.
+            Set-DeirfCheckpointPolicy -DisclosureWitness $wkey -MinDisclosureWitnesses 1 -Actor rec -Confirm:$false
+            Set-Content ./disclosure.md 'We rotated the leaked keys.'
+            { Publish-DeirfDisclosure -Incident $inc -Path ./disclosure.md -Actor rec -Confirm:$false } | Should -Throw -ErrorId 'DisclosureNotWitnessed*'
+            $old = 25
+            foreach ($round in 1, 2) {
+                $cpN = New-DeirfCheckpoint -Incident $inc -Signer rec -KeyPath $keys.rec.Seed
+                (Submit-DeirfCheckpoint -Incident $inc -Witness "http://127.0.0.1:$port/" -WitnessKey $wkey -OldSize $old -Actor rec -Confirm:$false).Cosigned | Should -BeTrue
+                $d = Publish-DeirfDisclosure -Incident $inc -Path ./disclosure.md -Actor rec -Confirm:$false
+                $d.Body.witnessed.witnesses | Should -Be @('witness.example/w1')
+                $d.Body.witnessed.size | Should -Be $cpN.Size
+                # What came after (the disclosure entry itself, a note) is not witnessed yet: refused, nothing journaled.
+                Add-DeirfNote -Incident $inc -Text "after the witness, round $round" -Actor rec
+                { Publish-DeirfDisclosure -Incident $inc -Path ./disclosure.md -Actor rec -Confirm:$false } | Should -Throw -ErrorId 'DisclosureNotWitnessed*'
+                (Get-DeirfJournal -Incident $inc | Select-Object -Last 1).Kind | Should -Be 'note'
+                $old = $cpN.Size
+            }
         }
         finally {
             Stop-Process -Id $p.Id -Force -ErrorAction Ignore

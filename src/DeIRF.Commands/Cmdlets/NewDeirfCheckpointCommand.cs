@@ -48,6 +48,8 @@ public sealed class NewDeirfCheckpointCommand : WorkspaceCmdlet
                   ?? throw new DeirfException("SigningKeyMissing", DeirfErrorKind.InvalidArgument,
                       $"'{signerHandle}' has no signing key configured here: pass -KeyPath or run Set-DeirfSigningKey.", signerHandle);
             var signer = CheckpointSigner.FromKeyFile(signerHandle, keyPath, null, roster);
+            // Read before anything is written: a policy file nobody journaled refuses the command, not the verdict after it.
+            var policy = CheckpointPolicy.Load(ws);
             if (!ShouldProcess(Incident, $"Write a checkpoint of the journal signed by {signerHandle}"))
             {
                 return;
@@ -58,7 +60,7 @@ public sealed class NewDeirfCheckpointCommand : WorkspaceCmdlet
                 checkpoint.Save(ResolvePath(OutFile));
             }
             WriteVerbose($"Checkpoint {path}; verifier key of {signerHandle}: {signer.VerifierKey(CheckpointRole.Log)}");
-            var verdict = CheckpointVerdict.Judge(checkpoint, NoteVerifierKey.FromRoster(roster), CheckpointPolicy.Load(ws), RolesIn(ws, Incident));
+            var verdict = CheckpointVerdict.Judge(checkpoint, NoteVerifierKey.FromRoster(roster), policy, RolesIn(ws, Incident));
             WriteObject(Decorate(verdict, OutFile is null ? path : ResolvePath(OutFile), signer.VerifierKey(CheckpointRole.Log).ToString()));
         });
     }

@@ -51,6 +51,10 @@ public sealed class SetDeirfCheckpointPolicyCommand : WorkspaceCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Emit the policy these parameters make (its Sha256 is what the settings.set proposal names), journal nothing.</summary>
+    [Parameter]
+    public SwitchParameter Preview { get; set; }
+
     protected override void ProcessRecord()
     {
         Try(Checkpoints.CheckpointPolicy.FileName, () =>
@@ -68,7 +72,7 @@ public sealed class SetDeirfCheckpointPolicyCommand : WorkspaceCmdlet
                 current = Checkpoints.CheckpointPolicy.Default;
             }
             var witnesses = DisclosureWitness is null ? current.DisclosureWitnesses : TestDeirfInclusionProofCommand.ReadVerifierKeys(this, DisclosureWitness);
-            var requireJson = Require is null ? current.Require.ToJson().ToJsonString()
+            var requireJson = Require is null ? current.ToJson()["require"]!.ToJsonString()
                 : int.TryParse(Require, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? $"{{\"count\":{n}}}" : Require;
             var draft = new System.Text.Json.Nodes.JsonObject
             {
@@ -88,6 +92,11 @@ public sealed class SetDeirfCheckpointPolicyCommand : WorkspaceCmdlet
             }
             // Parsed as the file will be read: a policy that cannot be met or read is refused before anything is journaled.
             var policy = Checkpoints.CheckpointPolicy.Parse(draft.ToJsonString());
+            if (Preview)
+            {
+                WriteObject(policy);
+                return;
+            }
             var actor = ResolveActor(ws, Actor);
             var disclosure = policy.MinDisclosureWitnesses > 0 ? $", {policy.MinDisclosureWitnesses} of {policy.DisclosureWitnesses.Count} public witness(es) before disclosure" : "";
             if (!ShouldProcess(Identity.Roster.PathIn(ws), $"Set the checkpoint policy: every {policy.Every}, on close {policy.OnClose}, require {policy.RequireText}{disclosure} (settings.set of {Checkpoints.CheckpointPolicy.FileName}, sha256 {policy.Sha256})"))
