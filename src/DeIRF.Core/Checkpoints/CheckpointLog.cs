@@ -151,23 +151,9 @@ public static class CheckpointLog
     {
         var journal = ws.JournalOf(incident);
         using var tree = JournalTree.Open(journal, cancellationToken);
-        if (checkpoint is null)
-        {
-            foreach (var path in List(ws, incident).Reverse())
-            {
-                var cp = Checkpoint.Load(path);
-                if (cp.Size > seq)
-                {
-                    checkpoint = cp;
-                    break;
-                }
-            }
-            if (checkpoint is null)
-            {
-                throw new CheckpointException("CheckpointNotFound", DeirfErrorKind.NotFound,
-                    $"No checkpoint of {incident} covers entry {seq} yet. Make one with New-DeirfCheckpoint.", seq);
-            }
-        }
+        checkpoint ??= BestCovering(ws, incident, seq)
+            ?? throw new CheckpointException("CheckpointNotFound", DeirfErrorKind.NotFound,
+                $"No checkpoint of {incident} covers entry {seq} yet. Make one with New-DeirfCheckpoint.", seq);
         var origin = Checkpoint.OriginFor(ws.WorkspaceId, incident);
         if (checkpoint.Origin != origin)
         {
@@ -183,5 +169,41 @@ public static class CheckpointLog
                 $"The checkpoint of size {checkpoint.Size} (root {checkpoint.Root}, signed by {Signers(checkpoint)}) is not a state of this journal ({tree.Size} entries).", checkpoint.Origin);
         }
         return new InclusionProof(seq, tree.EntryLine(seq), tree.Tree.InclusionProof(seq, checkpoint.Size), checkpoint);
+    }
+
+    /// <summary>
+    /// The checkpoint a proof of <paramref name="seq"/> should embed when none is named: among this journal's
+    /// checkpoints that cover it, the largest one the workspace's policy trusts; when
+    /// none is trusted, the one with the most verified signers (roster keys, then the policy's public witnesses),
+    /// the larger on a tie. So a newer unsigned automatic checkpoint never hides an older cosigned one.
+    /// </summary>
+    private static Checkpoint? BestCovering(Workspace ws, string incident, long seq)
+    {
+        var candidates = List(ws, incident).Reverse().Select(Checkpoint.Load)
+            .Where(cp => cp.Size > seq).ToList();
+        if (candidates.Count <= 1)
+        {
+            return candidates.FirstOrDefault();
+        }
+        var keys = NoteVerifierKey.FromRoster(Identity.Roster.Load(ws));
+        var policy = CheckpointPolicy.Load(ws);
+        var roles = ws.GetIncident(incident).Roles;
+        IReadOnlySet<string> RolesOf(string handle) => roles.Where(kv => kv.Value.Contains(handle)).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+        Checkpoint? best = null;
+        int bestScore = -1;
+        foreach (var cp in candidates)
+        {
+            var verdict = CheckpointVerdict.Judge(cp, keys, policy, RolesOf);
+            if (verdict.IsTrusted)
+            {
+                return cp;
+            }
+            var score = (verdict.IsValid ? verdict.LogSigners.Count + verdict.Cosigners.Count : 0) + policy.DisclosureCosigners(cp).Count;
+            if (score > bestScore)
+            {
+                (best, bestScore) = (cp, score);
+            }
+        }
+        return best;
     }
 }

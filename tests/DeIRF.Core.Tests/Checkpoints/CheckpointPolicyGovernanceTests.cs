@@ -163,4 +163,20 @@ public sealed class CheckpointPolicyGovernanceTests : IDisposable
         Assert.Null(draft.WitnessedSize);
         Assert.Null(Disclosures.Body(draft, null)["witnessed"]);
     }
+
+    [Fact]
+    public void InclusionProofs_EmbedTheBestCosignedCheckpoint_NotANewerUnsignedOne()
+    {
+        var w1 = new TestNoteKey("witness.example/w1");
+        new CheckpointPolicy { DisclosureWitnesses = [w1.Key(NoteKeys.CosignatureV1Type)], MinDisclosureWitnesses = 1 }.Save(_w.Ws, "alice", _w.Options);
+        var (cp, _) = CheckpointLog.Create(_w.Ws, _inc, null);
+        CheckpointLog.MergeSignatures(_w.Ws, _inc, cp.WithSignature(w1.Cosign(cp, 1_800_000_000)));
+        _w.Append(_inc, new StatementDraft(Note.KindName, "alice", new JsonObject { ["text"] = "later" }));
+        var (newer, _) = CheckpointLog.Create(_w.Ws, _inc, null);
+        Assert.True(newer.Size > cp.Size);
+
+        Assert.Equal(cp.Size, CheckpointLog.Prove(_w.Ws, _inc, 0).Checkpoint.Size);
+        // An entry only the newer checkpoint covers is proved against it.
+        Assert.Equal(newer.Size, CheckpointLog.Prove(_w.Ws, _inc, newer.Size - 1).Checkpoint.Size);
+    }
 }
