@@ -1,15 +1,21 @@
-using System.Net;
 using System.Text;
 using DeIRF.Checkpoints;
 using DeIRF.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 // DeIRF.Witness: a C2SP tlog-witness serving POST <prefix>/add-checkpoint.
-//   --listen http://127.0.0.1:8080/   the prefix (HttpListener syntax; loopback unless you put a bastion in front)
+//   --listen http://127.0.0.1:8080/   the prefix (scheme, address, port, optional path; loopback unless a bastion is in front)
 //   --name witness.example/w1          the witness's key name
 //   --key ./witness.seed               its did:key seed file (0600): it cosigns with cosignature/v1
 //   --state ./state                    where the latest cosigned checkpoint per origin is kept
 //   --log '<origin>=<vkey>'            a log it witnesses (repeat; several keys for one origin allowed)
 // Prints its cosignature/v1 verifier key, then "listening <prefix>", and serves until stopped (SIGTERM, Ctrl+C).
+// Hosted by Kestrel (ASP.NET Core's server): keep-alive, request limits and shutdown as a web server does them.
 var options = new Dictionary<string, List<string>>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -51,60 +57,62 @@ try
     }
     var service = new WitnessService(new WitnessBook(One("--state"), name), signer,
         logs.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<NoteVerifierKey>)kv.Value, StringComparer.Ordinal));
-    using var listener = new HttpListener();
-    listener.Prefixes.Add(prefix.EndsWith('/') ? prefix : prefix + "/");
-    listener.Start();
+    if (!Uri.TryCreate(prefix, UriKind.Absolute, out var listen) || listen.Scheme != "http" || listen.Query.Length > 0)
+    {
+        throw new ArgumentException($"--listen '{prefix}' is not http://<address>:<port>/[path/] (put TLS in a proxy in front)");
+    }
+    var path = listen.AbsolutePath.EndsWith('/') ? listen.AbsolutePath : listen.AbsolutePath + "/";
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseUrls($"http://{listen.Authority}");
+    builder.WebHost.ConfigureKestrel(k =>
+    {
+        // A checkpoint with 64 signatures and 63 proof lines is well under 64 KiB; more is refused unread.
+        k.Limits.MaxRequestBodySize = MaxBody;
+        k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+        k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+    });
+    var app = builder.Build();
+    app.Run(async context => await Serve(context, service, path));
+    await app.StartAsync();
     Console.WriteLine(signer.VerifierKey(CheckpointRole.Witness));
     Console.WriteLine($"listening {prefix}");
-    using var stop = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-    stop.Token.Register(() => listener.Stop());
-    while (!stop.IsCancellationRequested)
-    {
-        HttpListenerContext context;
-        try
-        {
-            context = await listener.GetContextAsync();
-        }
-        catch (HttpListenerException) when (stop.IsCancellationRequested)
-        {
-            break;
-        }
-        catch (ObjectDisposedException)
-        {
-            break;
-        }
-        _ = Task.Run(() => Serve(context, service));
-    }
+    await app.WaitForShutdownAsync();
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or DeIRF.DeirfException or HttpListenerException)
+catch (Exception ex) when (ex is ArgumentException or DeIRF.DeirfException or IOException)
 {
     Console.Error.WriteLine($"DeIRF.Witness: {ex.Message}");
     return 2;
 }
 
-static void Serve(HttpListenerContext context, WitnessService service)
+static async Task Serve(HttpContext context, WitnessService service, string prefixPath)
 {
-    using var response = context.Response;
     WitnessAnswer answer;
-    if (context.Request.HttpMethod != "POST" || !context.Request.Url!.AbsolutePath.EndsWith("/add-checkpoint", StringComparison.Ordinal))
+    var request = context.Request;
+    if (request.Method != "POST" || request.Path.Value != prefixPath + "add-checkpoint")
     {
-        answer = new WitnessAnswer(context.Request.HttpMethod == "POST" ? 404 : 405, "text/plain; charset=utf-8", "only POST <prefix>/add-checkpoint\n");
+        answer = new WitnessAnswer(request.Method == "POST" ? 404 : 405, "text/plain; charset=utf-8", $"only POST {prefixPath}add-checkpoint\n");
     }
     else
     {
-        // A checkpoint with 64 signatures and 63 proof lines is well under 64 KiB; more is refused unread.
-        var body = new byte[64 * 1024 + 1];
+        var body = new byte[MaxBody + 1];
         int total = 0, n;
-        while (total < body.Length && (n = context.Request.InputStream.Read(body, total, body.Length - total)) > 0)
+        try
         {
-            total += n;
+            while (total < body.Length && (n = await request.Body.ReadAsync(body.AsMemory(total), context.RequestAborted)) > 0)
+            {
+                total += n;
+            }
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            total = body.Length; // over Kestrel's body limit
         }
         try
         {
-            answer = total > 64 * 1024
+            answer = total > MaxBody
                 ? new WitnessAnswer(413, "text/plain; charset=utf-8", "request too large\n")
                 : service.Handle(body[..total]);
         }
@@ -115,12 +123,14 @@ static void Serve(HttpListenerContext context, WitnessService service)
             answer = new WitnessAnswer(500, "text/plain; charset=utf-8", "internal error\n");
         }
     }
-    // One request per connection: HttpListener may close a kept-alive connection under load, and a client would then
-    // see its next request fail; a witness is asked rarely, so the handshake saved is not worth that.
-    response.KeepAlive = false;
-    response.StatusCode = answer.Status;
-    response.ContentType = answer.ContentType;
     var bytes = Encoding.UTF8.GetBytes(answer.Body);
-    response.ContentLength64 = bytes.Length;
-    response.OutputStream.Write(bytes);
+    context.Response.StatusCode = answer.Status;
+    context.Response.ContentType = answer.ContentType;
+    context.Response.ContentLength = bytes.Length;
+    await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+}
+
+internal static partial class Program
+{
+    private const int MaxBody = 64 * 1024;
 }
