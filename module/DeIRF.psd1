@@ -29,6 +29,7 @@
         'Test-DeirfInclusionProof'
         'Test-DeirfCheckpoint'
         'Submit-DeirfCheckpoint'
+        'Export-DeirfTiles'
         'Get-DeirfWorkspace'
         'Set-DeirfEvidenceStore'
         'Set-DeirfSyncPolicy'

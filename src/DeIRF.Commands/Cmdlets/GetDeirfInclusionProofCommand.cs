@@ -23,7 +23,7 @@ public sealed class GetDeirfInclusionProofCommand : WorkspaceCmdlet
     [ValidateRange(0, long.MaxValue)]
     public long Seq { get; set; }
 
-    /// <summary>The checkpoint to prove against. Default: the largest checkpoint of the incident that covers the entry.</summary>
+    /// <summary>The checkpoint to prove against. Default: the best checkpoint of the incident that covers the entry (trusted first, then most signers).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Checkpoint { get; set; }
