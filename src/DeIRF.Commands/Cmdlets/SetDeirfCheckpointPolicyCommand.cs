@@ -11,7 +11,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "DeirfCheckpointPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Checkpoints.CheckpointPolicy")]
-public sealed class SetDeirfCheckpointPolicyCommand : WorkspaceCmdlet
+public sealed class SetDeirfCheckpointPolicyCommand : GovernedSettingCmdlet
 {
     /// <summary>Write a checkpoint every N entries (0: never).</summary>
     [Parameter]
@@ -36,20 +36,6 @@ public sealed class SetDeirfCheckpointPolicyCommand : WorkspaceCmdlet
     [Parameter]
     [ValidateRange(0, 64)]
     public int? MinDisclosureWitnesses { get; set; }
-
-    /// <summary>The met ROSTER proposal (settings.set, target checkpoint-policy.json, sha256 of the policy) once the roster is sealed.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    public string? Proposal { get; set; }
-
-    /// <summary>Who changes it (default: the configured actor).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string? Actor { get; set; }
-
-    /// <summary>Emit the policy in force.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     /// <summary>Emit the policy these parameters make (its Sha256 is what the settings.set proposal names), journal nothing.</summary>
     [Parameter]

@@ -9,7 +9,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "DeirfEvidenceStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = S3Set)]
 [OutputType("DeIRF.Evidence.EvidenceStoreInfo")]
-public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
+public sealed class SetDeirfEvidenceStoreCommand : GovernedSettingCmdlet
 {
     private const string S3Set = "S3";
     private const string LocalSet = "Local";
@@ -66,20 +66,6 @@ public sealed class SetDeirfEvidenceStoreCommand : WorkspaceCmdlet
     /// <summary>Do not ask the bucket about object lock after saving (offline, or no credentials on this machine yet).</summary>
     [Parameter(ParameterSetName = S3Set)]
     public SwitchParameter NoCheck { get; set; }
-
-    /// <summary>Emit the store as Get-DeirfEvidenceStore shows it.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    /// <summary>The met ROSTER proposal (settings.set, target evidence-store.json, sha256 of the shared settings) once the roster is sealed.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    public string? Proposal { get; set; }
-
-    /// <summary>Who changes it (default: the configured actor).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string? Actor { get; set; }
 
     protected override void ProcessRecord()
     {

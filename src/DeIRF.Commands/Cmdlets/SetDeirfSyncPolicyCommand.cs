@@ -10,26 +10,12 @@ namespace DeIRF.Commands.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "DeirfSyncPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType("DeIRF.Sync.SyncPolicy")]
-public sealed class SetDeirfSyncPolicyCommand : WorkspaceCmdlet
+public sealed class SetDeirfSyncPolicyCommand : GovernedSettingCmdlet
 {
     /// <summary>require, warn or off.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateSet("require", "warn", "off")]
     public string CommitSignatures { get; set; } = "require";
-
-    /// <summary>The met ROSTER proposal (settings.set, target sync-policy.json, sha256 of the policy) once the roster is sealed.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
-    public string? Proposal { get; set; }
-
-    /// <summary>Who changes it (default: the configured actor).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
-    public string? Actor { get; set; }
-
-    /// <summary>Emit the policy in force.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
