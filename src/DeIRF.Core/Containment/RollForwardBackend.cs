@@ -52,7 +52,7 @@ public interface IRollForwardBackend
     /// <summary>Reads back what apply started (the run, the sync, the transaction) and says whether it succeeded.</summary>
     Task<ContainmentResult> VerifyAsync(RollForwardStep step, JsonObject undoState, CancellationToken cancellationToken);
 
-    /// <summary>Goes back to the state apply recorded before, or refuses (RollForwardUndoUnsupported) where the backend cannot.</summary>
+    /// <summary>Goes back to the state apply recorded before, or refuses (ContainmentUndoNotPossible) where the backend cannot.</summary>
     Task<ContainmentResult> UndoAsync(RollForwardStep step, JsonObject undoState, CancellationToken cancellationToken);
 }
 
