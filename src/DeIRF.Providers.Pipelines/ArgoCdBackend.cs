@@ -52,7 +52,7 @@ public sealed class ArgoCdBackend : IRollForwardBackend
             var other => throw new ContainmentException("RollForwardParameterInvalid", DeirfErrorKind.InvalidArgument, $"'prune' is true or false, not '{other}'.", "prune"),
         };
         return new Spec(PipelineHttp.ServiceUrl(request, "server"), app, request.Parameter("appNamespace"), request.Parameter("project"), revision, prune,
-            PipelineHttp.Seconds(request, "timeoutSeconds", 600, 1, 86400), PipelineHttp.Seconds(request, "pollSeconds", 5, 0.01, 600));
+            PipelineHttp.Seconds(request, "timeoutSeconds", 600, 0.1, 86400), PipelineHttp.Seconds(request, "pollSeconds", 5, 0.01, 600));
     }
 
     public string RevisionOf(ContainmentRequest request) => Read(request).Revision;
@@ -108,7 +108,7 @@ public sealed class ArgoCdBackend : IRollForwardBackend
             [
                 $"record the revision '{spec.Application}' runs now (undo syncs back to it)",
                 $"sync Application '{spec.Application}' to {spec.Revision}{(spec.Prune ? " with prune" : string.Empty)} ({spec.Server})",
-                $"wait for Synced and Healthy (at most {spec.Timeout.TotalSeconds:0} s)",
+                $"wait for Synced and Healthy (at most {spec.Timeout.TotalSeconds:0.#} s)",
             ],
             Before = before,
             Expected = new JsonObject { ["application"] = spec.Application, ["revision"] = spec.Revision, ["sync"] = "Synced", ["health"] = "Healthy" },
@@ -176,7 +176,7 @@ public sealed class ArgoCdBackend : IRollForwardBackend
             }
             if (clock.Elapsed >= spec.Timeout)
             {
-                return (state, false, $"'{spec.Application}' is not Synced and Healthy at {spec.Revision} after {spec.Timeout.TotalSeconds:0} s ({line}); Test-DeirfContainment reads it again");
+                return (state, false, $"'{spec.Application}' is not Synced and Healthy at {spec.Revision} after {spec.Timeout.TotalSeconds:0.#} s ({line}); Test-DeirfContainment reads it again");
             }
             await Task.Delay(spec.Poll, cancellationToken).ConfigureAwait(false);
         }

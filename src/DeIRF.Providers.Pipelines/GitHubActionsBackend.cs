@@ -72,7 +72,7 @@ public sealed partial class GitHubActionsBackend : IRollForwardBackend
         var slash = repository.IndexOf('/');
         return new Spec(repository[..slash], repository[(slash + 1)..], workflow, gitRef, revision, inputs,
             PipelineHttp.ServiceUrl(request, "apiUrl", "https://api.github.com"),
-            PipelineHttp.Seconds(request, "timeoutSeconds", 1800, 1, 86400), PipelineHttp.Seconds(request, "pollSeconds", 5, 0.01, 600));
+            PipelineHttp.Seconds(request, "timeoutSeconds", 1800, 0.1, 86400), PipelineHttp.Seconds(request, "pollSeconds", 5, 0.01, 600));
     }
 
     private static ContainmentException Invalid(string parameter, string message)
@@ -132,7 +132,7 @@ public sealed partial class GitHubActionsBackend : IRollForwardBackend
             [
                 $"check that {spec.Repository} branch '{spec.Ref}' is at the reviewed {spec.Revision}",
                 $"dispatch workflow '{spec.Workflow}' on '{spec.Ref}'{inputs} ({spec.Api})",
-                $"follow the run to its conclusion (at most {spec.Timeout.TotalSeconds:0} s); verified when it concludes success at {spec.Revision}",
+                $"follow the run to its conclusion (at most {spec.Timeout.TotalSeconds:0.#} s); verified when it concludes success at {spec.Revision}",
             ],
             Before = State(spec, head),
             Expected = new JsonObject { ["repository"] = spec.Repository, ["workflow"] = spec.Workflow, ["head_sha"] = spec.Revision, ["conclusion"] = "success" },
@@ -179,7 +179,7 @@ public sealed partial class GitHubActionsBackend : IRollForwardBackend
             // sha that appears now (none existed at that sha before: the branch head was just checked to be it).
             runId = await FindDispatchedRunAsync(http, spec, runsPath, clock, step, cancellationToken).ConfigureAwait(false)
                 ?? throw new ContainmentException("RollForwardRunNotFound", DeirfErrorKind.ResourceUnavailable,
-                    $"The dispatch of '{spec.Workflow}' was accepted but no workflow_dispatch run at {spec.Revision} appeared within {spec.Timeout.TotalSeconds:0} s.", spec.Workflow);
+                    $"The dispatch of '{spec.Workflow}' was accepted but no workflow_dispatch run at {spec.Revision} appeared within {spec.Timeout.TotalSeconds:0.#} s.", spec.Workflow);
         }
         var run = await FollowAsync(http, spec, runId, clock, step, cancellationToken).ConfigureAwait(false);
         return Result(step, spec, head, run.Run, run.Pending, clock.Elapsed >= spec.Timeout);
@@ -296,8 +296,10 @@ public sealed partial class GitHubActionsBackend : IRollForwardBackend
                 : status == "completed"
                     ? $"run {runId} of '{spec.Workflow}' concluded {conclusion}: the roll-forward is not verified"
                     : status == "waiting"
-                        ? $"run {runId} is still waiting after {spec.Timeout.TotalSeconds:0} s: {Describe(pending)}; Test-DeirfContainment reads it again"
-                        : $"run {runId} is still {status} after {(timedOut ? spec.Timeout.TotalSeconds : 0):0} s; Test-DeirfContainment reads it again";
+                        ? $"run {runId} is still waiting after {spec.Timeout.TotalSeconds:0.#} s: {Describe(pending)}; Test-DeirfContainment reads it again"
+                        : timedOut
+                            ? $"run {runId} is still {status} after {spec.Timeout.TotalSeconds:0.#} s; Test-DeirfContainment reads it again"
+                            : $"run {runId} is {status}: not concluded yet";
         return new ContainmentResult
         {
             Action = step.Request.Action, Target = step.Request.Target, Before = State(spec, head), After = after,

@@ -86,7 +86,7 @@ public sealed partial class OzRelayerBackend : IRollForwardBackend
             throw Invalid("speed", $"'speed' is one of {string.Join(", ", Speeds)}, not '{speed}'.");
         }
         return new Spec(PipelineHttp.ServiceUrl(request, "server"), relayer, to.ToLowerInvariant(), value, data.ToLowerInvariant(), gas, speed,
-            PipelineHttp.Seconds(request, "timeoutSeconds", 900, 1, 86400), PipelineHttp.Seconds(request, "pollSeconds", 5, 0.01, 600));
+            PipelineHttp.Seconds(request, "timeoutSeconds", 900, 0.1, 86400), PipelineHttp.Seconds(request, "pollSeconds", 5, 0.01, 600));
     }
 
     /// <summary>"sha256:" + hex SHA-256 of the canonical {"data","to","value"} of a transaction (lowercase hex, value in decimal).</summary>
@@ -115,7 +115,7 @@ public sealed partial class OzRelayerBackend : IRollForwardBackend
             Steps =
             [
                 $"send to {spec.To} value {spec.Value} wei with {(spec.Data.Length - 2) / 2} bytes of data (digest {step.Revision}) through relayer '{spec.Relayer}' ({spec.Server})",
-                $"follow it to mined (at most {spec.Timeout.TotalSeconds:0} s)",
+                $"follow it to mined (at most {spec.Timeout.TotalSeconds:0.#} s)",
             ],
             Before = Tx(spec),
             Expected = new JsonObject { ["digest"] = step.Revision, ["status"] = "mined" },
@@ -189,7 +189,7 @@ public sealed partial class OzRelayerBackend : IRollForwardBackend
                 ? $"transaction {id} {status} ({PipelineHttp.Text(tx, "hash")})"
                 : Ended.Contains(status)
                     ? $"transaction {id} {status}: {PipelineHttp.Text(tx, "status_reason") ?? "no reason given"}; the roll-forward is not verified"
-                    : $"transaction {id} is still {status} after {spec.Timeout.TotalSeconds:0} s; Test-DeirfContainment reads it again";
+                    : $"transaction {id} is still {status} after {spec.Timeout.TotalSeconds:0.#} s; Test-DeirfContainment reads it again";
         return new ContainmentResult
         {
             Action = step.Request.Action, Target = step.Request.Target, Before = Tx(spec), After = after,

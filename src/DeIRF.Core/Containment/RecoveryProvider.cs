@@ -184,7 +184,7 @@ public sealed class RecoveryProvider : IContainmentProvider, IContainmentPrechec
         {
             Action = request.Action, Target = request.Target, Before = result.Before, After = result.After, UndoState = undo,
             Verified = result.Verified, Message = result.Message,
-            Ran = result.Ran ?? new JsonObject { [RollForwardBackends.Parameter] = backend.Name, [RollForwardBackends.RevisionParameter] = revision },
+            Ran = result.Ran,
         };
     }
 
