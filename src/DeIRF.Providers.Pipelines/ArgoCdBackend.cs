@@ -176,7 +176,7 @@ public sealed class ArgoCdBackend : IRollForwardBackend
             }
             if (clock.Elapsed >= spec.Timeout)
             {
-                return (state, false, $"'{spec.Application}' is not Synced and Healthy at {spec.Revision} after {spec.Timeout.TotalSeconds:0.#} s ({line}); Test-DeirfContainment reads it again");
+                return (state, false, $"'{spec.Application}' is not Synced and Healthy at {spec.Revision} after {spec.Timeout.TotalSeconds:0.#} s ({line}) (its id is journaled: follow it there)");
             }
             await Task.Delay(spec.Poll, cancellationToken).ConfigureAwait(false);
         }

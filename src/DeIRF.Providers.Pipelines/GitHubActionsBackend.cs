@@ -296,9 +296,9 @@ public sealed partial class GitHubActionsBackend : IRollForwardBackend
                 : status == "completed"
                     ? $"run {runId} of '{spec.Workflow}' concluded {conclusion}: the roll-forward is not verified"
                     : status == "waiting"
-                        ? $"run {runId} is still waiting after {spec.Timeout.TotalSeconds:0.#} s: {Describe(pending)}; Test-DeirfContainment reads it again"
+                        ? $"run {runId} is still waiting after {spec.Timeout.TotalSeconds:0.#} s: {Describe(pending)} (its id is journaled: follow it there)"
                         : timedOut
-                            ? $"run {runId} is still {status} after {spec.Timeout.TotalSeconds:0.#} s; Test-DeirfContainment reads it again"
+                            ? $"run {runId} is still {status} after {spec.Timeout.TotalSeconds:0.#} s (its id is journaled: follow it there)"
                             : $"run {runId} is {status}: not concluded yet";
         return new ContainmentResult
         {

@@ -189,7 +189,7 @@ public sealed partial class OzRelayerBackend : IRollForwardBackend
                 ? $"transaction {id} {status} ({PipelineHttp.Text(tx, "hash")})"
                 : Ended.Contains(status)
                     ? $"transaction {id} {status}: {PipelineHttp.Text(tx, "status_reason") ?? "no reason given"}; the roll-forward is not verified"
-                    : $"transaction {id} is still {status} after {spec.Timeout.TotalSeconds:0.#} s; Test-DeirfContainment reads it again";
+                    : $"transaction {id} is still {status} after {spec.Timeout.TotalSeconds:0.#} s (its id is journaled: follow it there)";
         return new ContainmentResult
         {
             Action = step.Request.Action, Target = step.Request.Target, Before = Tx(spec), After = after,
