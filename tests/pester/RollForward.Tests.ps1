@@ -105,6 +105,12 @@ Describe 'recovery.roll-forward through github-actions: review, staging replay, 
     }
     AfterEach { Assert-NoFakeProblem }
 
+    It 'the backends are extensions of the catalog, declared by DeIRF.Providers.Pipelines (the engine names none)' {
+        $backends = @(Get-DeirfExtension -Point rollforward-backend)
+        ($backends.Key | Sort-Object) -join ',' | Should -Be 'argocd,github-actions,oz-relayer'
+        $backends.AssemblyName | Select-Object -Unique | Should -Be 'DeIRF.Providers.Pipelines'
+    }
+
     It 'the review signs the revision; the staging replay runs the reviewed release on staging' {
         $review = New-DeirfProposal -Incident $inc -Action recovery.patch-review -Target $patch -Parameter @{ patch = $patch; revision = $sha } -Proposer bob -Workspace $ws
         Sign $review; Approve $review
