@@ -25,23 +25,9 @@ BeforeAll {
     Register-DeirfTestSecret -Kind 'fake GitHub token' -Secret $script:Token
     $script:SecureToken = ConvertTo-SecureString $script:Token -AsPlainText -Force
 
-    $fakeDll = @('Release', 'Debug') | ForEach-Object { Join-Path $PSScriptRoot "../tools/DeIRF.FakeServices/bin/$_/net10.0/DeIRF.FakeServices.dll" } |
-        Where-Object { Test-Path $_ } | Select-Object -First 1
-    if (-not $fakeDll) { throw 'DeIRF.FakeServices.dll is not built: run ./build.ps1 build' }
-    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { (Get-Command dotnet).Source }
-    $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
-    $psi.ArgumentList.Add((Resolve-Path $fakeDll).Path)
-    $psi.ArgumentList.Add('pipelines')
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardInput = $true
-    $psi.UseShellExecute = $false
-    # The token reaches the fake through its environment, never its command line.
-    $psi.Environment['DEIRF_FAKE_TOKEN'] = $script:Token
-    $script:Fake = [Diagnostics.Process]::Start($psi)
-    $line = $script:Fake.StandardOutput.ReadLineAsync()
-    if (-not $line.Wait([TimeSpan]::FromSeconds(60))) { throw 'The pipeline fakes did not start within 60 s' }
-    $script:Base = $line.Result.Trim()
-    if ($script:Base -notmatch '^http://127\.0\.0\.1:\d+$') { throw "Unexpected fake address '$($script:Base)'" }
+    $started = Start-DeirfTestFakeServices -Token $script:Token -Pipelines
+    $script:Fake = $started.Process
+    $script:Base = $started.Base
 
     function Invoke-Fake([string] $Route, $Body) {
         Invoke-RestMethod -Method Post "$script:Base/_fake/$Route" -ContentType 'application/json' -Body ($Body | ConvertTo-Json -Depth 4 -Compress) | Out-Null

@@ -134,15 +134,9 @@ public sealed class PipelineFakeHost : IAsyncDisposable
 
     public static async Task<PipelineFakeHost> StartAsync(string token)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var host = new PipelineFakeHost(app, token);
-        app.Run(host.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.BaseUrl = address.Replace("[::1]", "127.0.0.1").TrimEnd('/');
+        PipelineFakeHost? host = null;
+        var (_, baseUrl) = await FakeHttp.StartAsync(app => (host = new PipelineFakeHost(app, token)).HandleAsync);
+        host!.BaseUrl = baseUrl;
         return host;
     }
 
@@ -152,15 +146,7 @@ public sealed class PipelineFakeHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public IReadOnlyList<string> TakeProblems()
-    {
-        var taken = new List<string>();
-        while (Problems.TryDequeue(out var p))
-        {
-            taken.Add(p);
-        }
-        return taken;
-    }
+    public IReadOnlyList<string> TakeProblems() => FakeHttp.Drain(Problems);
 
     public IEnumerable<RecordedRequest> RequestsTo(string route) => Requests.Where(r => r.Route == route);
 
@@ -265,7 +251,7 @@ public sealed class PipelineFakeHost : IAsyncDisposable
             var value = h.Value.ToString();
             if (h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
             {
-                value = value == $"Bearer {_token}" ? "Bearer <valid token>" : value.StartsWith("Bearer ", StringComparison.Ordinal) ? "Bearer <wrong token>" : "<not a bearer token>";
+                value = FakeHttp.Authorization(value, _token);
             }
             headers[h.Key] = value;
         }
