@@ -59,6 +59,8 @@ Describe 'recovery.roll-forward through github-actions: review, staging replay, 
             $keys[$r.H] = Add-DeirfTestResponder -Workspace $ws -Handle $r.H -Role $r.R -KeyFolder $TestDrive -AddedBy bob
         }
         $inc = (New-DeirfIncident -Title 'Bad deploy: 5xx after api-2026.12.07' -Reporter bob -Workspace $ws).Id
+        Grant-DeirfIncidentRole -Incident $inc -Role ContainmentLead -Responder carol -Actor bob -Workspace $ws -Confirm:$false
+        Grant-DeirfIncidentRole -Incident $inc -Role TriageLead -Responder dana -Actor bob -Workspace $ws -Confirm:$false
         $danaSsh = Join-Path $TestDrive 'dana-approval-ssh'
         New-DeirfTestKey -Kind Ssh -Path $danaSsh | Out-Null
         Add-DeirfIdentityProof -Responder dana -Kind Ssh -KeyPath $danaSsh -Workspace $ws -Confirm:$false | Out-Null
@@ -163,5 +165,28 @@ Describe 'recovery.roll-forward through github-actions: review, staging replay, 
         $r.Verified | Should -BeFalse
         $r.Message | Should -Match "GitHub environment 'production' waits for its required reviewers \(alice, team release-managers\)"
         ($r.After | ConvertFrom-Json).status | Should -Be 'waiting'
+    }
+
+    It 'argocd: the same gates, a sync to the reviewed revision, and the undo is its own quorum proposal that syncs back' {
+        $previous = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(20)).ToLowerInvariant()
+        Invoke-Fake 'argocd/app' @{ name = 'api'; deployed = $previous; targetHead = $sha; outcome = 'Success' }
+        $a = & (Join-Path $Runbooks 'recovery-roll-forward.ps1') -Incident $inc -Patch $patch -Backend argocd -Revision $sha -Target api -Proposer bob -Workspace $ws -Parameter @{
+            server = $script:Base; pollSeconds = '0.05'; timeoutSeconds = '30' }
+        Sign $a; Approve $a
+        $token = @{ argocdToken = $SecureToken }
+        $r = $a | Invoke-DeirfContainment -Actor bob -Secret $token -Confirm:$false -WarningAction SilentlyContinue
+        $r.Verified | Should -BeTrue
+        ($r.Before | ConvertFrom-Json).revision | Should -Be $previous
+        ($r.After | ConvertFrom-Json).health | Should -Be 'Healthy'
+        $u = Undo-DeirfContainment -Incident $inc -Action recovery.roll-forward -Target api -Proposer bob -Workspace $ws
+        Sign $u
+        # Syncing back is a production change too: policy undo.recovery.* waits for the manual approval.
+        "$(($u | Test-DeirfQuorum).Blockers.Blocker)" | Should -Be 'ManualApprovalMissing'
+        Approve $u
+        $back = $u | Undo-DeirfContainment -Actor bob -Secret $token -Confirm:$false
+        $back.Verified | Should -BeTrue
+        $syncs = @(Get-FakeRequests 'argocd.sync' | ForEach-Object { ($_.body | ConvertFrom-Json).revision })
+        $syncs | Should -Be @($sha, $previous)
+        Get-ChildItem $ws -Recurse -File | Select-String -SimpleMatch $Token | Should -BeNullOrEmpty
     }
 }

@@ -101,7 +101,8 @@ public sealed class FakeTransaction
 /// Strict like <see cref="FakeServiceHost"/>: anything a request did against the description, and any request to a
 /// route none of them has, is a problem in <see cref="Problems"/>; every user asserts there is none.
 /// Control (for Pester): GET /_fake/requests, /_fake/problems; POST /_fake/github/branch {repository, branch, sha},
-/// POST /_fake/github/workflow {repository, workflow, outcome, environment, reviewers}, POST /_fake/github/approve {runId}.
+/// POST /_fake/github/workflow {repository, workflow, outcome, environment, reviewers}, POST /_fake/github/approve {runId},
+/// POST /_fake/argocd/app {name, deployed, targetHead, outcome}.
 /// </summary>
 public sealed class PipelineFakeHost : IAsyncDisposable
 {
@@ -720,6 +721,13 @@ public sealed class PipelineFakeHost : IAsyncDisposable
                 {
                     wf.Reviewers.Clear();
                     wf.Reviewers.AddRange(reviewers.Select(x => x!.GetValue<string>()));
+                }
+                break;
+            case "/_fake/argocd/app":
+                lock (_gate)
+                {
+                    AddApplication(o!["name"]!.GetValue<string>(), o["deployed"]!.GetValue<string>(), o["targetHead"]!.GetValue<string>()).Outcome =
+                        Enum.Parse<FakeOutcome>(o["outcome"]?.GetValue<string>() ?? "Success");
                 }
                 break;
             case "/_fake/github/approve":
