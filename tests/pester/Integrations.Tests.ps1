@@ -14,22 +14,9 @@ BeforeAll {
     Register-DeirfTestSecret -Kind 'fake service token' -Secret $script:Token
     $script:SecureToken = ConvertTo-SecureString $script:Token -AsPlainText -Force
 
-    $fakeDll = @('Release', 'Debug') | ForEach-Object { Join-Path $PSScriptRoot "../tools/DeIRF.FakeServices/bin/$_/net10.0/DeIRF.FakeServices.dll" } |
-        Where-Object { Test-Path $_ } | Select-Object -First 1
-    if (-not $fakeDll) { throw 'DeIRF.FakeServices.dll is not built: run ./build.ps1 build' }
-    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { (Get-Command dotnet).Source }
-    $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
-    $psi.ArgumentList.Add((Resolve-Path $fakeDll).Path)
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardInput = $true
-    $psi.UseShellExecute = $false
-    # The token reaches the fake through its environment, never its command line.
-    $psi.Environment['DEIRF_FAKE_TOKEN'] = $script:Token
-    $script:Fake = [Diagnostics.Process]::Start($psi)
-    $line = $script:Fake.StandardOutput.ReadLineAsync()
-    if (-not $line.Wait([TimeSpan]::FromSeconds(60))) { throw 'The fake services did not start within 60 s' }
-    $script:Base = $line.Result.Trim()
-    if ($script:Base -notmatch '^http://127\.0\.0\.1:\d+$') { throw "Unexpected fake services address '$($script:Base)'" }
+    $started = Start-DeirfTestFakeServices -Token $script:Token
+    $script:Fake = $started.Process
+    $script:Base = $started.Base
 
     function Get-FakeRequests([string] $Route) { @((Invoke-RestMethod "$script:Base/_fake/requests") | ForEach-Object { $_ } | Where-Object route -EQ $Route) }
     function Get-FakeState { Invoke-RestMethod "$script:Base/_fake/state" }

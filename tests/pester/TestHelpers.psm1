@@ -97,4 +97,31 @@ function Add-DeirfTestResponder {
     @{ Seed = $seed; Eth = $eth }
 }
 
-Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Write-DeirfTestKeyFile, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory, Add-DeirfTestResponder
+<#
+.SYNOPSIS
+    Starts tests/tools/DeIRF.FakeServices as a child process on 127.0.0.1 (the chat and ticket fakes, or with
+    -Pipelines the GitHub Actions / Argo CD / Relayer fakes) and returns its process and base URL; stop it by its PID.
+    The token reaches it through its environment, never its command line.
+#>
+function Start-DeirfTestFakeServices {
+    param([Parameter(Mandatory)] [string] $Token, [switch] $Pipelines)
+    $fakeDll = @('Release', 'Debug') | ForEach-Object { Join-Path $PSScriptRoot "../tools/DeIRF.FakeServices/bin/$_/net10.0/DeIRF.FakeServices.dll" } |
+        Where-Object { Test-Path $_ } | Select-Object -First 1
+    if (-not $fakeDll) { throw 'DeIRF.FakeServices.dll is not built: run ./build.ps1 build' }
+    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { (Get-Command dotnet).Source }
+    $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
+    $psi.ArgumentList.Add((Resolve-Path $fakeDll).Path)
+    if ($Pipelines) { $psi.ArgumentList.Add('pipelines') }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardInput = $true
+    $psi.UseShellExecute = $false
+    $psi.Environment['DEIRF_FAKE_TOKEN'] = $Token
+    $process = [Diagnostics.Process]::Start($psi)
+    $line = $process.StandardOutput.ReadLineAsync()
+    if (-not $line.Wait([TimeSpan]::FromSeconds(60))) { Stop-Process -Id $process.Id -Force; throw 'The fake services did not start within 60 s' }
+    $base = $line.Result.Trim()
+    if ($base -notmatch '^http://127\.0\.0\.1:\d+$') { Stop-Process -Id $process.Id -Force; throw "Unexpected fake services address '$base'" }
+    [pscustomobject]@{ Process = $process; Base = $base }
+}
+
+Export-ModuleMember -Function Get-DeirfTestModulePath, Test-DeirfTool, New-DeirfTestKey, Write-DeirfTestKeyFile, Register-DeirfTestSecret, Register-DeirfTestKeyFile, Remove-DeirfTestDirectory, Add-DeirfTestResponder, Start-DeirfTestFakeServices

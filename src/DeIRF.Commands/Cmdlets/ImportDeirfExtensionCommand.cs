@@ -40,9 +40,9 @@ public sealed class ImportDeirfExtensionCommand : DeirfCmdlet
 [OutputType("DeIRF.Extensions.ExtensionEntry")]
 public sealed class GetDeirfExtensionCommand : DeirfCmdlet
 {
-    /// <summary>Only this extension point (containment, proposal-payload, evidence-store, disclosure-anchor, proof-kind, alert-shape, entry-kind, ticket-tracker, chat-channel).</summary>
+    /// <summary>Only this extension point (containment, proposal-payload, evidence-store, disclosure-anchor, proof-kind, alert-shape, entry-kind, ticket-tracker, chat-channel, rollforward-backend).</summary>
     [Parameter(Position = 0)]
-    [ValidateSet("containment", "proposal-payload", "evidence-store", "disclosure-anchor", "proof-kind", "alert-shape", "entry-kind", "ticket-tracker", "chat-channel")]
+    [ValidateSet("containment", "proposal-payload", "evidence-store", "disclosure-anchor", "proof-kind", "alert-shape", "entry-kind", "ticket-tracker", "chat-channel", "rollforward-backend")]
     public string? Point { get; set; }
 
     protected override void ProcessRecord()

@@ -77,7 +77,20 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
                 progress.StatusDescription = $"Applying and reading back on '{proposal.Target}'";
                 progress.PercentComplete = 50;
                 WriteProgress(progress);
-                var record = ContainmentRunner.ExecuteAsync(ws, run, actor, options, Force ? Reason : null, CancellationToken).GetAwaiter().GetResult();
+                // A long step (a roll-forward following its pipeline run) reports progress from its own thread; the
+                // lines are shown here, on the pipeline thread, while it runs.
+                var lines = new ProgressQueue();
+                var running = ContainmentRunner.ExecuteAsync(ws, run with { Request = run.Request.WithProgress(lines) }, actor, options, Force ? Reason : null, CancellationToken);
+                while (!running.IsCompleted)
+                {
+                    Task.WhenAny(running, Task.Delay(200)).GetAwaiter().GetResult();
+                    if (lines.TakeLast() is { } line)
+                    {
+                        progress.StatusDescription = line;
+                        WriteProgress(progress);
+                    }
+                }
+                var record = running.GetAwaiter().GetResult();
                 WriteFromWorkspace(record, ws);
                 if (!record.Verified)
                 {
@@ -93,4 +106,14 @@ public sealed class InvokeDeirfContainmentCommand : ProposalCmdlet
             }
         });
     }
+}
+
+/// <summary>The newest progress line a provider reported (older ones are superseded: a progress bar shows one).</summary>
+internal sealed class ProgressQueue : IProgress<string>
+{
+    private string? _last;
+
+    public void Report(string value) => Interlocked.Exchange(ref _last, value);
+
+    public string? TakeLast() => Interlocked.Exchange(ref _last, null);
 }

@@ -134,7 +134,7 @@ public static class ContainmentRunner
     {
         var request = new ContainmentRequest(run.Request.Action, run.Request.Target, run.Request.Parameters, run.Request.IncidentId, run.Request.WorkspaceRoot, run.Request.Secrets)
         {
-            Actor = actor, AppendOptions = options, QuorumSignatures = run.Request.QuorumSignatures,
+            Actor = actor, AppendOptions = options, QuorumSignatures = run.Request.QuorumSignatures, Progress = run.Request.Progress,
         };
         return ExecuteAsync(ws, run.Proposal, request, actor, options, evidenceOverrideReason, cancellationToken);
     }

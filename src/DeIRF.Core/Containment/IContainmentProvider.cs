@@ -49,9 +49,19 @@ public sealed class ContainmentRequest
     /// </summary>
     public IReadOnlyList<Quorum.QuorumSignatureStatus> QuorumSignatures { get; init; } = [];
 
+    /// <summary>
+    /// Where a long-running step reports progress ("run 42 in_progress"): the cmdlet shows it as a progress record on
+    /// the pipeline thread. Never journaled; null when no one listens.
+    /// </summary>
+    public IProgress<string>? Progress { get; init; }
+
     /// <summary>The same request carrying <paramref name="signatures"/>.</summary>
     public ContainmentRequest WithQuorumSignatures(IReadOnlyList<Quorum.QuorumSignatureStatus> signatures)
-        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = signatures };
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = signatures, Progress = Progress };
+
+    /// <summary>The same request reporting progress to <paramref name="progress"/>.</summary>
+    public ContainmentRequest WithProgress(IProgress<string>? progress)
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = QuorumSignatures, Progress = progress };
 
     public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
 

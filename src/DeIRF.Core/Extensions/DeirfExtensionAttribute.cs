@@ -56,5 +56,8 @@ public static class ExtensionPoints
     /// <summary><see cref="Integrations.IChatChannel"/>; key the channel's name as -Channel takes it ("Matrix").</summary>
     public const string ChatChannel = "chat-channel";
 
-    public static readonly IReadOnlyList<string> All = [Containment, ProposalPayload, EvidenceStore, DisclosureAnchor, ProofKind, AlertShape, EntryKind, TicketTracker, ChatChannel];
+    /// <summary><see cref="Containment.IRollForwardBackend"/>; key the <c>backend</c> parameter of recovery.roll-forward ("github-actions").</summary>
+    public const string RollForwardBackend = "rollforward-backend";
+
+    public static readonly IReadOnlyList<string> All = [Containment, ProposalPayload, EvidenceStore, DisclosureAnchor, ProofKind, AlertShape, EntryKind, TicketTracker, ChatChannel, RollForwardBackend];
 }

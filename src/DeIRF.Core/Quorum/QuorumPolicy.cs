@@ -244,6 +244,9 @@ public sealed class QuorumPolicy
             {
                 Action = a, Require = QuorumGroup.Of(2, ResponderRole.ContainmentLead, ResponderRole.TriageLead), TtlMinutes = 60, EvidenceRequired = true,
             }),
+            // Undoing a recovery step changes production again (a roll-forward's undo syncs back to the old
+            // revision): the leads decide, and like every recovery step it waits for a manual approval.
+            new QuorumRule { Action = "undo.recovery.*", Require = QuorumGroup.Of(2, ResponderRole.ContainmentLead, ResponderRole.TriageLead), TtlMinutes = 240, SelfApproval = false, ManualApproval = true },
             // Undoing a containment re-opens what was closed: the same leads decide, no new evidence needed.
             new QuorumRule { Action = "undo.*", Require = QuorumGroup.Of(2, ResponderRole.ContainmentLead, ResponderRole.TriageLead), TtlMinutes = 60 },
             // Once the roster is sealed: who is on the team, whose keys count, and the shared settings.

@@ -82,15 +82,9 @@ public sealed class FakeServiceHost : IAsyncDisposable
 
     public static async Task<FakeServiceHost> StartAsync(string token)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var host = new FakeServiceHost(app, token);
-        app.Run(host.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.BaseUrl = address.Replace("[::1]", "127.0.0.1").TrimEnd('/');
+        FakeServiceHost? host = null;
+        var (_, baseUrl) = await FakeHttp.StartAsync(app => (host = new FakeServiceHost(app, token)).HandleAsync);
+        host!.BaseUrl = baseUrl;
         return host;
     }
 
@@ -106,15 +100,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
     public IEnumerable<RecordedRequest> RequestsTo(string route) => Requests.Where(r => r.Route == route);
 
     /// <summary>The problems recorded so far, removed: for a test that sent a bad request on purpose and asserts what was seen.</summary>
-    public IReadOnlyList<string> TakeProblems()
-    {
-        var taken = new List<string>();
-        while (Problems.TryDequeue(out var p))
-        {
-            taken.Add(p);
-        }
-        return taken;
-    }
+    public IReadOnlyList<string> TakeProblems() => FakeHttp.Drain(Problems);
 
     private void Problem(RecordedRequest r, string problem)
     {
@@ -160,7 +146,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
             var value = h.Value.ToString();
             if (h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
             {
-                value = value == $"Bearer {_token}" ? "Bearer <valid token>" : value.StartsWith("Bearer ", StringComparison.Ordinal) ? "Bearer <wrong token>" : "<not a bearer token>";
+                value = FakeHttp.Authorization(value, _token);
             }
             else if (h.Key.Equals("PRIVATE-TOKEN", StringComparison.OrdinalIgnoreCase))
             {
