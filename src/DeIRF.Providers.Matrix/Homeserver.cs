@@ -24,9 +24,9 @@ internal sealed class Homeserver
     public const int PageSize = 100;
 
     /// <summary>How long an event and its edits, once fetched, answer again (a verdict re-checks every row, a sweep many).</summary>
-    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
+    public static TimeSpan CacheFor { get; internal set; } = TimeSpan.FromSeconds(10);
 
-    private static readonly ConcurrentDictionary<string, (long Until, RoomEvent Event, bool Edited)> Cache = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, (long At, RoomEvent Event, bool Edited)> Cache = new(StringComparer.Ordinal);
 
     private readonly OutboundHttp _http;
     private readonly string _token;
@@ -47,7 +47,7 @@ internal sealed class Homeserver
     public (RoomEvent Event, bool Edited) EventWithEdits(MatrixEventRef reference, CancellationToken ct = default)
     {
         var key = $"{Origin}\n{reference}";
-        if (Cache.TryGetValue(key, out var hit) && Environment.TickCount64 < hit.Until)
+        if (Cache.TryGetValue(key, out var hit) && Environment.TickCount64 - hit.At < (long)CacheFor.TotalMilliseconds)
         {
             return (hit.Event, hit.Edited);
         }
@@ -57,7 +57,7 @@ internal sealed class Homeserver
         {
             Cache.Clear();
         }
-        Cache[key] = (Environment.TickCount64 + (long)CacheFor.TotalMilliseconds, ev, edited);
+        Cache[key] = (Environment.TickCount64, ev, edited);
         return (ev, edited);
     }
 

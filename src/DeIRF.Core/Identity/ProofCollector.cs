@@ -22,11 +22,8 @@ public sealed class ProofCollectionRequest
     /// <summary>Who holds which key: a candidate's signer is the responder holding the key it was made with.</summary>
     public required Roster Roster { get; init; }
 
-    /// <summary>The exact bytes signers sign (a proposal's signing payload).</summary>
+    /// <summary>The exact bytes signers sign (a proposal's signing payload); what a signer names of them is the kind's rule.</summary>
     public required byte[] Payload { get; init; }
-
-    /// <summary>What the signer was shown and names: for a proposal its digest (<c>Proposal.SigningDigest</c>).</summary>
-    public required string Digest { get; init; }
 
     /// <summary>Where to look, as the user gave it (a room id), or null for the incident's own place.</summary>
     public string? Source { get; init; }

@@ -214,7 +214,16 @@ public sealed class FakeServiceHost : IAsyncDisposable
             {
                 ctx.Response.Headers.RetryAfter = ra.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
-            await Reply(ctx, record, fault.Status, fault.Body is null ? new JsonObject { ["message"] = $"fake fault {fault.Status}" } : JsonNode.Parse(fault.Body)!);
+            if (fault.Body is null)
+            {
+                await Reply(ctx, record, fault.Status, new JsonObject { ["message"] = $"fake fault {fault.Status}" });
+                return;
+            }
+            // The body as given, byte for byte: a misbehaving service's answer may be malformed JSON or huge.
+            record.Status = fault.Status;
+            ctx.Response.StatusCode = fault.Status;
+            ctx.Response.ContentType = "application/json; charset=utf-8";
+            await ctx.Response.WriteAsync(fault.Body);
             return;
         }
         if (fault is { Kind: "hang" })
