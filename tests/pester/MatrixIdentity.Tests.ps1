@@ -156,7 +156,7 @@ Describe 'Matrix proofs: approving in chat and the room sweep (issue 21)' {
         $script:Other = New-DeirfProposal -Incident $script:Inc -Action notify.partner -Target 'other-api' -Proposer dana -Workspace $script:Ws
     }
 
-    It 'the sweep records carol''s "deirf approve <digest>" as her Matrix signature, journaled with event, room and origin_server_ts' {
+    It 'the sweep records carol''s "deirf approve" message naming the digest as her Matrix signature, journaled with event, room and origin_server_ts' {
         Send-AsUser alice "deirf approve $($script:Other.Id)" | Out-Null
         $ev = Send-AsUser carol "deirf approve $($script:P.Id)"
         $out = $script:P | Add-DeirfQuorumSignature -FromMatrix -Actor dana -Workspace $script:Ws -Confirm:$false
