@@ -40,6 +40,9 @@ internal sealed class Homeserver
 
     public Uri BaseUri { get; }
 
+    /// <summary>Events of the history that were not well-formed client events and were passed over.</summary>
+    public int SkippedEvents { get; private set; }
+
     /// <summary>What messages and the journal may name: scheme, host and port.</summary>
     public string Origin => Redaction.Origin(BaseUri);
 
@@ -115,7 +118,18 @@ internal sealed class Homeserver
             }
             foreach (var item in chunk.EnumerateArray())
             {
-                var ev = ReadEvent(item, "messages.get");
+                RoomEvent ev;
+                try
+                {
+                    ev = ReadEvent(item, "messages.get");
+                }
+                catch (MatrixHomeserverException)
+                {
+                    // An event DeIRF cannot read (a historical user id, a shape of another room version) is no approval
+                    // by a bound account; it does not hide the others.
+                    SkippedEvents++;
+                    continue;
+                }
                 if (ev.RoomId != roomId)
                 {
                     throw Invalid("messages.get", $"the history of {roomId} holds {MatrixEventRef.Short(ev.EventId)} of room {MatrixEventRef.Short(ev.RoomId)}", roomId);
@@ -228,6 +242,7 @@ internal sealed class Homeserver
             bundledEdit = unsigned.TryGetProperty("m.relations", out var relations) && relations.ValueKind == JsonValueKind.Object
                 && relations.TryGetProperty("m.replace", out var replace) && replace.ValueKind == JsonValueKind.Object;
         }
+        // Compared as sent (a look-alike type is another type); messages print them through OutsideText.
         return new RoomEvent(eventId, roomId, sender, type, ms, Text(content, "msgtype", required: false), Text(content, "body", required: false),
             redacted, replaces, bundledEdit);
     }

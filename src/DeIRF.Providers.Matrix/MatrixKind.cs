@@ -181,7 +181,7 @@ public sealed class MatrixKind : IProofKindDescriptor, IProofCollector
         }
         if (ev.ReplacesEventId is not null)
         {
-            return No($"event {ev.EventId} is an edit (m.replace) of {ev.ReplacesEventId}; only an original, unedited message counts");
+            return No($"event {ev.EventId} is an edit (m.replace) of {MatrixEventRef.Short(OutsideLine(ev.ReplacesEventId))}; only an original, unedited message counts");
         }
         if (edited)
         {
@@ -189,7 +189,7 @@ public sealed class MatrixKind : IProofKindDescriptor, IProofCollector
         }
         if (ev.Type != "m.room.message" || ev.MsgType != "m.text" || ev.Body is null)
         {
-            return No($"event {ev.EventId} is a {ev.Type} ({ev.MsgType ?? "no msgtype"}), not a text message");
+            return No($"event {ev.EventId} is a {MatrixEventRef.Short(OutsideLine(ev.Type))} ({MatrixEventRef.Short(OutsideLine(ev.MsgType ?? "no msgtype"))}), not a text message");
         }
         if (ev.Time > context.Clock.GetUtcNow() + context.ClockSkew)
         {

@@ -340,6 +340,49 @@ public sealed class MatrixKindTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_notice_or_a_look_alike_event_type_is_not_a_text_message()
+    {
+        var (payload, digest) = ProposalPayload();
+        var ev = await PostAsync(_aliceToken, $"deirf approve {digest}");
+        var stored = _fake.RoomEvents(_room).Single(e => e["event_id"]!.GetValue<string>() == ev);
+        var notice = (JsonObject)stored.DeepClone();
+        notice["content"]!["msgtype"] = "m.notice";
+        var lookAlike = (JsonObject)stored.DeepClone();
+        lookAlike["type"] = "m.room.message\u200b";
+        _fake.Enqueue("matrix.event", Fault.WithStatus(200, body: notice.ToJsonString()), Fault.WithStatus(200, body: lookAlike.ToJsonString()));
+        var kind = Kind();
+        var asNotice = kind.Verify(AliceKey(kind), payload, Ref(ev), VerificationContext.Default);
+        Assert.False(asNotice.IsValid);
+        Assert.Contains("(m.notice), not a text message", asNotice.Reason);
+        var asLookAlike = kind.Verify(AliceKey(kind), payload, Ref(ev), VerificationContext.Default);
+        Assert.False(asLookAlike.IsValid);
+        Assert.Contains("not a text message", asLookAlike.Reason);
+        Assert.DoesNotContain("\u200b", asLookAlike.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_history_event_DeIRF_cannot_read_is_passed_over_and_hides_no_approval_and_a_foreign_room_event_refuses_the_page()
+    {
+        var (payload, digest) = ProposalPayload();
+        var ev = await PostAsync(_aliceToken, $"deirf approve {digest}");
+        var good = _fake.RoomEvents(_room).Single(e => e["event_id"]!.GetValue<string>() == ev);
+        var odd = (JsonObject)good.DeepClone();
+        odd["sender"] = "@Historical User:fake.local";
+        odd["event_id"] = "$odd:fake.local";
+        var page = new JsonObject { ["chunk"] = new JsonArray(odd, good.DeepClone()), ["start"] = "t2" };
+        var foreign = (JsonObject)good.DeepClone();
+        foreign["room_id"] = "!other:fake.local";
+        var foreignPage = new JsonObject { ["chunk"] = new JsonArray(foreign), ["start"] = "t1" };
+        _fake.Enqueue("matrix.messages", Fault.WithStatus(200, body: page.ToJsonString()), Fault.WithStatus(200, body: foreignPage.ToJsonString()));
+        var roster = Roster.Load(Workspace.Initialize(Path.Combine(_dir, "ws-history")));
+        var found = Kind().Collect(new ProofCollectionRequest { Roster = roster, Payload = payload, Source = _room }, CancellationToken.None);
+        Assert.Equal(Ref(ev), Assert.Single(found).Signature);
+        var ex = Assert.Throws<MatrixHomeserverException>(() => Kind().Collect(new ProofCollectionRequest { Roster = roster, Payload = payload, Source = _room }, CancellationToken.None));
+        Assert.Equal("MatrixAnswerInvalid", ex.ErrorId);
+        Assert.Contains("of room !other:fake.local", ex.Message);
+    }
+
+    [Fact]
     public void A_signature_that_is_not_an_event_reference_is_refused_without_a_request()
     {
         var (payload, _) = ProposalPayload();
