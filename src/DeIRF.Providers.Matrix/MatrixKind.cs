@@ -137,11 +137,9 @@ public sealed class MatrixKind : IProofKindDescriptor, IProofCollector
         {
             return SignatureCheck.Invalid(Matrix, mxid, problem!);
         }
+        // The claim's room and event say where the account was first bound; the signature names the message checked now
+        // (a confirmation, months later, is a new message, while the roster keeps the first claim).
         var binding = IsBinding(payload);
-        if (binding && parsed.Attributes.TryGetValue("event", out var claimed) && (claimed != reference.EventId || parsed.Attributes["room"] != reference.RoomId))
-        {
-            return SignatureCheck.Invalid(Matrix, mxid, $"the claim names event {claimed} in {parsed.Attributes["room"]}, the signature {reference.EventId} in {reference.RoomId}");
-        }
         var digest = MatrixMessages.DigestOf(payload);
         Homeserver homeserver;
         try
@@ -232,6 +230,10 @@ public sealed class MatrixKind : IProofKindDescriptor, IProofCollector
             if (check.IsValid)
             {
                 details["vouchedBy"] = $"{other.Kind} {other.Fingerprint}";
+                if (parsed.Attributes.TryGetValue("event", out var claimed) && (claimed != ev.EventId || parsed.Attributes["room"] != ev.RoomId))
+                {
+                    details["claimedEvent"] = $"{parsed.Attributes["room"]}/{claimed}";
+                }
                 return SignatureCheck.Valid(Matrix, mxid, ev.Time, details);
             }
             tried.Add($"{other.Kind} {other.Fingerprint}: {check.Reason}");

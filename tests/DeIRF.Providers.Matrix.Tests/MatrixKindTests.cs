@@ -471,18 +471,33 @@ public sealed class MatrixKindTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_binding_posted_by_another_account_or_naming_another_event_than_its_claim_is_refused()
+    public async Task A_binding_posted_by_another_account_is_refused()
     {
         using var env = new Env(_fake.BaseUrl, _botToken);
         var (ws, roster, seed) = Team();
         var (key, binding, signature) = await BindingMessageAsync(ws, seed, _bobToken);
         var impostor = Assert.Throws<DeirfException>(() => roster.AddProof("alice", key, binding, signature, "alice", _unsigned));
         Assert.Contains($"was sent by {Bob}", impostor.Message);
+        Assert.Empty(Roster.Load(ws).Get("alice").Proofs.Where(p => p.Kind == MatrixKind.Matrix));
+    }
 
-        var (key2, binding2, _) = await BindingMessageAsync(ws, seed);
-        var (_, _, otherSignature) = await BindingMessageAsync(ws, seed);
-        var mismatch = Assert.Throws<DeirfException>(() => roster.AddProof("alice", key2, binding2, otherSignature, "alice", _unsigned));
-        Assert.Contains("the claim names event", mismatch.Message);
+    [Fact]
+    public async Task A_confirmation_months_later_is_a_new_message_and_the_roster_audit_still_holds()
+    {
+        using var env = new Env(_fake.BaseUrl, _botToken);
+        var (ws, roster, seed) = Team();
+        var (key, binding, signature) = await BindingMessageAsync(ws, seed);
+        roster.AddProof("alice", key, binding, signature, "alice", _unsigned);
+        var (again, binding2, signature2) = await BindingMessageAsync(ws, seed);
+        var confirmed = roster.AddProof("alice", again, binding2, signature2, "alice", _unsigned);
+        // The roster keeps the first claim (its room and event); the confirmation names its own message.
+        Assert.Equal(key.PublicKey, confirmed.Key.PublicKey);
+        var entries = new JournalFile(Roster.PathIn(ws)).ReadEntries().Select(e => e.Kind).ToArray();
+        Assert.Contains("proof.confirmed", entries);
+        Assert.Empty(Roster.Load(ws).AuditBindings());
+        // A vouching signature is still required for a confirmation.
+        var (bare, binding3, signature3) = await BindingMessageAsync(ws, vouchingSeed: null);
+        Assert.Equal("ProofPossessionNotShown", Assert.Throws<DeirfException>(() => roster.AddProof("alice", bare, binding3, signature3, "alice", _unsigned)).ErrorId);
     }
 
     [Fact]
