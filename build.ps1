@@ -308,7 +308,7 @@ function Invoke-Test {
     $skippedTests = [Collections.Generic.List[string]]::new()
     $notRunnable = @()
 
-    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests', 'DeIRF.Providers.S3.Tests', 'DeIRF.Providers.Pipelines.Tests') {
+    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests', 'DeIRF.Providers.S3.Tests', 'DeIRF.Providers.Pipelines.Tests', 'DeIRF.Providers.Matrix.Tests') {
         Write-Step "xUnit: $project"
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)

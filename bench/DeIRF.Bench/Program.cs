@@ -14,7 +14,7 @@ using DeIRF.Journal.Kinds;
 //   --pwsh P      the pwsh executable
 //   --out F       where to write the markdown report
 //   --s3-mb N     S3 evidence upload file size in MB (default 256; 0 skips it)
-//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, sync, report, import (default: all)
+//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, matrix, sync, report, import (default: all)
 var opts = ParseArgs(args);
 int entries = int.Parse(opts.GetValueOrDefault("entries", "1000000"), CultureInfo.InvariantCulture);
 string outPath = opts.GetValueOrDefault("out", "benchmarks.md");
@@ -158,6 +158,12 @@ try
     if (Runs("evm"))
     {
         rows.AddRange(ChainBench.Run(work));
+    }
+
+    // 5c'. Issue 21: collecting 100 Matrix approvals from a room, beside bare HTTP GETs of the same events.
+    if (Runs("matrix"))
+    {
+        rows.AddRange(MatrixBench.Run(work));
     }
 
     // 5d. Issue 9: three replicas converging through a bare git repository, beside plain git on the same files.

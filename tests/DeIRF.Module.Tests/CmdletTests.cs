@@ -99,7 +99,7 @@ public sealed class CmdletTests : IDisposable
             }", new Dictionary<string, object?> { ["ws"] = _dir });
         var o = result.Last();
         Assert.Equal(1, o.Properties["KindValidators"].Value);
-        Assert.Equal("OpenPgp,Ssh,Ethereum,DidKey,Fido2,Oidc,ContractAccount", o.Properties["EngineKinds"].Value);
+        Assert.Equal("OpenPgp,Ssh,Ethereum,DidKey,Fido2,Oidc,ContractAccount,Matrix", o.Properties["EngineKinds"].Value);
         Assert.Equal(o.Properties["EngineKinds"].Value, o.Properties["Kinds"].Value);
         Assert.Equal(o.Properties["EngineRoles"].Value, o.Properties["Roles"].Value);
         // -Tracker and -Channel complete from the catalog's declarations; Get-DeirfExtension -Point offers every point.

@@ -246,7 +246,14 @@ public sealed partial class Roster
         TrustedSshCertificateAuthorities = TrustedSshCertificateAuthorities(Workspace),
         ExpectedSshPrincipal = handle,
         LastFido2SignCount = proof?.LastSignCount,
+        OtherProofs = OtherProofsOf(handle, proof, (clock ?? TimeProvider.System).GetUtcNow()),
     };
+
+    /// <summary>The responder's proofs in force at <paramref name="at"/>, without <paramref name="proof"/> itself.</summary>
+    private IReadOnlyList<ProofKey> OtherProofsOf(string handle, RosterProof? proof, DateTimeOffset at)
+        => Find(handle) is { } r
+            ? r.Proofs.Where(p => p.ActiveAt(at) && !ReferenceEquals(p, proof) && p.Fingerprint != proof?.Fingerprint).Select(p => p.Key).ToArray()
+            : [];
 
     /// <summary>SSH CA keys the workspace trusts, one authorized_keys line each, in trust/ssh-ca.pub.</summary>
     public static IReadOnlyList<string> TrustedSshCertificateAuthorities(Workspace ws)

@@ -23,6 +23,13 @@ public sealed class VerificationContext
     /// <summary>OIDC: true if this nonce was never accepted before (single use). Null: not checked here.</summary>
     public Func<string, bool>? IsOidcNonceUnused { get; init; }
 
+    /// <summary>
+    /// The responder's other proofs in force at <see cref="Clock"/>'s time (set by <see cref="Roster.ContextFor"/>): a kind
+    /// whose binding must be vouched for by a key already bound (a chat account: its message carries a signature by one
+    /// of these) checks against them. Empty when the caller has no roster.
+    /// </summary>
+    public IReadOnlyList<ProofKey> OtherProofs { get; init; } = [];
+
     /// <summary>Allowed clock skew for time checks (token expiry, certificate validity).</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(2);
 }

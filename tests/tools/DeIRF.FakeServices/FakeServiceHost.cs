@@ -43,7 +43,12 @@ public sealed record StoredMessage(string RoomOrChannel, string Text, string Id,
 /// github.advisory  POST /repos/{owner}/{repo}/security-advisories       (GitHub REST, API base = BaseUrl)
 /// gitlab.issue     POST /api/v4/projects/{id}/issues                    (GitLab REST, API base = BaseUrl/api/v4)
 /// matrix.createRoom POST /_matrix/client/v3/createRoom                  (homeserver = BaseUrl)
-/// matrix.send      PUT  /_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}
+/// matrix.send      PUT  /_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}   (the sender is the token's user)
+/// matrix.redact    PUT  /_matrix/client/v3/rooms/{room}/redact/{eventId}/{txn}
+/// matrix.event     GET  /_matrix/client/v3/rooms/{room}/event/{eventId}
+/// matrix.relations GET  /_matrix/client/v1/rooms/{room}/relations/{eventId}/{relType}
+/// matrix.messages  GET  /_matrix/client/v3/rooms/{room}/messages?dir=b|f[&from=..][&limit=..]
+/// Matrix users besides the bot (whose token is the fake's own, @deirf:fake.local): POST /_fake/matrix/users {"userId","token"}.
 /// slack.postMessage POST /api/chat.postMessage                          (Slack API base = BaseUrl/api)
 /// webhook          POST /hooks/{anything}
 /// Control (for Pester): GET /_fake/requests, GET /_fake/state, GET /_fake/problems, POST /_fake/faults {"route":..,"faults":[{kind,status,retryAfterSeconds}]}.
@@ -73,6 +78,26 @@ public sealed class FakeServiceHost : IAsyncDisposable
     public List<StoredMessage> SlackMessages { get; } = [];
     public List<StoredMessage> WebhookPosts { get; } = [];
     private readonly Dictionary<string, string> _matrixTxns = new();
+
+    /// <summary>Every room event the fake holds, per room, in timeline order (ClientEvent JSON as the spec gives it).</summary>
+    private readonly Dictionary<string, List<JsonObject>> _roomEvents = new(StringComparer.Ordinal);
+
+    /// <summary>Access token to user id; the fake's own token is the bot's.</summary>
+    private readonly ConcurrentDictionary<string, string> _matrixUsers = new(StringComparer.Ordinal);
+
+    public const string BotUserId = "@deirf:fake.local";
+
+    /// <summary>A Matrix user who posts with their own token (a responder approving in chat).</summary>
+    public void AddMatrixUser(string userId, string token) => _matrixUsers[token] = userId;
+
+    /// <summary>The room's events as the fake serves them (copies).</summary>
+    public IReadOnlyList<JsonObject> RoomEvents(string roomId)
+    {
+        lock (_gate)
+        {
+            return _roomEvents.TryGetValue(roomId, out var list) ? list.Select(e => (JsonObject)e.DeepClone()).ToArray() : [];
+        }
+    }
 
     private FakeServiceHost(WebApplication app, string token)
     {
@@ -136,6 +161,10 @@ public sealed class FakeServiceHost : IAsyncDisposable
             ("POST", ["api", "v4", "projects", _, "issues"]) => "gitlab.issue",
             ("POST", ["_matrix", "client", "v3", "createRoom"]) => "matrix.createRoom",
             ("PUT", ["_matrix", "client", "v3", "rooms", _, "send", _, _]) => "matrix.send",
+            ("PUT", ["_matrix", "client", "v3", "rooms", _, "redact", _, _]) => "matrix.redact",
+            ("GET", ["_matrix", "client", "v3", "rooms", _, "event", _]) => "matrix.event",
+            ("GET", ["_matrix", "client", "v1", "rooms", _, "relations", _, _]) => "matrix.relations",
+            ("GET", ["_matrix", "client", "v3", "rooms", _, "messages"]) => "matrix.messages",
             ("POST", ["api", "chat.postMessage"]) => "slack.postMessage",
             ("POST", ["hooks", ..]) => "webhook",
             _ => "unknown",
@@ -146,7 +175,10 @@ public sealed class FakeServiceHost : IAsyncDisposable
             var value = h.Value.ToString();
             if (h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
             {
-                value = FakeHttp.Authorization(value, _token);
+                // A Matrix user's own token (POST /_fake/matrix/users) is recorded by whose it is; else as FakeHttp records it.
+                value = value.StartsWith("Bearer ", StringComparison.Ordinal) && value != $"Bearer {_token}" && _matrixUsers.TryGetValue(value[7..], out var user)
+                    ? $"Bearer <token of {user}>"
+                    : FakeHttp.Authorization(value, _token);
             }
             else if (h.Key.Equals("PRIVATE-TOKEN", StringComparison.OrdinalIgnoreCase))
             {
@@ -169,7 +201,16 @@ public sealed class FakeServiceHost : IAsyncDisposable
             {
                 ctx.Response.Headers.RetryAfter = ra.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
-            await Reply(ctx, record, fault.Status, fault.Body is null ? new JsonObject { ["message"] = $"fake fault {fault.Status}" } : JsonNode.Parse(fault.Body)!);
+            if (fault.Body is null)
+            {
+                await Reply(ctx, record, fault.Status, new JsonObject { ["message"] = $"fake fault {fault.Status}" });
+                return;
+            }
+            // The body as given, byte for byte: a misbehaving service's answer may be malformed JSON or huge.
+            record.Status = fault.Status;
+            ctx.Response.StatusCode = fault.Status;
+            ctx.Response.ContentType = "application/json; charset=utf-8";
+            await ctx.Response.WriteAsync(fault.Body);
             return;
         }
         if (fault is { Kind: "hang" })
@@ -207,6 +248,10 @@ public sealed class FakeServiceHost : IAsyncDisposable
             "gitlab.issue" => GitLab(record, segments, json),
             "matrix.createRoom" => MatrixCreateRoom(record, json),
             "matrix.send" => MatrixSend(record, segments, json),
+            "matrix.redact" => MatrixRedact(record, segments, json),
+            "matrix.event" => MatrixGetEvent(record, segments),
+            "matrix.relations" => MatrixRelations(record, segments),
+            "matrix.messages" => MatrixMessagesPage(record, segments, raw),
             "slack.postMessage" => Slack(record, json),
             "webhook" => Webhook(record, json),
             _ => Unexpected(record),
@@ -272,8 +317,14 @@ public sealed class FakeServiceHost : IAsyncDisposable
                 var node = JsonNode.Parse(body)!;
                 foreach (var f in node["faults"]!.AsArray())
                 {
-                    Enqueue(node["route"]!.GetValue<string>(), new Fault(f!["kind"]!.GetValue<string>(), f["status"]?.GetValue<int>() ?? 0, f["retryAfterSeconds"]?.GetValue<int>()));
+                    Enqueue(node["route"]!.GetValue<string>(), new Fault(f!["kind"]!.GetValue<string>(), f["status"]?.GetValue<int>() ?? 0, f["retryAfterSeconds"]?.GetValue<int>(),
+                        f["body"]?.GetValue<string>()));
                 }
+                answer = new JsonObject { ["ok"] = true };
+                break;
+            case "/_fake/matrix/users":
+                var u = JsonNode.Parse(body)!;
+                AddMatrixUser(u["userId"]!.GetValue<string>(), u["token"]!.GetValue<string>());
                 answer = new JsonObject { ["ok"] = true };
                 break;
             default:
@@ -424,7 +475,17 @@ public sealed class FakeServiceHost : IAsyncDisposable
         {
             return (401, new JsonObject { ["errcode"] = "M_MISSING_TOKEN", ["error"] = "Missing access token" });
         }
-        return auth == "Bearer <valid token>" ? null : (401, new JsonObject { ["errcode"] = "M_UNKNOWN_TOKEN", ["error"] = "Invalid access token passed.", ["soft_logout"] = false });
+        return auth == "Bearer <valid token>" || auth.StartsWith("Bearer <token of ", StringComparison.Ordinal)
+            ? null
+            : (401, new JsonObject { ["errcode"] = "M_UNKNOWN_TOKEN", ["error"] = "Invalid access token passed.", ["soft_logout"] = false });
+    }
+
+    /// <summary>The user the request's (valid) token belongs to.</summary>
+    private static string MatrixSender(RecordedRequest r)
+    {
+        var auth = r.Headers.GetValueOrDefault("Authorization") ?? string.Empty;
+        const string prefix = "Bearer <token of ";
+        return auth.StartsWith(prefix, StringComparison.Ordinal) ? auth[prefix.Length..^1] : BotUserId;
     }
 
     private (int, JsonNode) MatrixCreateRoom(RecordedRequest r, JsonNode? json)
@@ -482,7 +543,7 @@ public sealed class FakeServiceHost : IAsyncDisposable
                 return (403, new JsonObject { ["errcode"] = "M_FORBIDDEN", ["error"] = $"User @deirf:fake.local not in room {roomId}" });
             }
             // The spec: the same transaction id from the same access token yields the same event, stored once.
-            if (_matrixTxns.TryGetValue(txn, out var existing))
+            if (MatrixSender(r) == BotUserId && _matrixTxns.TryGetValue(txn, out var existing))
             {
                 return (200, new JsonObject { ["event_id"] = existing });
             }
@@ -491,10 +552,227 @@ public sealed class FakeServiceHost : IAsyncDisposable
             {
                 return (400, new JsonObject { ["errcode"] = "M_BAD_JSON", ["error"] = "m.room.message needs msgtype and body" });
             }
+            var sender = MatrixSender(r);
+            if (o["m.relates_to"] is JsonObject rel && rel["rel_type"]?.GetValue<string>() == "m.replace")
+            {
+                // An edit (the spec's m.replace): it names an event of this room by the same sender, and carries m.new_content.
+                var original = rel["event_id"]?.GetValue<string>();
+                var target = original is null ? null : FindEvent(roomId, original);
+                if (target is null || o["m.new_content"] is not JsonObject)
+                {
+                    Problem(r, "an m.replace edit must name an event of the room and carry m.new_content");
+                    return (400, new JsonObject { ["errcode"] = "M_BAD_JSON", ["error"] = "invalid edit" });
+                }
+            }
+            // Transaction ids are scoped to the access token (the spec): the same txn from two users is two events.
+            var txnKey = sender == BotUserId ? txn : $"{sender}\n{txn}";
+            if (_matrixTxns.TryGetValue(txnKey, out var again))
+            {
+                return (200, new JsonObject { ["event_id"] = again });
+            }
             var eventId = $"${Next()}evt:fake.local";
-            _matrixTxns[txn] = eventId;
+            _matrixTxns[txnKey] = eventId;
             MatrixMessages.Add(new StoredMessage(roomId, text, eventId, txn));
+            AddEvent(roomId, "m.room.message", sender, eventId, (JsonObject)o.DeepClone(), txn);
             return (200, new JsonObject { ["event_id"] = eventId });
+        }
+    }
+
+    private void AddEvent(string roomId, string type, string sender, string eventId, JsonObject content, string? txn, string? redacts = null)
+    {
+        var ev = new JsonObject
+        {
+            ["content"] = content,
+            ["event_id"] = eventId,
+            ["origin_server_ts"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            ["room_id"] = roomId,
+            ["sender"] = sender,
+            ["type"] = type,
+            ["unsigned"] = txn is null ? new JsonObject() : new JsonObject { ["transaction_id"] = txn },
+        };
+        if (redacts is not null)
+        {
+            // Room versions 1-10 carry 'redacts' at the top level, 11 in content: both, as servers do for older clients.
+            ev["redacts"] = redacts;
+        }
+        if (!_roomEvents.TryGetValue(roomId, out var list))
+        {
+            _roomEvents[roomId] = list = [];
+        }
+        list.Add(ev);
+    }
+
+    private JsonObject? FindEvent(string roomId, string eventId)
+        => _roomEvents.TryGetValue(roomId, out var list) ? list.FirstOrDefault(e => e["event_id"]!.GetValue<string>() == eventId) : null;
+
+    /// <summary>Edits of an event: m.replace relations by anyone (the spec leaves it to clients to ignore other senders').</summary>
+    private IEnumerable<JsonObject> EditsOf(string roomId, string eventId)
+        => (_roomEvents.GetValueOrDefault(roomId) ?? []).Where(e => e["content"]?["m.relates_to"] is JsonObject rel
+            && rel["rel_type"]?.GetValue<string>() == "m.replace" && rel["event_id"]?.GetValue<string>() == eventId);
+
+    private (int, JsonNode)? MatrixRoom(string roomId)
+        => Rooms.ContainsKey(roomId) ? null : (403, new JsonObject { ["errcode"] = "M_FORBIDDEN", ["error"] = $"User {BotUserId} not in room {roomId}" });
+
+    // PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}: the sender may redact their own event; the bot (room creator, power 100) any.
+    private (int, JsonNode) MatrixRedact(RecordedRequest r, string[] seg, JsonNode? json)
+    {
+        if (MatrixAuth(r) is { } denied)
+        {
+            return denied;
+        }
+        var roomId = Uri.UnescapeDataString(seg[4]);
+        var eventId = Uri.UnescapeDataString(seg[6]);
+        var txn = Uri.UnescapeDataString(seg[7]);
+        var sender = MatrixSender(r);
+        lock (_gate)
+        {
+            if (MatrixRoom(roomId) is { } notIn)
+            {
+                return notIn;
+            }
+            var target = FindEvent(roomId, eventId);
+            if (target is null)
+            {
+                return (404, new JsonObject { ["errcode"] = "M_NOT_FOUND", ["error"] = "Event not found." });
+            }
+            if (sender != BotUserId && target["sender"]!.GetValue<string>() != sender)
+            {
+                return (403, new JsonObject { ["errcode"] = "M_FORBIDDEN", ["error"] = "You don't have permission to redact events" });
+            }
+            var redactionId = $"${Next()}red:fake.local";
+            var content = new JsonObject { ["redacts"] = eventId };
+            if (json?["reason"] is JsonValue reason)
+            {
+                content["reason"] = reason.GetValue<string>();
+            }
+            AddEvent(roomId, "m.room.redaction", sender, redactionId, content, txn, redacts: eventId);
+            // The redaction algorithm: an m.room.message keeps no content keys; unsigned.redacted_because holds the redaction.
+            target["content"] = new JsonObject();
+            target["unsigned"] = new JsonObject { ["redacted_because"] = FindEvent(roomId, redactionId)!.DeepClone() };
+            return (200, new JsonObject { ["event_id"] = redactionId });
+        }
+    }
+
+    // GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}: the event, with the bundled m.replace aggregation (spec 1.7+) when its sender edited it.
+    private (int, JsonNode) MatrixGetEvent(RecordedRequest r, string[] seg)
+    {
+        if (MatrixAuth(r) is { } denied)
+        {
+            return denied;
+        }
+        var roomId = Uri.UnescapeDataString(seg[4]);
+        var eventId = Uri.UnescapeDataString(seg[6]);
+        lock (_gate)
+        {
+            if (MatrixRoom(roomId) is { } notIn)
+            {
+                return notIn;
+            }
+            if (FindEvent(roomId, eventId) is not { } ev)
+            {
+                return (404, new JsonObject { ["errcode"] = "M_NOT_FOUND", ["error"] = "Event not found." });
+            }
+            var answer = (JsonObject)ev.DeepClone();
+            var sender = ev["sender"]!.GetValue<string>();
+            if (ev["unsigned"]?["redacted_because"] is null && EditsOf(roomId, eventId).LastOrDefault(e => e["sender"]!.GetValue<string>() == sender) is { } edit)
+            {
+                var unsigned = answer["unsigned"] as JsonObject ?? new JsonObject();
+                unsigned["m.relations"] = new JsonObject
+                {
+                    ["m.replace"] = new JsonObject
+                    {
+                        ["event_id"] = edit["event_id"]!.DeepClone(),
+                        ["origin_server_ts"] = edit["origin_server_ts"]!.DeepClone(),
+                        ["sender"] = sender,
+                    },
+                };
+                answer["unsigned"] = unsigned;
+            }
+            return (200, answer);
+        }
+    }
+
+    // GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}: {"chunk": [...]}, newest first.
+    private (int, JsonNode) MatrixRelations(RecordedRequest r, string[] seg)
+    {
+        if (MatrixAuth(r) is { } denied)
+        {
+            return denied;
+        }
+        var roomId = Uri.UnescapeDataString(seg[4]);
+        var eventId = Uri.UnescapeDataString(seg[6]);
+        var relType = Uri.UnescapeDataString(seg[7]);
+        if (relType != "m.replace")
+        {
+            Problem(r, $"relations of type {relType}: DeIRF asks for edits (m.replace) only");
+        }
+        lock (_gate)
+        {
+            if (MatrixRoom(roomId) is { } notIn)
+            {
+                return notIn;
+            }
+            if (FindEvent(roomId, eventId) is null)
+            {
+                return (404, new JsonObject { ["errcode"] = "M_NOT_FOUND", ["error"] = "Event not found." });
+            }
+            var chunk = new JsonArray(EditsOf(roomId, eventId).Reverse().Select(e => (JsonNode)e.DeepClone()).ToArray());
+            return (200, new JsonObject { ["chunk"] = chunk });
+        }
+    }
+
+    // GET /_matrix/client/v3/rooms/{roomId}/messages?dir=b|f&from=&limit=: a page of the timeline; tokens are positions ("t<n>").
+    private (int, JsonNode) MatrixMessagesPage(RecordedRequest r, string[] seg, string raw)
+    {
+        if (MatrixAuth(r) is { } denied)
+        {
+            return denied;
+        }
+        var roomId = Uri.UnescapeDataString(seg[4]);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(raw.Contains('?') ? raw[raw.IndexOf('?')..] : string.Empty);
+        var dir = query.TryGetValue("dir", out var d) ? d.ToString() : null;
+        if (dir is not ("b" or "f"))
+        {
+            Problem(r, $"dir is '{dir}': the spec requires dir=b or dir=f");
+            return (400, new JsonObject { ["errcode"] = "M_INVALID_PARAM", ["error"] = "Unknown dir" });
+        }
+        var limit = query.TryGetValue("limit", out var l) && int.TryParse(l, out var n) ? Math.Clamp(n, 1, 1000) : 10;
+        lock (_gate)
+        {
+            if (MatrixRoom(roomId) is { } notIn)
+            {
+                return notIn;
+            }
+            var list = _roomEvents.GetValueOrDefault(roomId) ?? [];
+            int position;
+            if (query.TryGetValue("from", out var from))
+            {
+                var token = from.ToString();
+                if (!token.StartsWith('t') || !int.TryParse(token[1..], out position) || position < 0 || position > list.Count)
+                {
+                    Problem(r, $"from token '{token}' was never given by the fake");
+                    return (400, new JsonObject { ["errcode"] = "M_INVALID_PARAM", ["error"] = "Invalid from token" });
+                }
+            }
+            else
+            {
+                position = dir == "b" ? list.Count : 0;
+            }
+            var page = dir == "b"
+                ? list.Take(position).Reverse().Take(limit).ToList()
+                : list.Skip(position).Take(limit).ToList();
+            var next = dir == "b" ? position - page.Count : position + page.Count;
+            var answer = new JsonObject
+            {
+                ["chunk"] = new JsonArray(page.Select(e => (JsonNode)e.DeepClone()).ToArray()),
+                ["start"] = $"t{position}",
+            };
+            // No 'end' when there are no more events in that direction (the spec).
+            if ((dir == "b" && next > 0) || (dir == "f" && next < list.Count))
+            {
+                answer["end"] = $"t{next}";
+            }
+            return (200, answer);
         }
     }
 

@@ -25,7 +25,10 @@ public sealed class OidcVerifier : IProofKindDescriptor
     public int Order => 60;
 
     /// <inheritdoc/>
-    public bool Recognizes(string signature) => signature.Split('.').Length == 3;
+    // Three base64url parts and nothing else: "matrix:event/!r:example.org/$e:example.org" also has two dots.
+    public bool Recognizes(string signature)
+        => signature.Split('.') is { Length: 3 } parts && parts[0].Length > 0
+            && parts.All(p => p.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
 
     public ProofKey ParsePublicKey(string publicKeyText)
     {
