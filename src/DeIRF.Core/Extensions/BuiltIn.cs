@@ -43,3 +43,5 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Slack", typeof(DeIRF.Integrations.SlackChannel))]
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Webhook", typeof(DeIRF.Integrations.WebhookChannel))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.CheckpointWitnessed.KindName, typeof(DeIRF.Journal.Kinds.CheckpointWitnessed))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.RecoverySample.KindName, typeof(DeIRF.Journal.Kinds.RecoverySample))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.RecoveryVerified.KindName, typeof(DeIRF.Journal.Kinds.RecoveryVerified))]
