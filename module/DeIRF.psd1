@@ -80,6 +80,8 @@
         'Get-DeirfMetric'
         'Export-DeirfReport'
         'Test-DeirfReadiness'
+        'Test-DeirfRecovery'
+        'Get-DeirfAlert'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

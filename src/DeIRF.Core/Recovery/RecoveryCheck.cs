@@ -90,7 +90,7 @@ public sealed record RecoveryCheck
         return c;
     }
 
-    internal string ThresholdText => Threshold.ToString("R", CultureInfo.InvariantCulture);
+    public string ThresholdText() => Threshold.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>Whether <paramref name="value"/> keeps the rule (strictly below or above the threshold).</summary>
     public bool Keeps(double value) => Comparison == "below" ? value < Threshold : value > Threshold;
@@ -160,7 +160,7 @@ public static class RecoveryVerifier
             ActiveRollForward(ws, incident);
         }
         var start = clock.GetUtcNow();
-        var fields = new RecoveryCheckFields(Timestamps.ToJournal(start), check.Source, MonitorHttp.EndpointOf(check.Endpoint), check.Query, check.Comparison, check.ThresholdText);
+        var fields = new RecoveryCheckFields(Timestamps.ToJournal(start), check.Source, MonitorHttp.EndpointOf(check.Endpoint), check.Query, check.Comparison, check.ThresholdText());
         var samples = new List<RecoverySampleReading>();
         var total = check.ExpectedSamples;
 
