@@ -45,3 +45,7 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.CheckpointWitnessed.KindName, typeof(DeIRF.Journal.Kinds.CheckpointWitnessed))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.RecoverySample.KindName, typeof(DeIRF.Journal.Kinds.RecoverySample))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.RecoveryVerified.KindName, typeof(DeIRF.Journal.Kinds.RecoveryVerified))]
+[assembly: DeirfExtension(ExtensionPoints.AlertShape, DeIRF.Alerts.GrafanaShape.Format, typeof(DeIRF.Alerts.GrafanaShape))]
+[assembly: DeirfExtension(ExtensionPoints.AlertShape, DeIRF.Alerts.OpenZeppelinMonitorShape.Format, typeof(DeIRF.Alerts.OpenZeppelinMonitorShape))]
+[assembly: DeirfExtension(ExtensionPoints.AlertShape, DeIRF.Alerts.FortaShape.Format, typeof(DeIRF.Alerts.FortaShape))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.AlertReceived.KindName, typeof(DeIRF.Journal.Kinds.AlertReceived))]
