@@ -8,7 +8,7 @@ namespace DeIRF.Commands.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "DeirfAlert")]
 [OutputType("DeIRF.Alerts.Alert")]
-public sealed class GetDeirfAlertCommand : DeirfCmdlet
+public sealed class GetDeirfAlertCommand : WorkspaceCmdlet
 {
     /// <summary>The Alertmanager base URL (http://am:9093).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -41,6 +41,13 @@ public sealed class GetDeirfAlertCommand : DeirfCmdlet
     [Parameter]
     public SwitchParameter Unprocessed { get; set; } = true;
 
+    /// <summary>
+    /// Also emit a resolved alert for every open incident opened from this Alertmanager whose alert it no longer
+    /// lists (Alertmanager lists only unresolved alerts): piped into New-DeirfIncident, each records the resolution.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter IncludeResolved { get; set; }
+
     protected override void ProcessRecord()
     {
         Try(Alertmanager, () =>
@@ -55,6 +62,13 @@ public sealed class GetDeirfAlertCommand : DeirfCmdlet
             foreach (var a in alerts)
             {
                 WriteObject(a);
+            }
+            if (IncludeResolved)
+            {
+                foreach (var r in Alerts.AlertmanagerApi.Resolved(ResolveWorkspace(), Alertmanager, CancellationToken))
+                {
+                    WriteObject(r);
+                }
             }
         });
     }

@@ -42,7 +42,7 @@ public static class AlertmanagerApi
             qs.Append("&receiver=").Append(Uri.EscapeDataString(r));
         }
         b.Query = qs.ToString();
-        var (status, body) = MonitorHttp.Get(b.Uri, TimeSpan.FromSeconds(30), cancellationToken);
+        var (status, body) = MonitorHttp.Get(b.Uri, TimeSpan.FromSeconds(30), cancellationToken, "AlertmanagerUnreachable");
         var endpoint = MonitorHttp.EndpointOf(uri);
         if (status is < 200 or > 299)
         {
@@ -66,8 +66,41 @@ public static class AlertmanagerApi
                 ? n.GetString() : null;
             var raw = Encoding.UTF8.GetBytes(a.GetRawText());
             result.Add(AlertReader.ReadPrometheusAlert(AlertReader.Alertmanager, a, $"[{i}]",
-                receiver is null ? AlertReader.Alertmanager : $"{AlertReader.Alertmanager}/{receiver}", null, raw, null));
+                $"{AlertReader.Alertmanager}/{receiver ?? "api"}@{uri.Authority}", null, raw, null));
             i++;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Alertmanager lists only unresolved alerts, so a resolution is what the list no longer holds: for every open
+    /// incident opened from this Alertmanager (its source ends "@host:port") whose fingerprint is in none of its alerts
+    /// (every state, no filter), a resolved alert of that fingerprint and episode. Its kept bytes say what was observed.
+    /// </summary>
+    public static IReadOnlyList<Alert> Resolved(Workspaces.Workspace ws, string baseUrl, CancellationToken cancellationToken)
+    {
+        var uri = MonitorHttp.ValidateUrl(baseUrl, "Alertmanager");
+        var listed = GetAlerts(baseUrl, new AlertmanagerQuery(), cancellationToken).Select(a => a.Fingerprint).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var now = DateTimeOffset.UtcNow;
+        var result = new List<Alert>();
+        foreach (var incident in ws.GetIncidents())
+        {
+            if (incident.State != "Open" || incident.AlertFingerprint is not { } fp || incident.AlertStatus == Alert.Resolved || listed.Contains(fp)
+                || incident.AlertSource is not { } source || !source.StartsWith(AlertReader.Alertmanager + "/", StringComparison.Ordinal)
+                || !source.EndsWith("@" + uri.Authority, StringComparison.Ordinal) || incident.AlertTime is not { } started)
+            {
+                continue;
+            }
+            var observed = new System.Text.Json.Nodes.JsonObject
+            {
+                ["alertmanager"] = MonitorHttp.EndpointOf(uri), ["fingerprint"] = fp, ["observedAt"] = Journal.Timestamps.ToJournal(now),
+                ["startsAt"] = Journal.Timestamps.ToJournal(started), ["status"] = Alert.Resolved,
+            };
+            result.Add(new Alert(AlertReader.Alertmanager, incident.Title, source, started, "Low", "Low", [AlertReader.Alertmanager, Alert.Resolved],
+                $"No longer listed by {MonitorHttp.EndpointOf(uri)} at {Journal.Timestamps.ToJournal(now)}.", null, Encoding.UTF8.GetBytes(observed.ToJsonString()), null)
+            {
+                Fingerprint = fp, Status = Alert.Resolved,
+            });
         }
         return result;
     }

@@ -38,8 +38,8 @@ public static class MonitorHttp
     /// <summary>scheme://host[:port]/path: what the journal names an endpoint by (no query string, no credentials).</summary>
     public static string EndpointOf(Uri uri) => uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
-    /// <summary>GETs <paramref name="uri"/>; returns the status and the body (capped). Transport failures are RecoveryMonitorUnreachable.</summary>
-    public static (int Status, byte[] Body) Get(Uri uri, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>GETs <paramref name="uri"/>; returns the status and the body (capped). Transport failures are <paramref name="unreachableId"/> (RecoveryMonitorUnreachable, AlertmanagerUnreachable).</summary>
+    public static (int Status, byte[] Body) Get(Uri uri, TimeSpan timeout, CancellationToken cancellationToken, string unreachableId = "RecoveryMonitorUnreachable")
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
@@ -70,11 +70,11 @@ public static class MonitorHttp
         }
         catch (OperationCanceledException ex)
         {
-            throw new RecoveryException("RecoveryMonitorUnreachable", DeirfErrorKind.ResourceUnavailable, $"{EndpointOf(uri)} did not answer within {timeout.TotalSeconds:0} s.", EndpointOf(uri), ex);
+            throw new RecoveryException(unreachableId, DeirfErrorKind.ResourceUnavailable, $"{EndpointOf(uri)} did not answer within {timeout.TotalSeconds:0} s.", EndpointOf(uri), ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or SocketException or IOException)
         {
-            throw new RecoveryException("RecoveryMonitorUnreachable", DeirfErrorKind.ResourceUnavailable,
+            throw new RecoveryException(unreachableId, DeirfErrorKind.ResourceUnavailable,
                 $"{EndpointOf(uri)} cannot be reached: {Canonical.OutsideText.Line(ex.Message, 300)}", EndpointOf(uri), ex);
         }
     }
