@@ -93,12 +93,12 @@ scrape_configs:
   - job_name: deirf-exporter
     static_configs: [ { targets: ['127.0.0.1:$exporterPort'] } ]
 "@
-        $am = Start-Process (Get-Command prometheus-alertmanager).Source -PassThru -RedirectStandardError (Join-Path $dir 'am.log') -ArgumentList @(
+        $amProcess = Start-Process (Get-Command prometheus-alertmanager).Source -PassThru -RedirectStandardError (Join-Path $dir 'am.log') -ArgumentList @(
             "--config.file=$(Join-Path $dir 'am.yml')", "--storage.path=$(Join-Path $dir 'am-data')", "--web.listen-address=127.0.0.1:$amPort", '--cluster.listen-address=')
-        $Processes.Add($am)
-        $prom = Start-Process (Get-Command prometheus).Source -PassThru -RedirectStandardError (Join-Path $dir 'prom.log') -ArgumentList @(
+        $Processes.Add($amProcess)
+        $promProcess = Start-Process (Get-Command prometheus).Source -PassThru -RedirectStandardError (Join-Path $dir 'prom.log') -ArgumentList @(
             "--config.file=$(Join-Path $dir 'prometheus.yml')", "--storage.tsdb.path=$(Join-Path $dir 'tsdb')", "--web.listen-address=127.0.0.1:$promPort", '--rules.alert.resend-delay=1s')
-        $Processes.Add($prom)
+        $Processes.Add($promProcess)
         $script:Prom = "http://127.0.0.1:$promPort"
         $script:Am = "http://127.0.0.1:$amPort"
         Wait-Until { (Invoke-WebRequest "$Am/-/ready").StatusCode -eq 200 } -What 'Alertmanager to be ready'
