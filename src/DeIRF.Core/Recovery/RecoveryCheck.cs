@@ -15,7 +15,7 @@ public sealed record RecoveryCheck
     /// <summary>Prometheus' base URL (http://prom:9090), or the count endpoint's full URL.</summary>
     public required Uri Endpoint { get; init; }
 
-    /// <summary>prometheus or count.</summary>
+    /// <summary>prometheus, count, or recorded (a drill's recorded window, <see cref="ForRecorded"/>).</summary>
     public required string Source { get; init; }
 
     /// <summary>The PromQL query (prometheus); for a count endpoint, its path and query string as journaled.</summary>
@@ -33,6 +33,9 @@ public sealed record RecoveryCheck
 
     /// <summary>End of the past window (default: now).</summary>
     public DateTimeOffset? End { get; init; }
+
+    /// <summary>A recorded window (source "recorded"): the readings a past check evaluates instead of querying a monitor.</summary>
+    public IReadOnlyList<MonitorReading>? Recorded { get; init; }
 
     /// <summary>The most samples one check takes (Prometheus answers at most 11,000 points per series).</summary>
     public const int MaxSamples = 2000;
@@ -55,6 +58,19 @@ public sealed record RecoveryCheck
             For = duration, Step = step ?? TimeSpan.FromSeconds(15),
         });
     }
+
+    /// <summary>
+    /// A check over a recorded window (a drill where no Prometheus is installed): the window [end - For, end] of
+    /// <paramref name="readings"/> evaluated by the same rules, journaled with source "recorded" and the recording's
+    /// URI as endpoint, so nobody mistakes it for a live measurement.
+    /// </summary>
+    public static RecoveryCheck ForRecorded(Uri recording, string query, string comparison, double threshold, TimeSpan duration, TimeSpan step,
+        IReadOnlyList<MonitorReading> readings, DateTimeOffset end)
+        => Validated(new RecoveryCheck
+        {
+            Endpoint = recording, Source = "recorded", Query = query, Comparison = comparison, Threshold = threshold, For = duration, Step = step,
+            Past = true, End = end, Recorded = readings,
+        });
 
     private static RecoveryCheck Validated(RecoveryCheck c)
     {
@@ -83,7 +99,7 @@ public sealed record RecoveryCheck
         {
             throw Bad($"-For {c.For} by -Step {c.Step} is {c.ExpectedSamples} samples; at most {MaxSamples} (take a longer step).", c.For);
         }
-        if (c.Past && c.Source != "prometheus")
+        if (c.Past && c.Source == "count")
         {
             throw Bad("A past window is read with a Prometheus range query: a count endpoint is sampled live.", c.Endpoint.Host);
         }
@@ -180,7 +196,9 @@ public static class RecoveryVerifier
             // Whole seconds: the range query's points are start + k·step, and each is matched to its sample by second.
             end = DateTimeOffset.FromUnixTimeSeconds((check.End ?? start).ToUnixTimeSeconds());
             var windowStart = end - check.For;
-            var points = PrometheusApi.Range(check.Endpoint, check.Query, windowStart, end, check.Step, cancellationToken)
+            var points = (check.Recorded ?? PrometheusApi.Range(check.Endpoint, check.Query, windowStart, end, check.Step, cancellationToken))
+                .Where(p => p.Time >= windowStart && p.Time <= end)
+                .GroupBy(p => p.Time.ToUnixTimeMilliseconds() / 1000).Select(g => g.Last())
                 .ToDictionary(p => p.Time.ToUnixTimeMilliseconds() / 1000, p => p.Raw);
             // Every step of the window is a sample: a point Prometheus has no value for is "no data", never skipped.
             for (int i = 0; i < total; i++)

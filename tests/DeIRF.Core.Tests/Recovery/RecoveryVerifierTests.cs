@@ -272,6 +272,24 @@ public sealed class RecoveryVerifierTests : IDisposable
         Assert.Empty(unexpected);
     }
 
+    [Theory]
+    [InlineData(new[] { 0.1, 0.2, 0.1, 0.3 }, "Stable")]
+    [InlineData(new[] { 0.1, 0.7, 0.1, 0.3 }, "Unstable")]
+    [InlineData(new[] { 0.1, double.NaN, 0.1, 0.3 }, "NoData")]
+    public void RecordedWindow_ForADrillWithoutPrometheus_IsJudgedByTheSameRules_AndSaysItIsRecorded(double[] values, string verdict)
+    {
+        var end = DateTimeOffset.FromUnixTimeSeconds(1_796_000_000);
+        var readings = values.Select((v, i) => new MonitorReading(end.AddSeconds(-45 + 15 * i), double.IsNaN(v) ? "NaN" : v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        var check = RecoveryCheck.ForRecorded(new Uri("file:///drills/bad-deploy/window.json"), "sum(rate(http_requests_total{code=~\"5..\"}[5m]))", "below", 0.5,
+            TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(15), readings, end);
+        var result = Verify(check);
+        Assert.Equal(verdict, result.Verdict);
+        Assert.Equal(4, result.Samples.Count);
+        var entry = Assert.Single(Entries(RecoveryVerified.KindName));
+        Assert.Equal("recorded", EntryKinds.Text(entry.Body, "source"));
+        Assert.Equal("file:///drills/bad-deploy/window.json", EntryKinds.Text(entry.Body, "endpoint"));
+    }
+
     [Fact]
     public void RecoveryVerified_AVerdictTheCountsDoNotSupport_IsRefused()
     {

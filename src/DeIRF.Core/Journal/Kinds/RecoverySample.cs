@@ -6,7 +6,7 @@ namespace DeIRF.Journal.Kinds;
 /// "recovery.sample" — one reading of a recovery check (Test-DeirfRecovery): what was asked of which monitor, when,
 /// and what it answered. Every sample of one run carries the check, so a run cut short (Ctrl+C, monitor down) still
 /// says what it measured. Never holds a credential: the endpoint is scheme://host[:port]/path.
-/// body: { run: UTC start of the run, source: prometheus|count, endpoint: string (≤ 512), query: string (≤ 4096),
+/// body: { run: UTC start of the run, source: prometheus|count|recorded (a drill's recorded window), endpoint: string (≤ 512), query: string (≤ 4096),
 ///         comparison: below|above, threshold: number as text, time: UTC time of the reading,
 ///         outcome: ok|breach|nodata, value?: the number as the monitor wrote it (≤ 64) }
 /// </summary>
@@ -14,7 +14,7 @@ public sealed class RecoverySample : EntryKind<RecoverySample.Body>
 {
     public const string KindName = "recovery.sample";
 
-    public static readonly IReadOnlyList<string> Sources = ["prometheus", "count"];
+    public static readonly IReadOnlyList<string> Sources = ["prometheus", "count", "recorded"];
     public static readonly IReadOnlyList<string> Comparisons = ["below", "above"];
     public static readonly IReadOnlyList<string> Outcomes = ["ok", "breach", "nodata"];
 
