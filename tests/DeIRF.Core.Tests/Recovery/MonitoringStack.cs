@@ -16,7 +16,7 @@ namespace DeIRF.Core.Tests.Recovery;
 public sealed class MonitoringStack : IDisposable
 {
     private readonly Dictionary<string, double> _gauges = new(StringComparer.Ordinal);
-    private readonly HttpListener _exporter = new();
+    private HttpListener? _exporter;
     private readonly List<Process> _processes = [];
     private readonly string _dir = Directory.CreateTempSubdirectory("deirf-monitoring-").FullName;
     private Exception? _startFailure;
@@ -75,11 +75,9 @@ public sealed class MonitoringStack : IDisposable
         Set("deirf_test_split{path=\"/a\"}", 1);
         Set("deirf_test_split{path=\"/b\"}", 2);
         Set("deirf_test_alert", 0);
-        var exporterPort = FreePort();
-        _exporter.Prefixes.Add($"http://127.0.0.1:{exporterPort}/");
-        _exporter.Start();
-        Exporter = new Uri($"http://127.0.0.1:{exporterPort}/");
-        _ = Task.Run(ServeMetrics);
+        _exporter = Serve(_ => (200, Metrics(), "text/plain; version=0.0.4"), out var exporter);
+        Exporter = exporter;
+        var exporterPort = exporter.Port;
 
         var amPort = FreePort();
         File.WriteAllText(Path.Combine(_dir, "alertmanager.yml"), """
@@ -233,38 +231,56 @@ public sealed class MonitoringStack : IDisposable
         throw new TimeoutException($"Alertmanager's alerts did not reach the expected state within {seconds} s; last: {last}");
     }
 
-    private async Task ServeMetrics()
+    /// <summary>The exposition text of the gauges (Prometheus' text format 0.0.4).</summary>
+    private string Metrics()
     {
-        while (_exporter.IsListening)
+        Interlocked.Increment(ref Scrapes);
+        var text = new StringBuilder();
+        lock (_gauges)
         {
-            HttpListenerContext ctx;
-            try
+            foreach (var name in _gauges.Keys.Select(k => k.Split('{')[0]).Distinct())
             {
-                ctx = await _exporter.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-            Interlocked.Increment(ref Scrapes);
-            var text = new StringBuilder();
-            lock (_gauges)
-            {
-                foreach (var name in _gauges.Keys.Select(k => k.Split('{')[0]).Distinct())
+                text.Append("# TYPE ").Append(name).Append(" gauge\n");
+                foreach (var (series, v) in _gauges.Where(g => g.Key.Split('{')[0] == name))
                 {
-                    text.Append("# TYPE ").Append(name).Append(" gauge\n");
-                    foreach (var (series, v) in _gauges.Where(g => g.Key.Split('{')[0] == name))
-                    {
-                        text.Append(series).Append(' ').Append(v.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-                    }
+                    text.Append(series).Append(' ').Append(v.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
                 }
             }
-            var bytes = Encoding.UTF8.GetBytes(text.ToString());
-            ctx.Response.ContentType = "text/plain; version=0.0.4";
-            ctx.Response.ContentLength64 = bytes.Length;
-            await ctx.Response.OutputStream.WriteAsync(bytes);
-            ctx.Response.Close();
         }
+        return text.ToString();
+    }
+
+    /// <summary>A loopback HTTP server on a free port answering every request with <paramref name="answer"/>; dispose to stop it.</summary>
+    public static HttpListener Serve(Func<HttpListenerRequest, (int Status, string Body, string ContentType)> answer, out Uri baseUrl)
+    {
+        var port = FreePort();
+        var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        baseUrl = new Uri($"http://127.0.0.1:{port}/");
+        _ = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                HttpListenerContext ctx;
+                try
+                {
+                    ctx = await listener.GetContextAsync();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+                var (status, body, contentType) = answer(ctx.Request);
+                var bytes = Encoding.UTF8.GetBytes(body);
+                ctx.Response.StatusCode = status;
+                ctx.Response.ContentType = contentType;
+                ctx.Response.ContentLength64 = bytes.Length;
+                await ctx.Response.OutputStream.WriteAsync(bytes);
+                ctx.Response.Close();
+            }
+        });
+        return listener;
     }
 
     public static int FreePort()
@@ -293,11 +309,11 @@ public sealed class MonitoringStack : IDisposable
             }
             p.Dispose();
         }
-        if (_exporter.IsListening)
+        if (_exporter is { IsListening: true })
         {
             _exporter.Stop();
         }
-        _exporter.Close();
+        _exporter?.Close();
         DeIRF.Testing.TestArtifacts.Delete(_dir);
     }
 }

@@ -326,33 +326,8 @@ public sealed class RecoveryVerifierTests : IDisposable
     /// <summary>A loopback HTTP server answering a count (the shape each test sets).</summary>
     internal static IDisposable CountServer(Func<HttpListenerRequest, (int Status, string Body)> answer, out string baseUrl)
     {
-        var port = MonitoringStack.FreePort();
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        baseUrl = $"http://127.0.0.1:{port}/";
-        _ = Task.Run(async () =>
-        {
-            while (listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try
-                {
-                    ctx = await listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                var (status, body) = answer(ctx.Request);
-                var bytes = Encoding.UTF8.GetBytes(body);
-                ctx.Response.StatusCode = status;
-                ctx.Response.ContentType = "application/json";
-                ctx.Response.ContentLength64 = bytes.Length;
-                await ctx.Response.OutputStream.WriteAsync(bytes);
-                ctx.Response.Close();
-            }
-        });
+        var listener = MonitoringStack.Serve(req => { var (status, body) = answer(req); return (status, body, "application/json"); }, out var uri);
+        baseUrl = uri.ToString();
         return listener;
     }
 }
