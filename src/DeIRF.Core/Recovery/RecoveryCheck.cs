@@ -184,6 +184,8 @@ public static class RecoveryVerifier
         {
             var value = raw is null ? null : PrometheusApi.ParseValue(raw) is { } v && !double.IsNaN(v) ? v : (double?)null;
             var outcome = value is null ? "nodata" : check.Keeps(value.Value) ? "ok" : "breach";
+            // The journal keeps the value as the monitor wrote it, unless that text is longer than a number needs.
+            raw = value is { } parsed && raw!.Length > 64 ? parsed.ToString("R", CultureInfo.InvariantCulture) : raw;
             var entry = journal.Append(StatementDraft.Of(actor, new RecoverySample.Body(fields, Timestamps.ToJournal(time), outcome, value is null ? null : raw)), options);
             var reading = new RecoverySampleReading(index, time, value, value is null ? null : raw, outcome, entry.Seq);
             samples.Add(reading);
