@@ -82,6 +82,8 @@
         'Get-DeirfMetric'
         'Export-DeirfReport'
         'Test-DeirfReadiness'
+        'Test-DeirfRecovery'
+        'Get-DeirfAlert'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -90,5 +90,13 @@ public sealed class PowerShellHost : IDisposable
         return output;
     }
 
+    /// <summary>A PowerShell on this host's runspace, for a test that starts a command and stops it (Ctrl+C).</summary>
+    public PowerShell Create()
+    {
+        var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        return ps;
+    }
+
     public void Dispose() => _runspace.Dispose();
 }

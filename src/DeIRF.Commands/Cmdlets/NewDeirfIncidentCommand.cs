@@ -60,6 +60,10 @@ public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
             // Tracker inputs are checked before anything is written: a bad repository or a missing token never leaves an incident behind.
             var ticket = Tracker is null ? null : PrepareTicket();
             var ws = ResolveWorkspace(createDefault: true);
+            if (Alert?.BaseObject is Alerts.Alert alert && !Intake(ws, alert))
+            {
+                return;
+            }
             var what = $"{ws.Root}: '{Title}' reported by {Reporter}" + (Alert?.BaseObject is Alerts.Alert a ? $" from {a.Source} alert {a.Sha256[..12]}" : string.Empty)
                 + (ticket is null ? string.Empty : $", with a {ticket.Value.Tracker.TicketNoun} in {ticket.Value.Repository}");
             if (!ShouldProcess(what, "Open incident"))
@@ -84,6 +88,31 @@ public sealed class NewDeirfIncidentCommand : IntegrationCmdlet
             }
             WriteObject(incident);
         });
+    }
+
+    /// <summary>
+    /// An alert that already opened an incident still open (same fingerprint) is recorded there instead (alert.received),
+    /// once per episode; a resolved alert never opens one. False when nothing is to be opened.
+    /// </summary>
+    private bool Intake(Workspaces.Workspace ws, Alerts.Alert alert)
+    {
+        var decision = Alerts.AlertIntake.Decide(ws, alert);
+        switch (decision.Action)
+        {
+            case Alerts.AlertIntakeAction.Open:
+                return true;
+            case Alerts.AlertIntakeAction.Record:
+                var id = decision.Incident!.Id;
+                if (ShouldProcess(id, $"Record the alert on the incident it opened: {decision.Reason} ('{alert.Title}')"))
+                {
+                    var incident = Alerts.AlertIntake.Record(ws, id, Reporter, alert, AppendOptions(ws, Reporter, requireOnRoster: false));
+                    WriteNotice($"{id}: {decision.Reason}; recorded there, no incident opened (journal #{incident.HeadSeq}).", "Alert");
+                }
+                return false;
+            default:
+                WriteVerbose($"Nothing opened: {decision.Reason}.");
+                return false;
+        }
     }
 
     /// <summary>The tracker (a registered extension) and everything its call needs, checked before the incident opens.</summary>

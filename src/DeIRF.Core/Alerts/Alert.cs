@@ -61,6 +61,25 @@ public sealed class Alert
     public string Sha256 { get; }
     public string? SourcePath { get; }
 
+    /// <summary>
+    /// The sender's identity of this alert across notifications (Alertmanager's and Grafana's fingerprint, Forta's
+    /// alert hash): an alert whose fingerprint already opened an incident adds to it instead of opening another.
+    /// </summary>
+    public string? Fingerprint { get => _fingerprint; init => _fingerprint = value is null ? null : OutsideText.Line(value, 128) is { Length: > 0 } f ? f : null; }
+    private readonly string? _fingerprint;
+
+    /// <summary>firing, or resolved (the sender says the condition is over: a resolved alert opens no incident).</summary>
+    public string Status { get; init; } = Firing;
+
+    public const string Firing = "firing";
+    public const string Resolved = "resolved";
+
+    public bool IsResolved => Status == Resolved;
+
+    /// <summary>What the alert is about, when the sender names it (Falco's namespace/pod, a Forta alert's first address).</summary>
+    public string? Target { get => _target; init => _target = value is null ? null : OutsideText.Line(value, 512) is { Length: > 0 } t ? t : null; }
+    private readonly string? _target;
+
     public override string ToString() => $"[{Format}] {Title} ({SuggestedImpact}/{SuggestedUrgency})";
 }
 

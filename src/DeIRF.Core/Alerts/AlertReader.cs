@@ -159,7 +159,13 @@ public static partial class AlertReader
             throw new AlertInvalidException(Falco, "output_fields", $"'output_fields' must be an object, found {of.ValueKind}.", path);
         }
         var title = hostname is null ? rule : $"{rule} on {hostname}";
-        return new Alert(Falco, title, $"falco/{source}", time, impact, urgency, Clean(tags), output, null, raw, path);
+        // Kubernetes metadata Falco adds to output_fields names the workload: namespace/pod, as k8s.pod.quarantine takes it.
+        string? Field(string name) => of.ValueKind == JsonValueKind.Object && of.TryGetProperty(name, out var f) && f.ValueKind == JsonValueKind.String
+            && f.GetString() is { Length: > 0 } v && v != "<NA>" ? v : null;
+        var pod = Field("k8s.pod.name");
+        var ns = Field("k8s.ns.name");
+        var target = pod is null ? null : ns is null ? pod : $"{ns}/{pod}";
+        return new Alert(Falco, title, $"falco/{source}", time, impact, urgency, Clean(tags), output, null, raw, path) { Target = target };
     }
 
     // Alertmanager webhook (version "4"): https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
@@ -179,38 +185,62 @@ public static partial class AlertReader
             throw new AlertInvalidException(Alertmanager, "alerts", "'alerts' is empty.", path);
         }
         var receiver = OptionalString(Alertmanager, e, "receiver", path);
+        var groupStatus = OptionalString(Alertmanager, e, "status", path);
         var result = new List<Alert>();
         int i = 0;
         foreach (var a in alerts.EnumerateArray())
         {
-            var at = $"alerts[{i}]";
-            if (a.ValueKind != JsonValueKind.Object)
-            {
-                throw new AlertInvalidException(Alertmanager, at, $"'{at}' must be an object.", path);
-            }
-            var labels = RequireObject(a, at, "labels", path);
-            var alertname = RequireString(Alertmanager, labels, "alertname", path, $"{at}.labels.");
-            var annotations = a.TryGetProperty("annotations", out var an) && an.ValueKind == JsonValueKind.Object ? an : default;
-            var status = OptionalString(Alertmanager, a, "status", path, $"{at}.") ?? OptionalString(Alertmanager, e, "status", path) ?? "firing";
-            var time = RequireTime(Alertmanager, a, "startsAt", path, $"{at}.");
-            var severity = OptionalString(Alertmanager, labels, "severity", path, $"{at}.labels.");
-            var (impact, urgency) = SeverityHint(severity);
-            var summary = annotations.ValueKind == JsonValueKind.Object ? OptionalString(Alertmanager, annotations, "summary", path, $"{at}.annotations.") : null;
-            var description = annotations.ValueKind == JsonValueKind.Object ? OptionalString(Alertmanager, annotations, "description", path, $"{at}.annotations.") : null;
-            var title = summary ?? (OptionalString(Alertmanager, labels, "instance", path, $"{at}.labels.") is { } inst ? $"{alertname} on {inst}" : alertname);
-            var tags = new List<string> { "alertmanager", alertname, status };
-            if (severity is not null)
-            {
-                tags.Add(severity);
-            }
-            var details = string.Join(Environment.NewLine, new[] { description }
-                .Concat(labels.EnumerateObject().Select(p => $"{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}"))
-                .Where(s => !string.IsNullOrEmpty(s)));
-            result.Add(new Alert(Alertmanager, title, receiver is null ? Alertmanager : $"{Alertmanager}/{receiver}", time, impact, urgency,
-                Clean(tags), details, OptionalString(Alertmanager, a, "generatorURL", path, $"{at}."), raw, path));
+            result.Add(ReadPrometheusAlert(Alertmanager, a, $"alerts[{i}]", receiver is null ? Alertmanager : $"{Alertmanager}/{receiver}", groupStatus, raw, path));
             i++;
         }
         return result;
+    }
+
+    /// <summary>
+    /// One alert in Alertmanager's model (webhook payloads, /api/v2/alerts, Grafana's webhook): labels (alertname
+    /// required), annotations, startsAt, status, fingerprint, generatorURL. <paramref name="format"/> is the reader
+    /// speaking; the status is the alert's own, else the group's, else firing.
+    /// </summary>
+    internal static Alert ReadPrometheusAlert(string format, JsonElement a, string at, string source, string? groupStatus, byte[] raw, string? path, string? link = null)
+    {
+        if (a.ValueKind != JsonValueKind.Object)
+        {
+            throw new AlertInvalidException(format, at, $"'{at}' must be an object.", path);
+        }
+        var labels = RequireObject(format, a, at, "labels", path);
+        var alertname = RequireString(format, labels, "alertname", path, $"{at}.labels.");
+        var annotations = a.TryGetProperty("annotations", out var an) && an.ValueKind == JsonValueKind.Object ? an : default;
+        // /api/v2/alerts gives status as an object ({"state": "active"}): every alert it lists is unresolved.
+        var ownStatus = a.TryGetProperty("status", out var st) && st.ValueKind == JsonValueKind.Object ? null : OptionalString(format, a, "status", path, $"{at}.");
+        var status = (ownStatus ?? groupStatus ?? Alert.Firing).ToLowerInvariant();
+        if (status is not (Alert.Firing or Alert.Resolved))
+        {
+            throw new AlertInvalidException(format, $"{at}.status", $"'{at}.status' is '{status}'; expected firing or resolved.", path);
+        }
+        var time = RequireTime(format, a, "startsAt", path, $"{at}.");
+        var severity = OptionalString(format, labels, "severity", path, $"{at}.labels.");
+        var (impact, urgency) = SeverityHint(severity);
+        var summary = annotations.ValueKind == JsonValueKind.Object ? OptionalString(format, annotations, "summary", path, $"{at}.annotations.") : null;
+        var description = annotations.ValueKind == JsonValueKind.Object ? OptionalString(format, annotations, "description", path, $"{at}.annotations.") : null;
+        var title = summary ?? (OptionalString(format, labels, "instance", path, $"{at}.labels.") is { } inst ? $"{alertname} on {inst}" : alertname);
+        var tags = new List<string> { format, alertname, status };
+        if (severity is not null)
+        {
+            tags.Add(severity);
+        }
+        if (a.TryGetProperty("status", out var state) && state.ValueKind == JsonValueKind.Object && state.TryGetProperty("state", out var stateText) && stateText.ValueKind == JsonValueKind.String
+            && stateText.GetString() is "suppressed" or "unprocessed")
+        {
+            tags.Add(stateText.GetString()!);
+        }
+        var details = string.Join(Environment.NewLine, new[] { description }
+            .Concat(labels.EnumerateObject().Select(p => $"{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}"))
+            .Where(s => !string.IsNullOrEmpty(s)));
+        return new Alert(format, title, source, time, impact, urgency, Clean(tags), details, link ?? OptionalString(format, a, "generatorURL", path, $"{at}."), raw, path)
+        {
+            Fingerprint = OptionalString(format, a, "fingerprint", path, $"{at}."),
+            Status = status,
+        };
     }
 
     // Generic (docs/incident-flow.md): title, time required; source, severity, impact, urgency, tags, details, link optional.
@@ -277,7 +307,7 @@ public static partial class AlertReader
         throw new AlertInvalidException(Generic, member, $"'{member}' is '{v}'; expected Low, Medium or High.", path);
     }
 
-    private static string RequireString(string format, JsonElement e, string member, string? path, string prefix = "")
+    internal static string RequireString(string format, JsonElement e, string member, string? path, string prefix = "")
     {
         if (!e.TryGetProperty(member, out var v))
         {
@@ -290,7 +320,7 @@ public static partial class AlertReader
         return v.GetString()!.Trim();
     }
 
-    private static string? OptionalString(string format, JsonElement e, string member, string? path, string prefix = "")
+    internal static string? OptionalString(string format, JsonElement e, string member, string? path, string prefix = "")
     {
         if (!e.TryGetProperty(member, out var v) || v.ValueKind == JsonValueKind.Null)
         {
@@ -303,7 +333,7 @@ public static partial class AlertReader
         return string.IsNullOrWhiteSpace(v.GetString()) ? null : v.GetString()!.Trim();
     }
 
-    private static IEnumerable<string> OptionalStrings(string format, JsonElement e, string member, string? path)
+    internal static IEnumerable<string> OptionalStrings(string format, JsonElement e, string member, string? path)
     {
         if (!e.TryGetProperty(member, out var v) || v.ValueKind == JsonValueKind.Null)
         {
@@ -316,20 +346,20 @@ public static partial class AlertReader
         return v.EnumerateArray().Select(x => x.GetString()!).ToArray();
     }
 
-    private static JsonElement RequireObject(JsonElement e, string at, string member, string? path)
+    internal static JsonElement RequireObject(string format, JsonElement e, string at, string member, string? path)
     {
         if (!e.TryGetProperty(member, out var v))
         {
-            throw new AlertInvalidException(Alertmanager, $"{at}.{member}", $"'{at}.{member}' is missing.", path);
+            throw new AlertInvalidException(format, $"{at}.{member}", $"'{at}.{member}' is missing.", path);
         }
         if (v.ValueKind != JsonValueKind.Object)
         {
-            throw new AlertInvalidException(Alertmanager, $"{at}.{member}", $"'{at}.{member}' must be an object, found {Describe(v)}.", path);
+            throw new AlertInvalidException(format, $"{at}.{member}", $"'{at}.{member}' must be an object, found {Describe(v)}.", path);
         }
         return v;
     }
 
-    private static DateTimeOffset RequireTime(string format, JsonElement e, string member, string? path, string prefix = "")
+    internal static DateTimeOffset RequireTime(string format, JsonElement e, string member, string? path, string prefix = "")
     {
         var text = RequireString(format, e, member, path, prefix);
         return ParseTime(text) ?? throw new AlertInvalidException(format, prefix + member,
@@ -366,7 +396,7 @@ public static partial class AlertReader
         _ => "an object",
     };
 
-    private static IReadOnlyList<string> Clean(IEnumerable<string> tags)
+    internal static IReadOnlyList<string> Clean(IEnumerable<string> tags)
         => tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
 
     private static ReadOnlySpan<byte> TrimBom(byte[] bytes)

@@ -96,6 +96,19 @@ public sealed class Incident
     public string? AlertSha256 { get; private set; }
     public string? AlertPath { get; private set; }
 
+    /// <summary>The opening alert's fingerprint (Alertmanager, Grafana, Forta): later alerts with it add to this incident.</summary>
+    public string? AlertFingerprint { get; private set; }
+
+    /// <summary>What the opening alert is about, when the sender named it (Falco's namespace/pod).</summary>
+    public string? AlertTarget { get; private set; }
+
+    /// <summary>firing, or resolved once the sender said so (alert.received); null for an incident opened by hand.</summary>
+    public string? AlertStatus { get; private set; }
+
+    /// <summary>Every alert episode recorded: "firing|time" and "resolved|time" (time in journal form), so one is recorded once.</summary>
+    public IReadOnlySet<string> AlertEpisodes => _alertEpisodes;
+    private readonly HashSet<string> _alertEpisodes = new(StringComparer.Ordinal);
+
     /// <summary>The tracker ticket (GitHub security advisory or GitLab confidential issue) from the latest delivered advisory.create / issue.create.</summary>
     public string? TrackerUrl { get; private set; }
 
@@ -175,6 +188,10 @@ public sealed class Incident
                     AlertTime = DateTimeOffset.TryParse(EntryKinds.Text(alert, "time"), System.Globalization.CultureInfo.InvariantCulture,
                         System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime() : null;
                     AlertSha256 = EntryKinds.Text(alert, "sha256");
+                    AlertFingerprint = EntryKinds.Text(alert, "fingerprint") is { Length: > 0 } fp ? fp : null;
+                    AlertTarget = EntryKinds.Text(alert, "target") is { Length: > 0 } tg ? Canonical.OutsideText.Line(tg, 512) : null;
+                    AlertStatus = Alerts.Alert.Firing;
+                    _alertEpisodes.Add($"{Alerts.Alert.Firing}|{EntryKinds.Text(alert, "time")}");
                     // Journals written before the alert moved into the evidence store kept it beside the journal, under
                     // the one name DeIRF gave it. A journal can arrive by sync: any other "file" (a path, "..") is ignored,
                     // so AlertPath never points outside the incident's folder.
@@ -184,6 +201,10 @@ public sealed class Incident
                         AlertPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(JournalPath)!, file);
                     }
                 }
+                break;
+            case AlertReceived.KindName:
+                AlertStatus = EntryKinds.Text(entry.Body, "status");
+                _alertEpisodes.Add($"{AlertStatus}|{EntryKinds.Text(entry.Body, "time")}");
                 break;
             case SeveritySet.KindName:
                 Severity = EntryKinds.Text(entry.Body, "severity");

@@ -5,7 +5,7 @@ namespace DeIRF.Journal.Kinds;
 /// <summary>
 /// "incident.opened" — the genesis entry of every incident journal.
 /// body: { title: string (≤ 200), reporter: handle, tags: [string], drill: bool,
-///         alert?: { format, source, time (UTC), sha256 (of the original alert bytes; the bytes are in the evidence store,
+///         alert?: { format, source, time (UTC), fingerprint? (≤ 128), target? (≤ 512), sha256 (of the original alert bytes; the bytes are in the evidence store,
 ///                   with an evidence.added entry right after this one), file? (only in journals written before that) } }
 /// </summary>
 public sealed class IncidentOpened : EntryKind<IncidentOpened.Body>
@@ -53,7 +53,8 @@ public sealed class IncidentOpened : EntryKind<IncidentOpened.Body>
             {
                 throw new InvalidStatementException(Name, "alert.sha256", "'alert.sha256' must be 64 lowercase hex digits.", sha);
             }
-            alertRef = new AlertRef(format, source, time, sha, alert["file"] is JsonValue f && f.TryGetValue<string>(out var file) ? file : null);
+            alertRef = new AlertRef(format, source, time, sha, alert["file"] is JsonValue f && f.TryGetValue<string>(out var file) ? file : null,
+                EntryKinds.OptionalText(Name, alert, "fingerprint", 128), EntryKinds.OptionalText(Name, alert, "target", 512));
         }
         return new Body(title, reporter, tagList, drill, alertRef);
     }
@@ -62,7 +63,8 @@ public sealed class IncidentOpened : EntryKind<IncidentOpened.Body>
         => $"Opened: {EntryKinds.Text(body, "title")} (reported by {EntryKinds.Text(body, "reporter")})";
 
     /// <summary>The alert an incident was opened from: its format, source, event time (journal form) and the SHA-256 of its bytes.</summary>
-    public sealed record AlertRef(string Format, string Source, string Time, string Sha256, string? File = null);
+    /// <summary>Fingerprint: the sender's identity of the alert (Alertmanager, Grafana, Forta); Target: what it is about, when named.</summary>
+    public sealed record AlertRef(string Format, string Source, string Time, string Sha256, string? File = null, string? Fingerprint = null, string? Target = null);
 
     /// <summary>The genesis body; tags are written distinct, sorted and without blanks.</summary>
     public sealed record Body(string Title, string Reporter, IReadOnlyList<string> Tags, bool Drill, AlertRef? Alert = null) : IEntryBody
@@ -71,7 +73,7 @@ public sealed class IncidentOpened : EntryKind<IncidentOpened.Body>
 
         public static Body Of(string title, string reporter, IEnumerable<string>? tags, bool drill, Alerts.Alert? alert)
             => new(title, reporter, (tags ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(), drill,
-                alert is null ? null : new AlertRef(alert.Format, alert.Source, Timestamps.ToJournal(alert.EventTime), alert.Sha256));
+                alert is null ? null : new AlertRef(alert.Format, alert.Source, Timestamps.ToJournal(alert.EventTime), alert.Sha256, null, alert.Fingerprint, alert.Target));
 
         public JsonObject ToBody()
         {
@@ -86,6 +88,8 @@ public sealed class IncidentOpened : EntryKind<IncidentOpened.Body>
             {
                 var alert = new JsonObject { ["format"] = a.Format, ["sha256"] = a.Sha256, ["source"] = a.Source, ["time"] = a.Time };
                 alert.Optional("file", a.File);
+                alert.Optional("fingerprint", a.Fingerprint);
+                alert.Optional("target", a.Target);
                 body["alert"] = alert;
             }
             return body;
