@@ -166,7 +166,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
         // 2. The host schedules its revert, then loads.
         await session.WriteLineAsync("go " + priority.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         var loadWindow = TimeSpan.FromSeconds(Math.Min(15, Math.Max(3, spec.ConfirmWithin.TotalSeconds / 2)));
-        bool answered = await TryReadUntil(session, seen, "table", loadWindow, spec, cancellationToken).ConfigureAwait(false);
+        bool answered = await QuietRead(session, seen, "table", loadWindow, spec, cancellationToken, keepHelperErrors: true).ConfigureAwait(false);
         var revert = HelperReply.Parse(seen, "revert");
         var revertAt = DateTimeOffset.UtcNow + spec.ConfirmWithin;
         var loaded = answered ? HelperReply.TableOf(HelperReply.Parse(seen, "table")!, spec.Destination) : null;
@@ -191,7 +191,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
         if (failure is not null || loaded is null)
         {
             await session.WriteLineAsync("abort").ConfigureAwait(false);
-            bool reverted = await TryReadUntil(session, seen, "reverted", TimeSpan.FromSeconds(5), spec, cancellationToken).ConfigureAwait(false);
+            bool reverted = await QuietRead(session, seen, "reverted", TimeSpan.FromSeconds(5), spec, cancellationToken).ConfigureAwait(false);
             throw new ContainmentException("HostQuarantineReverted", DeirfErrorKind.InvalidOperation,
                 $"{spec.Destination}: verification failed ({failure ?? "the host did not report the loaded table"}); "
                 + (reverted ? "the host deleted the table again." : $"the host deletes the table alone by {revertAt:HH:mm:ss} UTC (commit-confirmed, pid {revert?.FirstOrDefault() ?? "?"})."),
@@ -200,7 +200,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
 
         // 4. Confirm: the host cancels its revert.
         await session.WriteLineAsync("confirm").ConfigureAwait(false);
-        bool confirmed = await TryReadUntil(session, seen, "confirmed", TimeSpan.FromSeconds(10), spec, cancellationToken).ConfigureAwait(false);
+        bool confirmed = await QuietRead(session, seen, "confirmed", TimeSpan.FromSeconds(10), spec, cancellationToken).ConfigureAwait(false);
         var after = await Status(spec, cancellationToken).ConfigureAwait(false);
         var now = after.Table();
         bool verified = confirmed && now is { } n && n.Sha256 == loaded.Value.Sha256;
@@ -398,6 +398,23 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
         {
             throw new ContainmentException("HostUnreachable", DeirfErrorKind.ResourceUnavailable,
                 $"{spec.Destination} did not answer '{key}' within {timeout.TotalSeconds:0} s; nothing was loaded.", spec.Target);
+        }
+    }
+
+    /// <summary>
+    /// Once the rules may be loaded, a dropped session is an expected outcome (the quarantine may cut it): false, and
+    /// verification over a new connection decides. Only the helper's own errors still throw, when asked.
+    /// </summary>
+    private static async Task<bool> QuietRead(SshSession session, List<string> seen, string key, TimeSpan timeout, QuarantineSpec spec,
+        CancellationToken cancellationToken, bool keepHelperErrors = false)
+    {
+        try
+        {
+            return await TryReadUntil(session, seen, key, timeout, spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainmentException ex) when (!keepHelperErrors || ex.ErrorId is "HostUnreachable" or "HostAuthenticationFailed")
+        {
+            return false;
         }
     }
 
