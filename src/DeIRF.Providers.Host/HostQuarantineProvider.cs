@@ -228,7 +228,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
             Ran = new JsonObject
             {
                 ["helper"] = spec.HelperPath ?? "inline",
-                ["helperSha256"] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(HelperScript))).ToLowerInvariant(),
+                ["sha256"] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(HelperScript))).ToLowerInvariant(),
                 ["evidence"] = new JsonArray(stored.Select(s => (JsonNode)s).ToArray()),
             },
         };

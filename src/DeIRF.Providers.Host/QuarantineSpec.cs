@@ -44,8 +44,19 @@ internal sealed partial class QuarantineSpec
 
     public string AllowText => string.Join(',', Allow.Select(n => n.ToString()));
 
+    /// <summary>Every parameter name host.quarantine reads; any other is refused, so a typo in a signed proposal is not ignored.</summary>
+    public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "ssh", "allow", "confirmWithin", "hostKey", "knownHosts", "identityFile", "probe", "helper", "connectTimeout",
+    };
+
     public static QuarantineSpec Parse(ContainmentRequest request)
     {
+        if (request.Parameters.Keys.FirstOrDefault(k => !Known.Contains(k)) is { } unknown)
+        {
+            throw new ContainmentException("ContainmentParameterUnknown", DeirfErrorKind.InvalidArgument,
+                $"host.quarantine has no parameter '{unknown}' (known: {string.Join(", ", Known)}).", unknown);
+        }
         var ssh = request.RequireParameter("ssh");
         var m = SshPattern().Match(ssh);
         if (!m.Success)

@@ -41,10 +41,11 @@ public sealed class HostQuarantineInputTests
     [InlineData("probe", "10.0.9.5:80")]
     [InlineData("probe", "$(id):80")]
     [InlineData("helper", "/tmp/other-script")]
+    [InlineData("sshCommand", "nc -e sh")]
     public void Parse_RefusesUnsafeOrMeaninglessParameters(string name, string value)
     {
         var ex = Assert.ThrowsAny<ContainmentException>(() => QuarantineSpec.Parse(Request((name, value))));
-        Assert.True(ex.ErrorId is "HostQuarantineParameterInvalid" or "ContainmentParameterMissing", ex.ErrorId);
+        Assert.True(ex.ErrorId is "HostQuarantineParameterInvalid" or "ContainmentParameterMissing" or "ContainmentParameterUnknown", ex.ErrorId);
     }
 
     [Fact]
