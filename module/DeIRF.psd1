@@ -80,6 +80,7 @@
         'Get-DeirfMetric'
         'Export-DeirfReport'
         'Test-DeirfReadiness'
+        'New-DeirfSshCertificate'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -20,7 +20,7 @@ namespace DeIRF.Providers.Host;
 /// list the host must no longer reach), helper (the helper installed on the host), connectTimeout (seconds).
 /// No secret: authentication is the user's OpenSSH setup (agent, key, certificate).
 /// </remarks>
-public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentPrecheck
+public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentPrecheck, ISshCertificateScope
 {
     public const string QuarantineAction = "host.quarantine";
     public const string Table = "inet deirf_quarantine";
@@ -316,7 +316,29 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
             throw new ContainmentException("ContainmentActionUnknown", DeirfErrorKind.InvalidArgument,
                 $"The host provider serves only {QuarantineAction}, not '{request.Action}'.", request.Action);
         }
-        return QuarantineSpec.Parse(request);
+        var spec = QuarantineSpec.Parse(request);
+        UserCertificate.CheckFor(spec, DateTimeOffset.UtcNow);
+        return spec;
+    }
+
+    /// <summary>
+    /// What a certificate for this proposal may run on the host: the installed helper, bound to the proposal digest,
+    /// to apply or undo, and to the signed allow list, port and window.
+    /// </summary>
+    public string ForceCommand(ContainmentRequest request, string proposalId, bool undo)
+    {
+        var spec = QuarantineSpec.Parse(request);
+        if (spec.HelperPath is null)
+        {
+            throw new ContainmentException("HostHelperRequired", DeirfErrorKind.InvalidArgument,
+                "A certificate's force-command runs the helper installed on the host: the proposal must name it (helper = '/usr/local/lib/deirf/deirf-quarantine').", spec.Target);
+        }
+        if (proposalId.Length != 64 || !proposalId.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ContainmentException("HostQuarantineParameterInvalid", DeirfErrorKind.InvalidArgument, $"'{proposalId}' is not a proposal digest.", proposalId);
+        }
+        return $"{spec.HelperPath} --forced --proposal {proposalId} --action {(undo ? "undo" : "apply")} --allow {spec.AllowText} "
+            + $"--port {Port(spec)} --confirm {((int)spec.ConfirmWithin.TotalSeconds).ToString(CultureInfo.InvariantCulture)}";
     }
 
     private static string UndoSha(JsonObject undoState, QuarantineSpec spec)
@@ -332,6 +354,8 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
     /// <summary>The command line the host runs: the installed helper, or this provider's own sent inline through sh -c.</summary>
     internal static string Command(QuarantineSpec spec, string subcommand, params (string Name, string? Value)[] options)
     {
+        // The proposal being run: a certificate's force-command compares it with the one it was issued for.
+        options = [.. options, ("proposal", spec.ProposalId)];
         // Values were checked by QuarantineSpec (and are checked again by the helper): no quoting needed, and none is
         // wanted, since a certificate's force-command reads the words of SSH_ORIGINAL_COMMAND as they are.
         var words = new List<string> { subcommand };

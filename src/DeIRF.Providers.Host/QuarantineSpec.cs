@@ -40,6 +40,9 @@ internal sealed partial class QuarantineSpec
 
     public int ConnectTimeoutSeconds { get; init; } = 10;
 
+    /// <summary>The proposal being run (from the runner), sent to the host so a certificate's force-command can compare it.</summary>
+    public string? ProposalId { get; init; }
+
     public string Destination => $"{User}@{(Host.Contains(':') ? "[" + Host + "]" : Host)}:{Port}";
 
     public string AllowText => string.Join(',', Allow.Select(n => n.ToString()));
@@ -143,6 +146,7 @@ internal sealed partial class QuarantineSpec
             Probe = probe,
             HelperPath = helper,
             ConnectTimeoutSeconds = timeout,
+            ProposalId = request.ProposalId is { Length: 64 } pid && pid.All(char.IsAsciiHexDigitLower) ? pid : null,
         };
     }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deirf-quarantine: the host side of DeIRF's host.quarantine (nftables, commit-confirmed).
 # DeIRF runs it over SSH: sent inline (sh -c) or installed on the host and named as a certificate's force-command
-# ("deirf-quarantine --forced --proposal <id> [--allow <cidrs>] [--port <n>] [--confirm <s>]"), in which case the
+# ("deirf-quarantine --forced --proposal <id> --action apply|undo [--allow <cidrs>] [--port <n>] [--confirm <s>]"), in which case the
 # client's command arrives in SSH_ORIGINAL_COMMAND and every value the certificate names must match it.
 # It loads exactly one table, inet deirf_quarantine, and no other rule; every reply line starts "DEIRF ".
 set -u
@@ -26,21 +26,23 @@ valid() {
     priority) v=${2#-}; case $v in '' | *[!0-9]*) return 1 ;; esac ;;
     proposal | expect) case $2 in *[!0-9a-f]*) return 1 ;; esac ;;
     probe) case $2 in *[!0-9A-Za-z.:_-]*) return 1 ;; esac ;;
+    action) case $2 in apply | undo) ;; *) return 1 ;; esac ;;
     *) return 1 ;;
   esac
 }
 
-F_proposal=; F_allow=; F_port=; F_confirm=
+F_proposal=; F_action=; F_allow=; F_port=; F_confirm=
 if [ "${1:-}" = --forced ]; then
   shift
   while [ $# -gt 0 ]; do
     case $1 in
-      --proposal | --allow | --port | --confirm)
+      --proposal | --allow | --port | --confirm | --action)
         n=${1#--}; [ $# -ge 2 ] && valid "$n" "$2" || die 2 "forced $1: invalid value"
         eval "F_$n=\$2"; shift 2 ;;
       *) die 2 "forced: unknown option $1" ;;
     esac
   done
+  [ -n "$F_proposal" ] && [ -n "$F_action" ] || die 2 "forced: --proposal and --action are required"
   # The client's own command: word-split (globbing is off), its first word may name this helper.
   set -- ${SSH_ORIGINAL_COMMAND:-}
   case ${1:-} in */deirf-quarantine | deirf-quarantine) shift ;; esac
@@ -48,26 +50,31 @@ fi
 
 CMD=${1:-}; [ $# -gt 0 ] && shift
 proposal=; allow=; port=22; confirm=120; probe=; expect=; priority=-200
+G_allow=; G_port=; G_confirm=
 while [ $# -gt 0 ]; do
   case $1 in
     --proposal | --allow | --port | --confirm | --probe | --expect | --priority)
       n=${1#--}; [ $# -ge 2 ] && valid "$n" "$2" || die 2 "$1: invalid value"
-      eval "$n=\$2"; shift 2 ;;
+      eval "$n=\$2; G_$n=1"; shift 2 ;;
     *) die 2 "unknown argument $1" ;;
   esac
 done
-for n in proposal allow port confirm; do
-  eval "f=\$F_$n; c=\$$n"
-  if [ -n "$f" ]; then
-    # A certificate bound to one proposal (and its values) acts for that proposal only.
-    if [ "$n" = proposal ] || [ "$n" = allow ]; then
-      [ "$c" = "$f" ] || die 13 "certificate-mismatch $n: the certificate is for $f, the request names ${c:-nothing}"
-    else
-      [ "$c" = "$f" ] || [ "$c" = 22 -a "$n" = port ] || [ "$c" = 120 -a "$n" = confirm ] || die 13 "certificate-mismatch $n: the certificate is for $f, the request names $c"
+if [ -n "$F_proposal" ]; then
+  # A certificate bound to one proposal acts for that proposal only, with the values it names, and only for
+  # what that proposal does: an apply certificate cannot undo, an undo certificate cannot load rules.
+  [ "$proposal" = "$F_proposal" ] || die 13 "certificate-mismatch proposal: the certificate is for $F_proposal, the request names ${proposal:-nothing}"
+  for n in allow port confirm; do
+    eval "f=\$F_$n; c=\$$n; g=\$G_$n"
+    if [ -n "$f" ]; then
+      [ -z "$g" ] || [ "$c" = "$f" ] || die 13 "certificate-mismatch $n: the certificate is for $f, the request names $c"
       eval "$n=\$f"
     fi
-  fi
-done
+  done
+  case $F_action:$CMD in
+    apply:inspect | apply:apply | apply:status | apply:render | undo:inspect | undo:status | undo:undo | undo:render) ;;
+    *) die 13 "certificate-mismatch action: a certificate for $F_action may not run '$CMD'" ;;
+  esac
+fi
 
 have_nft() { command -v nft >/dev/null 2>&1; }
 need_nft() { have_nft || die 20 "no-nft: nft is not installed on this host"; }

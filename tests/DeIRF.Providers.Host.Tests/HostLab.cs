@@ -33,6 +33,12 @@ public sealed class HostLab : IDisposable
     public int SshPort { get; private set; }
     public int ProbePort { get; private set; }
     public string ClientKey => Path.Combine(Dir, "client_ed25519");
+
+    /// <summary>A key sshd does not know: it gets in only with a certificate from <see cref="CaKey"/>.</summary>
+    public string CertKey => Path.Combine(Dir, "cert_ed25519");
+
+    /// <summary>The helper installed on the host, as a certificate's force-command runs it.</summary>
+    public string InstalledHelper => Path.Combine(Dir, "deirf-quarantine");
     public string CaKey => Path.Combine(Dir, "ca_ed25519");
     public string HostKeyFingerprint { get; private set; } = string.Empty;
     public string HostKnownHosts => Path.Combine(Dir, "known_hosts");
@@ -90,6 +96,10 @@ public sealed class HostLab : IDisposable
         TestArtifacts.RegisterKeyFile("ssh", Path.Combine(Dir, "host_ed25519"));
         TestArtifacts.RegisterKeyFile("ssh", ClientKey);
         TestArtifacts.RegisterKeyFile("ssh", CaKey);
+        Must(SshKeygen, "-q", "-t", "ed25519", "-N", "", "-C", "lab-cert", "-f", CertKey);
+        TestArtifacts.RegisterKeyFile("ssh", CertKey);
+        File.WriteAllText(InstalledHelper, HostQuarantineProvider.HelperScript);
+        File.SetUnixFileMode(InstalledHelper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         File.Copy(ClientKey + ".pub", Path.Combine(Dir, "authorized_keys"));
         HostKeyFingerprint = Fingerprint(Path.Combine(Dir, "host_ed25519.pub"));
 
@@ -157,6 +167,13 @@ public sealed class HostLab : IDisposable
             }
         });
         _processes.Add(p);
+    }
+
+    /// <summary>Signs <see cref="CertKey"/> as the team CA would (ssh-keygen -s), for the given force-command and validity.</summary>
+    public void IssueCertificate(string keyId, string forceCommand, string validity = "-30s:+5m", string principal = "deirf-quarantine")
+    {
+        File.Delete(CertKey + "-cert.pub");
+        Must(SshKeygen, "-q", "-s", CaKey, "-I", keyId, "-n", principal, "-z", "7", "-V", validity, "-O", "clear", "-O", "force-command=" + forceCommand, CertKey + ".pub");
     }
 
     public string SshdLog => File.Exists(Path.Combine(Dir, "sshd_host.log")) ? File.ReadAllText(Path.Combine(Dir, "sshd_host.log")) : string.Empty;

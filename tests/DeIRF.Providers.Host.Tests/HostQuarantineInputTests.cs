@@ -116,7 +116,7 @@ public sealed class HostQuarantineInputTests
                 Assert.StartsWith("DEIRF error", r.Stdout, StringComparison.Ordinal);
             }
             // Forced (a certificate's force-command): the client's words must name the certificate's proposal.
-            var forced = ExternalTool.Run(sh!, [script, "--forced", "--proposal", "aa11"], environment: new Dictionary<string, string>
+            var forced = ExternalTool.Run(sh!, [script, "--forced", "--proposal", "aa11", "--action", "apply"], environment: new Dictionary<string, string>
             {
                 ["SSH_ORIGINAL_COMMAND"] = "/usr/local/lib/deirf/deirf-quarantine render --proposal bb22 --allow 10.0.0.0/8",
             });

@@ -49,9 +49,20 @@ public sealed class ContainmentRequest
     /// </summary>
     public IReadOnlyList<Quorum.QuorumSignatureStatus> QuorumSignatures { get; init; } = [];
 
+    /// <summary>
+    /// The id (digest) of the proposal being run: for an undo, the undo proposal's. Set by the runner; null when a
+    /// provider is called without one. A provider that binds a credential to one approved proposal (an SSH
+    /// certificate whose force-command names it) sends this and lets the other side compare.
+    /// </summary>
+    public string? ProposalId { get; init; }
+
     /// <summary>The same request carrying <paramref name="signatures"/>.</summary>
     public ContainmentRequest WithQuorumSignatures(IReadOnlyList<Quorum.QuorumSignatureStatus> signatures)
-        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = signatures };
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = signatures, ProposalId = ProposalId };
+
+    /// <summary>The same request, for the proposal <paramref name="proposalId"/> (the runner sets the one it executes).</summary>
+    public ContainmentRequest WithProposalId(string proposalId)
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = QuorumSignatures, ProposalId = proposalId };
 
     public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
 

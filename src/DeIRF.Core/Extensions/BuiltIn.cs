@@ -43,3 +43,4 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Slack", typeof(DeIRF.Integrations.SlackChannel))]
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Webhook", typeof(DeIRF.Integrations.WebhookChannel))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.CheckpointWitnessed.KindName, typeof(DeIRF.Journal.Kinds.CheckpointWitnessed))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.SshCertificateIssued.KindName, typeof(DeIRF.Journal.Kinds.SshCertificateIssued))]
