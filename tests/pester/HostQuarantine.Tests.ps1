@@ -81,17 +81,23 @@ BeforeAll {
         Invoke-Must ip @('-n', $na, 'link', 'set', $a, 'up') | Out-Null
         Invoke-Must ip @('-n', $nb, 'link', 'set', $b, 'up') | Out-Null
     }
-    foreach ($k in 'host_ed25519', 'client_ed25519') {
+    foreach ($k in 'host_ed25519', 'client_ed25519', 'ca_ed25519', 'cert_ed25519') {
         Invoke-Must ssh-keygen @('-q', '-t', 'ed25519', '-N', '', '-C', $k, '-f', (Join-Path $dir $k)) | Out-Null
         Register-DeirfTestKeyFile -Kind 'openssh private key' -Path (Join-Path $dir $k)
     }
     Copy-Item "$($Lab.Key).pub" (Join-Path $dir 'authorized_keys')
+    # SSH CA: the host trusts the CA and the principal 'deirf-quarantine'; the helper is installed as the force-command runs it.
+    'deirf-quarantine' | Set-Content (Join-Path $dir 'principals')
+    $script:Helper = Join-Path $dir 'deirf-quarantine'
+    Copy-Item (Join-Path $PSScriptRoot '../../src/DeIRF.Providers.Host/deirf-quarantine.sh') $Helper
+    chmod 755 $Helper
     $Lab.Fingerprint = ((Invoke-Must ssh-keygen @('-lf', (Join-Path $dir 'host_ed25519.pub'), '-E', 'sha256')) -split ' ')[1]
     New-Item -ItemType Directory -Force /run/sshd | Out-Null
     foreach ($s in @(@($Lab.H, $Lab.Port, 'host'), @($Lab.P, ($Lab.Port + 1), 'prober'))) {
         $ns, $port, $name = $s
         $conf = Join-Path $dir "sshd_$name.conf"
         @("Port $port", "HostKey $(Join-Path $dir 'host_ed25519')", "PidFile $(Join-Path $dir "sshd_$name.pid")", "AuthorizedKeysFile $(Join-Path $dir 'authorized_keys')",
+            "TrustedUserCAKeys $(Join-Path $dir 'ca_ed25519.pub')", "AuthorizedPrincipalsFile $(Join-Path $dir 'principals')",
             'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no') | Set-Content $conf
         $psi = [Diagnostics.ProcessStartInfo]::new('ip')
         foreach ($a in 'netns', 'exec', $ns, '/usr/sbin/sshd', '-D', '-e', '-f', $conf) { $psi.ArgumentList.Add($a) }
@@ -236,6 +242,69 @@ Get-DeirfProposal -Incident $inc -Workspace '$ws' | Where-Object Id -EQ '$($p.Id
         Test-Connect $Lab.P '10.78.2.1' $Lab.Port | Should -BeTrue
         @(Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'proposal.consumed').Count | Should -Be 1
         @(Get-DeirfContainment -Incident $inc -Workspace $ws -Active).Count | Should -Be 0
+        (Test-DeirfJournal -Incident $inc -Workspace $ws).IsValid | Should -BeTrue
+    }
+}
+
+Describe 'HostQuarantine: New-DeirfSshCertificate and a quarantine run with the certificate only' -Skip:(-not $CanRun) {
+    BeforeAll {
+        $ws = Join-Path $TestDrive 'ws-cert'
+        $team = New-Team $ws 'Webshell on web-5'
+        $inc = $team.Inc
+        $ca = Join-Path $Lab.Dir 'ca_ed25519'
+        $certKey = Join-Path $Lab.Dir 'cert_ed25519'
+        $p = New-DeirfProposal -Incident $inc -Action host.quarantine -Target web-5.lab -Proposer bob -Workspace $ws -Parameter @{
+            ssh = $Ssh; allow = '10.78.1.0/24'; confirmWithin = '00:00:08'; hostKey = $Lab.Fingerprint; identityFile = $certKey; helper = $Helper; probe = $Probe }
+    }
+
+    It 'refuses to issue before the quorum is met (evidence first included)' {
+        Approve $p $team.Keys
+        { $p | New-DeirfSshCertificate -CaKeyPath $ca -PublicKeyPath "$certKey.pub" -Principal deirf-quarantine -Actor bob -Workspace $ws -Confirm:$false } |
+            Should -Throw -ErrorId 'SshCertificateQuorumNotMet*'
+        Test-Path "$certKey-cert.pub" | Should -BeFalse
+    }
+
+    It 'issues a certificate bound to the proposal, journals its serial and validity, never a key' {
+        $file = Join-Path $TestDrive 'web-5.txt'
+        Set-Content $file 'ss -tanp captured earlier'
+        Add-DeirfEvidence -Incident $inc -Path $file -Target web-5.lab -Actor bob -Workspace $ws | Out-Null
+        $script:cert = $p | New-DeirfSshCertificate -CaKeyPath $ca -PublicKeyPath "$certKey.pub" -Principal deirf-quarantine -Validity '00:02:00' -Actor bob -Workspace $ws -Confirm:$false
+        $cert.KeyId | Should -Be "deirf:$($inc):$($p.Id)"
+        $cert.Path | Should -Be "$certKey-cert.pub"
+        $cert.ForceCommand | Should -Be "$Helper --forced --proposal $($p.Id) --action apply --allow 10.78.1.0/24 --port $($Lab.Port) --confirm 8"
+        ($cert.ValidBefore - $cert.ValidAfter).TotalSeconds | Should -Be 150
+        (ssh-keygen -L -f $cert.Path) -join "`n" | Should -Match "Serial: $($cert.Serial)"
+        $entry = Get-DeirfJournal -Incident $inc -Workspace $ws -Kind 'ssh.certificate.issued'
+        @($entry).Count | Should -Be 1
+        $entry.Body.serial | Should -Be $cert.Serial
+        $entry.Body.proposal | Should -Be $p.Id
+        $entry.Body.principals | Should -Be @('deirf-quarantine')
+        $secret = (Get-Content $ca | Where-Object { $_ -notmatch '^-----' }) | Select-Object -First 2
+        foreach ($f in Get-ChildItem -Recurse -File $ws) { $text = [IO.File]::ReadAllText($f.FullName); foreach ($l in $secret) { $text.Contains($l) | Should -BeFalse -Because $f.Name } }
+    }
+
+    It 'Invoke-DeirfContainment quarantines with the certificate alone (the key is in no authorized_keys)' {
+        (Get-Content (Join-Path $Lab.Dir 'authorized_keys') -Raw).Contains((Get-Content "$certKey.pub" -Raw).Split(' ')[1]) | Should -BeFalse
+        $r = $p | Invoke-DeirfContainment -Actor bob -Workspace $ws -Confirm:$false
+        $r.Verified | Should -BeTrue
+        Get-HostTable | Should -Not -BeNullOrEmpty
+        { $p | New-DeirfSshCertificate -CaKeyPath $ca -PublicKeyPath "$certKey.pub" -Principal deirf-quarantine -Actor bob -Workspace $ws -Confirm:$false } |
+            Should -Throw -ErrorId 'SshCertificateProposalConsumed*'
+    }
+
+    It 'the apply certificate cannot undo; a certificate for the approved undo proposal can' {
+        $u = Undo-DeirfContainment -Incident $inc -Action host.quarantine -Target web-5.lab -Proposer carol -Workspace $ws -Confirm:$false
+        Approve $u $team.Keys
+        { Undo-DeirfContainment -Incident $inc -Action host.quarantine -Target web-5.lab -Actor carol -Workspace $ws -Confirm:$false } |
+            Should -Throw -ErrorId 'HostCertificateProposalMismatch*'
+        Get-HostTable | Should -Not -BeNullOrEmpty
+        $u2 = Undo-DeirfContainment -Incident $inc -Action host.quarantine -Target web-5.lab -Proposer carol -Workspace $ws -Confirm:$false
+        Approve $u2 $team.Keys
+        $uc = $u2 | New-DeirfSshCertificate -CaKeyPath $ca -PublicKeyPath "$certKey.pub" -Principal deirf-quarantine -Actor carol -Workspace $ws -Confirm:$false
+        $uc.ForceCommand | Should -Match "--proposal $($u2.Id) --action undo "
+        $r = Undo-DeirfContainment -Incident $inc -Action host.quarantine -Target web-5.lab -Actor carol -Workspace $ws -Confirm:$false
+        $r.Outcome | Should -Be 'Undone'
+        Get-HostTable | Should -BeNullOrEmpty
         (Test-DeirfJournal -Incident $inc -Workspace $ws).IsValid | Should -BeTrue
     }
 }
