@@ -47,6 +47,10 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
     public async Task<ContainmentPlan> PlanAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
         var spec = Parse(request);
+        if (spec.Windows)
+        {
+            return WindowsPlan(request, spec);
+        }
         using var ssh = new OpenSsh(spec);
         var reply = await ssh.RunAsync(Command(spec, "inspect", ("allow", spec.AllowText), ("port", Port(spec)), ("probe", spec.Probe)),
             Timeout(spec), cancellationToken).ConfigureAwait(false);
@@ -131,6 +135,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
     public async Task CheckAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
         var spec = Parse(request);
+        NotOnWindows(spec);
         using var ssh = new OpenSsh(spec);
         var reply = await ssh.RunAsync(Command(spec, "inspect", ("allow", spec.AllowText), ("port", Port(spec))), Timeout(spec), cancellationToken).ConfigureAwait(false);
         reply.ThrowIfError(spec.Target);
@@ -149,6 +154,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
     public async Task<ContainmentResult> ApplyAsync(ContainmentRequest request, CancellationToken cancellationToken)
     {
         var spec = Parse(request);
+        NotOnWindows(spec);
         using var ssh = new OpenSsh(spec);
         await using var session = ssh.Start(Command(spec, "apply", ("allow", spec.AllowText), ("port", Port(spec)),
             ("confirm", ((int)spec.ConfirmWithin.TotalSeconds).ToString(CultureInfo.InvariantCulture))));
@@ -237,6 +243,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
     public async Task<ContainmentResult> VerifyAsync(ContainmentRequest request, JsonObject undoState, CancellationToken cancellationToken)
     {
         var spec = Parse(request);
+        NotOnWindows(spec);
         var sha = UndoSha(undoState, spec);
         var status = await Status(spec, cancellationToken).ConfigureAwait(false);
         var now = status.Table();
@@ -259,6 +266,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
     public async Task<ContainmentResult> UndoAsync(ContainmentRequest request, JsonObject undoState, CancellationToken cancellationToken)
     {
         var spec = Parse(request);
+        NotOnWindows(spec);
         var sha = UndoSha(undoState, spec);
         using var ssh = new OpenSsh(spec);
         var reply = await ssh.RunAsync(Command(spec, "undo", ("expect", sha), ("port", Port(spec))), Timeout(spec), cancellationToken).ConfigureAwait(false);
@@ -279,6 +287,48 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
                 : wasThere ? $"{Table} (sha256 {sha[..12]}, exactly the table DeIRF loaded) deleted from {spec.Destination}; the host's traffic flows as before."
                 : $"{Table} was already gone from {spec.Destination} (reverted or deleted by hand); nothing to delete.",
         };
+    }
+
+    /// <summary>Windows: the plan is the generated scripts (nothing is read from the host); nothing else runs.</summary>
+    private static ContainmentPlan WindowsPlan(ContainmentRequest request, QuarantineSpec spec)
+    {
+        var apply = WindowsFirewallScript.Apply(spec);
+        var steps = new List<string>
+        {
+            $"over PowerShell remoting on SSH to {spec.Destination}, as an administrator, run this script (apply):",
+        };
+        steps.AddRange(apply.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l));
+        steps.Add($"verify over a new session: Get-NetFirewallRule -Group '{WindowsFirewallScript.Group}' shows exactly {string.Join(", ", WindowsFirewallScript.RuleNames)}");
+        steps.Add($"confirm: Unregister-ScheduledTask -TaskName '{WindowsFirewallScript.RevertTask}' (else the host reverts after {spec.ConfirmWithin.TotalSeconds:0} s)");
+        return new ContainmentPlan
+        {
+            Action = request.Action,
+            Target = spec.Target,
+            Steps = steps,
+            Before = new JsonObject { ["host"] = spec.Destination, ["os"] = "windows", ["read"] = false },
+            Expected = new JsonObject
+            {
+                ["host"] = spec.Destination,
+                ["group"] = WindowsFirewallScript.Group,
+                ["rules"] = new JsonArray(WindowsFirewallScript.RuleNames.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
+                ["applyScript"] = apply,
+                ["confirmScript"] = WindowsFirewallScript.Confirm(),
+            },
+            Warnings =
+            [
+                "Windows: DeIRF generates these scripts but does not run them (no Windows host in its tests): Invoke-DeirfContainment refuses (HostWindowsNotRun). Run them by hand, and the undo script from docs/providers.md.",
+                "ICMP from and to the allow list is not blocked (Windows Firewall block rules cannot say 'every protocol but TCP').",
+            ],
+        };
+    }
+
+    private static void NotOnWindows(QuarantineSpec spec)
+    {
+        if (spec.Windows)
+        {
+            throw new ContainmentException("HostWindowsNotRun", DeirfErrorKind.InvalidOperation,
+                $"host.quarantine for Windows ({spec.Destination}) is generated, not run: see the scripts with -WhatIf and run them over PowerShell remoting yourself.", spec.Target);
+        }
     }
 
     private static async Task<HelperReply> Status(QuarantineSpec spec, CancellationToken cancellationToken)
@@ -328,6 +378,7 @@ public sealed class HostQuarantineProvider : IContainmentProvider, IContainmentP
     public string ForceCommand(ContainmentRequest request, string proposalId, bool undo)
     {
         var spec = QuarantineSpec.Parse(request);
+        NotOnWindows(spec);
         if (spec.HelperPath is null)
         {
             throw new ContainmentException("HostHelperRequired", DeirfErrorKind.InvalidArgument,

@@ -50,8 +50,11 @@ internal sealed partial class QuarantineSpec
     /// <summary>Every parameter name host.quarantine reads; any other is refused, so a typo in a signed proposal is not ignored.</summary>
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ssh", "allow", "confirmWithin", "hostKey", "knownHosts", "identityFile", "probe", "helper", "connectTimeout",
+        "ssh", "allow", "confirmWithin", "hostKey", "knownHosts", "identityFile", "probe", "helper", "connectTimeout", "os",
     };
+
+    /// <summary>linux (nftables over SSH, run) or windows (Windows Firewall scripts, generated only).</summary>
+    public bool Windows { get; init; }
 
     public static QuarantineSpec Parse(ContainmentRequest request)
     {
@@ -132,8 +135,14 @@ internal sealed partial class QuarantineSpec
         {
             throw Invalid("connectTimeout", $"'{t}' is not a number of seconds from 1 to 120.");
         }
+        var os = request.Parameter("os") ?? "linux";
+        if (os is not ("linux" or "windows"))
+        {
+            throw Invalid("os", $"'{os}' is not linux or windows.");
+        }
         return new QuarantineSpec
         {
+            Windows = os == "windows",
             Target = request.Target,
             User = m.Groups["user"].Value,
             Host = host,
