@@ -125,7 +125,7 @@ function Invoke-Bootstrap {
     # Command-line peers of the interop tests (later issues): install with apt when root and missing.
     # chromium: the headless browser that renders Export-DeirfReport's HTML in the report test.
     # strace: the fault-injection tests (inject=<syscall>:error=EIO|signal=SIGKILL). afl++ only in `build.ps1 fuzz`.
-    Install-AptTools ([ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace'; minisign = 'minisign'; prometheus = 'prometheus'; 'prometheus-alertmanager' = 'prometheus-alertmanager' })
+    Install-AptTools ([ordered]@{ gpg = 'gnupg'; 'ssh-keygen' = 'openssh-client'; git = 'git'; named = 'bind9'; dig = 'bind9-dnsutils'; nsupdate = 'bind9-dnsutils'; chromium = 'chromium'; strace = 'strace'; minisign = 'minisign'; prometheus = 'prometheus'; 'prometheus-alertmanager' = 'prometheus-alertmanager'; sshd = 'openssh-server'; nft = 'nftables'; ip = 'iproute2' })
 }
 
 # Installs the Debian packages of the missing commands (key: command, value: package) with apt when root; otherwise warns.

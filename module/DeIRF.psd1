@@ -84,6 +84,7 @@
         'Test-DeirfReadiness'
         'Test-DeirfRecovery'
         'Get-DeirfAlert'
+        'New-DeirfSshCertificate'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -7,7 +7,8 @@
 # server would reject (GET /__fake/violations on their control port); each Describe ends asserting there was none.
 # Bearer tokens are made at test time, reach DeIRF only through $env:DEIRF_K8S_TOKEN / $env:DEIRF_AZURE_TOKEN, and are
 # asserted absent from every file of the workspace. dns.reroute's runbook is exercised against BIND in
-# DnsProvider.Tests.ps1.
+# DnsProvider.Tests.ps1, host.quarantine's against a real sshd and nft in HostQuarantine.Tests.ps1; cdn.reroute's
+# (last Describe) against the Cloudflare v4 API fake of tests/shared/CloudflareFake.cs, compiled into this process.
 
 BeforeAll {
     # Errors stop the test (issue 27): an absence check ("nothing came back") proves nothing when the cmdlet failed.
@@ -285,5 +286,53 @@ Describe 'runbooks/azure-resource-lock.ps1 end to end against the ARM fake (cert
         @(Invoke-Fake $fake Get violations) | Should -BeNullOrEmpty
         @(Invoke-Fake $fake Get requests | Where-Object { $_ -like 'DELETE *' }).Count | Should -Be 1
         Get-ChildItem $ws -Recurse -File | Select-String -SimpleMatch $token | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'runbooks/cdn-reroute.ps1 end to end against the Cloudflare v4 API fake' {
+    BeforeAll {
+        # The fake (tests/shared/CloudflareFake.cs) compiled here and run in this process over real HTTP on loopback.
+        if (-not ('DeIRF.Testing.CloudflareFake' -as [type])) {
+            Add-Type -TypeDefinition (Get-Content -Raw (Join-Path $PSScriptRoot '../shared/CloudflareFake.cs')) -Language CSharp
+        }
+        $token = New-Secret
+        $fake = [DeIRF.Testing.CloudflareFake]::new($token)
+        $zone = [DeIRF.Testing.CloudflareFake]::NewId(); $record = [DeIRF.Testing.CloudflareFake]::NewId()
+        $fake.AddRecord($zone, $record, 'shop.example.com', 'A', '203.0.113.10', $true)
+        $ws = Join-Path $TestDrive 'ws-cdn'
+        $team = New-Team $ws 'Skimmer script served from the shop origin'
+        $inc = $team.Inc
+        $env:DEIRF_CLOUDFLARE_TOKEN = $token
+    }
+
+    AfterAll {
+        Remove-Item Env:DEIRF_CLOUDFLARE_TOKEN -ErrorAction SilentlyContinue
+        if ($fake) { $fake.Dispose() }
+    }
+
+    It 'proposes, needs evidence, plans, swaps the origin, shows it Verified, and the undo restores it' {
+        $p = & (Join-Path $Runbooks 'cdn-reroute.ps1') -Incident $inc -Name shop.example.com -ZoneId $zone -RecordId $record -Origin 198.51.100.99 -Api $fake.Api -Proposer bob -Workspace $ws
+        $p.Action | Should -Be 'cdn.reroute'
+        $p.Parameters.origin | Should -Be '198.51.100.99'
+        Approve $p $team.Keys
+        ($p | Test-DeirfQuorum).Blockers.Blocker | ForEach-Object { "$_" } | Should -Be @('EvidenceMissing')
+        Set-Content (Join-Path $TestDrive 'skimmer.js') 'document.forms[0].onsubmit = exfiltrate'
+        Add-DeirfEvidence -Incident $inc -Path (Join-Path $TestDrive 'skimmer.js') -Target shop.example.com -Actor bob -Workspace $ws | Out-Null
+        $text = Get-HostText { $p | Invoke-DeirfContainment -WhatIf -Workspace $ws }
+        $text | Should -Match 'PATCH /zones/.+/dns_records/.+ \{"content":"198\.51\.100\.99"\}'
+        $fake.Record($zone, $record)['content'].GetValue[string]() | Should -Be '203.0.113.10'
+
+        $r = $p | Invoke-DeirfContainment -Actor bob -Workspace $ws -Confirm:$false
+        $r.Verified | Should -BeTrue
+        $fake.Record($zone, $record)['content'].GetValue[string]() | Should -Be '198.51.100.99'
+        (Get-DeirfContainment -Incident $inc -Workspace $ws -Active).Verified | Should -BeTrue
+
+        $u = Undo-DeirfContainment -Incident $inc -Action cdn.reroute -Target shop.example.com -Proposer carol -Workspace $ws -Confirm:$false
+        Approve $u $team.Keys
+        (Undo-DeirfContainment -Incident $inc -Action cdn.reroute -Target shop.example.com -Actor carol -Workspace $ws -Confirm:$false).Verified | Should -BeTrue
+        $fake.Record($zone, $record)['content'].GetValue[string]() | Should -Be '203.0.113.10'
+        $fake.Problems | Should -BeNullOrEmpty
+        foreach ($f in Get-ChildItem -Recurse -File $ws) { [IO.File]::ReadAllText($f.FullName).Contains($token) | Should -BeFalse -Because $f.Name }
+        (Test-DeirfJournal -Incident $inc -Workspace $ws).IsValid | Should -BeTrue
     }
 }

@@ -124,6 +124,7 @@ public static class ContainmentRunner
         {
             Actor = actor, AppendOptions = options,
             QuorumSignatures = verdict?.Signatures.Where(s => s.IsCounted).ToList() ?? [],
+            ProposalId = proposal.Id,
         };
         return new ContainmentRun(proposal, request, verdict);
     }
@@ -134,7 +135,7 @@ public static class ContainmentRunner
     {
         var request = new ContainmentRequest(run.Request.Action, run.Request.Target, run.Request.Parameters, run.Request.IncidentId, run.Request.WorkspaceRoot, run.Request.Secrets)
         {
-            Actor = actor, AppendOptions = options, QuorumSignatures = run.Request.QuorumSignatures, Progress = run.Request.Progress,
+            Actor = actor, AppendOptions = options, QuorumSignatures = run.Request.QuorumSignatures, Progress = run.Request.Progress, ProposalId = run.Proposal.Id,
         };
         return ExecuteAsync(ws, run.Proposal, request, actor, options, evidenceOverrideReason, cancellationToken);
     }
@@ -147,6 +148,7 @@ public static class ContainmentRunner
             Actor = actor, AppendOptions = options,
             // What the quorum has counted so far, so a plan can check it (Safe owners); replaced at consumption.
             QuorumSignatures = Quorum.QuorumGate.Judge(ws, proposal.Incident, proposal.Id).Signatures.Where(s => s.IsCounted).ToList(),
+            ProposalId = proposal.Id,
         };
 
     /// <summary>
@@ -231,6 +233,7 @@ public static class ContainmentRunner
         ContainmentRequest request, string actor, JournalAppendOptions options, CancellationToken cancellationToken)
     {
         ContainmentResult result;
+        request = request.WithProposalId(proposalId);
         try
         {
             result = await provider.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
@@ -249,6 +252,8 @@ public static class ContainmentRunner
         ContainmentRequest request, ContainmentRecord applied, string actor, JournalAppendOptions options, CancellationToken cancellationToken)
     {
         ContainmentResult result;
+        // The undo runs as its own proposal: a credential bound to a proposal (an SSH certificate) names the undo's id.
+        request = request.WithProposalId(proposalId);
         try
         {
             var undoState = JsonNode.Parse(applied.UndoState) as JsonObject ?? new JsonObject();

@@ -55,13 +55,24 @@ public sealed class ContainmentRequest
     /// </summary>
     public IProgress<string>? Progress { get; init; }
 
+    /// <summary>
+    /// The id (digest) of the proposal being run: for an undo, the undo proposal's. Set by the runner; null when a
+    /// provider is called without one. A provider that binds a credential to one approved proposal (an SSH
+    /// certificate whose force-command names it) sends this and lets the other side compare.
+    /// </summary>
+    public string? ProposalId { get; init; }
+
     /// <summary>The same request carrying <paramref name="signatures"/>.</summary>
     public ContainmentRequest WithQuorumSignatures(IReadOnlyList<Quorum.QuorumSignatureStatus> signatures)
-        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = signatures, Progress = Progress };
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = signatures, Progress = Progress, ProposalId = ProposalId };
 
     /// <summary>The same request reporting progress to <paramref name="progress"/>.</summary>
     public ContainmentRequest WithProgress(IProgress<string>? progress)
-        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = QuorumSignatures, Progress = progress };
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = QuorumSignatures, Progress = progress, ProposalId = ProposalId };
+
+    /// <summary>The same request, for the proposal <paramref name="proposalId"/> (the runner sets the one it executes).</summary>
+    public ContainmentRequest WithProposalId(string proposalId)
+        => new(Action, Target, Parameters, IncidentId, WorkspaceRoot, Secrets) { Actor = Actor, AppendOptions = AppendOptions, QuorumSignatures = QuorumSignatures, Progress = Progress, ProposalId = proposalId };
 
     public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
 

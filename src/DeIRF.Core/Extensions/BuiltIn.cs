@@ -49,3 +49,4 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.AlertShape, DeIRF.Alerts.OpenZeppelinMonitorShape.Format, typeof(DeIRF.Alerts.OpenZeppelinMonitorShape))]
 [assembly: DeirfExtension(ExtensionPoints.AlertShape, DeIRF.Alerts.FortaShape.Format, typeof(DeIRF.Alerts.FortaShape))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.AlertReceived.KindName, typeof(DeIRF.Journal.Kinds.AlertReceived))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.SshCertificateIssued.KindName, typeof(DeIRF.Journal.Kinds.SshCertificateIssued))]

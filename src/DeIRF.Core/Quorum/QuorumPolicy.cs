@@ -240,7 +240,7 @@ public sealed class QuorumPolicy
             new QuorumRule { Action = "policy.set", Require = QuorumGroup.Of(2), TtlMinutes = 24 * 60, SelfApproval = false, ManualApproval = true },
             new QuorumRule { Action = "identity.revoke", Require = QuorumGroup.Of(2), TtlMinutes = 60 },
             new QuorumRule { Action = "recovery.*", Require = QuorumGroup.Of(2), TtlMinutes = 240, SelfApproval = false, ManualApproval = true },
-            .. new[] { "k8s.*", "dns.*", "azure.*", "evm.*" }.Select(a => new QuorumRule
+            .. new[] { "k8s.*", "dns.*", "azure.*", "evm.*", "host.*", "cdn.*" }.Select(a => new QuorumRule
             {
                 Action = a, Require = QuorumGroup.Of(2, ResponderRole.ContainmentLead, ResponderRole.TriageLead), TtlMinutes = 60, EvidenceRequired = true,
             }),

@@ -55,6 +55,8 @@ public sealed class TypedBodyTests
         new EvidenceAdded.Body(Digest[..64], 0, "(alert)", "alert.json", "alice", "alert", "s3://bucket/sha256/" + Digest[..64]),
         new CheckpointWitnessed.Body("witness.example/w1", "https://witness.example", 25, true, 2, 200),
         new CheckpointWitnessed.Body("witness.example/w1", "https://witness.example", 25, false, 1, 422, "WitnessInconsistent", "its view differs"),
+        new SshCertificateIssued.Body(Digest, "deirf:INC-1:" + Digest, "18446744073709551615", ["deirf-quarantine"], DateTimeOffset.Parse("2026-12-08T04:40:00Z"),
+            DateTimeOffset.Parse("2026-12-08T04:45:00Z"), "/usr/local/lib/deirf/deirf-quarantine --forced --proposal " + Digest + " --action apply", "10.0.9.0/24", "SHA256:ca", "SHA256:key"),
     ];
 
     private const string Digest = "3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a9c0d1e2b3f2a";
@@ -94,6 +96,7 @@ public sealed class TypedBodyTests
             IncidentOpened io => io.Read(json),
             EvidenceAdded ea => ea.Read(json),
             CheckpointWitnessed cw => cw.Read(json),
+            SshCertificateIssued sc => sc.Read(json),
             _ => throw new InvalidOperationException(kind!.Name),
         };
         Assert.Equal(body, read);
