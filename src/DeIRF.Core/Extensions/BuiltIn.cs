@@ -43,3 +43,7 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Slack", typeof(DeIRF.Integrations.SlackChannel))]
 [assembly: DeirfExtension(ExtensionPoints.ChatChannel, "Webhook", typeof(DeIRF.Integrations.WebhookChannel))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.CheckpointWitnessed.KindName, typeof(DeIRF.Journal.Kinds.CheckpointWitnessed))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.TaskCreated.KindName, typeof(DeIRF.Journal.Kinds.TaskCreated))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.TaskUpdated.KindName, typeof(DeIRF.Journal.Kinds.TaskUpdated))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.HandoffSent.KindName, typeof(DeIRF.Journal.Kinds.HandoffSent))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.ResponderAvailability.KindName, typeof(DeIRF.Journal.Kinds.ResponderAvailability))]
