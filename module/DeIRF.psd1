@@ -80,6 +80,11 @@
         'Get-DeirfMetric'
         'Export-DeirfReport'
         'Test-DeirfReadiness'
+        'New-DeirfTask'
+        'Set-DeirfTask'
+        'Get-DeirfTask'
+        'Set-DeirfResponder'
+        'Send-DeirfHandoff'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -120,12 +120,16 @@ public sealed class Availability
 
     /// <summary>The first instant at or after <paramref name="t"/> when the responder is reachable, within <paramref name="horizon"/>; null when never.</summary>
     public DateTimeOffset? NextAvailableFrom(DateTimeOffset t, TimeSpan horizon)
+        => IsAvailableAt(t) ? t : ShiftStarts(t, horizon).Where(IsAvailableAt).Order().Cast<DateTimeOffset?>().FirstOrDefault();
+
+    /// <summary>Every instant in (<paramref name="from"/>, <paramref name="from"/> + <paramref name="horizon"/>] when a shift starts (none when on call).</summary>
+    public IEnumerable<DateTimeOffset> ShiftStarts(DateTimeOffset from, TimeSpan horizon)
     {
-        if (IsAvailableAt(t))
+        if (OnCall)
         {
-            return t;
+            yield break;
         }
-        var localDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t, TimeZone).DateTime);
+        var localDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, TimeZone).DateTime);
         for (int d = -1; d <= (int)Math.Ceiling(horizon.TotalDays) + 1; d++)
         {
             var day = localDate.AddDays(d);
@@ -140,12 +144,11 @@ public sealed class Availability
                 start = start.AddMinutes(15);
             }
             var utc = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(start, DateTimeKind.Unspecified), TimeZone), TimeSpan.Zero);
-            if (utc > t && utc - t <= horizon && IsAvailableAt(utc))
+            if (utc > from && utc - from <= horizon)
             {
-                return utc;
+                yield return utc;
             }
         }
-        return null;
     }
 
     /// <summary>The responder's local time at <paramref name="t"/>, e.g. "Tue 17:45 Europe/Berlin".</summary>
