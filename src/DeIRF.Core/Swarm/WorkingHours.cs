@@ -90,6 +90,11 @@ public sealed class Availability
     /// <summary>Finds an IANA zone on this machine (TimeZoneNotFound otherwise: a misspelt zone would silently be UTC).</summary>
     public static TimeZoneInfo FindZone(string zone)
     {
+        // A zone name can arrive in a synced roster: it names a zone, never a path (no "..", no absolute or odd names).
+        if (!IsZoneName(zone))
+        {
+            throw new DeirfException("TimeZoneNotFound", DeirfErrorKind.InvalidArgument, $"'{zone}' is not an IANA time zone name (Area/Location, e.g. Europe/Berlin).", zone);
+        }
         try
         {
             var tz = TimeZoneInfo.FindSystemTimeZoneById(zone);
@@ -100,6 +105,11 @@ public sealed class Availability
             throw new DeirfException("TimeZoneNotFound", DeirfErrorKind.InvalidArgument, $"'{zone}' is not an IANA time zone this machine knows (e.g. Europe/Berlin, America/New_York, Asia/Tokyo).", zone, ex);
         }
     }
+
+    /// <summary>The shape of an IANA zone name: segments of letters, digits, '_', '+', '-', joined by '/'; at most 64 characters.</summary>
+    public static bool IsZoneName(string zone)
+        => zone.Length is > 0 and <= 64 && zone.Split('/').All(seg => seg.Length > 0 && seg != "." && seg != ".."
+            && seg.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-'));
 
     /// <summary>Is the responder reachable at <paramref name="t"/>: on call, or within working hours on a working day (the day the shift started, for an overnight shift).</summary>
     public bool IsAvailableAt(DateTimeOffset t)

@@ -177,13 +177,13 @@ public static class RetroForm
             ["timeline"] = timeline,
             ["tasks"] = board.Tasks.Select(t => (object?)new Dictionary<string, object?>
             {
-                ["id"] = t.Id, ["title"] = Cell(Canonical.OutsideText.Markdown(t.Title)), ["assigned_to"] = t.AssignedTo, ["status"] = t.Status,
-                ["created_utc"] = Utc(t.Created), ["created_by"] = t.CreatedBy,
-                ["done_utc"] = t.Completed is { } done ? Utc(done) : string.Empty, ["done_by"] = t.CompletedBy,
+                ["id"] = t.Id, ["title"] = Cell(Canonical.OutsideText.Markdown(t.Title)), ["assigned_to"] = Cell(Canonical.OutsideText.Markdown(t.AssignedTo)), ["status"] = t.Status,
+                ["created_utc"] = Utc(t.Created), ["created_by"] = Cell(Canonical.OutsideText.Markdown(t.CreatedBy)),
+                ["done_utc"] = t.Completed is { } done ? Utc(done) : string.Empty, ["done_by"] = Cell(Canonical.OutsideText.Markdown(t.CompletedBy)),
             }).ToList(),
             ["time_on_task"] = board.TimeByResponder(incident.Closed ?? now).Select(x => (object?)new Dictionary<string, object?>
             {
-                ["responder"] = x.Responder, ["time"] = Duration(x.Time), ["tasks"] = x.Tasks,
+                ["responder"] = Canonical.OutsideText.Markdown(x.Responder), ["time"] = Duration(x.Time), ["tasks"] = x.Tasks,
             }).ToList(),
             ["metrics"] = metrics,
             ["actions"] = actions,

@@ -131,6 +131,14 @@ public class SwarmTests
         Assert.Equal(new DateTimeOffset(2026, 3, 30, 6, 0, 0, TimeSpan.Zero), berlin.NextAvailableFrom(new DateTimeOffset(2026, 3, 28, 12, 0, 0, TimeSpan.Zero), TimeSpan.FromDays(7)));
         Assert.Null(berlin.NextAvailableFrom(new DateTimeOffset(2026, 12, 11, 17, 30, 0, TimeSpan.Zero), TimeSpan.FromDays(1)));
         Assert.Equal("TimeZoneNotFound", Assert.Throws<DeirfException>(() => Availability.FindZone("Mars/Olympus_Mons")).ErrorId);
+        // A synced roster names a zone, never a file: traversal and absolute names are refused before any lookup.
+        foreach (var path in new[] { "../../etc/passwd", "/etc/localtime", "Europe/../../etc", "Europe//Berlin", "Europe/Berlin\n" })
+        {
+            Assert.False(Availability.IsZoneName(path));
+            Assert.Equal("TimeZoneNotFound", Assert.Throws<DeirfException>(() => Availability.FindZone(path)).ErrorId);
+        }
+        Assert.True(Availability.IsZoneName("America/Argentina/Buenos_Aires"));
+        Assert.True(Availability.IsZoneName("Etc/GMT+5"));
         Assert.Equal("WorkingHoursInvalid", Assert.Throws<DeirfException>(() => WorkingHours.Parse("9-5")).ErrorId);
         Assert.Equal(new[] { DayOfWeek.Monday, DayOfWeek.Friday, DayOfWeek.Saturday, DayOfWeek.Sunday }, WorkingHours.ParseDays("Fri-Mon"));
     }

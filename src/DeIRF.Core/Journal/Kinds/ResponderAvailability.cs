@@ -19,6 +19,10 @@ public sealed class ResponderAvailability : EntryKind<ResponderAvailability.Body
     {
         var handle = EntryKinds.RequireText(Name, body, "handle", 64);
         var zone = EntryKinds.RequireText(Name, body, "zone", 64);
+        if (!Swarm.Availability.IsZoneName(zone))
+        {
+            throw new InvalidStatementException(Name, "zone", $"'{zone}' is not an IANA time zone name (Area/Location, e.g. Europe/Berlin).", zone);
+        }
         var hours = EntryKinds.RequireText(Name, body, "hours", 11);
         if (!Swarm.WorkingHours.TryParse(hours, out var parsed))
         {
