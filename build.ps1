@@ -52,7 +52,7 @@ param(
     # Evidence ingest benchmark size in MiB (0 skips it).
     [int] $BenchEvidenceMB = 1024,
 
-    # Only these benchmark sections (journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, sync, import, report); default all.
+    # Only these benchmark sections (journal, checkpoints, signatures, quorum, reachability, evidence, s3, dns, containment, evm, sync, import, report); default all.
     [string[]] $BenchOnly,
 
     # fuzz: minutes in all, shared equally by the targets run.

@@ -85,6 +85,11 @@
         'Test-DeirfRecovery'
         'Get-DeirfAlert'
         'New-DeirfSshCertificate'
+        'New-DeirfTask'
+        'Set-DeirfTask'
+        'Get-DeirfTask'
+        'Set-DeirfResponder'
+        'Send-DeirfHandoff'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

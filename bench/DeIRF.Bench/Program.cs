@@ -14,7 +14,7 @@ using DeIRF.Journal.Kinds;
 //   --pwsh P      the pwsh executable
 //   --out F       where to write the markdown report
 //   --s3-mb N     S3 evidence upload file size in MB (default 256; 0 skips it)
-//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, evidence, s3, dns, containment, evm, matrix, sync, report, import (default: all)
+//   --only A,B    run only these sections: journal, checkpoints, signatures, quorum, reachability, evidence, s3, dns, containment, evm, matrix, sync, report, import (default: all)
 var opts = ParseArgs(args);
 int entries = int.Parse(opts.GetValueOrDefault("entries", "1000000"), CultureInfo.InvariantCulture);
 string outPath = opts.GetValueOrDefault("out", "benchmarks.md");
@@ -129,6 +129,12 @@ try
         rows.AddRange(QuorumBench.Run(Path.Combine(work, "quorum")));
     }
 
+    // 3c. Issue 25: quorum reachability for 200 responders × 50 rules, beside the bare matcher.
+    if (Runs("reachability"))
+    {
+        rows.AddRange(ReachabilityBench.Run(Path.Combine(work, "reachability")));
+    }
+
     // 4. Evidence ingest against the hashing floor and a shell runbook, over the same files.
     if (evidenceMb > 0 && Runs("evidence"))
     {
@@ -228,6 +234,10 @@ md.AppendLine("  algorithm, so the ratio is what DeIRF's parsing and policy chec
 md.AppendLine("- **Quorum verdicts.** The baseline verifies the same did:key signatures through `Signatures.Verify` and nothing");
 md.AppendLine("  else. The verdict also reads the incident journal (checking its links), folds roles over time, loads the roster");
 md.AppendLine("  (parsing every public key) and the policy, judges each row at its journal time and matches persons to the groups.");
+md.AppendLine("- **Quorum reachability.** The baseline is the bare matcher (`QuorumGroup.Fill`) of each rule over all 200 people at");
+md.AppendLine("  once, with no clock. Reachability also judges each person's availability in their own zone, and for a rule not");
+md.AppendLine("  reachable now tries every shift start of the next 7 days in order until the group fills; the readiness check fills");
+md.AppendLine("  each rule at 168 hourly samples. Measured on a Saturday, when only the four on-call responders are at work.");
 md.AppendLine("- **Evidence ingest vs the hashing floor.** The floor only reads and hashes the files. Ingest also copies every");
 md.AppendLine("  byte into the store, fsyncs each object, makes it read-only, publishes it under its hash and appends a durable");
 md.AppendLine("  custody entry per file; the copy runs on the second core while the first hashes (double buffering), and");

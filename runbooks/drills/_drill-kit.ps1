@@ -131,7 +131,10 @@ function Set-DrillTriage([string] $Reason) {
     Grant-DeirfIncidentRole -Incident $id -Role CommsLead -Responder carol -Actor bob -Workspace $ws
     $kickoff = New-DeirfKickoffMessage -Incident $id -Workspace $ws
     if ($kickoff -notmatch "# P1 $id") { throw 'the kickoff message does not name the P1 incident' }
-    'P1, Triage Lead bob, Containment Leads carol + dana, Comms Lead carol, kickoff rendered'
+    # The swarm's standard tasks (templates/tasks/p1-kickoff.json), handed out by the Triage Lead.
+    $tasks = @(New-DeirfTask -Incident $id -Template p1-kickoff -Actor bob -Workspace $ws -Confirm:$false)
+    if ($tasks.Count -eq 0) { throw 'the p1-kickoff template seeded no task' }
+    "P1, Triage Lead bob, Containment Leads carol + dana, Comms Lead carol, kickoff rendered, $($tasks.Count) tasks from p1-kickoff"
 }
 
 # The two signers of a proposal (never its proposer, bob), by did:key and Ethereum: two persons, two kinds.
@@ -177,13 +180,31 @@ function Undo-DrillContainment([string] $Action, [string] $Target) {
     if (-not $r.Verified) { throw "the $Action undo was not verified: $($r.Message)" }
 }
 
+# Each open task is worked by whoever holds its role (the Triage Lead picks up a role nobody holds): InProgress, then Done.
+function Complete-DrillTasks {
+    $ws = $script:Drill.Workspace
+    $id = $script:Drill.Incident
+    $roles = (Get-DeirfIncident $id -Workspace $ws).Roles
+    $open = @(Get-DeirfTask -Incident $id -Workspace $ws | Where-Object Status -ne 'Done')
+    foreach ($t in $open) {
+        $who = if ($t.Assignee) { $t.Assignee } elseif ($roles[$t.Role]) { $roles[$t.Role][0] } else { 'bob' }
+        $t | Set-DeirfTask -Status InProgress -Actor $who -Workspace $ws -Confirm:$false | Out-Null
+        $t | Set-DeirfTask -Status Done -Note 'done in the drill' -Actor $who -Workspace $ws -Confirm:$false | Out-Null
+    }
+    $left = @(Get-DeirfTask -Incident $id -Workspace $ws | Where-Object Status -ne 'Done')
+    if ($left.Count) { throw "tasks still open: $($left.Id -join ', ')" }
+    "$($open.Count) task(s) done"
+}
+
 function Close-DrillIncident([string] $Resolution) {
     $ws = $script:Drill.Workspace
     $id = $script:Drill.Incident
+    $done = Complete-DrillTasks
     Add-DeirfReward -Incident $id -Reporter alice -Amount 100 -Currency USDC -Reason 'drill: the reward step of the flow' -Actor carol -Workspace $ws -Confirm:$false | Out-Null
     Close-DeirfIncident -Incident $id -Resolution $Resolution -Actor bob -Workspace $ws -Confirm:$false
     $retro = New-DeirfRetrospective -Incident $id -Path (Join-Path $ws "retro-$id.md") -Facilitator alice -Actor alice -Workspace $ws -Confirm:$false
-    "closed; retrospective $([IO.Path]::GetFileName($retro.Path)) written ($($retro.Digest.Substring(0, 19))...)"
+    if ((Get-Content -Raw $retro.Path) -notmatch '### Tasks') { throw 'the retrospective does not list the tasks' }
+    "$done; closed; retrospective $([IO.Path]::GetFileName($retro.Path)) written ($($retro.Digest.Substring(0, 19))...)"
 }
 
 function Test-DrillJournal {
@@ -212,7 +233,12 @@ function Complete-Drill([int] $ExitCode = -1) {
     }
     Write-Host ''
     Write-Host "DeIRF drill: $($script:Drill.Scenario)   workspace: $($script:Drill.Workspace)"
-    if ($script:Drill.Incident) { Get-DeirfJournal -Incident $script:Drill.Incident -Workspace $script:Drill.Workspace | Format-Table | Out-String -Width 160 | Write-Host }
+    if ($script:Drill.Incident) {
+        Get-DeirfJournal -Incident $script:Drill.Incident -Workspace $script:Drill.Workspace | Format-Table | Out-String -Width 160 | Write-Host
+        # The tasks the drill handed out, who did them and when (the same fold as the report and the retrospective).
+        Get-DeirfTask -Incident $script:Drill.Incident -Workspace $script:Drill.Workspace -ErrorAction SilentlyContinue |
+            Format-Table Id, Status, AssignedTo, CompletedBy, Completed, Title -AutoSize | Out-String -Width 160 | Write-Host
+    }
     $script:Drill.Score | Format-Table @{ n = 'Phase'; e = { $_.phase } }, @{ n = 'Seconds'; e = { $_.seconds } }, @{ n = 'Target'; e = { $_.target } },
         @{ n = 'Deadline'; e = { $_.deadline } }, @{ n = 'Result'; e = { $_.result } }, @{ n = 'Detail'; e = { $_.detail } } -AutoSize -Wrap | Out-String -Width 200 | Write-Host
     if ($ExitCode -eq 3) { Write-Host "Drill STOPPED: $($script:Drill.Score[-1].detail)" -ForegroundColor Yellow; exit 3 }

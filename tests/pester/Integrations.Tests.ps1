@@ -262,6 +262,21 @@ Describe 'Integrations: Slack and webhook' {
         $text | Should -Match 'preliminary notification'
         $text | Should -Match 'Contact \| @dana \(Comms Lead\)'
     }
+
+    It 'posts a hand-off briefing through the webhook channel (issue 25): the hand-off and the delivery are both journaled' {
+        $env:DEIRF_WEBHOOK_URL = "$script:Base/hooks/handoff"
+        try {
+            $h = Send-DeirfHandoff -Incident $script:GitHubIncident -Workspace $script:Ws -To erin -Channel Webhook -Actor dana -Confirm:$false
+        }
+        finally { Remove-Item Env:DEIRF_WEBHOOK_URL }
+        $text = ((Get-FakeRequests 'webhook')[-1].body | ConvertFrom-Json).text
+        $text | Should -Match "# Hand-off: .* $($script:GitHubIncident) from @dana to @erin"
+        $text | Should -Be $h.Text
+        $last = @(Get-DeirfJournal -Incident $script:GitHubIncident -Workspace $script:Ws | Select-Object -Last 2)
+        $last.Kind | Should -Be @('handoff.sent', 'integration.call')
+        $last[0].Body.sha256 | Should -Be $h.Sha256
+        $last[1].Body.outcome | Should -Be 'delivered'
+    }
 }
 
 Describe 'Integrations: secrets' {

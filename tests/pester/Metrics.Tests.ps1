@@ -119,7 +119,7 @@ Describe 'Test-DeirfReadiness' {
         $fresh = Join-Path $TestDrive 'fresh'
         Initialize-DeirfWorkspace -Path $fresh | Out-Null
         $checks = Test-DeirfReadiness -Workspace $fresh
-        $checks.Count | Should -Be 11
+        $checks.Count | Should -Be 12
         $checks[0].PSObject.TypeNames[0] | Should -Be 'DeIRF.Readiness.ReadinessCheck'
         ($checks | Where-Object Status -eq 'Fail').Count | Should -Be 7
         $checks | Where-Object Status -ne 'Pass' | ForEach-Object { $_.Fix | Should -Not -BeNullOrEmpty }

@@ -15,6 +15,10 @@ public sealed class GetDeirfResponderCommand : WorkspaceCmdlet
     [ArgumentCompleter(typeof(Completers.ResponderHandleCompleter))]
     public string[]? Handle { get; set; }
 
+    /// <summary>Only responders reachable at this time: on call, within their declared working hours, or with no hours declared.</summary>
+    [Parameter]
+    public DateTimeOffset? AvailableAt { get; set; }
+
     protected override void ProcessRecord()
     {
         Roster roster;
@@ -34,15 +38,24 @@ public sealed class GetDeirfResponderCommand : WorkspaceCmdlet
             if (WildcardPattern.ContainsWildcardCharacters(requested))
             {
                 var pattern = new WildcardPattern(requested, WildcardOptions.IgnoreCase);
-                foreach (var r in roster.Responders.Where(r => pattern.IsMatch(r.Handle)).OrderBy(r => r.Handle, StringComparer.Ordinal))
+                foreach (var r in roster.Responders.Where(r => pattern.IsMatch(r.Handle) && Reachable(r)).OrderBy(r => r.Handle, StringComparer.Ordinal))
                 {
                     WriteFromWorkspace(r, ws);
                 }
             }
             else
             {
-                Try(requested, () => WriteFromWorkspace(roster.Get(requested), ws));
+                Try(requested, () =>
+                {
+                    var r = roster.Get(requested);
+                    if (Reachable(r))
+                    {
+                        WriteFromWorkspace(r, ws);
+                    }
+                });
             }
         }
     }
+
+    private bool Reachable(Responder r) => AvailableAt is not { } at || r.IsAvailableAt(at.ToUniversalTime());
 }

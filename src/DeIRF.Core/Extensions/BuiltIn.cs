@@ -50,3 +50,7 @@ using DeIRF.Extensions;
 [assembly: DeirfExtension(ExtensionPoints.AlertShape, DeIRF.Alerts.FortaShape.Format, typeof(DeIRF.Alerts.FortaShape))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.AlertReceived.KindName, typeof(DeIRF.Journal.Kinds.AlertReceived))]
 [assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.SshCertificateIssued.KindName, typeof(DeIRF.Journal.Kinds.SshCertificateIssued))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.TaskCreated.KindName, typeof(DeIRF.Journal.Kinds.TaskCreated))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.TaskUpdated.KindName, typeof(DeIRF.Journal.Kinds.TaskUpdated))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.HandoffSent.KindName, typeof(DeIRF.Journal.Kinds.HandoffSent))]
+[assembly: DeirfExtension(ExtensionPoints.EntryKind, DeIRF.Journal.Kinds.ResponderAvailability.KindName, typeof(DeIRF.Journal.Kinds.ResponderAvailability))]

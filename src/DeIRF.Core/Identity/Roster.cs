@@ -62,6 +62,20 @@ public sealed class Responder
 
     internal void AddProof(RosterProof p) => _proofs.Add(p);
 
+    /// <summary>When they can be reached (responder.availability); null when they declared nothing: then treated as reachable.</summary>
+    public Swarm.Availability? Availability { get; internal set; }
+
+    /// <summary>Why a declared availability could not be used here (a zone this machine does not know), or null.</summary>
+    public string? AvailabilityProblem { get; internal set; }
+
+    /// <summary>The declared IANA time zone, working hours and on-call flag (empty when none declared).</summary>
+    public string TimeZone => Availability?.Zone ?? string.Empty;
+    public string WorkingHours => Availability is { } a ? $"{a.Hours} {string.Join(",", Swarm.WorkingHours.Ordered(a.Days).Select(Swarm.WorkingHours.DayName))}" : string.Empty;
+    public bool OnCall => Availability?.OnCall ?? false;
+
+    /// <summary>Reachable at <paramref name="t"/>: on call, within working hours, or no hours declared.</summary>
+    public bool IsAvailableAt(DateTimeOffset t) => Availability?.IsAvailableAt(t) ?? true;
+
     public RosterProof? FindProof(string fingerprint) => _proofs.LastOrDefault(p => string.Equals(p.Fingerprint, fingerprint, StringComparison.Ordinal));
 
     public override string ToString() => $"{Handle} ({Name}) {string.Join(",", Roles)} proofs: {string.Join(", ", ActiveProofs.Select(p => p.Kind))}";
@@ -155,6 +169,12 @@ public sealed partial class Roster
                     updated.Roles = Roles(entry);
                 }
                 break;
+            case ResponderAvailability.KindName:
+                if (Find(Text("handle")) is { } available)
+                {
+                    ApplyAvailability(available, entry);
+                }
+                break;
             case ProofAdded.KindName:
                 {
                     var responder = Get(Text("handle"));
@@ -227,6 +247,49 @@ public sealed partial class Roster
         }
         AppendGoverned(StatementDraft.Of(actor, added), proposalId, AddResponderAction, handle, parameters, options);
         return Get(handle);
+    }
+
+    /// <summary>
+    /// Declares when a responder can be reached: their own alone (signed, once sealed), anyone else's with a met ROSTER
+    /// proposal roster.responder.availability (target the handle; parameters zone, hours, days, oncall).
+    /// </summary>
+    public Responder SetAvailability(string handle, string zone, Swarm.WorkingHours hours, IReadOnlyList<DayOfWeek> days, bool onCall, string actor,
+        JournalAppendOptions options, string? proposalId = null)
+    {
+        Get(handle);
+        Swarm.Availability.FindZone(zone);
+        var body = new ResponderAvailability.Body(handle, zone, hours, days, onCall);
+        AppendGoverned(StatementDraft.Of(actor, body), proposalId, AvailabilityAction, handle, AvailabilityParameters(body), options);
+        return Get(handle);
+    }
+
+    internal static Dictionary<string, string> AvailabilityParameters(ResponderAvailability.Body body) => new(StringComparer.Ordinal)
+    {
+        ["days"] = body.DaysText, ["hours"] = body.Hours.ToString(), ["oncall"] = body.OnCall ? "true" : "false", ["zone"] = body.Zone,
+    };
+
+    private static void ApplyAvailability(Responder responder, JournalEntry entry)
+    {
+        var body = new ResponderAvailability().Read(System.Text.Json.Nodes.JsonNode.Parse(JournalEntryBodyJson(entry))!.AsObject());
+        try
+        {
+            responder.Availability = new Swarm.Availability
+            {
+                Zone = body.Zone, TimeZone = Swarm.Availability.FindZone(body.Zone), Hours = body.Hours, Days = body.Days, OnCall = body.OnCall,
+            };
+            responder.AvailabilityProblem = null;
+        }
+        catch (DeirfException ex)
+        {
+            responder.Availability = null;
+            responder.AvailabilityProblem = ex.Message;
+        }
+    }
+
+    private static string JournalEntryBodyJson(JournalEntry entry)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(entry.StatementJson);
+        return doc.RootElement.GetProperty("body").GetRawText();
     }
 
     public Responder UpdateResponder(string handle, string? name, IEnumerable<ResponderRole>? roles, string actor, JournalAppendOptions options, string? proposalId = null)

@@ -29,6 +29,7 @@ public sealed partial class Roster
     public const string BindProofAction = "roster.proof.bind";
     public const string RevokeProofAction = "roster.proof.revoke";
     public const string SettingsAction = "settings.set";
+    public const string AvailabilityAction = "roster.responder.availability";
 
     /// <summary>The shared settings files the roster governs (their file names at the workspace root).</summary>
     public static readonly IReadOnlyList<string> GovernedFiles = [QuorumPolicy.FileName, Evidence.EvidenceStoreSettings.FileName, Sync.SyncPolicy.FileName, Checkpoints.CheckpointPolicy.FileName];
@@ -103,6 +104,21 @@ public sealed partial class Roster
                     ?? Pin(T("handle"), admission);
             case ResponderUpdated.KindName:
                 return Approved(e, UpdateResponderAction, T("handle"), new() { ["name"] = T("name"), ["roles"] = RolesText(e) }, out _);
+            case ResponderAvailability.KindName:
+                {
+                    ResponderAvailability.Body declared;
+                    try
+                    {
+                        declared = new ResponderAvailability().Read(System.Text.Json.Nodes.JsonNode.Parse(JournalEntryBodyJson(e))!.AsObject());
+                    }
+                    catch (InvalidStatementException ex)
+                    {
+                        return Problem("RosterEntryInvalid", ex.Message);
+                    }
+                    return T("handle") == e.Actor
+                        ? null // one's own hours, signed by oneself
+                        : Approved(e, AvailabilityAction, T("handle"), AvailabilityParameters(declared), out _);
+                }
             case ProofAdded.KindName:
                 if (T("handle") == e.Actor && (Find(e.Actor)?.Proofs.Any(p => p.ActiveAtRosterSeq(e.Seq)) == true
                     || (_pinned.TryGetValue(e.Actor, out var pins) && pins.Contains(T("fingerprint")))))
@@ -353,6 +369,10 @@ public sealed partial class Roster
     private bool SelfChange(StatementDraft change)
     {
         var handle = change.Body["handle"]?.GetValue<string>();
+        if (change.Kind == ResponderAvailability.KindName)
+        {
+            return handle == change.Actor;
+        }
         return change.Kind is ProofAdded.KindName or ProofConfirmed.KindName or ProofRevoked.KindName && handle == change.Actor
             && (change.Kind != ProofAdded.KindName || Find(handle)?.ActiveProofs.Any() == true
                 || (_pinned.TryGetValue(handle, out var pins) && change.Body["fingerprint"]?.GetValue<string>() is { } fp && pins.Contains(fp)));

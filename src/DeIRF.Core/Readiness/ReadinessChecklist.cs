@@ -88,6 +88,7 @@ public static class ReadinessChecklist
             SecretsRotated(ctx),
             IdentityProofsReviewed(ctx),
             RosterSealed(ctx),
+            QuorumReachable(ctx),
             Trend(ctx, MetricsCalculator.Mttd, "time to detect"),
             Trend(ctx, MetricsCalculator.Mttc, "time to contain"),
         };
@@ -425,6 +426,42 @@ public static class ReadinessChecklist
     /// Is the founding over? Until every founder has sealed the roster (Complete-DeirfRosterGenesis) one of them can
     /// still add responders alone; a roster holding entries its rules refuse fails.
     /// </summary>
+    /// <summary>A quorum unreachable for longer than this in a typical week is a warning (follow the sun: docs/swarm.md).</summary>
+    public const int QuorumGapHours = 12;
+
+    /// <summary>
+    /// Follow the sun: for each rule of the quorum policy, by roster roles and the responders' declared hours (on call:
+    /// always; nothing declared: always), the longest stretch of a typical week when its quorum cannot be reached.
+    /// </summary>
+    public static ReadinessCheck QuorumReachable(ReadinessContext ctx, int maxGapHours = QuorumGapHours)
+    {
+        const string item = "Quorum reachable around the clock";
+        const string fix = "Declare hours across time zones and put someone on call (Set-DeirfResponder -TimeZone -WorkingHours [-OnCall]); Test-DeirfQuorum -Reachability -Action shows who is missing when.";
+        Identity.Roster roster;
+        Quorum.QuorumPolicy policy;
+        try
+        {
+            roster = Identity.Roster.Load(ctx.Workspace);
+            policy = Quorum.QuorumPolicy.Load(ctx.Workspace, roster);
+        }
+        catch (DeirfException ex)
+        {
+            return Result(item, Preparation, ReadinessStatus.Warn, $"not checked: {ex.Message}", fix, Identity.Roster.FileName);
+        }
+        if (roster.Responders.Count == 0)
+        {
+            return Result(item, Preparation, ReadinessStatus.Warn, "the roster holds no responders", fix, Identity.Roster.FileName);
+        }
+        var gaps = Swarm.Reachability.WeeklyGaps(roster, policy, ctx.Now).Where(g => g.LongestGapHours > maxGapHours).ToList();
+        var declared = roster.Responders.Count(r => r.Availability is not null);
+        return gaps.Count == 0
+            ? Result(item, Preparation, ReadinessStatus.Pass,
+                $"every rule's quorum can be reached with no gap over {maxGapHours} h in a typical week ({declared} of {roster.Responders.Count} responder(s) declared hours; the others count as reachable)", fix, Identity.Roster.FileName)
+            : Result(item, Preparation, ReadinessStatus.Warn,
+                $"unreachable for more than {maxGapHours} h in a typical week: " + string.Join("; ", gaps.Select(g => $"{g.Rule.Action} ({g.Rule.RequireText}) up to {g.LongestGapHours} h at a stretch, {g.UnreachableHours} h in all")),
+                fix, Identity.Roster.FileName);
+    }
+
     public static ReadinessCheck RosterSealed(ReadinessContext ctx)
     {
         const string item = "Roster sealed";

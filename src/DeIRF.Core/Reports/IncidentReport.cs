@@ -212,10 +212,48 @@ public static class IncidentReport
         }
         sb.Append("</section>\n");
 
+        AppendTasks(sb, d);
         AppendJournal(sb, d, JournalExcerpt.Select(d.Timeline, options));
         sb.Append("<footer>Generated ").Append(H(T(d.GeneratedAt))).Append(" by DeIRF from the incident journal and the workspace's evidence store. ")
           .Append("This file is self-contained: it loads nothing.</footer>\n</body>\n</html>\n");
         return sb.ToString();
+    }
+
+    /// <summary>At most this many task rows; the rest are counted (Get-DeirfTask lists them all).</summary>
+    private const int MaxTaskRows = 500;
+
+    // The tasks (task.created / task.updated folded): what was assigned, to whom, when done and by whom; time on task.
+    private static void AppendTasks(StringBuilder sb, IncidentReportData d)
+    {
+        var board = Swarm.TaskBoard.From(d.Entries);
+        sb.Append("<section><h2>Tasks</h2>");
+        if (board.Tasks.Count == 0)
+        {
+            sb.Append("<p>None assigned.</p></section>\n");
+            return;
+        }
+        sb.Append("<table class=\"tasks\"><tr><th>Task</th><th>What</th><th>Assigned to</th><th>By</th><th>Due</th><th>Status</th><th>Done</th><th>By</th></tr>\n");
+        foreach (var t in board.Tasks.Take(MaxTaskRows))
+        {
+            sb.Append("<tr><td>").Append(H(t.Id)).Append("</td><td>").Append(H(t.Title)).Append("</td><td>").Append(H(t.AssignedTo)).Append("</td><td>")
+              .Append(H(t.CreatedBy)).Append("</td><td>").Append(t.Due is { } due ? H(T(due)) : "-").Append("</td><td class=\"")
+              .Append(t.IsOverdueAt(d.GeneratedAt) ? "missed" : t.IsOpen ? "open" : "met").Append("\">").Append(H(t.Status))
+              .Append(t.IsOverdueAt(d.GeneratedAt) ? " (OVERDUE)" : string.Empty).Append("</td><td>")
+              .Append(t.Completed is { } done ? H(T(done)) : "-").Append("</td><td>").Append(H(t.CompletedBy)).Append("</td></tr>\n");
+        }
+        sb.Append("</table>");
+        if (board.Tasks.Count > MaxTaskRows)
+        {
+            sb.Append("<p class=\"note\">").Append(N(board.Tasks.Count - MaxTaskRows)).Append(" more tasks are not listed: <code>Get-DeirfTask</code> lists them all.</p>");
+        }
+        var times = board.TimeByResponder(d.Incident.Closed ?? d.GeneratedAt);
+        if (times.Count > 0)
+        {
+            sb.Append("<p>Time on task (InProgress to the next status change): ")
+              .Append(string.Join(", ", times.Select(x => H(x.Responder) + " " + H(MetricSummary.Format(x.Time)) + $" ({x.Tasks} task{(x.Tasks == 1 ? string.Empty : "s")})")))
+              .Append(".</p>");
+        }
+        sb.Append("</section>\n");
     }
 
     private static string DeadlineResult(Deadline dl) => dl.Met switch

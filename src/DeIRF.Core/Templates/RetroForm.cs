@@ -89,6 +89,7 @@ public static class RetroForm
         Checkpoints.Checkpoint? checkpoint, string? facilitator, DateTimeOffset now)
     {
         var start = incident.AlertTime ?? incident.Opened;
+        var board = Swarm.TaskBoard.From(entries);
         var startLabel = incident.AlertTime is null ? "incident opened" : "alert event time";
         var deadlines = Deadline.For(incident, new FixedClock(now)).ToDictionary(d => d.Name, StringComparer.Ordinal);
         var actors = entries.OrderBy(e => e.Seq).Select(e => e.Actor).Distinct(StringComparer.Ordinal).Cast<object?>().ToList();
@@ -174,6 +175,16 @@ public static class RetroForm
             ["attendees"] = actors,
             ["roles"] = roles,
             ["timeline"] = timeline,
+            ["tasks"] = board.Tasks.Select(t => (object?)new Dictionary<string, object?>
+            {
+                ["id"] = t.Id, ["title"] = Cell(Canonical.OutsideText.Markdown(t.Title)), ["assigned_to"] = Cell(Canonical.OutsideText.Markdown(t.AssignedTo)), ["status"] = t.Status,
+                ["created_utc"] = Utc(t.Created), ["created_by"] = Cell(Canonical.OutsideText.Markdown(t.CreatedBy)),
+                ["done_utc"] = t.Completed is { } done ? Utc(done) : string.Empty, ["done_by"] = Cell(Canonical.OutsideText.Markdown(t.CompletedBy)),
+            }).ToList(),
+            ["time_on_task"] = board.TimeByResponder(incident.Closed ?? now).Select(x => (object?)new Dictionary<string, object?>
+            {
+                ["responder"] = Canonical.OutsideText.Markdown(x.Responder), ["time"] = Duration(x.Time), ["tasks"] = x.Tasks,
+            }).ToList(),
             ["metrics"] = metrics,
             ["actions"] = actions,
             ["reward"] = reward,

@@ -13,7 +13,7 @@ public class ReadinessTests
     private static readonly string[] Items =
     [
         "Asset inventory", "Log pipeline clock", "Secure comms channel", "Evidence store write-once", "Automated alert rules", "Drill schedule",
-        "Secrets rotated on cadence", "Identity proofs reviewed", "Roster sealed", "MTTD trend", "MTTC trend",
+        "Secrets rotated on cadence", "Identity proofs reviewed", "Roster sealed", "Quorum reachable around the clock", "MTTD trend", "MTTC trend",
     ];
 
     private static ReadinessCheck Item(IEnumerable<ReadinessCheck> checks, string item) => Assert.Single(checks, c => c.Item == item);
