@@ -308,7 +308,10 @@ function Invoke-Test {
     $skippedTests = [Collections.Generic.List[string]]::new()
     $notRunnable = @()
 
-    foreach ($project in 'DeIRF.Core.Tests', 'DeIRF.Module.Tests', 'DeIRF.Providers.Azure.Tests', 'DeIRF.Providers.Kubernetes.Tests', 'DeIRF.Providers.Dns.Tests', 'DeIRF.Providers.Chain.Tests', 'DeIRF.Providers.S3.Tests', 'DeIRF.Providers.Pipelines.Tests', 'DeIRF.Providers.Matrix.Tests') {
+    # Every xUnit project under tests/ (tests/DeIRF.*.Tests): a new provider's tests run without editing this list.
+    $projects = @(Get-ChildItem (Join-Path $Root 'tests') -Directory -Filter 'DeIRF.*.Tests' | Where-Object { Test-Path (Join-Path $_.FullName "$($_.Name).csproj") } |
+        Sort-Object @{ e = { $_.Name -ne 'DeIRF.Core.Tests' } }, @{ e = { $_.Name -ne 'DeIRF.Module.Tests' } }, Name | ForEach-Object Name)
+    foreach ($project in $projects) {
         Write-Step "xUnit: $project"
         $testArgs = @('test', (Join-Path $Root "tests/$project/$project.csproj"), '-c', $Configuration, '--no-build', '--nologo',
             '--logger', "trx;LogFileName=$project.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $Results)
