@@ -171,7 +171,7 @@ Describe 'phishing-domain against a real BIND named' -Skip:(-not $hasBind) {
     }
 }
 
-Describe 'bad-deploy against a real Prometheus and Alertmanager and the GitHub Actions fake' -Skip:(-not $hasMonitoring) {
+Describe 'bad-deploy drill against a real Prometheus and Alertmanager and the GitHub Actions fake' -Skip:(-not $hasMonitoring) {
     It 'runs green: alert from Alertmanager, review, staging replay, gated roll-forward, Stable from Prometheus; the fake saw no bad request' {
         $ws = Join-Path $TestDrive 'drill-deploy'
         $card = Join-Path $TestDrive 'deploy-card.jsonl'
@@ -200,7 +200,7 @@ Describe 'bad-deploy against a real Prometheus and Alertmanager and the GitHub A
     }
 }
 
-Describe 'bad-deploy where Prometheus and Alertmanager are not installed' {
+Describe 'bad-deploy drill where Prometheus and Alertmanager are not installed' {
     It 'says so, opens the incident from a recorded Alertmanager webhook body, skips the live check and never calls it Stable (exit 3)' {
         $ws = Join-Path $TestDrive 'drill-deploy-recorded'
         $empty = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'empty-path')
