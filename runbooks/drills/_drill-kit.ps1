@@ -159,16 +159,19 @@ function Approve-DrillProposal($Proposal) {
 }
 
 # Recovery gate (seed section 6): a patch review by two signers and a manual approval, applied and verified.
-function Invoke-DrillRecoveryGate([string] $Patch) {
+# With -Revision the review signs the commit too (a recovery.roll-forward later must run exactly that revision).
+function Invoke-DrillRecoveryGate([string] $Patch, [string] $Revision) {
     $ws = $script:Drill.Workspace
-    $review = New-DeirfProposal -Incident $script:Drill.Incident -Action recovery.patch-review -Target $Patch -Parameter @{ patch = $Patch } -Proposer bob -Workspace $ws
+    $reviewed = @{ patch = $Patch }
+    if ($Revision) { $reviewed.revision = $Revision }
+    $review = New-DeirfProposal -Incident $script:Drill.Incident -Action recovery.patch-review -Target $Patch -Parameter $reviewed -Proposer bob -Workspace $ws
     Add-DrillQuorum $review | Out-Null
     $blocked = $review | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable gate -WarningAction SilentlyContinue
     if ($blocked -or "$($gate[0])" -notmatch 'ManualApprovalMissing') { throw "the recovery ran without its manual approval: $($gate[0])" }
     Approve-DrillProposal $review
     $applied = $review | Invoke-DeirfContainment -Actor bob -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
     if (-not $applied.Verified) { throw "the patch review was applied but not verified: $($applied.Message)" }
-    "patch $Patch reviewed by carol + dana, manually approved by dana, applied and verified"
+    "patch $Patch$(if ($Revision) { " at $($Revision.Substring(0, 7))" }) reviewed by carol + dana, manually approved by dana, applied and verified"
 }
 
 # A containment lifted the way it was applied: the undo is its own proposal, signed by two, run and read back.

@@ -7,6 +7,7 @@ BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     if (-not (Get-Command named -ErrorAction SilentlyContinue) -and (Test-Path /usr/sbin/named)) { $env:PATH = "$env:PATH$([IO.Path]::PathSeparator)/usr/sbin" }
     $hasBind = (Test-DeirfTool named) -and (Test-DeirfTool dig)
+    $hasMonitoring = (Test-DeirfTool prometheus) -and (Test-DeirfTool prometheus-alertmanager)
 }
 
 BeforeAll {
@@ -167,6 +168,57 @@ Describe 'phishing-domain against a real BIND named' -Skip:(-not $hasBind) {
         ($card | Where-Object Phase -eq 'Contain').Detail | Should -Match 'to 198\.51\.100\.10; dig agrees'
         ($card | Where-Object Phase -eq 'Recover').Detail | Should -Match 'dig sees the original record'
         (Get-DrillIncident $ws).IsDrill | Should -BeTrue
+    }
+}
+
+Describe 'bad-deploy drill against a real Prometheus and Alertmanager and the GitHub Actions fake' -Skip:(-not $hasMonitoring) {
+    It 'runs green: alert from Alertmanager, review, staging replay, gated roll-forward, Stable from Prometheus; the fake saw no bad request' {
+        $ws = Join-Path $TestDrive 'drill-deploy'
+        $card = Join-Path $TestDrive 'deploy-card.jsonl'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $r = Invoke-DrillScript bad-deploy @('-Workspace', $ws, '-ScorecardPath', $card)
+        $watch.Stop()
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'Drill passed: 9 phases'
+        $phases = @(Get-Content $card | ConvertFrom-Json)
+        $phases.phase | Should -Be @('Roster', 'Detect', 'Triage', 'Review', 'Staging', 'RollForward', 'Monitor', 'Close', 'Verify')
+        $phases.result | Sort-Object -Unique | Should -Be 'met'
+        ($phases | Where-Object phase -EQ 'Detect').detail | Should -Match "from Alertmanager http://127\.0\.0\.1:\d+ opened"
+        ($phases | Where-Object phase -EQ 'RollForward').detail | Should -Match 'refused before the manual gate; deploy\.yml dispatched .* concluded success'
+        ($phases | Where-Object phase -EQ 'Monitor').detail | Should -Match 'Stable$'
+        $i = Get-DrillIncident $ws
+        $i.IsDrill | Should -BeTrue
+        $i.State | Should -Be 'Closed'
+        $i.AlertFingerprint | Should -Match '^[0-9a-f]{16}$'
+        $applied = Get-DeirfContainment -Incident $i.Id -Workspace $ws | Where-Object Outcome -EQ 'Applied'
+        $applied.Action | Should -Be @('recovery.patch-review', 'recovery.staging-replay', 'recovery.roll-forward')
+        $verdict = Get-DeirfJournal -Incident $i.Id -Workspace $ws -Kind recovery.verified | Select-Object -Last 1
+        $verdict.Body.verdict | Should -Be 'Stable'
+        @(Get-DeirfJournal -Incident $i.Id -Workspace $ws -Kind recovery.sample).Count | Should -BeGreaterOrEqual 3
+        Test-Path "$ws.keys" | Should -BeFalse
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 90 -Because 'the drill is meant to take about a minute'
+    }
+}
+
+Describe 'bad-deploy drill where Prometheus and Alertmanager are not installed' {
+    It 'says so, opens the incident from a recorded Alertmanager webhook body, skips the live check and never calls it Stable (exit 3)' {
+        $ws = Join-Path $TestDrive 'drill-deploy-recorded'
+        $empty = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'empty-path')
+        $saved = $env:PATH
+        # Nothing on PATH: prometheus and prometheus-alertmanager are not found (the drill runs through absolute paths).
+        $env:PATH = $empty.FullName
+        try { $r = Invoke-DrillScript bad-deploy @('-Workspace', $ws) }
+        finally { $env:PATH = $saved }
+        $r.ExitCode | Should -Be 3 -Because $r.Output
+        $r.Output | Should -Match 'prometheus and prometheus-alertmanager not installed .*recorded Alertmanager webhook body'
+        $r.Output | Should -Match 'Monitor\s+0\s+[\d.]+\s+STOPPED\s+live recovery check skipped'
+        $r.Output | Should -Match 'RollForward\s+[\d.]+\s+[\d.]+\s+met'
+        $i = Get-DrillIncident $ws
+        $i.IsDrill | Should -BeTrue
+        $i.State | Should -Not -Be 'Closed'
+        $i.AlertFingerprint | Should -Be '5e1d0c0ffee0ba5e'
+        @(Get-DeirfJournal -Incident $i.Id -Workspace $ws -Kind recovery.verified).Count | Should -Be 0
+        @(Get-DeirfJournal -Incident $i.Id -Workspace $ws -Kind recovery.sample).Count | Should -Be 0
     }
 }
 
