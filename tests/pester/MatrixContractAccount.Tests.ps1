@@ -86,6 +86,21 @@ Describe 'Matrix + ContractAccount, no other kind: the responder is eligible and
         $erin.Eligible | Should -BeFalse
     }
 
+    It 'a Matrix binding whose account signature is over other bytes is refused: the account''s own answer decides' {
+        $payload = Join-Path $TestDrive 'erin-matrix-bad.json'
+        $p = Get-DeirfSigningPayload -Responder erin -Kind Matrix -PublicKey 'matrix:u/@erin:fake.local' -OutFile $payload -Workspace $ws
+        # The owner signed the contract-account binding, not this one.
+        $ev = Send-AsErin $room "deirf bind $($p.Digest)`n$(Get-AccountSignature $node (Join-Path $TestDrive 'erin-account.json'))"
+        $ref = Join-Path $TestDrive 'erin-matrix-bad.ref'
+        Set-Content -Path $ref -Value "matrix:event/$room/$ev" -NoNewline
+        Add-DeirfIdentityProof -Responder erin -Kind Matrix -PublicKey "matrix:u/@erin:fake.local?org.keyoxide.r=$room&org.keyoxide.e=$ev" `
+            -SignaturePath $ref -PayloadPath $payload -Actor bob -Workspace $ws -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ProofPossessionNotShown,*'
+        $err[0].Exception.Message | Should -BeLike "*verifies with none of the responder's bound proofs (ContractAccount eip155:31337:$account*"
+        $err[0].Exception.Message | Should -Match 'not the ERC-1271 magic value 0x1626ba7e'
+        (Get-DeirfResponder -Handle erin -Workspace $ws).Eligible | Should -BeFalse
+    }
+
     It 'her Matrix binding is vouched for by the contract account (an ERC-1271 signature in the "deirf bind" message): two kinds, eligible' {
         $payload = Join-Path $TestDrive 'erin-matrix.json'
         $p = Get-DeirfSigningPayload -Responder erin -Kind Matrix -PublicKey 'matrix:u/@erin:fake.local' -OutFile $payload -Workspace $ws
