@@ -127,6 +127,24 @@ Complete-Drill
         }
         finally { $env:XDG_CONFIG_HOME = $saved }
     }
+
+    It 'the script with -MatrixApproval passes: the Triage Lead''s approval from the incident''s Matrix room is a quorum signature of kind Matrix' {
+        $ws = Join-Path $TestDrive 'drill-matrix'
+        $r = Invoke-DrillScript leaked-key @('-Workspace', $ws, '-MatrixApproval')
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'Drill passed: 9 phases'
+        $r.Output | Should -Match 'bob bound @bob:fake\.local'
+        $i = Get-DrillIncident $ws
+        $i.ChatRoom | Should -Match '^!.+:fake\.local$'
+        $signed = @(Get-DeirfJournal -Incident $i.Id -Workspace $ws | Where-Object Kind -EQ 'proposal.signed' | Where-Object { $_.Body.kind -eq 'Matrix' })
+        $signed.Count | Should -Be 1
+        $signed[0].Body.responder | Should -Be 'bob'
+        $signed[0].Body.fingerprint | Should -Be '@bob:fake.local'
+        $signed[0].Body.details.room | Should -Be $i.ChatRoom
+        $signed[0].Body.details.event | Should -Match '^\$'
+        (Get-DeirfResponder bob -Workspace $ws).ProofKinds | ForEach-Object { "$_" } | Should -Contain 'Matrix'
+        Test-Path "$ws.keys" | Should -BeFalse
+    }
 }
 
 Describe 'compromised-pod against the in-process API-server fake' {
