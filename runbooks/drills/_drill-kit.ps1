@@ -220,6 +220,22 @@ function Test-DrillJournal {
 }
 
 # A prerequisite is missing (no cluster, no named): say so and stop; a drill never pretends.
+# A test fake's DLL (tests/tools/<Project>, built beside the repository, or the path in $env:<Variable>) and the dotnet
+# host to run it; stops the drill with <Missing> when either is absent (a drill never pretends a service is there).
+function Find-DrillFake([string] $Project, [string] $Variable, [string] $Missing) {
+    $dll = [Environment]::GetEnvironmentVariable($Variable)
+    if (-not $dll) {
+        $dir = $PSScriptRoot
+        while ($dir -and -not $dll) {
+            $dll = @('Release', 'Debug') | ForEach-Object { Join-Path $dir "tests/tools/$Project/bin/$_/net10.0/$Project.dll" } | Where-Object { Test-Path $_ } | Select-Object -First 1
+            $dir = Split-Path $dir -Parent
+        }
+    }
+    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { (Get-Command dotnet -ErrorAction SilentlyContinue).Source }
+    if (-not $dll -or -not (Test-Path $dll) -or -not $dotnet) { Stop-Drill $Missing }
+    [pscustomobject]@{ Dll = $dll; Dotnet = $dotnet }
+}
+
 function Stop-Drill([string] $Reason) {
     $script:Drill.Score.Add([pscustomobject]@{ phase = 'Setup'; seconds = 0; target = 0; deadline = ''; result = 'STOPPED'; detail = $Reason })
     Complete-Drill -ExitCode 3

@@ -60,18 +60,9 @@ function Wait-DrillCondition([scriptblock] $Condition, [int] $Seconds, [string] 
 }
 
 # The pipeline: the GitHub Actions fake (found beside the repository, or through $env:DEIRF_FAKE_SERVICES).
-$dll = $env:DEIRF_FAKE_SERVICES
-if (-not $dll) {
-    $dir = $PSScriptRoot
-    while ($dir -and -not $dll) {
-        $dll = @('Release', 'Debug') | ForEach-Object { Join-Path $dir "tests/tools/DeIRF.FakeServices/bin/$_/net10.0/DeIRF.FakeServices.dll" } | Where-Object { Test-Path $_ } | Select-Object -First 1
-        $dir = Split-Path $dir -Parent
-    }
-}
-$dotnet = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { (Get-Command dotnet -ErrorAction SilentlyContinue).Source }
-if (-not $dll -or -not (Test-Path $dll) -or -not $dotnet) {
-    Stop-Drill 'no pipeline: build the DeIRF repository (its GitHub Actions fake, tests/tools/DeIRF.FakeServices) or set $env:DEIRF_FAKE_SERVICES to its DLL'
-}
+$found = Find-DrillFake DeIRF.FakeServices DEIRF_FAKE_SERVICES 'no pipeline: build the DeIRF repository (its GitHub Actions fake, tests/tools/DeIRF.FakeServices) or set $env:DEIRF_FAKE_SERVICES to its DLL'
+$dll = $found.Dll
+$dotnet = $found.Dotnet
 $token = 'ghp_' + [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(20)).ToLowerInvariant()
 $secureToken = ConvertTo-SecureString $token -AsPlainText -Force
 $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)

@@ -45,18 +45,9 @@ $savedToken = $env:DEIRF_K8S_TOKEN
 
 # The cluster: the one named, else the fake (found beside the repository, or through $env:DEIRF_FAKE_PROVIDERS).
 if (-not $Kubeconfig) {
-    $dll = $env:DEIRF_FAKE_PROVIDERS
-    if (-not $dll) {
-        $dir = $PSScriptRoot
-        while ($dir -and -not $dll) {
-            $dll = @('Release', 'Debug') | ForEach-Object { Join-Path $dir "tests/tools/DeIRF.FakeProviders/bin/$_/net10.0/DeIRF.FakeProviders.dll" } | Where-Object { Test-Path $_ } | Select-Object -First 1
-            $dir = Split-Path $dir -Parent
-        }
-    }
-    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { (Get-Command dotnet -ErrorAction SilentlyContinue).Source }
-    if (-not $dll -or -not (Test-Path $dll) -or -not $dotnet) {
-        Stop-Drill 'no cluster: give -Kubeconfig (and -Context) of a cluster with the drill pod, or build the DeIRF repository (its API-server fake, tests/tools/DeIRF.FakeProviders) or set $env:DEIRF_FAKE_PROVIDERS to its DLL'
-    }
+    $found = Find-DrillFake DeIRF.FakeProviders DEIRF_FAKE_PROVIDERS 'no cluster: give -Kubeconfig (and -Context) of a cluster with the drill pod, or build the DeIRF repository (its API-server fake, tests/tools/DeIRF.FakeProviders) or set $env:DEIRF_FAKE_PROVIDERS to its DLL'
+    $dll = $found.Dll
+    $dotnet = $found.Dotnet
     $token = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(24))
     $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
     foreach ($a in $dll, 'k8s', '--cert-out', (Join-Path $keys 'k8s-server.pem')) { $psi.ArgumentList.Add($a) }

@@ -69,18 +69,9 @@ $savedMatrix = @{ Homeserver = $env:DEIRF_MATRIX_HOMESERVER; Token = $env:DEIRF_
 # -MatrixApproval: the fake homeserver (found beside the repository, or through $env:DEIRF_FAKE_SERVICES), with the
 # workspace bot's token and bob's own client token made now; both reach it through its environment and an HTTP body.
 if ($MatrixApproval) {
-    $dll = $env:DEIRF_FAKE_SERVICES
-    if (-not $dll) {
-        $dir = $PSScriptRoot
-        while ($dir -and -not $dll) {
-            $dll = @('Release', 'Debug') | ForEach-Object { Join-Path $dir "tests/tools/DeIRF.FakeServices/bin/$_/net10.0/DeIRF.FakeServices.dll" } | Where-Object { Test-Path $_ } | Select-Object -First 1
-            $dir = Split-Path $dir -Parent
-        }
-    }
-    $dotnet = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { (Get-Command dotnet -ErrorAction SilentlyContinue).Source }
-    if (-not $dll -or -not (Test-Path $dll) -or -not $dotnet) {
-        Stop-Drill 'no homeserver for -MatrixApproval: build the DeIRF repository (its fake homeserver, tests/tools/DeIRF.FakeServices) or set $env:DEIRF_FAKE_SERVICES to its DLL'
-    }
+    $found = Find-DrillFake DeIRF.FakeServices DEIRF_FAKE_SERVICES 'no homeserver for -MatrixApproval: build the DeIRF repository (its fake homeserver, tests/tools/DeIRF.FakeServices) or set $env:DEIRF_FAKE_SERVICES to its DLL'
+    $dll = $found.Dll
+    $dotnet = $found.Dotnet
     $newToken = { 'syt_' + [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(20)).ToLowerInvariant() }
     $botToken = & $newToken
     $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
