@@ -65,11 +65,7 @@ public sealed class NewDeirfCheckpointCommand : WorkspaceCmdlet
         });
     }
 
-    internal static Func<string, IReadOnlySet<string>> RolesIn(Workspaces.Workspace ws, string incident)
-    {
-        var current = ws.GetIncident(incident).Roles;
-        return handle => current.Where(kv => kv.Value.Contains(handle)).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
-    }
+    internal static Func<string, IReadOnlySet<string>> RolesIn(Workspaces.Workspace ws, string incident) => ws.GetIncident(incident).RolesOf;
 
     internal static PSObject Decorate(CheckpointVerdict verdict, string path, string? verifierKey)
     {

@@ -187,13 +187,12 @@ public static class CheckpointLog
         }
         var keys = NoteVerifierKey.FromRoster(Identity.Roster.Load(ws));
         var policy = CheckpointPolicy.Load(ws);
-        var roles = ws.GetIncident(incident).Roles;
-        IReadOnlySet<string> RolesOf(string handle) => roles.Where(kv => kv.Value.Contains(handle)).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+        var rolesOf = ws.GetIncident(incident).RolesOf;
         Checkpoint? best = null;
         int bestScore = -1;
         foreach (var cp in candidates)
         {
-            var verdict = CheckpointVerdict.Judge(cp, keys, policy, RolesOf);
+            var verdict = CheckpointVerdict.Judge(cp, keys, policy, rolesOf);
             if (verdict.IsTrusted)
             {
                 return cp;

@@ -45,6 +45,10 @@ public sealed class Incident
         .ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToArray(), StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _roles = new(StringComparer.Ordinal);
 
+    /// <summary>The role names <paramref name="handle"/> holds in this incident now (a checkpoint cosigner's roles).</summary>
+    public IReadOnlySet<string> RolesOf(string handle)
+        => _roles.Where(kv => kv.Value.Contains(handle)).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The roles as one readable line: "TriageLead: bob, carol; CommsLead: dana".</summary>
     public string RolesText => string.Join("; ", Roles.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"));
 
